@@ -1,0 +1,381 @@
+//! Lenient decoding of Gamma payloads into [`Event`] and [`Market`]
+//! (LEGACY-FORMATS §2). It lives here, not in the HTTP client, because the
+//! client and both stores must read a Gamma object the same way.
+//!
+//! Gamma's quirks handled: numbers sent as JSON numbers or decimal strings
+//! (the same field differs between event and market level); `outcomes`,
+//! `outcomePrices` and `clobTokenIds` JSON-encoded inside strings; several
+//! date formats; optional fields; unknown fields kept verbatim in `raw`.
+
+use crate::time::{NaiveZone, parse_timestamp};
+use crate::{Event, EventContext, EventId, Extra, Market, MarketId, Price};
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde_json::Value;
+use std::fmt;
+use std::str::FromStr;
+
+/// A record that could not be decoded. It is skipped and counted, never the
+/// whole page.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecodeError {
+    /// `"event"` or `"market"`.
+    pub kind: &'static str,
+    /// The record's id, when it has one.
+    pub id: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.id {
+            Some(id) => write!(f, "{} {}: {}", self.kind, id, self.message),
+            None => write!(f, "{} without id: {}", self.kind, self.message),
+        }
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+/// A decoded event and the nested markets that were skipped.
+#[derive(Clone, Debug)]
+pub struct DecodedEvent {
+    pub event: Event,
+    pub skipped_markets: Vec<DecodeError>,
+}
+
+/// Decode one Gamma event object. Nested markets that do not decode are
+/// skipped and returned in `skipped_markets`.
+pub fn decode_event(value: &Value) -> Result<DecodedEvent, DecodeError> {
+    let Some(obj) = value.as_object() else {
+        return Err(err("event", None, "not a JSON object"));
+    };
+    let id = record_id(obj).ok_or_else(|| err("event", None, "missing id"))?;
+    let fail = |message: String| err("event", Some(&id), message);
+    let mut markets = Vec::new();
+    let mut skipped_markets = Vec::new();
+    if let Some(nested) = obj.get("markets").filter(|v| !v.is_null()) {
+        let Some(items) = nested.as_array() else {
+            return Err(fail("`markets` is not an array".into()));
+        };
+        for item in items {
+            match decode_market(item) {
+                Ok(m) => markets.push(m),
+                Err(e) => skipped_markets.push(e),
+            }
+        }
+    }
+    let event = Event {
+        title: string(obj, "title").unwrap_or_default(),
+        slug: string(obj, "slug"),
+        liquidity: decimal_field(obj, "liquidity").map_err(&fail)?,
+        volume: decimal_field(obj, "volume").map_err(&fail)?,
+        volume_24hr: decimal_field(obj, "volume24hr").map_err(&fail)?,
+        start_date: date_field(obj, "startDate"),
+        end_date: date_field(obj, "endDate"),
+        active: bool_field(obj, "active"),
+        closed: bool_field(obj, "closed"),
+        markets,
+        raw: obj.clone(),
+        id: EventId::new(id.clone()),
+    };
+    Ok(DecodedEvent {
+        event,
+        skipped_markets,
+    })
+}
+
+/// Decode one Gamma market object (nested in an event or from `/markets`).
+pub fn decode_market(value: &Value) -> Result<Market, DecodeError> {
+    let Some(obj) = value.as_object() else {
+        return Err(err("market", None, "not a JSON object"));
+    };
+    let id = record_id(obj).ok_or_else(|| err("market", None, "missing id"))?;
+    let fail = |message: String| err("market", Some(&id), message);
+    let outcomes = string_list(obj, "outcomes")
+        .map_err(&fail)?
+        .unwrap_or_default();
+    let outcome_prices = match string_list(obj, "outcomePrices").map_err(&fail)? {
+        None => None,
+        Some(items) => Some(
+            items
+                .iter()
+                .map(|s| {
+                    let d = parse_decimal(s)
+                        .ok_or_else(|| format!("outcomePrices entry {s:?} is not a number"))?;
+                    Price::new(d).map_err(|e| format!("outcomePrices: {e}"))
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(&fail)?,
+        ),
+    };
+    if let Some(prices) = &outcome_prices {
+        if !outcomes.is_empty() && prices.len() != outcomes.len() {
+            return Err(fail(format!(
+                "{} outcomes but {} prices",
+                outcomes.len(),
+                prices.len()
+            )));
+        }
+    }
+    let event = string(obj, "event_id").map(|event_id| EventContext {
+        event_id: EventId::new(event_id),
+        event_title: string(obj, "event_title").unwrap_or_default(),
+        event_end_date: date_field(obj, "event_end_date"),
+    });
+    Ok(Market {
+        question: string(obj, "question").unwrap_or_default(),
+        slug: string(obj, "slug"),
+        outcomes,
+        outcome_prices,
+        liquidity: decimal_field(obj, "liquidity").map_err(&fail)?,
+        volume: decimal_field(obj, "volume").map_err(&fail)?,
+        volume_24hr: decimal_field(obj, "volume24hr").map_err(&fail)?,
+        active: bool_field(obj, "active"),
+        closed: bool_field(obj, "closed"),
+        archived: bool_field(obj, "archived"),
+        accepting_orders: bool_field(obj, "acceptingOrders"),
+        end_date: date_field(obj, "endDate"),
+        uma_resolution_status: string(obj, "umaResolutionStatus"),
+        event,
+        raw: obj.clone(),
+        id: MarketId::new(id),
+    })
+}
+
+/// Write the event context into a market's raw object, so the detailed
+/// record persisted keeps it (LEGACY-FORMATS §1.3: the original lost it).
+pub fn attach_event_context(market: &mut Market, context: EventContext) {
+    market.raw.insert(
+        "event_id".into(),
+        Value::String(context.event_id.to_string()),
+    );
+    market.raw.insert(
+        "event_title".into(),
+        Value::String(context.event_title.clone()),
+    );
+    market.raw.insert(
+        "event_end_date".into(),
+        context
+            .event_end_date
+            .map(|d| Value::String(crate::time::format_timestamp(d)))
+            .unwrap_or(Value::Null),
+    );
+    market.event = Some(context);
+}
+
+/// A decimal from a JSON number or a decimal string (`"1758359.76599"`,
+/// `0`, `1e-7`). `None` for null, an empty string or anything else.
+pub fn decimal(value: &Value) -> Option<Decimal> {
+    match value {
+        Value::Number(n) => parse_decimal(&n.to_string()),
+        Value::String(s) => parse_decimal(s),
+        _ => None,
+    }
+}
+
+/// Parse a decimal written plainly or in scientific notation.
+pub fn parse_decimal(s: &str) -> Option<Decimal> {
+    let s = s.trim();
+    Decimal::from_str(s)
+        .ok()
+        .or_else(|| Decimal::from_scientific(s).ok())
+}
+
+fn err(kind: &'static str, id: Option<&str>, message: impl Into<String>) -> DecodeError {
+    DecodeError {
+        kind,
+        id: id.map(str::to_owned),
+        message: message.into(),
+    }
+}
+
+fn record_id(obj: &Extra) -> Option<String> {
+    match obj.get("id")? {
+        Value::String(s) if !s.trim().is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn string(obj: &Extra, key: &str) -> Option<String> {
+    match obj.get(key)? {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn bool_field(obj: &Extra, key: &str) -> bool {
+    match obj.get(key) {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) => s.eq_ignore_ascii_case("true"),
+        _ => false,
+    }
+}
+
+/// A present numeric field that is not a number is an error (the record is
+/// skipped); an absent, null or empty one is `None`.
+fn decimal_field(obj: &Extra, key: &str) -> Result<Option<Decimal>, String> {
+    match obj.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+        Some(v) => decimal(v)
+            .map(Some)
+            .ok_or_else(|| format!("`{key}` is not a number: {v}")),
+    }
+}
+
+/// Dates Gamma cannot be trusted to fill: unparseable counts as absent.
+fn date_field(obj: &Extra, key: &str) -> Option<DateTime<Utc>> {
+    match obj.get(key)? {
+        Value::String(s) => parse_timestamp(s, NaiveZone::default()),
+        _ => None,
+    }
+}
+
+/// A list sent either as a JSON array or as a JSON array encoded in a string
+/// (`"[\"Yes\", \"No\"]"`). Items may be strings or numbers.
+fn string_list(obj: &Extra, key: &str) -> Result<Option<Vec<String>>, String> {
+    let parsed;
+    let items = match obj.get(key) {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::String(s)) if s.trim().is_empty() => return Ok(None),
+        Some(Value::String(s)) => {
+            parsed = serde_json::from_str::<Value>(s)
+                .map_err(|e| format!("`{key}` holds no JSON array ({e}): {s:?}"))?;
+            &parsed
+        }
+        Some(v) => v,
+    };
+    let Some(array) = items.as_array() else {
+        return Err(format!("`{key}` is not an array"));
+    };
+    array
+        .iter()
+        .map(|v| match v {
+            Value::String(s) => Ok(s.clone()),
+            Value::Number(n) => Ok(n.to_string()),
+            other => Err(format!("`{key}` has a non-scalar item {other}")),
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Resolution;
+    use rust_decimal_macros::dec;
+    use serde_json::json;
+
+    fn market(extra: Value) -> Value {
+        let mut base = json!({
+            "id": "540206",
+            "question": "Will the Arizona Cardinals win Super Bowl 2026?",
+            "outcomes": "[\"Yes\", \"No\"]",
+            "outcomePrices": "[\"0.0065\", \"0.9935\"]",
+            "liquidity": "1758359.76599",
+            "volume": "23286094.862589",
+            "volume24hr": 10374216.164318996,
+            "active": true, "closed": false, "acceptingOrders": true,
+            "endDate": "2026-02-08T12:00:00Z",
+            "clobTokenIds": "[\"42334954850219754195241248003172889699\"]",
+            "someFutureField": {"nested": [1, 2]}
+        });
+        if let (Some(b), Some(e)) = (base.as_object_mut(), extra.as_object()) {
+            for (k, v) in e {
+                b.insert(k.clone(), v.clone());
+            }
+        }
+        base
+    }
+
+    #[test]
+    fn strings_numbers_and_json_in_strings_decode() {
+        let m = decode_market(&market(json!({}))).unwrap();
+        assert_eq!(m.id.as_str(), "540206");
+        assert_eq!(m.outcomes, vec!["Yes", "No"]);
+        assert_eq!(m.yes_price().map(Price::value), Some(dec!(0.0065)));
+        assert_eq!(m.liquidity, Some(dec!(1758359.76599)));
+        assert_eq!(m.volume_24hr, Some(dec!(10374216.164318996)));
+        assert!(m.is_tradable_binary());
+        assert_eq!(
+            m.raw.get("someFutureField"),
+            Some(&json!({"nested": [1, 2]}))
+        );
+        assert_eq!(m.conviction(), Some(dec!(0.987)));
+    }
+
+    #[test]
+    fn a_bad_number_or_price_is_a_decode_error_with_the_id() {
+        let e = decode_market(&market(json!({"liquidity": "<string>"}))).unwrap_err();
+        assert_eq!(e.id.as_deref(), Some("540206"));
+        assert!(decode_market(&market(json!({"outcomePrices": "[\"1.5\", \"0\"]"}))).is_err());
+        assert!(decode_market(&market(json!({"outcomePrices": "not json"}))).is_err());
+        assert!(decode_market(&json!({"question": "no id"})).is_err());
+        assert!(decode_market(&json!([1, 2])).is_err());
+    }
+
+    #[test]
+    fn missing_prices_is_a_placeholder_not_an_error() {
+        let mut v = market(json!({"active": false, "liquidity": "0"}));
+        v.as_object_mut().unwrap().remove("outcomePrices");
+        let m = decode_market(&v).unwrap();
+        assert_eq!(m.outcome_prices, None);
+        assert!(!m.is_tradable_binary());
+    }
+
+    #[test]
+    fn resolution_needs_closed_and_a_decided_price() {
+        let check = |closed: bool, prices: &str| {
+            decode_market(&market(json!({"closed": closed, "outcomePrices": prices})))
+                .unwrap()
+                .resolution()
+        };
+        let settled = |a: Price, b: Price| Resolution::Settled { payout: [a, b] };
+        assert_eq!(
+            check(true, "[\"0\", \"1\"]"),
+            settled(Price::ZERO, Price::ONE)
+        );
+        assert_eq!(
+            check(true, "[\"0.9995\", \"0.0005\"]"),
+            settled(Price::ONE, Price::ZERO)
+        );
+        assert_eq!(
+            check(true, "[\"0.5\", \"0.5\"]"),
+            settled(Price::half(), Price::half())
+        );
+        assert_eq!(check(true, "[\"0\", \"0\"]"), Resolution::Undecided);
+        assert_eq!(check(false, "[\"0.999\", \"0.001\"]"), Resolution::Open);
+    }
+
+    #[test]
+    fn events_skip_bad_nested_markets_and_keep_raw() {
+        let v = json!({
+            "id": "23656", "title": "Super Bowl Champion 2026",
+            "liquidity": 22924218.59881, "volume": 311846722.482737,
+            "endDate": "2026-02-08T12:00:00Z", "active": true, "closed": false,
+            "markets": [market(json!({})), market(json!({"id": "2", "volume": "abc"}))]
+        });
+        let d = decode_event(&v).unwrap();
+        assert_eq!(d.event.markets.len(), 1);
+        assert_eq!(d.skipped_markets.len(), 1);
+        assert_eq!(d.skipped_markets[0].id.as_deref(), Some("2"));
+        assert_eq!(d.event.raw, *v.as_object().unwrap());
+        assert_eq!(d.event.liquidity, Some(dec!(22924218.59881)));
+    }
+
+    #[test]
+    fn event_context_round_trips_through_raw() {
+        let mut m = decode_market(&market(json!({}))).unwrap();
+        let ctx = EventContext {
+            event_id: "23656".into(),
+            event_title: "Super Bowl Champion 2026".into(),
+            event_end_date: parse_timestamp("2026-02-08T12:00:00Z", NaiveZone::default()),
+        };
+        attach_event_context(&mut m, ctx.clone());
+        let again = decode_market(&Value::Object(m.raw.clone())).unwrap();
+        assert_eq!(again.event, Some(ctx));
+    }
+}

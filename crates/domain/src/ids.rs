@@ -1,0 +1,70 @@
+//! Identifier newtypes. Gamma ids are decimal strings (`"23656"`) and stay
+//! strings: they are keys, never numbers.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+macro_rules! string_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn new(id: impl Into<String>) -> Self {
+                Self(id.into())
+            }
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(s: &str) -> Self {
+                Self(s.to_owned())
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(s: String) -> Self {
+                Self(s)
+            }
+        }
+    };
+}
+
+string_id!(
+    /// A Gamma event id.
+    EventId
+);
+string_id!(
+    /// A Gamma market id.
+    MarketId
+);
+string_id!(
+    /// A trade id; legacy ids (`trade_YYYYmmdd_HHMMSS_<market>`) are kept as they are.
+    TradeId
+);
+string_id!(
+    /// The portfolio a record belongs to. The legacy layout is the default portfolio.
+    PortfolioId
+);
+
+impl Default for PortfolioId {
+    fn default() -> Self {
+        Self::new(Self::DEFAULT)
+    }
+}
+
+impl PortfolioId {
+    /// The id of the single portfolio of the legacy layout and of the plan's
+    /// single-row `portfolio_state`.
+    pub const DEFAULT: &'static str = "default";
+}

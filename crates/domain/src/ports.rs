@@ -1,0 +1,150 @@
+//! The storage ports: one async trait per data set (SPEC §6), implemented by
+//! `storage-json`, `storage-pg` and the routed store. Callers hold a
+//! [`Stores`] and never know which backend answers.
+//!
+//! Contract shared by every implementation (checked by the conformance suite):
+//! - a `save_*`/`replace_*` replaces the previous value atomically;
+//! - an `append_*` keyed by a natural key (`trade_id`, archive timestamp) is
+//!   idempotent: appending a record whose key is already stored changes nothing;
+//! - loads return records in the order they were appended;
+//! - a value reads back exactly as written (money 2 dp, prices 6 dp, UTC).
+
+use crate::{
+    Event, FilteredEvent, Market, MarketId, MarketSnapshot, Portfolio, PortfolioHistoryEntry,
+    PortfolioId, PortfolioSnapshot, Signal, SignalArchive, StoreError, Trade,
+};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Portfolio state, positions and snapshots.
+#[async_trait]
+pub trait PortfolioStore: Send + Sync {
+    /// `None` when the portfolio has never been saved.
+    async fn load_portfolio(&self, id: &PortfolioId) -> Result<Option<Portfolio>, StoreError>;
+    async fn save_portfolio(&self, portfolio: &Portfolio) -> Result<(), StoreError>;
+    /// Idempotent on (portfolio, timestamp).
+    async fn append_portfolio_snapshot(
+        &self,
+        snapshot: &PortfolioSnapshot,
+    ) -> Result<(), StoreError>;
+    async fn load_portfolio_snapshots(
+        &self,
+        id: &PortfolioId,
+    ) -> Result<Vec<PortfolioSnapshot>, StoreError>;
+}
+
+/// The append-only trade history.
+#[async_trait]
+pub trait TradeStore: Send + Sync {
+    /// Idempotent on `trade_id`.
+    async fn append_trade(&self, trade: &Trade) -> Result<(), StoreError>;
+    /// Every trade of the portfolio, oldest first.
+    async fn load_trades(&self, portfolio: &PortfolioId) -> Result<Vec<Trade>, StoreError>;
+    /// The portfolio's trades in one market, oldest first.
+    async fn trades_for_market(
+        &self,
+        portfolio: &PortfolioId,
+        market: &MarketId,
+    ) -> Result<Vec<Trade>, StoreError>;
+    /// The `limit` most recent trades, newest first.
+    async fn recent_trades(
+        &self,
+        portfolio: &PortfolioId,
+        limit: usize,
+    ) -> Result<Vec<Trade>, StoreError>;
+}
+
+/// Portfolio history and signal archives.
+#[async_trait]
+pub trait HistoryStore: Send + Sync {
+    /// Idempotent on (portfolio, timestamp).
+    async fn append_history_entry(&self, entry: &PortfolioHistoryEntry) -> Result<(), StoreError>;
+    async fn load_history(
+        &self,
+        portfolio: &PortfolioId,
+    ) -> Result<Vec<PortfolioHistoryEntry>, StoreError>;
+    /// Idempotent on `archived_at`.
+    async fn append_signal_archive(&self, archive: &SignalArchive) -> Result<(), StoreError>;
+    /// Archives of one `YYYY-MM` month, or of every month when `None`, oldest first.
+    async fn load_signal_archives(
+        &self,
+        month: Option<&str>,
+    ) -> Result<Vec<SignalArchive>, StoreError>;
+}
+
+/// The current signal set.
+#[async_trait]
+pub trait SignalStore: Send + Sync {
+    /// Replace the current signals (possibly with none).
+    async fn replace_current_signals(&self, signals: &[Signal]) -> Result<(), StoreError>;
+    async fn load_current_signals(&self) -> Result<Vec<Signal>, StoreError>;
+}
+
+/// Events, markets and market snapshots.
+#[async_trait]
+pub trait MarketStore: Send + Sync {
+    async fn save_raw_events(&self, events: &[Event]) -> Result<(), StoreError>;
+    async fn load_raw_events(&self) -> Result<Vec<Event>, StoreError>;
+    async fn save_filtered_events(&self, events: &[FilteredEvent]) -> Result<(), StoreError>;
+    async fn load_filtered_events(&self) -> Result<Vec<FilteredEvent>, StoreError>;
+    async fn save_filtered_markets(&self, markets: &[Market]) -> Result<(), StoreError>;
+    async fn load_filtered_markets(&self) -> Result<Vec<Market>, StoreError>;
+    /// Idempotent on (market, timestamp).
+    async fn append_market_snapshots(&self, snapshots: &[MarketSnapshot])
+    -> Result<(), StoreError>;
+    /// Snapshots of one market, or of all when `None`, oldest first.
+    async fn load_market_snapshots(
+        &self,
+        market: Option<&MarketId>,
+    ) -> Result<Vec<MarketSnapshot>, StoreError>;
+}
+
+/// The plan's `system_metadata` key/value table (`last_event_export`, …).
+#[async_trait]
+pub trait MetadataStore: Send + Sync {
+    async fn set_metadata(
+        &self,
+        key: &str,
+        value: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    async fn load_metadata(&self) -> Result<BTreeMap<String, String>, StoreError>;
+}
+
+/// One handle per data set. The cycle and the API take a `Stores`; whether a
+/// data set is served by JSON, PostgreSQL or the routed store is decided when
+/// it is built.
+#[derive(Clone)]
+pub struct Stores {
+    pub portfolio: Arc<dyn PortfolioStore>,
+    pub trades: Arc<dyn TradeStore>,
+    pub history: Arc<dyn HistoryStore>,
+    pub signals: Arc<dyn SignalStore>,
+    pub markets: Arc<dyn MarketStore>,
+    pub metadata: Arc<dyn MetadataStore>,
+}
+
+impl Stores {
+    /// Every port served by one store.
+    pub fn single<S>(store: Arc<S>) -> Self
+    where
+        S: PortfolioStore
+            + TradeStore
+            + HistoryStore
+            + SignalStore
+            + MarketStore
+            + MetadataStore
+            + 'static,
+    {
+        Stores {
+            portfolio: store.clone(),
+            trades: store.clone(),
+            history: store.clone(),
+            signals: store.clone(),
+            markets: store.clone(),
+            metadata: store,
+        }
+    }
+}
