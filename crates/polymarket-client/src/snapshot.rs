@@ -1,0 +1,2 @@
+//! TODO: SnapshotSource
+pub struct SnapshotSource;
