@@ -1,1 +1,20 @@
-//! TODO
+//! Prescient's composition root: configuration, the trading cycle, and the
+//! `prescient` command line.
+//!
+//! Owns: [`settings`] (typed configuration, parsed once), [`cycle`] (SPEC §2
+//! steps 1–8 over the storage ports), [`summary`] (what a cycle reports), and
+//! [`cli`] (commands, wiring stores and sources together).
+//!
+//! Must not: contain domain rules (they live in `domain`, `strategy`,
+//! `paper-trading`) or know file formats or SQL (they live in the stores).
+//!
+//! Start with [`cycle::run_cycle`].
+
+pub mod cli;
+pub mod cycle;
+pub mod settings;
+pub mod summary;
+
+pub use cycle::{CycleError, CycleParams, run_cycle};
+pub use settings::{Settings, Sources};
+pub use summary::CycleSummary;

@@ -1,0 +1,213 @@
+//! The `prescient` command line: argument parsing and wiring. Each command
+//! builds its stores and source from [`Settings`] and calls library code.
+
+use crate::cycle::{CycleParams, run_cycle, system_clock};
+use crate::settings::Settings;
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use domain::ports::Stores;
+use domain::{PortfolioId, Price, Usd};
+use paper_trading::ExecutionPolicy;
+use polymarket_client::{MarketSource, SnapshotSource};
+use rust_decimal::Decimal;
+use std::path::PathBuf;
+use std::sync::Arc;
+use strategy::MostLikely;
+
+/// Prescient: paper trading on Polymarket, with storage that migrates from
+/// JSON files to PostgreSQL while trading never stops.
+#[derive(Debug, Parser)]
+#[command(name = "prescient", version)]
+pub struct Cli {
+    /// The JSON data directory [env: PRESCIENT_DATA_DIR] [default: ./data]
+    #[arg(long, global = true)]
+    pub data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run one full trading cycle (SPEC §2): export, filter, signal, execute,
+    /// re-price, archive.
+    Cycle(CycleArgs),
+    /// Save the live Gamma data (events.json, markets.json) to DIR for replay
+    /// with `--source snapshot:DIR`.
+    Record {
+        /// Directory to write the snapshot to.
+        dir: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct CycleArgs {
+    /// Where market data comes from: `live` (the Gamma API) or `snapshot:DIR`
+    /// (a recorded snapshot directory).
+    #[arg(long, default_value = "live")]
+    pub source: String,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub filters: FilterArgs,
+}
+
+/// The original's filter parameters; each overrides its setting.
+#[derive(Debug, Default, Args)]
+pub struct FilterArgs {
+    /// Events: minimum liquidity [default: 10000]
+    #[arg(long)]
+    pub min_liquidity: Option<Decimal>,
+    /// Events: minimum volume [default: 50000]
+    #[arg(long)]
+    pub min_volume: Option<Decimal>,
+    /// Events: minimum 24 h volume [default: none]
+    #[arg(long)]
+    pub min_volume_24hr: Option<Decimal>,
+    /// Events: minimum whole days until the event ends [default: 1]
+    #[arg(long)]
+    pub min_days_until_end: Option<i64>,
+    /// Events: maximum whole days until the event ends [default: 90]
+    #[arg(long)]
+    pub max_days_until_end: Option<i64>,
+    /// Markets: minimum liquidity [default: 10000]
+    #[arg(long)]
+    pub market_min_liquidity: Option<Decimal>,
+    /// Markets: minimum volume [default: 50000]
+    #[arg(long)]
+    pub market_min_volume: Option<Decimal>,
+    /// Markets: minimum 24 h volume [default: none]
+    #[arg(long)]
+    pub market_min_volume_24hr: Option<Decimal>,
+    /// Markets: minimum conviction |yes − no| [default: none]
+    #[arg(long)]
+    pub min_conviction: Option<Decimal>,
+    /// Markets: maximum conviction |yes − no| [default: none]
+    #[arg(long)]
+    pub max_conviction: Option<Decimal>,
+    /// Amount each signal buys [default: 100]
+    #[arg(long)]
+    pub amount: Option<Decimal>,
+}
+
+impl FilterArgs {
+    /// Apply the flags over the settings.
+    pub fn apply(&self, s: &mut Settings) {
+        macro_rules! set {
+            ($($field:ident => $target:ident),* $(,)?) => {
+                $(if let Some(v) = self.$field { s.$target = v; })*
+            };
+        }
+        macro_rules! set_opt {
+            ($($field:ident => $target:ident),* $(,)?) => {
+                $(if let Some(v) = self.$field { s.$target = Some(v); })*
+            };
+        }
+        set!(
+            min_liquidity => min_liquidity,
+            min_volume => min_volume,
+            min_days_until_end => min_days_until_end,
+            max_days_until_end => max_days_until_end,
+            market_min_liquidity => market_min_liquidity,
+            market_min_volume => market_min_volume,
+            amount => trade_amount,
+        );
+        set_opt!(
+            min_volume_24hr => min_volume_24hr,
+            market_min_volume_24hr => market_min_volume_24hr,
+            min_conviction => min_conviction,
+            max_conviction => max_conviction,
+        );
+    }
+}
+
+/// Where a cycle's market data comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SourceSpec {
+    Live,
+    Snapshot(PathBuf),
+}
+
+impl std::str::FromStr for SourceSpec {
+    type Err = anyhow::Error;
+    fn from_str(s: &str) -> Result<Self> {
+        if s == "live" {
+            return Ok(SourceSpec::Live);
+        }
+        match s.strip_prefix("snapshot:") {
+            Some(dir) if !dir.is_empty() => Ok(SourceSpec::Snapshot(PathBuf::from(dir))),
+            _ => bail!("--source must be `live` or `snapshot:DIR`, not {s:?}"),
+        }
+    }
+}
+
+/// Run a parsed command line with loaded settings.
+pub async fn run(cli: Cli, mut settings: Settings) -> Result<()> {
+    if let Some(dir) = &cli.data_dir {
+        settings.data_dir = dir.clone();
+    }
+    match cli.command {
+        Command::Cycle(args) => {
+            args.filters.apply(&mut settings);
+            let source = open_source(&args.source.parse()?, &settings)?;
+            let stores = open_json_stores(&settings)?;
+            let params = cycle_params(&settings)?;
+            let summary = run_cycle(&stores, source.as_ref(), &params)
+                .await
+                .context("cycle failed")?;
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&summary)?);
+            } else {
+                print!("{summary}");
+            }
+            Ok(())
+        }
+        Command::Record { dir } => {
+            let _ = dir;
+            bail!("`prescient record` needs the live Gamma client, which is not built yet")
+        }
+    }
+}
+
+/// The cycle parameters the settings describe.
+pub fn cycle_params(settings: &Settings) -> Result<CycleParams> {
+    Ok(CycleParams {
+        portfolio_id: PortfolioId::default(),
+        initial_balance: Usd::new(settings.initial_balance),
+        event_filter: settings.event_filter(),
+        market_filter: settings.market_filter(),
+        policy: ExecutionPolicy {
+            one_position_per_market: settings.one_position_per_market,
+        },
+        strategy: Arc::new(MostLikely {
+            amount: Usd::new(settings.trade_amount),
+            threshold: Price::half(),
+        }),
+        clock: system_clock(),
+    })
+}
+
+/// Open the market source a `--source` names.
+pub fn open_source(spec: &SourceSpec, _settings: &Settings) -> Result<Box<dyn MarketSource>> {
+    match spec {
+        SourceSpec::Snapshot(dir) => Ok(Box::new(
+            SnapshotSource::open(dir)
+                .with_context(|| format!("cannot open snapshot {}", dir.display()))?,
+        )),
+        SourceSpec::Live => bail!(
+            "--source live needs the live Gamma client, which is not built yet; \
+             use --source snapshot:DIR"
+        ),
+    }
+}
+
+/// Every data set on the JSON store of the data directory (locked for writing).
+pub fn open_json_stores(settings: &Settings) -> Result<Stores> {
+    let options = storage_json::JsonStoreOptions {
+        naive_zone: settings.naive_zone(),
+        ..Default::default()
+    };
+    let store = storage_json::JsonStore::open(&settings.data_dir, options)
+        .with_context(|| format!("cannot open data directory {}", settings.data_dir.display()))?;
+    Ok(Stores::single(Arc::new(store)))
+}

@@ -1,0 +1,252 @@
+//! Typed settings, parsed once at start-up (SPEC §7): defaults → optional
+//! `prescient.toml` → `.env` → environment. Every variable is listed with its
+//! default in `.env.example` (a tidy test keeps the two in step).
+
+use config::{Config, Environment, File, FileFormat};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use strategy::{EventFilter, MarketFilter};
+
+/// Every setting, with the original system's defaults.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct Settings {
+    /// The legacy JSON data directory (`PRESCIENT_DATA_DIR`).
+    pub data_dir: PathBuf,
+    /// Gamma API base URL (`PRESCIENT_GAMMA_URL`).
+    pub gamma_url: String,
+    /// Cash a new portfolio starts with.
+    pub initial_balance: Decimal,
+    /// Amount each signal buys.
+    pub trade_amount: Decimal,
+    /// A market with an open position is not bought again.
+    pub one_position_per_market: bool,
+    /// IANA zone naive legacy timestamps are read in.
+    pub naive_timezone: String,
+    pub min_liquidity: Decimal,
+    pub min_volume: Decimal,
+    pub min_volume_24hr: Option<Decimal>,
+    pub min_days_until_end: i64,
+    pub max_days_until_end: i64,
+    pub market_min_liquidity: Decimal,
+    pub market_min_volume: Decimal,
+    pub market_min_volume_24hr: Option<Decimal>,
+    pub min_conviction: Option<Decimal>,
+    pub max_conviction: Option<Decimal>,
+    /// `tracing` filter when `RUST_LOG` is not set.
+    pub log: String,
+}
+
+/// The variables `Settings` reads, with their defaults, as `.env.example` lists them.
+pub const VARIABLES: &[(&str, &str)] = &[
+    ("PRESCIENT_DATA_DIR", "./data"),
+    ("PRESCIENT_GAMMA_URL", "https://gamma-api.polymarket.com"),
+    ("PRESCIENT_INITIAL_BALANCE", "10000"),
+    ("PRESCIENT_TRADE_AMOUNT", "100"),
+    ("PRESCIENT_ONE_POSITION_PER_MARKET", "true"),
+    ("PRESCIENT_NAIVE_TIMEZONE", "UTC"),
+    ("PRESCIENT_MIN_LIQUIDITY", "10000"),
+    ("PRESCIENT_MIN_VOLUME", "50000"),
+    ("PRESCIENT_MIN_VOLUME_24HR", ""),
+    ("PRESCIENT_MIN_DAYS_UNTIL_END", "1"),
+    ("PRESCIENT_MAX_DAYS_UNTIL_END", "90"),
+    ("PRESCIENT_MARKET_MIN_LIQUIDITY", "10000"),
+    ("PRESCIENT_MARKET_MIN_VOLUME", "50000"),
+    ("PRESCIENT_MARKET_MIN_VOLUME_24HR", ""),
+    ("PRESCIENT_MIN_CONVICTION", ""),
+    ("PRESCIENT_MAX_CONVICTION", ""),
+    ("PRESCIENT_LOG", "info"),
+];
+
+/// Where settings come from. `from_process` is what the binary uses; tests
+/// pass their own environment so they never touch the process's.
+#[derive(Clone, Debug, Default)]
+pub struct Sources {
+    /// `prescient.toml` (or `PRESCIENT_CONFIG`); a missing file is not an error.
+    pub file: Option<PathBuf>,
+    /// The environment, `.env` already merged in below the real variables.
+    pub env: HashMap<String, String>,
+}
+
+impl Sources {
+    /// The process environment over `.env` (in the working directory), and
+    /// `prescient.toml` or the file `PRESCIENT_CONFIG` names.
+    pub fn from_process() -> Self {
+        let mut env: HashMap<String, String> = HashMap::new();
+        // `.env` sits below the real environment: read it without exporting it.
+        if let Ok(iter) = dotenvy::dotenv_iter() {
+            for (k, v) in iter.flatten() {
+                env.insert(k, v);
+            }
+        }
+        env.extend(std::env::vars());
+        let file = env
+            .get("PRESCIENT_CONFIG")
+            .map(PathBuf::from)
+            .or_else(|| Some(PathBuf::from("prescient.toml")));
+        Sources { file, env }
+    }
+}
+
+/// A setting that is present but does not parse, named.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {0}")]
+pub struct SettingsError(String);
+
+impl Settings {
+    pub fn load(sources: &Sources) -> Result<Settings, SettingsError> {
+        let mut builder = Config::builder();
+        for (name, default) in VARIABLES {
+            let key = key_of(name);
+            if !default.is_empty() {
+                builder = builder
+                    .set_default(key.as_str(), *default)
+                    .map_err(|e| SettingsError(e.to_string()))?;
+            }
+        }
+        if let Some(path) = &sources.file {
+            builder = builder.add_source(File::from(path.as_path()).format(FileFormat::Toml).required(false));
+        }
+        // Empty variables mean "unset" (`PRESCIENT_MIN_VOLUME_24HR=`).
+        let env: HashMap<String, String> = sources
+            .env
+            .iter()
+            .filter(|(k, v)| k.starts_with("PRESCIENT_") && !v.trim().is_empty())
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        builder = builder.add_source(
+            Environment::with_prefix("PRESCIENT")
+                .prefix_separator("_")
+                .source(Some(env)),
+        );
+        let config = builder.build().map_err(|e| SettingsError(e.to_string()))?;
+        let settings: Settings = config
+            .try_deserialize()
+            .map_err(|e| SettingsError(e.to_string()))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), SettingsError> {
+        if domain::time::NaiveZone::parse(&self.naive_timezone).is_none() {
+            return Err(SettingsError(format!(
+                "PRESCIENT_NAIVE_TIMEZONE {:?} is not an IANA zone (e.g. UTC, Europe/Berlin)",
+                self.naive_timezone
+            )));
+        }
+        if self.initial_balance <= Decimal::ZERO || self.trade_amount <= Decimal::ZERO {
+            return Err(SettingsError(
+                "PRESCIENT_INITIAL_BALANCE and PRESCIENT_TRADE_AMOUNT must be positive".into(),
+            ));
+        }
+        if self.min_days_until_end > self.max_days_until_end {
+            return Err(SettingsError(format!(
+                "PRESCIENT_MIN_DAYS_UNTIL_END ({}) is above PRESCIENT_MAX_DAYS_UNTIL_END ({})",
+                self.min_days_until_end, self.max_days_until_end
+            )));
+        }
+        Ok(())
+    }
+
+    pub fn naive_zone(&self) -> domain::time::NaiveZone {
+        domain::time::NaiveZone::parse(&self.naive_timezone).unwrap_or_default()
+    }
+
+    pub fn event_filter(&self) -> EventFilter {
+        EventFilter {
+            min_liquidity: self.min_liquidity,
+            min_volume: self.min_volume,
+            min_volume_24hr: self.min_volume_24hr,
+            min_days_until_end: self.min_days_until_end,
+            max_days_until_end: self.max_days_until_end,
+        }
+    }
+
+    pub fn market_filter(&self) -> MarketFilter {
+        MarketFilter {
+            min_liquidity: self.market_min_liquidity,
+            min_volume: self.market_min_volume,
+            min_volume_24hr: self.market_min_volume_24hr,
+            min_conviction: self.min_conviction,
+            max_conviction: self.max_conviction,
+        }
+    }
+
+    /// Resolve a path setting relative to `base` when it is relative.
+    pub fn data_dir_in(&self, base: &Path) -> PathBuf {
+        if self.data_dir.is_absolute() {
+            self.data_dir.clone()
+        } else {
+            base.join(&self.data_dir)
+        }
+    }
+}
+
+/// `PRESCIENT_MIN_VOLUME_24HR` → `min_volume_24hr`.
+fn key_of(variable: &str) -> String {
+    variable
+        .trim_start_matches("PRESCIENT_")
+        .to_ascii_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+    use std::io::Write;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_are_the_originals() {
+        let s = Settings::load(&Sources::default()).unwrap();
+        assert_eq!(s.data_dir, PathBuf::from("./data"));
+        assert_eq!(s.min_liquidity, dec!(10000));
+        assert_eq!(s.min_volume, dec!(50000));
+        assert_eq!(s.min_volume_24hr, None);
+        assert_eq!((s.min_days_until_end, s.max_days_until_end), (1, 90));
+        assert_eq!(s.trade_amount, dec!(100));
+        assert!(s.one_position_per_market);
+    }
+
+    #[test]
+    fn environment_beats_file_beats_defaults() {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        writeln!(file, "min_volume = \"1000\"\ntrade_amount = \"25\"").unwrap();
+        let sources = Sources {
+            file: Some(file.path().to_path_buf()),
+            env: env(&[
+                ("PRESCIENT_TRADE_AMOUNT", "50"),
+                ("PRESCIENT_MIN_VOLUME_24HR", "7"),
+                ("PRESCIENT_MIN_CONVICTION", ""),
+                ("UNRELATED", "x"),
+            ]),
+        };
+        let s = Settings::load(&sources).unwrap();
+        assert_eq!(s.min_volume, dec!(1000));
+        assert_eq!(s.trade_amount, dec!(50));
+        assert_eq!(s.min_volume_24hr, Some(dec!(7)));
+        assert_eq!(s.min_conviction, None);
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let bad = |k: &str, v: &str| {
+            Settings::load(&Sources {
+                file: None,
+                env: env(&[(k, v)]),
+            })
+            .unwrap_err()
+            .to_string()
+        };
+        assert!(bad("PRESCIENT_NAIVE_TIMEZONE", "Mars/Base").contains("Mars/Base"));
+        assert!(bad("PRESCIENT_MIN_DAYS_UNTIL_END", "100").contains("MAX_DAYS"));
+        assert!(bad("PRESCIENT_TRADE_AMOUNT", "lots").contains("trade_amount"));
+    }
+}
