@@ -3,9 +3,13 @@
 //! Each command is one module and stays thin: it parses arguments and calls
 //! library code in the crates or runs cargo. Logic worth testing lives in the
 //! crates, where it is tested.
+//!
+//! `test`: the whole suite against a real PostgreSQL (reused, or a throw-away
+//! cluster started for the run). `db`: that server. `bench`: the benchmarks.
 
 mod bench;
 mod cmd;
+mod db;
 mod test;
 
 use anyhow::Result;
@@ -13,7 +17,10 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Debug, Parser)]
-#[command(name = "cargo xtask", about = "Prescient developer and operator commands")]
+#[command(
+    name = "cargo xtask",
+    about = "Prescient developer and operator commands"
+)]
 struct Xtask {
     #[command(subcommand)]
     command: Command,
@@ -25,12 +32,18 @@ enum Command {
     Test(test::TestArgs),
     /// Run the benchmarks and print a table of the goals they check.
     Bench(bench::BenchArgs),
+    /// A PostgreSQL server for tests and development.
+    Db {
+        #[command(subcommand)]
+        command: db::DbCommand,
+    },
 }
 
 fn main() -> ExitCode {
     let result: Result<()> = match Xtask::parse().command {
         Command::Test(args) => test::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::Db { command } => db::run(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

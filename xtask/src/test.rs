@@ -1,6 +1,9 @@
-//! `cargo xtask test`: the whole test suite, as CI runs it.
+//! `cargo xtask test`: the whole test suite, as CI runs it. Ensures a
+//! PostgreSQL server first (reusing one that answers at `DATABASE_URL`, else
+//! starting a throw-away cluster), runs every test against it, and tears down
+//! what it started.
 
-use crate::cmd;
+use crate::{cmd, db};
 use anyhow::Result;
 use clap::Args;
 
@@ -15,8 +18,20 @@ pub struct TestArgs {
 }
 
 pub fn run(args: TestArgs) -> Result<()> {
+    let database = db::ensure()?;
+    let result = run_suites(&args, &database.url);
+    if database.started {
+        if let Err(e) = db::stop_cluster() {
+            eprintln!("note: could not remove the throw-away cluster: {e}");
+        }
+    }
+    result
+}
+
+fn run_suites(args: &TestArgs, url: &str) -> Result<()> {
     let nextest = !args.no_nextest && cmd::available("cargo-nextest", &["nextest", "--version"]);
     let mut test = cmd::cargo();
+    test.env("DATABASE_URL", url);
     if nextest {
         test.args(["nextest", "run", "--workspace", "--no-fail-fast"]);
     } else {
@@ -24,7 +39,7 @@ pub fn run(args: TestArgs) -> Result<()> {
     }
     test.args(&args.rest);
     cmd::run(test)?;
-    if nextest && args.rest.is_empty() {
+    if args.rest.is_empty() && nextest {
         // nextest does not run doc tests.
         let mut doc = cmd::cargo();
         doc.args(["test", "--workspace", "--doc"]);

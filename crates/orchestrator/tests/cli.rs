@@ -1,0 +1,117 @@
+//! The `prescient` binary as a user runs it: exit codes, output, files.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use assert_cmd::Command;
+use common::*;
+use predicates::prelude::*;
+
+fn prescient() -> Command {
+    let mut cmd = Command::cargo_bin("prescient").unwrap();
+    // Settings come only from the flags of each test.
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("PRESCIENT_CONFIG", "/nonexistent/prescient.toml")
+        .env("RUST_LOG", "warn")
+        .current_dir(std::env::temp_dir());
+    cmd
+}
+
+fn example_source() -> String {
+    format!("snapshot:{}", example_snapshot().display())
+}
+
+#[test]
+fn cycle_on_the_example_prints_every_step_and_writes_the_files() {
+    let data = tempfile::tempdir().unwrap();
+    prescient()
+        .args(["cycle", "--source", &example_source(), "--max-days-until-end", "1000"])
+        .arg("--data-dir")
+        .arg(data.path())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("cycle success"))
+        .stdout(predicate::str::contains("executed=3"));
+    assert_eq!(array_len(&data.path().join("trades/paper_trades.json")), 3);
+}
+
+#[test]
+fn json_summary_has_each_step_and_the_parameters() {
+    let data = tempfile::tempdir().unwrap();
+    let out = prescient()
+        .args(["cycle", "--json", "--source", &example_source()])
+        .args(["--max-days-until-end", "1000", "--min-volume", "60000"])
+        .env("PRESCIENT_DATA_DIR", data.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["status"], "success");
+    let steps: Vec<&str> = summary["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["step"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "export_events",
+            "filter_events",
+            "filter_markets",
+            "generate_signals",
+            "execute",
+            "reprice",
+            "archive_signals",
+            "metadata"
+        ]
+    );
+    assert_eq!(summary["parameters"]["min_volume"], "60000");
+    assert_eq!(summary["parameters"]["max_days_until_end"], 1000);
+    assert!(data.path().join("trades/portfolio.json").exists(), "PRESCIENT_DATA_DIR is used");
+}
+
+#[test]
+fn a_corrupt_portfolio_stops_the_cycle_and_is_left_untouched() {
+    let data = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(data.path().join("trades")).unwrap();
+    let corrupt = b"{\n  \"balance\": 9900.0,\n  \"positions\": [\n    {\"trade_id\": \"t1\",";
+    let path = data.path().join("trades/portfolio.json");
+    std::fs::write(&path, corrupt).unwrap();
+    let out = prescient()
+        .args(["cycle", "--source", &example_source(), "--max-days-until-end", "1000"])
+        .arg("--data-dir")
+        .arg(data.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let last = stderr.lines().last().unwrap_or_default();
+    assert!(last.starts_with("error: "), "{stderr}");
+    assert!(last.contains("portfolio.json") && last.contains("line 4"), "{last}");
+    assert_eq!(std::fs::read(&path).unwrap(), corrupt);
+    assert!(
+        !data.path().join("events/raw_events_backup.json").exists(),
+        "nothing is written when the portfolio does not load"
+    );
+}
+
+#[test]
+fn bad_sources_are_refused_with_a_clear_cause() {
+    let data = tempfile::tempdir().unwrap();
+    prescient()
+        .args(["cycle", "--source", "snapshot:/nonexistent/snap"])
+        .arg("--data-dir")
+        .arg(data.path())
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("/nonexistent/snap"));
+    prescient()
+        .args(["cycle", "--source", "ftp://x"])
+        .arg("--data-dir")
+        .arg(data.path())
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("live` or `snapshot:DIR"));
+}

@@ -1,0 +1,135 @@
+//! Helpers shared by the orchestrator's integration tests: snapshots built
+//! from the real fixtures or the shipped example, fixed clocks, and one-call
+//! cycles over a JSON data directory.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use chrono::{DateTime, Utc};
+use domain::ports::Stores;
+use orchestrator::cycle::Clock;
+use orchestrator::{CycleParams, CycleSummary, Settings, Sources, run_cycle};
+use polymarket_client::SnapshotSource;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// `../shared/fixtures` beside the repository (or `PRESCIENT_FIXTURES`);
+/// `None`, with a note on stderr, when it is not there.
+pub fn real_fixtures() -> Option<PathBuf> {
+    let dir = std::env::var_os("PRESCIENT_FIXTURES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace().join("../shared/fixtures"));
+    if dir.join("gamma").is_dir() {
+        Some(dir)
+    } else {
+        eprintln!(
+            "real-data suite skipped: {} not found (set PRESCIENT_FIXTURES)",
+            dir.display()
+        );
+        None
+    }
+}
+
+/// A snapshot directory whose `events.json` holds the events of every given
+/// Gamma events file (each a JSON array).
+pub fn snapshot_from(files: &[PathBuf]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let mut events = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(f).unwrap();
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        events.extend(value.as_array().unwrap().iter().cloned());
+    }
+    std::fs::write(
+        dir.path().join("events.json"),
+        serde_json::to_vec_pretty(&events).unwrap(),
+    )
+    .unwrap();
+    dir
+}
+
+pub fn example_snapshot() -> PathBuf {
+    workspace().join("examples/snapshot")
+}
+
+pub fn python_era_data() -> PathBuf {
+    workspace().join("crates/storage-json/tests/fixtures/python-era")
+}
+
+/// Copy a directory tree (a fixture data set) into a fresh temp dir.
+pub fn copy_tree(from: &Path) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_into(from, dir.path());
+    dir
+}
+
+fn copy_into(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_into(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+pub fn at(rfc3339: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(rfc3339)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+/// A clock that stands still at `t`.
+pub fn fixed_clock(t: DateTime<Utc>) -> Clock {
+    Arc::new(move || t)
+}
+
+/// The default settings (no file, no environment).
+pub fn settings() -> Settings {
+    Settings::load(&Sources::default()).unwrap()
+}
+
+pub fn params(settings: &Settings, now: DateTime<Utc>) -> CycleParams {
+    let mut p = orchestrator::cli::cycle_params(settings).unwrap();
+    p.clock = fixed_clock(now);
+    p
+}
+
+pub fn json_stores(data_dir: &Path) -> Stores {
+    let mut s = settings();
+    s.data_dir = data_dir.to_path_buf();
+    orchestrator::cli::open_json_stores(&s).unwrap()
+}
+
+/// One cycle from `snapshot` into `data_dir` at `now`; the store (and its
+/// lock) is released when it returns.
+pub async fn cycle(
+    data_dir: &Path,
+    snapshot: &Path,
+    settings: &Settings,
+    now: DateTime<Utc>,
+) -> CycleSummary {
+    let stores = json_stores(data_dir);
+    let source = SnapshotSource::open(snapshot).unwrap();
+    run_cycle(&stores, &source, &params(settings, now))
+        .await
+        .unwrap()
+}
+
+pub fn read_json(path: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("{} should exist: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} should parse: {e}", path.display()))
+}
+
+pub fn array_len(path: &Path) -> usize {
+    read_json(path)
+        .as_array()
+        .unwrap_or_else(|| panic!("{} should be an array", path.display()))
+        .len()
+}

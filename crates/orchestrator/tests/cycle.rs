@@ -1,0 +1,201 @@
+//! A cycle over real and example snapshots into a JSON data directory: the
+//! files a user would look at, and what they hold.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::*;
+use domain::PortfolioId;
+use rust_decimal_macros::dec;
+
+const LEGACY_FILES: [&str; 7] = [
+    "events/raw_events_backup.json",
+    "events/filtered_events.json",
+    "markets/filtered_markets.json",
+    "trades/current_signals.json",
+    "trades/portfolio.json",
+    "trades/paper_trades.json",
+    "history/portfolio_history.json",
+];
+
+#[tokio::test]
+async fn a_cycle_on_real_fixtures_writes_every_legacy_file() {
+    let Some(fixtures) = real_fixtures() else {
+        return;
+    };
+    let snapshot = snapshot_from(&[
+        fixtures.join("gamma/events_super_bowl_2026.json"),
+        fixtures.join("gamma/events_democratic_nominee_2028.json"),
+    ]);
+    let data = tempfile::tempdir().unwrap();
+    // 69 days before the Super Bowl; the 2028 nominee event is out of range.
+    let now = at("2025-12-01T00:00:00Z");
+    let summary = cycle(data.path(), snapshot.path(), &settings(), now).await;
+
+    for file in LEGACY_FILES {
+        read_json(&data.path().join(file));
+    }
+    read_json(&data.path().join("history/signals_archive_2025-12.json"));
+
+    let d = data.path();
+    assert_eq!(array_len(&d.join("events/raw_events_backup.json")), 2);
+    let filtered = read_json(&d.join("events/filtered_events.json"));
+    assert_eq!(filtered.as_array().unwrap().len(), 1);
+    assert_eq!(filtered[0]["id"], "23656");
+    assert_eq!(filtered[0]["days_until_end"], 69);
+    // 33 markets: one placeholder without prices is not tradable; the other
+    // 32 pass liquidity/volume, and each has one side above 0.50.
+    assert_eq!(array_len(&d.join("markets/filtered_markets.json")), 32);
+    assert_eq!(array_len(&d.join("trades/current_signals.json")), 32);
+    assert_eq!(array_len(&d.join("trades/paper_trades.json")), 32);
+    assert_eq!(summary.step("execute").unwrap().count("executed"), Some(32));
+
+    let markets = read_json(&d.join("markets/filtered_markets.json"));
+    assert_eq!(markets[0]["event_id"], "23656", "event context is kept");
+    assert_eq!(markets[0]["event_title"], "Super Bowl Champion 2026");
+
+    let signals = read_json(&d.join("trades/current_signals.json"));
+    for s in signals.as_array().unwrap() {
+        assert_eq!(s["executed"], true, "every signal is linked: {s}");
+        assert!(s["trade_id"].as_str().unwrap().starts_with("trade_20251201_000000_"));
+    }
+
+    // Everything reads back through the store, and the ledger holds.
+    let stores = json_stores(d);
+    let portfolio = stores
+        .portfolio
+        .load_portfolio(&PortfolioId::default())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(portfolio.balance.value(), dec!(6800));
+    assert_eq!(portfolio.open_positions().count(), 32);
+    assert_eq!(portfolio.total_value().value(), dec!(10000));
+    portfolio.check_invariant().unwrap();
+    let trades = stores
+        .trades
+        .load_trades(&PortfolioId::default())
+        .await
+        .unwrap();
+    assert_eq!(trades.len(), 32);
+    let history = stores
+        .history
+        .load_history(&PortfolioId::default())
+        .await
+        .unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].total_value.value(), dec!(10000));
+    assert_eq!(history[0].open_positions, 32);
+    let archives = stores.history.load_signal_archives(None).await.unwrap();
+    assert_eq!(archives.len(), 1);
+    assert_eq!(archives[0].signals.len(), 32);
+    let meta = stores.metadata.load_metadata().await.unwrap();
+    assert!(meta.contains_key("last_trade_execution"));
+}
+
+#[tokio::test]
+async fn running_the_same_snapshot_again_adds_no_duplicate_positions() {
+    let data = tempfile::tempdir().unwrap();
+    let mut s = settings();
+    s.max_days_until_end = 1000;
+    let first = cycle(data.path(), &example_snapshot(), &s, at("2026-12-01T10:00:00Z")).await;
+    let second = cycle(data.path(), &example_snapshot(), &s, at("2026-12-01T11:00:00Z")).await;
+
+    assert_eq!(first.step("execute").unwrap().count("executed"), Some(3));
+    assert_eq!(second.step("execute").unwrap().count("executed"), Some(0));
+    assert_eq!(second.step("execute").unwrap().count("skipped"), Some(3));
+    let d = data.path();
+    assert_eq!(array_len(&d.join("trades/paper_trades.json")), 3);
+    assert_eq!(read_json(&d.join("trades/portfolio.json"))["positions"].as_array().unwrap().len(), 3);
+    assert_eq!(array_len(&d.join("history/portfolio_history.json")), 2);
+    assert_eq!(array_len(&d.join("history/signals_archive_2026-12.json")), 2);
+}
+
+#[tokio::test]
+async fn the_example_snapshot_trades_what_its_readme_says() {
+    let data = tempfile::tempdir().unwrap();
+    let mut s = settings();
+    s.max_days_until_end = 1000;
+    let summary = cycle(data.path(), &example_snapshot(), &s, at("2026-12-01T10:00:00Z")).await;
+    let filter = summary.step("filter_events").unwrap();
+    assert_eq!(filter.count("input"), Some(5));
+    assert_eq!(filter.count("passed"), Some(3));
+    assert_eq!(filter.count("missing_end_date"), Some(1));
+
+    let signals = read_json(&data.path().join("trades/current_signals.json"));
+    let picked: Vec<(String, String, f64)> = signals
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["market_id"].as_str().unwrap().to_owned(),
+                s["action"].as_str().unwrap().to_owned(),
+                s["target_price"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        picked,
+        vec![
+            ("700002".into(), "buy_yes".into(), 0.865),
+            ("700001".into(), "buy_no".into(), 0.72),
+            ("700010".into(), "buy_no".into(), 0.65),
+        ]
+    );
+    assert_eq!(
+        signals[0]["reason"],
+        "YES price 0.865 > 0.50, buying YES at 0.865"
+    );
+}
+
+#[tokio::test]
+async fn a_python_era_data_set_loads_and_a_cycle_continues_on_top() {
+    let era = python_era_data();
+    assert!(era.is_dir(), "{} is part of the repository", era.display());
+    let data = copy_tree(&era);
+    let d = data.path();
+    let trades_before = read_json(&d.join("trades/paper_trades.json"));
+    let history_before = array_len(&d.join("history/portfolio_history.json"));
+    let positions_before = read_json(&d.join("trades/portfolio.json"))["positions"]
+        .as_array()
+        .unwrap()
+        .len();
+
+    let mut s = settings();
+    s.max_days_until_end = 1000;
+    let summary = cycle(d, &example_snapshot(), &s, at("2026-12-01T10:00:00Z")).await;
+    let executed = summary.step("execute").unwrap().count("executed").unwrap() as usize;
+
+    // Every old trade is still there, unchanged, and the new ones follow.
+    let trades_after = read_json(&d.join("trades/paper_trades.json"));
+    let before = trades_before.as_array().unwrap();
+    let after = trades_after.as_array().unwrap();
+    assert_eq!(after.len(), before.len() + executed);
+    for (old, now) in before.iter().zip(after) {
+        assert_eq!(old["trade_id"], now["trade_id"]);
+        assert_eq!(old["market_id"], now["market_id"]);
+        assert_eq!(
+            old["amount"].as_f64(),
+            now["amount"].as_f64(),
+            "amount of {} changed",
+            old["trade_id"]
+        );
+    }
+    let portfolio = read_json(&d.join("trades/portfolio.json"));
+    assert_eq!(
+        portfolio["positions"].as_array().unwrap().len(),
+        positions_before + executed
+    );
+    assert_eq!(array_len(&d.join("history/portfolio_history.json")), history_before + 1);
+
+    // The ledger of the continued portfolio holds.
+    let stores = json_stores(d);
+    let p = stores
+        .portfolio
+        .load_portfolio(&PortfolioId::default())
+        .await
+        .unwrap()
+        .unwrap();
+    p.check_invariant().unwrap();
+}
