@@ -32,7 +32,7 @@ pub use history::{MarketSnapshot, PortfolioHistoryEntry, PortfolioSnapshot, Sign
 pub use ids::{EventId, MarketId, PortfolioId, TradeId};
 pub use market::{EventContext, Market, Resolution};
 pub use money::{Price, Shares, Usd};
-pub use phase::{DataSet, Phase, Route};
+pub use phase::{DataSet, EffectiveRoute, OverrideRefused, Overrides, Phase, Route};
 pub use portfolio::{Portfolio, Position, PositionStatus};
 pub use signal::{Action, Signal};
 pub use trade::Trade;

@@ -211,6 +211,97 @@ impl FromStr for Phase {
     }
 }
 
+/// The plan's flags, as emergency overrides on top of the phase (SPEC §6).
+/// `None` means "not set": the phase decides. They can only turn routes
+/// *back*; `true` never moves a data set further than its phase.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Overrides {
+    /// `USE_DATABASE_WRITE=false`: every DW/DR route back to J (phases 1–5).
+    pub use_database_write: Option<bool>,
+    /// `USE_DATABASE_READ=false`: every DR route back to DW.
+    pub use_database_read: Option<bool>,
+    /// `DATABASE_FALLBACK_TO_JSON=false`: a failed PostgreSQL read in DR fails
+    /// instead of falling back to JSON.
+    pub fallback_to_json: Option<bool>,
+}
+
+impl Overrides {
+    pub fn is_empty(&self) -> bool {
+        *self == Overrides::default()
+    }
+}
+
+/// A route after overrides, and whether a failed PostgreSQL read may fall
+/// back to JSON.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EffectiveRoute {
+    pub route: Route,
+    pub fallback: bool,
+}
+
+/// An override the phase cannot honour; refused at start-up.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{flag}={value} cannot be honoured in phase {phase}: {why}")]
+pub struct OverrideRefused {
+    pub flag: &'static str,
+    pub value: bool,
+    pub phase: Phase,
+    pub why: &'static str,
+}
+
+impl Phase {
+    /// Check that `overrides` can be honoured in this phase.
+    pub fn check_overrides(self, overrides: Overrides) -> Result<(), OverrideRefused> {
+        let refuse = |flag, value, why| {
+            Err(OverrideRefused {
+                flag,
+                value,
+                phase: self,
+                why,
+            })
+        };
+        let postgres_primary = matches!(self, Phase::DatabasePrimary | Phase::JsonRetired);
+        if overrides.use_database_write == Some(false) && postgres_primary {
+            return refuse(
+                "USE_DATABASE_WRITE",
+                false,
+                "PostgreSQL is the only store written; roll the phase back to 5.4 first",
+            );
+        }
+        if overrides.use_database_read == Some(false) && postgres_primary {
+            return refuse(
+                "USE_DATABASE_READ",
+                false,
+                "JSON is no longer written, so it cannot serve reads; roll the phase back first",
+            );
+        }
+        if overrides.fallback_to_json == Some(true) && self == Phase::JsonRetired {
+            return refuse(
+                "DATABASE_FALLBACK_TO_JSON",
+                true,
+                "the JSON files are retired and archived",
+            );
+        }
+        Ok(())
+    }
+
+    /// The route of `data_set` after `overrides` (already checked with
+    /// [`Phase::check_overrides`]).
+    pub fn effective_route(self, data_set: DataSet, overrides: Overrides) -> EffectiveRoute {
+        let mut route = self.route(data_set);
+        if overrides.use_database_write == Some(false)
+            && matches!(route, Route::DualWrite | Route::DualRead)
+        {
+            route = Route::Json;
+        }
+        if overrides.use_database_read == Some(false) && route == Route::DualRead {
+            route = Route::DualWrite;
+        }
+        let fallback = route == Route::DualRead && overrides.fallback_to_json != Some(false);
+        EffectiveRoute { route, fallback }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -239,6 +330,74 @@ mod tests {
                 .collect();
             assert_eq!(actual.join(" "), routes, "phase {phase}");
         }
+    }
+
+    /// Each override against each phase: (flags, phase, routes or refusal).
+    #[test]
+    fn overrides_turn_routes_back_and_refuse_what_cannot_be_honoured() {
+        let w = |v| Overrides {
+            use_database_write: Some(v),
+            ..Default::default()
+        };
+        let r = |v| Overrides {
+            use_database_read: Some(v),
+            ..Default::default()
+        };
+        let f = |v| Overrides {
+            fallback_to_json: Some(v),
+            ..Default::default()
+        };
+        let cases: [(Overrides, &str, Result<&str, &str>); 14] = [
+            (w(false), "1", Ok("J J J J J")),
+            (w(false), "4", Ok("J J J J J")),
+            (w(false), "5.2", Ok("J J J J J")),
+            (w(true), "0", Ok("J J J J J")),
+            (w(true), "3", Ok("DW DW DW DW J")),
+            (w(false), "6", Err("USE_DATABASE_WRITE")),
+            (w(false), "7", Err("USE_DATABASE_WRITE")),
+            (r(false), "5.1", Ok("DW DW DW DW DW")),
+            (r(false), "5.4", Ok("DW DW DW DW DW")),
+            (r(false), "2", Ok("DW DW DW J J")),
+            (r(false), "6", Err("USE_DATABASE_READ")),
+            (r(true), "1", Ok("DW DW J J J")),
+            (f(true), "7", Err("DATABASE_FALLBACK_TO_JSON")),
+            (f(false), "5.4", Ok("DR DR DR DR DR")),
+        ];
+        for (overrides, phase, expected) in cases {
+            let phase: Phase = phase.parse().unwrap();
+            match (phase.check_overrides(overrides), expected) {
+                (Ok(()), Ok(routes)) => {
+                    let actual: Vec<&str> = DataSet::ALL
+                        .iter()
+                        .map(|d| phase.effective_route(*d, overrides).route.code())
+                        .collect();
+                    assert_eq!(actual.join(" "), routes, "{overrides:?} in {phase}");
+                }
+                (Err(e), Err(flag)) => assert_eq!(e.flag, flag, "{overrides:?} in {phase}"),
+                (got, want) => panic!("{overrides:?} in {phase}: got {got:?}, want {want:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn fallback_is_on_in_dual_read_unless_disabled() {
+        let phase = Phase::ReadsMarkets;
+        assert!(
+            phase
+                .effective_route(DataSet::Trades, Overrides::default())
+                .fallback
+        );
+        let off = Overrides {
+            fallback_to_json: Some(false),
+            ..Default::default()
+        };
+        assert!(!phase.effective_route(DataSet::Trades, off).fallback);
+        assert!(
+            !Phase::DatabasePrimary
+                .effective_route(DataSet::Trades, Overrides::default())
+                .fallback,
+            "D fails cleanly instead of reading stale JSON"
+        );
     }
 
     #[test]
