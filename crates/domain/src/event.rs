@@ -3,10 +3,11 @@
 use crate::{EventId, Extra, Market};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
 
 /// A Gamma event, typed where Prescient reads it and verbatim in `raw`
 /// (including the nested `markets` array exactly as received).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Event {
     pub id: EventId,
     pub title: String,
@@ -26,7 +27,7 @@ pub struct Event {
 
 /// An event that passed the event filter, with the days left until it ends
 /// (`null` in the file when `endDate` is missing or unparseable).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FilteredEvent {
     pub event: Event,
     pub days_until_end: Option<i64>,

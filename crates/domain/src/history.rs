@@ -4,9 +4,10 @@
 use crate::{Extra, MarketId, PortfolioId, Price, Signal, Usd};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
 
 /// One entry of `history/portfolio_history.json`, one row of `portfolio_history`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PortfolioHistoryEntry {
     pub portfolio_id: PortfolioId,
     pub date: NaiveDate,
@@ -23,7 +24,7 @@ pub struct PortfolioHistoryEntry {
 }
 
 /// A timestamped copy of the portfolio's headline numbers (`portfolio_snapshots`).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PortfolioSnapshot {
     pub portfolio_id: PortfolioId,
     pub timestamp: DateTime<Utc>,
@@ -34,7 +35,7 @@ pub struct PortfolioSnapshot {
 }
 
 /// One archive entry of `history/signals_archive_YYYY-MM.json`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SignalArchive {
     pub archived_at: DateTime<Utc>,
     /// `YYYY-MM`, the file the entry lives in.
@@ -50,7 +51,7 @@ impl SignalArchive {
 }
 
 /// Prices and depth of one market at one time (`market_snapshots`).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MarketSnapshot {
     pub market_id: MarketId,
     pub timestamp: DateTime<Utc>,

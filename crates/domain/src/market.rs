@@ -4,11 +4,12 @@ use crate::money::round_dp;
 use crate::{EventId, Extra, MarketId, Price};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
 
 /// The event a market was found under. Gamma's `/markets` records do not carry
 /// it; the cycle adds it during filtering and keeps it on the detailed record
 /// (the original lost it, so every downstream `event_*` field was null).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventContext {
     pub event_id: EventId,
     pub event_title: String,
@@ -16,7 +17,7 @@ pub struct EventContext {
 }
 
 /// A Gamma market, typed where Prescient reads it and verbatim in `raw`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Market {
     pub id: MarketId,
     pub question: String,
@@ -40,7 +41,7 @@ pub struct Market {
 }
 
 /// Whether a market has settled, and what a share of each outcome pays.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Resolution {
     /// Still trading (or closed so recently that no price is final).
     Open,

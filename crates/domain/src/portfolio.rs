@@ -6,10 +6,12 @@
 
 use crate::{Action, DomainError, Extra, MarketId, PortfolioId, Price, Shares, TradeId, Usd};
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// Whether a position is still held.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum PositionStatus {
     Open,
     Closed,
@@ -39,7 +41,7 @@ impl fmt::Display for PositionStatus {
 }
 
 /// Shares of one outcome of one market, bought by one trade.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Position {
     pub trade_id: TradeId,
     pub market_id: MarketId,
@@ -79,7 +81,7 @@ impl Position {
 }
 
 /// A paper portfolio: cash, positions and running totals.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Portfolio {
     pub id: PortfolioId,
     /// The cash the portfolio started with. Legacy files do not store it; it is

@@ -51,7 +51,7 @@ impl FromStr for Action {
 }
 
 /// A trading signal (the fields of the plan's `trading_signals` table).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Signal {
     pub timestamp: DateTime<Utc>,
     pub market_id: MarketId,

@@ -5,10 +5,11 @@ use crate::{
 };
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
 
 /// One executed paper trade (the fields of the plan's `trades` table plus
 /// `shares` and the portfolio it belongs to). Never updated after insert.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Trade {
     pub trade_id: TradeId,
     pub portfolio_id: PortfolioId,
