@@ -1,1 +1,35 @@
-//! TODO
+//! The legacy `data/` JSON layout of the original Python system (SPEC §4),
+//! behind every storage port of [`domain::ports`].
+//!
+//! Owns: the file layout under a data directory, the legacy record shapes and
+//! their conversion to and from domain types (one module per file under
+//! `records/`), atomic overwrite, O(1) append to JSON-array
+//! files, the data-directory lock, and parse errors that name file and position.
+//!
+//! Must not: know about PostgreSQL, the migration phases or the trading rules.
+//! It stores what it is given and reads back what the original wrote.
+//!
+//! Where to start: [`JsonStore::open`] (store.rs) for the layout and the lock,
+//! `append.rs` for the O(1) append and its key index, `records/` for a file's
+//! fields, `ports.rs` for how each port maps onto files.
+//!
+//! Compatibility rules (both directions with the Python system):
+//! - numbers the original wrote as ints, floats or numeric strings all parse;
+//!   we write JSON numbers (ints when integral) that read back to the same
+//!   `Decimal`;
+//! - naive timestamps are read in [`JsonStoreOptions::naive_zone`]; we write
+//!   RFC 3339 with offset;
+//! - unknown fields of every record are kept and written back;
+//! - fields Prescient adds (`shares`, `initial_balance`, `realized_pnl`, …)
+//!   are extra keys the Python reader ignores;
+//! - only the default portfolio lives in this layout.
+
+mod append;
+mod fsio;
+mod lock;
+mod num;
+mod ports;
+mod records;
+mod store;
+
+pub use store::{JsonStore, JsonStoreOptions};

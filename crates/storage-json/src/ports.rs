@@ -1,0 +1,469 @@
+//! The storage ports of `domain::ports` over the files of [`Layout`].
+//!
+//! Only the default portfolio lives in the legacy layout: writes for another
+//! portfolio are `Unsupported`, reads find nothing.
+//!
+//! [`Layout`]: crate::store::Layout
+
+use crate::append::Keyed;
+use crate::fsio::{self, load, pretty, write_atomic};
+use crate::num::{RecordCtx, time_text};
+use crate::records::archive::{self, ArchiveRecord};
+use crate::records::history::{self, HistoryRecord};
+use crate::records::market_snapshot::{self, MarketSnapshotRecord};
+use crate::records::metadata::{MetadataEntry, MetadataFile};
+use crate::records::portfolio::PortfolioRecord;
+use crate::records::portfolio_snapshot::PortfolioSnapshotRecord;
+use crate::records::signal::SignalRecord;
+use crate::records::trade::{self, TradeRecord};
+use crate::records::{convert_all, gamma};
+use crate::store::JsonStore;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use domain::ports::{
+    HistoryStore, MarketStore, MetadataStore, PortfolioStore, SignalStore, TradeStore,
+};
+use domain::{
+    Event, Extra, FilteredEvent, Market, MarketId, MarketSnapshot, Portfolio,
+    PortfolioHistoryEntry, PortfolioId, PortfolioSnapshot, Signal, SignalArchive, StoreError,
+    Trade,
+};
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+fn is_default(id: &PortfolioId) -> bool {
+    id.as_str() == PortfolioId::DEFAULT
+}
+
+fn only_default(id: &PortfolioId, what: &str) -> Result<(), StoreError> {
+    if is_default(id) {
+        return Ok(());
+    }
+    Err(StoreError::Unsupported(format!(
+        "the JSON layout holds only the default portfolio; cannot write {what} of portfolio {id}"
+    )))
+}
+
+fn to_value<T: Serialize>(record: &T) -> Result<Value, StoreError> {
+    serde_json::to_value(record).map_err(|e| StoreError::Backend {
+        context: "cannot serialize a record".into(),
+        source: Box::new(e),
+    })
+}
+
+fn loc(path: &Path) -> String {
+    path.display().to_string()
+}
+
+#[async_trait]
+impl PortfolioStore for JsonStore {
+    async fn load_portfolio(&self, id: &PortfolioId) -> Result<Option<Portfolio>, StoreError> {
+        if !is_default(id) {
+            return Ok(None);
+        }
+        self.read(|inner| {
+            let path = inner.layout.portfolio();
+            let Some(record) = load::<PortfolioRecord>(&path)? else {
+                return Ok(None);
+            };
+            let location = loc(&path);
+            let ctx = RecordCtx {
+                location: &location,
+                key: "portfolio".into(),
+                zone: inner.zone,
+            };
+            record.into_domain(&ctx).map(Some)
+        })
+        .await
+    }
+
+    async fn save_portfolio(&self, portfolio: &Portfolio) -> Result<(), StoreError> {
+        only_default(&portfolio.id, "the portfolio")?;
+        let bytes = pretty(&PortfolioRecord::from_domain(portfolio))?;
+        self.write(move |inner| write_atomic(&inner.layout.portfolio(), &bytes))
+            .await
+    }
+
+    async fn append_portfolio_snapshot(
+        &self,
+        snapshot: &PortfolioSnapshot,
+    ) -> Result<(), StoreError> {
+        only_default(&snapshot.portfolio_id, "a portfolio snapshot")?;
+        let record = Keyed {
+            key: time_text(snapshot.timestamp),
+            value: to_value(&PortfolioSnapshotRecord::from_domain(snapshot))?,
+        };
+        self.write(move |inner| {
+            let zone = inner.zone;
+            inner.index.append(
+                &inner.layout.portfolio_snapshots(),
+                vec![record],
+                &|p: &Path, b: &[u8]| history::scan_timestamp_keys(p, b, zone),
+            )
+        })
+        .await
+        .map(drop)
+    }
+
+    async fn load_portfolio_snapshots(
+        &self,
+        id: &PortfolioId,
+    ) -> Result<Vec<PortfolioSnapshot>, StoreError> {
+        if !is_default(id) {
+            return Ok(Vec::new());
+        }
+        self.read(|inner| {
+            let path = inner.layout.portfolio_snapshots();
+            let records = load::<Vec<PortfolioSnapshotRecord>>(&path)?.unwrap_or_default();
+            convert_all(
+                &loc(&path),
+                inner.zone,
+                records,
+                |_, r| r.timestamp.clone(),
+                |r, ctx| r.into_domain(ctx),
+            )
+        })
+        .await
+    }
+}
+
+impl JsonStore {
+    async fn all_trades(&self) -> Result<Vec<Trade>, StoreError> {
+        self.read(|inner| {
+            let path = inner.layout.paper_trades();
+            let records = load::<Vec<TradeRecord>>(&path)?.unwrap_or_default();
+            convert_all(
+                &loc(&path),
+                inner.zone,
+                records,
+                |_, r| r.trade_id.clone(),
+                |r, ctx| r.into_domain(ctx),
+            )
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl TradeStore for JsonStore {
+    async fn append_trade(&self, trade: &Trade) -> Result<(), StoreError> {
+        only_default(&trade.portfolio_id, "a trade")?;
+        let record = Keyed {
+            key: trade.trade_id.to_string(),
+            value: to_value(&TradeRecord::from_domain(trade))?,
+        };
+        self.write(move |inner| {
+            inner.index.append(
+                &inner.layout.paper_trades(),
+                vec![record],
+                &trade::scan_keys,
+            )
+        })
+        .await
+        .map(drop)
+    }
+
+    async fn load_trades(&self, portfolio: &PortfolioId) -> Result<Vec<Trade>, StoreError> {
+        if !is_default(portfolio) {
+            return Ok(Vec::new());
+        }
+        self.all_trades().await
+    }
+
+    async fn trades_for_market(
+        &self,
+        portfolio: &PortfolioId,
+        market: &MarketId,
+    ) -> Result<Vec<Trade>, StoreError> {
+        let mut trades = self.load_trades(portfolio).await?;
+        trades.retain(|t| &t.market_id == market);
+        Ok(trades)
+    }
+
+    async fn recent_trades(
+        &self,
+        portfolio: &PortfolioId,
+        limit: usize,
+    ) -> Result<Vec<Trade>, StoreError> {
+        let trades = self.load_trades(portfolio).await?;
+        Ok(trades.into_iter().rev().take(limit).collect())
+    }
+}
+
+#[async_trait]
+impl HistoryStore for JsonStore {
+    async fn append_history_entry(&self, entry: &PortfolioHistoryEntry) -> Result<(), StoreError> {
+        only_default(&entry.portfolio_id, "a history entry")?;
+        let record = Keyed {
+            key: time_text(entry.timestamp),
+            value: to_value(&HistoryRecord::from_domain(entry))?,
+        };
+        self.write(move |inner| {
+            let zone = inner.zone;
+            inner.index.append(
+                &inner.layout.portfolio_history(),
+                vec![record],
+                &|p: &Path, b: &[u8]| history::scan_timestamp_keys(p, b, zone),
+            )
+        })
+        .await
+        .map(drop)
+    }
+
+    async fn load_history(
+        &self,
+        portfolio: &PortfolioId,
+    ) -> Result<Vec<PortfolioHistoryEntry>, StoreError> {
+        if !is_default(portfolio) {
+            return Ok(Vec::new());
+        }
+        self.read(|inner| {
+            let path = inner.layout.portfolio_history();
+            let records = load::<Vec<HistoryRecord>>(&path)?.unwrap_or_default();
+            convert_all(
+                &loc(&path),
+                inner.zone,
+                records,
+                |_, r| r.timestamp.clone(),
+                |r, ctx| r.into_domain(ctx),
+            )
+        })
+        .await
+    }
+
+    async fn append_signal_archive(&self, entry: &SignalArchive) -> Result<(), StoreError> {
+        if !archive::is_month(&entry.month) {
+            return Err(StoreError::InvalidRecord {
+                location: "history/signals_archive_YYYY-MM.json".into(),
+                key: time_text(entry.archived_at),
+                message: format!("month {:?} is not YYYY-MM", entry.month),
+            });
+        }
+        let month = entry.month.clone();
+        let record = Keyed {
+            key: time_text(entry.archived_at),
+            value: to_value(&ArchiveRecord::from_domain(entry))?,
+        };
+        self.write(move |inner| {
+            let zone = inner.zone;
+            inner.index.append(
+                &inner.layout.signals_archive(&month),
+                vec![record],
+                &|p: &Path, b: &[u8]| archive::scan_keys(p, b, zone),
+            )
+        })
+        .await
+        .map(drop)
+    }
+
+    async fn load_signal_archives(
+        &self,
+        month: Option<&str>,
+    ) -> Result<Vec<SignalArchive>, StoreError> {
+        let month = month.map(str::to_owned);
+        self.read(move |inner| {
+            let months = match month {
+                Some(m) if archive::is_month(&m) => vec![m],
+                Some(_) => Vec::new(),
+                None => archive_months(&inner.layout.history_dir())?,
+            };
+            let mut out = Vec::new();
+            for m in months {
+                let path = inner.layout.signals_archive(&m);
+                let records = load::<Vec<ArchiveRecord>>(&path)?.unwrap_or_default();
+                out.extend(convert_all(
+                    &loc(&path),
+                    inner.zone,
+                    records,
+                    |_, r| r.archived_at.clone(),
+                    |r, ctx| r.into_domain(&m, ctx),
+                )?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+}
+
+/// The months that have an archive file, oldest first.
+fn archive_months(dir: &Path) -> Result<Vec<String>, StoreError> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(fsio::io_error(format!("cannot list {}", dir.display()), e)),
+    };
+    let mut months = Vec::new();
+    for entry in entries {
+        let entry =
+            entry.map_err(|e| fsio::io_error(format!("cannot list {}", dir.display()), e))?;
+        if let Some(month) = entry.file_name().to_str().and_then(archive::month_of_file) {
+            months.push(month.to_owned());
+        }
+    }
+    months.sort();
+    Ok(months)
+}
+
+#[async_trait]
+impl SignalStore for JsonStore {
+    async fn replace_current_signals(&self, signals: &[Signal]) -> Result<(), StoreError> {
+        let records: Vec<SignalRecord> = signals.iter().map(SignalRecord::from_domain).collect();
+        let bytes = pretty(&records)?;
+        self.write(move |inner| write_atomic(&inner.layout.current_signals(), &bytes))
+            .await
+    }
+
+    async fn load_current_signals(&self) -> Result<Vec<Signal>, StoreError> {
+        self.read(|inner| {
+            let path = inner.layout.current_signals();
+            let records = load::<Vec<SignalRecord>>(&path)?.unwrap_or_default();
+            convert_all(
+                &loc(&path),
+                inner.zone,
+                records,
+                |i, r| r.key(i),
+                |r, ctx| r.into_domain(ctx),
+            )
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl MarketStore for JsonStore {
+    async fn save_raw_events(&self, events: &[Event]) -> Result<(), StoreError> {
+        let bytes = gamma::raw_events_bytes(events)?;
+        self.write(move |inner| write_atomic(&inner.layout.raw_events(), &bytes))
+            .await
+    }
+
+    async fn load_raw_events(&self) -> Result<Vec<Event>, StoreError> {
+        self.read(|inner| {
+            let path = inner.layout.raw_events();
+            let values = load::<Vec<Value>>(&path)?.unwrap_or_default();
+            gamma::decode_events(&loc(&path), values)
+        })
+        .await
+    }
+
+    async fn save_filtered_events(&self, events: &[FilteredEvent]) -> Result<(), StoreError> {
+        let bytes = pretty(&gamma::filtered_event_values(events))?;
+        self.write(move |inner| write_atomic(&inner.layout.filtered_events(), &bytes))
+            .await
+    }
+
+    async fn load_filtered_events(&self) -> Result<Vec<FilteredEvent>, StoreError> {
+        self.read(|inner| {
+            let path = inner.layout.filtered_events();
+            let values = load::<Vec<Value>>(&path)?.unwrap_or_default();
+            gamma::decode_filtered_events(&loc(&path), values)
+        })
+        .await
+    }
+
+    async fn save_filtered_markets(&self, markets: &[Market]) -> Result<(), StoreError> {
+        let bytes = pretty(&gamma::market_values(markets))?;
+        self.write(move |inner| write_atomic(&inner.layout.filtered_markets(), &bytes))
+            .await
+    }
+
+    async fn load_filtered_markets(&self) -> Result<Vec<Market>, StoreError> {
+        self.read(|inner| {
+            let path = inner.layout.filtered_markets();
+            let values = load::<Vec<Value>>(&path)?.unwrap_or_default();
+            gamma::decode_markets(&loc(&path), values)
+        })
+        .await
+    }
+
+    async fn append_market_snapshots(
+        &self,
+        snapshots: &[MarketSnapshot],
+    ) -> Result<(), StoreError> {
+        if snapshots.is_empty() {
+            return Ok(());
+        }
+        let zone = self.inner.zone;
+        let records = snapshots
+            .iter()
+            .map(|s| {
+                let record = MarketSnapshotRecord::from_domain(s);
+                Ok(Keyed {
+                    key: market_snapshot::key(&record.market_id, &record.timestamp, zone),
+                    value: to_value(&record)?,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        self.write(move |inner| {
+            inner.index.append(
+                &inner.layout.market_snapshots(),
+                records,
+                &|p: &Path, b: &[u8]| market_snapshot::scan_keys(p, b, zone),
+            )
+        })
+        .await
+        .map(drop)
+    }
+
+    async fn load_market_snapshots(
+        &self,
+        market: Option<&MarketId>,
+    ) -> Result<Vec<MarketSnapshot>, StoreError> {
+        let market = market.cloned();
+        self.read(move |inner| {
+            let path = inner.layout.market_snapshots();
+            let mut records = load::<Vec<MarketSnapshotRecord>>(&path)?.unwrap_or_default();
+            if let Some(m) = &market {
+                records.retain(|r| r.market_id == m.as_str());
+            }
+            convert_all(
+                &loc(&path),
+                inner.zone,
+                records,
+                |_, r| format!("{}@{}", r.market_id, r.timestamp),
+                |r, ctx| r.into_domain(ctx),
+            )
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl MetadataStore for JsonStore {
+    async fn set_metadata(
+        &self,
+        key: &str,
+        value: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let (key, value) = (key.to_owned(), value.to_owned());
+        self.write(move |inner| {
+            let path = inner.layout.metadata();
+            let mut file = load::<MetadataFile>(&path)?.unwrap_or_default();
+            let extra = file
+                .remove(&key)
+                .map(|e| e.extra)
+                .unwrap_or_else(Extra::new);
+            file.insert(
+                key,
+                MetadataEntry {
+                    value,
+                    updated_at: time_text(at),
+                    extra,
+                },
+            );
+            write_atomic(&path, &pretty(&file)?)
+        })
+        .await
+    }
+
+    async fn load_metadata(&self) -> Result<BTreeMap<String, String>, StoreError> {
+        self.read(|inner| {
+            let file = load::<MetadataFile>(&inner.layout.metadata())?.unwrap_or_default();
+            Ok(file.into_iter().map(|(k, e)| (k, e.value)).collect())
+        })
+        .await
+    }
+}

@@ -1,0 +1,105 @@
+//! `events/raw_events_backup.json`, `events/filtered_events.json` and
+//! `markets/filtered_markets.json` (LEGACY-FORMATS §1.1–1.3): Gamma objects
+//! exactly as received (`Event::raw`, `Market::raw`), decoded on load with
+//! `domain::gamma` so the client and every store read them the same way.
+//!
+//! Raw events are written compact, one event per line inside the array:
+//! pretty-printing them was half of the original's cycle time (SPEC §2).
+
+use domain::gamma::{DecodeError, decode_event, decode_market};
+use domain::{Event, FilteredEvent, Market, StoreError};
+use serde_json::Value;
+
+/// The key filtered events carry on top of the raw event.
+const DAYS_UNTIL_END: &str = "days_until_end";
+
+fn invalid(location: &str, index: usize, e: DecodeError) -> StoreError {
+    StoreError::InvalidRecord {
+        location: location.to_owned(),
+        key: e
+            .id
+            .clone()
+            .map(|id| format!("{} {id}", e.kind))
+            .unwrap_or_else(|| format!("{} [{index}]", e.kind)),
+        message: e.message,
+    }
+}
+
+pub(crate) fn decode_events(location: &str, values: Vec<Value>) -> Result<Vec<Event>, StoreError> {
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            decode_event(v)
+                .map(|d| d.event)
+                .map_err(|e| invalid(location, i, e))
+        })
+        .collect()
+}
+
+pub(crate) fn decode_filtered_events(
+    location: &str,
+    values: Vec<Value>,
+) -> Result<Vec<FilteredEvent>, StoreError> {
+    values
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut v)| {
+            let days = v
+                .as_object_mut()
+                .and_then(|o| o.remove(DAYS_UNTIL_END))
+                .and_then(|d| d.as_i64().or_else(|| d.as_f64().map(|f| f.floor() as i64)));
+            let event = decode_event(&v)
+                .map(|d| d.event)
+                .map_err(|e| invalid(location, i, e))?;
+            Ok(FilteredEvent {
+                event,
+                days_until_end: days,
+            })
+        })
+        .collect()
+}
+
+pub(crate) fn decode_markets(
+    location: &str,
+    values: Vec<Value>,
+) -> Result<Vec<Market>, StoreError> {
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| decode_market(v).map_err(|e| invalid(location, i, e)))
+        .collect()
+}
+
+/// `[\n{event},\n{event}\n]\n`: compact objects, one per line.
+pub(crate) fn raw_events_bytes(events: &[Event]) -> Result<Vec<u8>, StoreError> {
+    let mut out = Vec::with_capacity(events.len() * 4096 + 4);
+    out.extend_from_slice(b"[");
+    for (i, event) in events.iter().enumerate() {
+        out.extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
+        serde_json::to_writer(&mut out, &event.raw).map_err(|e| StoreError::Backend {
+            context: format!("cannot serialize event {}", event.id),
+            source: Box::new(e),
+        })?;
+    }
+    out.extend_from_slice(if events.is_empty() { b"]\n" } else { b"\n]\n" });
+    Ok(out)
+}
+
+pub(crate) fn filtered_event_values(events: &[FilteredEvent]) -> Vec<Value> {
+    events
+        .iter()
+        .map(|f| {
+            let mut raw = f.event.raw.clone();
+            raw.insert(
+                DAYS_UNTIL_END.into(),
+                f.days_until_end.map(Value::from).unwrap_or(Value::Null),
+            );
+            Value::Object(raw)
+        })
+        .collect()
+}
+
+pub(crate) fn market_values(markets: &[Market]) -> Vec<&serde_json::Map<String, Value>> {
+    markets.iter().map(|m| &m.raw).collect()
+}

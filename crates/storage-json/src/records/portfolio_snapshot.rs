@@ -1,0 +1,41 @@
+//! `history/portfolio_snapshots.json`: new in Prescient (the original ignores
+//! it), append-only, keyed by `timestamp`; the default portfolio only.
+
+use crate::num::{Num, RecordCtx, time_text, usd};
+use domain::{Extra, PortfolioId, PortfolioSnapshot, StoreError};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct PortfolioSnapshotRecord {
+    pub timestamp: String,
+    pub balance: Num,
+    pub total_invested: Num,
+    pub total_profit_loss: Num,
+    pub trade_count: Num,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+impl PortfolioSnapshotRecord {
+    pub(crate) fn from_domain(s: &PortfolioSnapshot) -> Self {
+        PortfolioSnapshotRecord {
+            timestamp: time_text(s.timestamp),
+            balance: s.balance.into(),
+            total_invested: s.total_invested.into(),
+            total_profit_loss: s.total_profit_loss.into(),
+            trade_count: Num(s.trade_count.into()),
+            extra: Extra::new(),
+        }
+    }
+
+    pub(crate) fn into_domain(self, ctx: &RecordCtx<'_>) -> Result<PortfolioSnapshot, StoreError> {
+        Ok(PortfolioSnapshot {
+            portfolio_id: PortfolioId::default(),
+            timestamp: ctx.time("timestamp", &self.timestamp)?,
+            balance: usd(self.balance),
+            total_invested: usd(self.total_invested),
+            total_profit_loss: usd(self.total_profit_loss),
+            trade_count: ctx.count("trade_count", self.trade_count)?,
+        })
+    }
+}

@@ -1,0 +1,101 @@
+//! `trades/current_signals.json` and the signals inside an archive entry
+//! (LEGACY-FORMATS §1.4). The original's `event_*` fields are always null;
+//! `executed`, `executed_at`, `trade_id` and `outcome` are ours.
+
+use crate::num::{Num, RecordCtx, time_text, usd};
+use domain::money::round_confidence;
+use domain::{EventId, Extra, MarketId, Signal, StoreError, TradeId};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct SignalRecord {
+    pub timestamp: String,
+    pub market_id: String,
+    #[serde(default)]
+    pub market_question: String,
+    pub action: String,
+    pub target_price: Num,
+    pub amount: Num,
+    pub confidence: Num,
+    #[serde(default)]
+    pub reason: String,
+    pub yes_price: Num,
+    pub no_price: Num,
+    #[serde(default)]
+    pub market_liquidity: Option<Num>,
+    #[serde(default)]
+    pub market_volume: Option<Num>,
+    #[serde(default)]
+    pub event_id: Option<String>,
+    #[serde(default)]
+    pub event_title: Option<String>,
+    #[serde(default)]
+    pub event_end_date: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+    #[serde(default)]
+    pub executed: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub executed_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trade_id: Option<String>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+impl SignalRecord {
+    pub(crate) fn from_domain(s: &Signal) -> Self {
+        SignalRecord {
+            timestamp: time_text(s.timestamp),
+            market_id: s.market_id.to_string(),
+            market_question: s.market_question.clone(),
+            action: s.action.as_str().to_owned(),
+            target_price: s.target_price.into(),
+            amount: s.amount.into(),
+            confidence: s.confidence.into(),
+            reason: s.reason.clone(),
+            yes_price: s.yes_price.into(),
+            no_price: s.no_price.into(),
+            market_liquidity: s.market_liquidity.map(Num::from),
+            market_volume: s.market_volume.map(Num::from),
+            event_id: s.event_id.as_ref().map(ToString::to_string),
+            event_title: s.event_title.clone(),
+            event_end_date: s.event_end_date.map(time_text),
+            outcome: s.outcome.clone(),
+            executed: s.executed,
+            executed_at: s.executed_at.map(time_text),
+            trade_id: s.trade_id.as_ref().map(ToString::to_string),
+            extra: s.extra.clone(),
+        }
+    }
+
+    pub(crate) fn into_domain(self, ctx: &RecordCtx<'_>) -> Result<Signal, StoreError> {
+        Ok(Signal {
+            timestamp: ctx.time("timestamp", &self.timestamp)?,
+            market_id: MarketId::new(self.market_id),
+            market_question: self.market_question,
+            action: ctx.action(&self.action)?,
+            outcome: self.outcome,
+            target_price: ctx.price("target_price", self.target_price)?,
+            amount: usd(self.amount),
+            confidence: round_confidence(self.confidence.0),
+            reason: self.reason,
+            yes_price: ctx.price("yes_price", self.yes_price)?,
+            no_price: ctx.price("no_price", self.no_price)?,
+            market_liquidity: self.market_liquidity.map(usd),
+            market_volume: self.market_volume.map(usd),
+            event_id: self.event_id.map(EventId::new),
+            event_title: self.event_title,
+            event_end_date: ctx.opt_time("event_end_date", self.event_end_date.as_deref())?,
+            executed: self.executed,
+            executed_at: ctx.opt_time("executed_at", self.executed_at.as_deref())?,
+            trade_id: self.trade_id.map(TradeId::new),
+            extra: self.extra,
+        })
+    }
+
+    /// The key named in errors: the market (signals have no id of their own).
+    pub(crate) fn key(&self, index: usize) -> String {
+        format!("[{index}] market {}", self.market_id)
+    }
+}
