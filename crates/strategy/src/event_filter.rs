@@ -78,10 +78,10 @@ pub fn filter_events(
             Err(Rejection::MissingEndDate) => report.missing_end_date += 1,
         }
     }
-    // `sort_by` is stable: events of equal volume keep their input order.
+    // Stable: events of equal volume keep their input order.
     report
         .passed
-        .sort_by(|a, b| volume(&b.event).cmp(&volume(&a.event)));
+        .sort_by_key(|p| std::cmp::Reverse(volume(&p.event)));
     tracing::debug!(
         input = report.input,
         passed = report.passed.len(),

@@ -36,7 +36,7 @@ impl Strategy for MostLikely {
             .filter_map(|m| self.signal_for(m, now))
             .collect();
         // Stable: equal confidence keeps market order.
-        signals.sort_by(|a, b| b.confidence.cmp(&a.confidence));
+        signals.sort_by_key(|s| std::cmp::Reverse(s.confidence));
         tracing::debug!(
             markets = markets.len(),
             signals = signals.len(),
