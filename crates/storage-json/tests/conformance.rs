@@ -1,0 +1,17 @@
+//! The shared storage conformance suite (testkit) against the JSON store.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use storage_json::{JsonStore, JsonStoreOptions};
+
+async fn fresh() -> (tempfile::TempDir, JsonStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = JsonStore::open(dir.path().join("data"), JsonStoreOptions::default()).unwrap();
+    (dir, store)
+}
+
+testkit::storage_conformance!(fresh);
+
+#[tokio::test]
+async fn run_all_passes_on_one_factory() {
+    testkit::conformance::run_all(fresh).await;
+}

@@ -1,0 +1,377 @@
+//! The storage conformance suite: the port contract of `domain::ports` as
+//! executable checks, generic over the port traits, so the JSON store, the
+//! PostgreSQL store and the routed store are held to the same behaviour.
+//!
+//! Every check expects a fresh, empty store and panics with a message on the
+//! first broken expectation. Run them all from a store crate's test file:
+//!
+//! ```ignore
+//! async fn fresh() -> (tempfile::TempDir, JsonStore) { /* … */ }
+//! testkit::storage_conformance!(fresh);
+//! ```
+//!
+//! which generates one `#[tokio::test]` per check (the calling crate needs
+//! `tokio` with `macros` and `rt`), or call [`run_all`] with the same factory.
+
+use crate::samples::*;
+use domain::ports::{
+    HistoryStore, MarketStore, MetadataStore, PortfolioStore, SignalStore, TradeStore,
+};
+use domain::{MarketId, PortfolioId, TradeId};
+use std::collections::BTreeMap;
+use std::future::Future;
+
+/// A store serving every port.
+pub trait AllPorts:
+    PortfolioStore + TradeStore + HistoryStore + SignalStore + MarketStore + MetadataStore
+{
+}
+
+impl<S> AllPorts for S where
+    S: PortfolioStore + TradeStore + HistoryStore + SignalStore + MarketStore + MetadataStore
+{
+}
+
+fn default_id() -> PortfolioId {
+    PortfolioId::default()
+}
+
+/// A portfolio with open and closed positions reads back exactly; a second
+/// save replaces the first.
+pub async fn portfolio_round_trip<S: PortfolioStore>(store: &S) {
+    let id = default_id();
+    assert_eq!(
+        store.load_portfolio(&id).await.unwrap(),
+        None,
+        "fresh store has no portfolio"
+    );
+    let first = sample_portfolio(2, 1);
+    store.save_portfolio(&first).await.unwrap();
+    assert_eq!(store.load_portfolio(&id).await.unwrap(), Some(first));
+
+    let second = sample_portfolio(3, 2);
+    store.save_portfolio(&second).await.unwrap();
+    let loaded = store
+        .load_portfolio(&id)
+        .await
+        .unwrap()
+        .expect("saved portfolio");
+    assert_eq!(loaded, second, "save replaces the previous portfolio");
+    assert_eq!(loaded.positions.iter().filter(|p| !p.is_open()).count(), 2);
+    loaded
+        .check_invariant()
+        .expect("loaded portfolio keeps the invariant");
+}
+
+/// An empty portfolio (no positions, nothing invested) round-trips too.
+pub async fn portfolio_empty_round_trip<S: PortfolioStore>(store: &S) {
+    let empty = sample_portfolio(0, 0);
+    store.save_portfolio(&empty).await.unwrap();
+    assert_eq!(
+        store.load_portfolio(&default_id()).await.unwrap(),
+        Some(empty)
+    );
+}
+
+/// Snapshots load in append order; re-appending one changes nothing.
+pub async fn portfolio_snapshots_append<S: PortfolioStore>(store: &S) {
+    let id = default_id();
+    assert!(
+        store
+            .load_portfolio_snapshots(&id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let snapshots: Vec<_> = (0..3).map(sample_portfolio_snapshot).collect();
+    for s in &snapshots {
+        store.append_portfolio_snapshot(s).await.unwrap();
+    }
+    store
+        .append_portfolio_snapshot(&snapshots[1])
+        .await
+        .unwrap();
+    assert_eq!(
+        store.load_portfolio_snapshots(&id).await.unwrap(),
+        snapshots
+    );
+}
+
+/// Trades read back field for field: Decimal scale-insensitive equality,
+/// microsecond UTC timestamps, optional fields both set and unset.
+pub async fn trades_round_trip<S: TradeStore>(store: &S) {
+    let id = default_id();
+    assert!(
+        store.load_trades(&id).await.unwrap().is_empty(),
+        "fresh store has no trades"
+    );
+    let full = sample_trade(1);
+    let legacy = sample_legacy_trade(2);
+    store.append_trade(&full).await.unwrap();
+    store.append_trade(&legacy).await.unwrap();
+    let loaded = store.load_trades(&id).await.unwrap();
+    assert_eq!(loaded, vec![full.clone(), legacy]);
+    assert_eq!(loaded[0].timestamp, full.timestamp, "microseconds survive");
+    assert_eq!(
+        loaded[0].entry_price.value().to_string(),
+        full.entry_price.value().to_string()
+    );
+}
+
+/// Trades load in append order; appending a stored `trade_id` again (even
+/// with different content) changes nothing.
+pub async fn trades_append_idempotent<S: TradeStore>(store: &S) {
+    let id = default_id();
+    let trades: Vec<_> = (0..5).map(sample_trade).collect();
+    for t in &trades {
+        store.append_trade(t).await.unwrap();
+    }
+    let mut replay = trades[2].clone();
+    replay.market_question = "changed on replay".into();
+    store.append_trade(&replay).await.unwrap();
+    store.append_trade(&trades[0]).await.unwrap();
+    assert_eq!(store.load_trades(&id).await.unwrap(), trades);
+}
+
+/// Per-market and most-recent queries.
+pub async fn trades_queries<S: TradeStore>(store: &S) {
+    let id = default_id();
+    let trades: Vec<_> = (0..7).map(sample_trade).collect();
+    for t in &trades {
+        store.append_trade(t).await.unwrap();
+    }
+    let market = sample_market_id(1);
+    let expected: Vec<_> = trades
+        .iter()
+        .filter(|t| t.market_id == market)
+        .cloned()
+        .collect();
+    assert!(expected.len() >= 2);
+    assert_eq!(
+        store.trades_for_market(&id, &market).await.unwrap(),
+        expected
+    );
+    assert!(
+        store
+            .trades_for_market(&id, &MarketId::new("no-such-market"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let recent = store.recent_trades(&id, 3).await.unwrap();
+    let ids: Vec<_> = recent.iter().map(|t| t.trade_id.clone()).collect();
+    assert_eq!(
+        ids,
+        ["trade-0000006", "trade-0000005", "trade-0000004"].map(TradeId::new),
+        "newest first"
+    );
+    assert_eq!(store.recent_trades(&id, 100).await.unwrap().len(), 7);
+}
+
+/// History entries load in append order, idempotent on timestamp.
+pub async fn history_append<S: HistoryStore>(store: &S) {
+    let id = default_id();
+    assert!(store.load_history(&id).await.unwrap().is_empty());
+    let entries: Vec<_> = (0..4).map(sample_history_entry).collect();
+    for e in &entries {
+        store.append_history_entry(e).await.unwrap();
+    }
+    store.append_history_entry(&entries[3]).await.unwrap();
+    assert_eq!(store.load_history(&id).await.unwrap(), entries);
+}
+
+/// Archives are kept per month, oldest first, idempotent on `archived_at`.
+pub async fn signal_archives_by_month<S: HistoryStore>(store: &S) {
+    assert!(store.load_signal_archives(None).await.unwrap().is_empty());
+    let oct = sample_signal_archive(in_month(2025, 10, 0), 3);
+    let oct2 = sample_signal_archive(in_month(2025, 10, 90), 0);
+    let nov = sample_signal_archive(in_month(2025, 11, 0), 2);
+    for a in [&oct, &oct2, &nov] {
+        store.append_signal_archive(a).await.unwrap();
+    }
+    store.append_signal_archive(&oct).await.unwrap();
+    assert_eq!(
+        store.load_signal_archives(Some("2025-10")).await.unwrap(),
+        vec![oct.clone(), oct2.clone()]
+    );
+    assert_eq!(
+        store.load_signal_archives(Some("2025-11")).await.unwrap(),
+        vec![nov.clone()]
+    );
+    assert!(
+        store
+            .load_signal_archives(Some("2031-01"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store.load_signal_archives(None).await.unwrap(),
+        vec![oct, oct2, nov]
+    );
+}
+
+/// The current signal set is replaced wholesale, down to none.
+pub async fn current_signals_replace<S: SignalStore>(store: &S) {
+    assert!(store.load_current_signals().await.unwrap().is_empty());
+    let first: Vec<_> = (0..3).map(sample_signal).collect();
+    store.replace_current_signals(&first).await.unwrap();
+    assert_eq!(store.load_current_signals().await.unwrap(), first);
+
+    let mut executed = sample_signal(7);
+    executed.mark_executed(TradeId::new("trade-0000007"), at(8));
+    store
+        .replace_current_signals(std::slice::from_ref(&executed))
+        .await
+        .unwrap();
+    assert_eq!(store.load_current_signals().await.unwrap(), vec![executed]);
+
+    store.replace_current_signals(&[]).await.unwrap();
+    assert!(
+        store.load_current_signals().await.unwrap().is_empty(),
+        "zero signals is a value"
+    );
+}
+
+/// Raw events, filtered events and filtered markets keep every Gamma field
+/// and are replaced on save.
+pub async fn markets_and_events_round_trip<S: MarketStore>(store: &S) {
+    assert!(store.load_raw_events().await.unwrap().is_empty());
+    assert!(store.load_filtered_events().await.unwrap().is_empty());
+    assert!(store.load_filtered_markets().await.unwrap().is_empty());
+
+    let raw = vec![sample_event(0, 3), sample_event(1, 0), sample_event(2, 1)];
+    store.save_raw_events(&raw).await.unwrap();
+    assert_eq!(store.load_raw_events().await.unwrap(), raw);
+    store.save_raw_events(&raw[1..]).await.unwrap();
+    assert_eq!(store.load_raw_events().await.unwrap(), raw[1..].to_vec());
+
+    let filtered = vec![
+        sample_filtered_event(0, 2, Some(42)),
+        sample_filtered_event(3, 1, None),
+    ];
+    store.save_filtered_events(&filtered).await.unwrap();
+    assert_eq!(store.load_filtered_events().await.unwrap(), filtered);
+
+    let markets = vec![sample_market_in_event(0), sample_market(5)];
+    store.save_filtered_markets(&markets).await.unwrap();
+    let loaded = store.load_filtered_markets().await.unwrap();
+    assert_eq!(loaded, markets);
+    assert!(loaded[0].event.is_some(), "event context survives");
+    store.save_filtered_markets(&[]).await.unwrap();
+    assert!(store.load_filtered_markets().await.unwrap().is_empty());
+}
+
+/// Market snapshots append in order, idempotent on (market, timestamp), and
+/// filter by market.
+pub async fn market_snapshots_append<S: MarketStore>(store: &S) {
+    assert!(store.load_market_snapshots(None).await.unwrap().is_empty());
+    let (a, b) = (MarketId::new("540200"), MarketId::new("540201"));
+    let first = vec![sample_market_snapshot(&a, 0), sample_market_snapshot(&b, 0)];
+    let second = vec![
+        sample_market_snapshot(&a, 1),
+        sample_market_snapshot(&a, 0), // already stored
+        sample_market_snapshot(&b, 1),
+    ];
+    store.append_market_snapshots(&first).await.unwrap();
+    store.append_market_snapshots(&second).await.unwrap();
+    store.append_market_snapshots(&[]).await.unwrap();
+    let all = store.load_market_snapshots(None).await.unwrap();
+    assert_eq!(
+        all,
+        vec![
+            first[0].clone(),
+            first[1].clone(),
+            second[0].clone(),
+            second[2].clone()
+        ]
+    );
+    assert_eq!(
+        store.load_market_snapshots(Some(&a)).await.unwrap(),
+        vec![first[0].clone(), second[0].clone()]
+    );
+}
+
+/// Metadata keys are set, overwritten and read back.
+pub async fn metadata_set_get<S: MetadataStore>(store: &S) {
+    assert!(store.load_metadata().await.unwrap().is_empty());
+    store
+        .set_metadata("last_event_export", "2025-10-20T17:02:45Z", at(0))
+        .await
+        .unwrap();
+    store.set_metadata("phase", "0", at(1)).await.unwrap();
+    store.set_metadata("phase", "1", at(2)).await.unwrap();
+    let expected: BTreeMap<String, String> = [
+        (
+            "last_event_export".to_owned(),
+            "2025-10-20T17:02:45Z".to_owned(),
+        ),
+        ("phase".to_owned(), "1".to_owned()),
+    ]
+    .into();
+    assert_eq!(store.load_metadata().await.unwrap(), expected);
+}
+
+/// Run every check, each on a fresh store from `fresh` (which returns a guard
+/// to keep alive, e.g. a temp dir or a test database, and the store).
+pub async fn run_all<S, G, F, Fut>(mut fresh: F)
+where
+    S: AllPorts,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = (G, S)>,
+{
+    // Keep this list and the one in `storage_conformance!` the same.
+    macro_rules! each {
+        ($($check:ident),* $(,)?) => {
+            $({
+                let (_guard, store) = fresh().await;
+                $check(&store).await;
+            })*
+        };
+    }
+    each!(
+        portfolio_round_trip,
+        portfolio_empty_round_trip,
+        portfolio_snapshots_append,
+        trades_round_trip,
+        trades_append_idempotent,
+        trades_queries,
+        history_append,
+        signal_archives_by_month,
+        current_signals_replace,
+        markets_and_events_round_trip,
+        market_snapshots_append,
+        metadata_set_get,
+    );
+}
+
+/// Generate one `#[tokio::test]` per conformance check, each on a fresh store
+/// from `$fresh`, an async fn returning `(guard, store)`.
+#[macro_export]
+macro_rules! storage_conformance {
+    ($fresh:path) => {
+        $crate::storage_conformance!(@tests $fresh;
+            portfolio_round_trip,
+            portfolio_empty_round_trip,
+            portfolio_snapshots_append,
+            trades_round_trip,
+            trades_append_idempotent,
+            trades_queries,
+            history_append,
+            signal_archives_by_month,
+            current_signals_replace,
+            markets_and_events_round_trip,
+            market_snapshots_append,
+            metadata_set_get,
+        );
+    };
+    (@tests $fresh:path; $($check:ident),* $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $check() {
+                let (_guard, store) = $fresh().await;
+                $crate::conformance::$check(&store).await;
+            }
+        )*
+    };
+}
