@@ -1,17 +1,34 @@
-//! Errors of the Gamma client.
+//! Errors of the Gamma client, named for what the caller can do about them.
 
 use thiserror::Error;
 
 #[derive(Debug, Error)]
 pub enum ClientError {
-    /// A snapshot file could not be read.
-    #[error("cannot read {path}: {source}")]
+    /// A snapshot file could not be read or written.
+    #[error("cannot access {path}: {source}")]
     Io {
         path: String,
         #[source]
         source: std::io::Error,
     },
-    /// A snapshot file or response body is not the JSON array Gamma returns.
+    /// A snapshot file or response body is not the JSON Gamma returns.
     #[error("{what} is not a Gamma response: {message}")]
     Malformed { what: String, message: String },
+    /// The server answered with a status that is not retried (4xx other than
+    /// 429), or a retried status persisted past the retry budget.
+    #[error("GET {url} answered HTTP {status}")]
+    Http { url: String, status: u16 },
+    /// No answer within the request timeout, after every retry.
+    #[error("GET {url} timed out after {attempts} attempt(s)")]
+    Timeout { url: String, attempts: u32 },
+    /// The server could not be reached (DNS, refused, reset), after every retry.
+    #[error("cannot reach {url} after {attempts} attempt(s): {message}")]
+    Connect {
+        url: String,
+        attempts: u32,
+        message: String,
+    },
+    /// The client configuration is unusable (bad base URL, TLS setup).
+    #[error("invalid Gamma client configuration: {0}")]
+    Config(String),
 }

@@ -1,2 +1,243 @@
-//! TODO: SnapshotSource
-pub struct SnapshotSource;
+//! A recorded snapshot directory as a [`MarketSource`], and the recorder that
+//! writes one (`prescient record DIR`, `--source snapshot:DIR`).
+//!
+//! Layout: `DIR/events.json` is a JSON array of Gamma event objects with their
+//! nested markets, as `GET /events` returns them; `DIR/markets.json`
+//! (optional) is a JSON array of detailed market objects, as `GET /markets`
+//! returns them. Without `markets.json` the nested markets of the events serve
+//! as the details; with it, only `markets.json` does (a replay sees exactly
+//! what the recorded run fetched).
+//!
+//! A snapshot replays what was recorded: events are not filtered again by
+//! `closed` (the live crawl already asked for `closed=false`), while market
+//! details follow the live `/markets`, which leaves closed markets out unless
+//! they are asked for (SPEC §3).
+
+use crate::{ClientError, EventsFetch, FetchStats, MarketSource, MarketsFetch};
+use async_trait::async_trait;
+use domain::gamma::{DecodeError, decode_event, decode_market};
+use domain::{Event, EventId, Market, MarketId};
+use serde_json::Value;
+use std::collections::{HashMap, HashSet};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// File of the events in a snapshot directory.
+pub const EVENTS_FILE: &str = "events.json";
+/// File of the detailed markets in a snapshot directory (optional).
+pub const MARKETS_FILE: &str = "markets.json";
+
+/// A snapshot directory loaded into memory and decoded once.
+#[derive(Debug)]
+pub struct SnapshotSource {
+    dir: PathBuf,
+    events: Vec<Event>,
+    events_stats: FetchStats,
+    details: HashMap<MarketId, Market>,
+    details_stats: FetchStats,
+    /// Ids of detail records that did not decode, with why.
+    details_skipped: HashMap<String, DecodeError>,
+}
+
+impl SnapshotSource {
+    /// Read and decode `dir/events.json` and, when present, `dir/markets.json`.
+    ///
+    /// Records that do not decode are skipped and counted (never the whole
+    /// file); events are de-duplicated by id. A missing or unreadable
+    /// `events.json` is [`ClientError::Io`]; a file that is not a JSON array is
+    /// [`ClientError::Malformed`]; both name the path.
+    pub fn open(dir: impl AsRef<Path>) -> Result<Self, ClientError> {
+        let dir = dir.as_ref().to_path_buf();
+        let raw_events = read_array(&dir.join(EVENTS_FILE))?;
+        let (events, events_stats) = decode_events(&raw_events);
+
+        let markets_path = dir.join(MARKETS_FILE);
+        let mut details = HashMap::new();
+        let mut details_stats = FetchStats::default();
+        let mut details_skipped = HashMap::new();
+        if markets_path.exists() {
+            for value in read_array(&markets_path)? {
+                match decode_market(&value) {
+                    Ok(m) => insert_first(&mut details, m, &mut details_stats),
+                    Err(e) => {
+                        if let Some(id) = &e.id {
+                            details_skipped.insert(id.clone(), e.clone());
+                        }
+                        details_stats.skipped.push(e);
+                    }
+                }
+            }
+        } else {
+            for market in events.iter().flat_map(|e| &e.markets) {
+                insert_first(&mut details, market.clone(), &mut details_stats);
+            }
+        }
+        Ok(Self {
+            dir,
+            events,
+            events_stats,
+            details,
+            details_stats,
+            details_skipped,
+        })
+    }
+
+    /// The directory this snapshot was read from.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// What loading the market details found: records skipped (with ids) and
+    /// duplicates. Empty when the details are the events' nested markets
+    /// (those are counted with the events).
+    pub fn details_stats(&self) -> &FetchStats {
+        &self.details_stats
+    }
+
+    /// How many distinct market details the snapshot holds.
+    pub fn details_len(&self) -> usize {
+        self.details.len()
+    }
+}
+
+#[async_trait]
+impl MarketSource for SnapshotSource {
+    fn describe(&self) -> String {
+        format!("snapshot {}", self.dir.display())
+    }
+
+    async fn fetch_active_events(&self) -> Result<EventsFetch, ClientError> {
+        Ok(EventsFetch {
+            events: self.events.clone(),
+            stats: self.events_stats.clone(),
+        })
+    }
+
+    async fn fetch_markets(
+        &self,
+        ids: &[MarketId],
+        include_closed: bool,
+    ) -> Result<MarketsFetch, ClientError> {
+        let mut out = MarketsFetch {
+            stats: FetchStats {
+                pages: 1,
+                ..FetchStats::default()
+            },
+            ..MarketsFetch::default()
+        };
+        let mut seen = HashSet::new();
+        for id in ids {
+            if !seen.insert(id) {
+                continue;
+            }
+            match self.details.get(id) {
+                // The live `/markets` leaves closed markets out unless asked.
+                Some(m) if include_closed || !m.closed => out.markets.push(m.clone()),
+                _ => {
+                    if let Some(e) = self.details_skipped.get(id.as_str()) {
+                        out.stats.skipped.push(e.clone());
+                    }
+                    out.missing.push(id.clone());
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Decode an array of Gamma events: skip and count what does not decode
+/// (events and their nested markets), de-duplicate by id (first seen wins).
+pub(crate) fn decode_events(raw: &[Value]) -> (Vec<Event>, FetchStats) {
+    let mut stats = FetchStats {
+        pages: 1,
+        ..FetchStats::default()
+    };
+    let mut seen: HashSet<EventId> = HashSet::new();
+    let mut events = Vec::with_capacity(raw.len());
+    for value in raw {
+        match decode_event(value) {
+            Ok(decoded) => {
+                if !seen.insert(decoded.event.id.clone()) {
+                    stats.duplicates += 1;
+                    continue;
+                }
+                stats.skipped.extend(decoded.skipped_markets);
+                events.push(decoded.event);
+            }
+            Err(e) => stats.skipped.push(e),
+        }
+    }
+    (events, stats)
+}
+
+fn insert_first(details: &mut HashMap<MarketId, Market>, market: Market, stats: &mut FetchStats) {
+    if details.contains_key(&market.id) {
+        stats.duplicates += 1;
+    } else {
+        details.insert(market.id.clone(), market);
+    }
+}
+
+fn read_array(path: &Path) -> Result<Vec<Value>, ClientError> {
+    let bytes = std::fs::read(path).map_err(|source| ClientError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let malformed = |message: String| ClientError::Malformed {
+        what: path.display().to_string(),
+        message,
+    };
+    match serde_json::from_slice::<Value>(&bytes).map_err(|e| malformed(e.to_string()))? {
+        Value::Array(items) => Ok(items),
+        other => Err(malformed(format!(
+            "expected a JSON array, found {}",
+            json_kind(&other)
+        ))),
+    }
+}
+
+fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Write a snapshot directory that [`SnapshotSource::open`] replays:
+/// `events.json` from the events' `raw` objects (nested markets as received)
+/// and `markets.json` from the detailed markets' `raw` objects. Creates `dir`
+/// if needed; each file is replaced atomically (temporary file, fsync, rename).
+pub fn write_snapshot(
+    dir: impl AsRef<Path>,
+    events: &[Event],
+    markets: &[Market],
+) -> Result<(), ClientError> {
+    let dir = dir.as_ref();
+    std::fs::create_dir_all(dir).map_err(|source| ClientError::Io {
+        path: dir.display().to_string(),
+        source,
+    })?;
+    let events: Vec<&domain::Extra> = events.iter().map(|e| &e.raw).collect();
+    let markets: Vec<&domain::Extra> = markets.iter().map(|m| &m.raw).collect();
+    write_json_atomic(&dir.join(EVENTS_FILE), &events)?;
+    write_json_atomic(&dir.join(MARKETS_FILE), &markets)
+}
+
+fn write_json_atomic(path: &Path, items: &[&domain::Extra]) -> Result<(), ClientError> {
+    let io = |source| ClientError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let tmp = path.with_extension("json.tmp");
+    let file = std::fs::File::create(&tmp).map_err(io)?;
+    let mut writer = std::io::BufWriter::new(file);
+    serde_json::to_writer_pretty(&mut writer, items).map_err(|e| io(std::io::Error::other(e)))?;
+    writer.write_all(b"\n").map_err(io)?;
+    let file = writer.into_inner().map_err(|e| io(e.into_error()))?;
+    file.sync_all().map_err(io)?;
+    std::fs::rename(&tmp, path).map_err(io)
+}

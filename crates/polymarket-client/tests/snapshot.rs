@@ -1,0 +1,169 @@
+//! A snapshot directory in, events and market details out: what replaying a
+//! recorded run gives the trading cycle.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::*;
+use domain::MarketId;
+use polymarket_client::snapshot::write_snapshot;
+use polymarket_client::{ClientError, MarketSource, SnapshotSource};
+use serde_json::json;
+
+fn ids(list: &[&str]) -> Vec<MarketId> {
+    list.iter().map(|s| MarketId::from(*s)).collect()
+}
+
+fn market_ids(fetch: &polymarket_client::MarketsFetch) -> Vec<&str> {
+    fetch.markets.iter().map(|m| m.id.as_str()).collect()
+}
+
+#[tokio::test]
+async fn events_are_decoded_deduplicated_and_bad_records_counted() {
+    let bad_market = json!({"id": "13", "liquidity": "<string>"});
+    let dir = snapshot_dir(
+        &[
+            event("1", vec![market("11", false, ["0.6", "0.4"]), bad_market]),
+            event("2", vec![market("21", false, ["0.1", "0.9"])]),
+            event("1", vec![]),
+            json!({"id": "3", "volume": "lots"}),
+            json!({"title": "no id"}),
+        ],
+        None,
+    );
+    let source = SnapshotSource::open(dir.path()).unwrap();
+    let fetched = source.fetch_active_events().await.unwrap();
+    let got: Vec<&str> = fetched.events.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(got, ["1", "2"]);
+    assert_eq!(fetched.events[0].markets.len(), 1);
+    assert_eq!(fetched.stats.duplicates, 1);
+    let skipped: Vec<Option<&str>> = fetched
+        .stats
+        .skipped
+        .iter()
+        .map(|e| e.id.as_deref())
+        .collect();
+    assert_eq!(skipped, [Some("13"), Some("3"), None]);
+    assert_eq!(fetched.stats.requests, 0);
+    assert!(source.describe().starts_with("snapshot "));
+}
+
+#[tokio::test]
+async fn nested_markets_serve_as_details_without_markets_json() {
+    let dir = snapshot_dir(
+        &[event(
+            "1",
+            vec![
+                market("11", false, ["0.6", "0.4"]),
+                market("12", true, ["0", "1"]),
+            ],
+        )],
+        None,
+    );
+    let source = SnapshotSource::open(dir.path()).unwrap();
+    let open_only = source
+        .fetch_markets(&ids(&["12", "11", "99", "11"]), false)
+        .await
+        .unwrap();
+    assert_eq!(market_ids(&open_only), ["11"]);
+    assert_eq!(
+        open_only.missing,
+        ids(&["12", "99"]),
+        "closed left out, as live"
+    );
+
+    let with_closed = source
+        .fetch_markets(&ids(&["12", "11"]), true)
+        .await
+        .unwrap();
+    assert_eq!(market_ids(&with_closed), ["12", "11"], "in the order asked");
+    assert!(with_closed.missing.is_empty());
+}
+
+#[tokio::test]
+async fn markets_json_takes_over_the_details() {
+    let dir = snapshot_dir(
+        &[event(
+            "1",
+            vec![
+                market("11", false, ["0.6", "0.4"]),
+                market("12", false, ["0.5", "0.5"]),
+            ],
+        )],
+        Some(&[
+            market("11", false, ["0.7", "0.3"]),
+            json!({"id": "14", "outcomePrices": "[\"2\", \"0\"]"}),
+            market("11", false, ["0.1", "0.9"]),
+        ]),
+    );
+    let source = SnapshotSource::open(dir.path()).unwrap();
+    assert_eq!(source.details_len(), 1);
+    assert_eq!(source.details_stats().duplicates, 1);
+    assert_eq!(source.details_stats().skipped.len(), 1);
+    let fetched = source
+        .fetch_markets(&ids(&["11", "12", "14"]), false)
+        .await
+        .unwrap();
+    assert_eq!(market_ids(&fetched), ["11"]);
+    assert_eq!(
+        fetched.markets[0].yes_price().unwrap().value().to_string(),
+        "0.7",
+        "the detailed record, not the nested one"
+    );
+    assert_eq!(fetched.missing, ids(&["12", "14"]));
+    assert_eq!(fetched.stats.skipped[0].id.as_deref(), Some("14"));
+}
+
+#[test]
+fn a_missing_or_malformed_file_is_an_error_naming_it() {
+    let empty = tempfile::tempdir().unwrap();
+    let err = SnapshotSource::open(empty.path()).unwrap_err();
+    assert!(matches!(err, ClientError::Io { .. }), "{err}");
+    assert!(err.to_string().contains("events.json"), "{err}");
+
+    let object = tempfile::tempdir().unwrap();
+    write_json(&object.path().join("events.json"), &json!({"events": []}));
+    let err = SnapshotSource::open(object.path()).unwrap_err();
+    assert!(matches!(err, ClientError::Malformed { .. }), "{err}");
+    assert!(err.to_string().contains("events.json"), "{err}");
+
+    let bad_markets = snapshot_dir(&[event("1", vec![])], None);
+    std::fs::write(bad_markets.path().join("markets.json"), "[{\"id\": ").unwrap();
+    let err = SnapshotSource::open(bad_markets.path()).unwrap_err();
+    assert!(matches!(err, ClientError::Malformed { .. }), "{err}");
+    assert!(err.to_string().contains("markets.json"), "{err}");
+}
+
+#[tokio::test]
+async fn a_written_snapshot_replays_the_same_records() {
+    let original = snapshot_dir(
+        &[
+            event("1", vec![market("11", false, ["0.6", "0.4"])]),
+            event("2", vec![market("21", true, ["1", "0"])]),
+        ],
+        None,
+    );
+    let source = SnapshotSource::open(original.path()).unwrap();
+    let events = source.fetch_active_events().await.unwrap().events;
+    let details = source
+        .fetch_markets(&ids(&["11", "21"]), true)
+        .await
+        .unwrap()
+        .markets;
+
+    let copy = tempfile::tempdir().unwrap();
+    let target = copy.path().join("nested/dir");
+    write_snapshot(&target, &events, &details).unwrap();
+    assert_eq!(
+        read_json(&target.join("events.json")),
+        read_json(&original.path().join("events.json")),
+        "every field as received"
+    );
+    let replay = SnapshotSource::open(&target).unwrap();
+    assert_eq!(replay.fetch_active_events().await.unwrap().events, events);
+    let again = replay
+        .fetch_markets(&ids(&["11", "21"]), true)
+        .await
+        .unwrap();
+    assert_eq!(again.markets, details);
+}
