@@ -1,0 +1,139 @@
+//! SPEC §2 step 5: execute one signal against a portfolio.
+
+use crate::ledger::refresh_profit_loss;
+use chrono::{DateTime, Utc};
+use domain::{
+    DomainError, Extra, MarketId, Portfolio, Position, PositionStatus, Shares, Signal, Trade,
+    TradeId, Usd,
+};
+
+/// How signals are executed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExecutionPolicy {
+    /// Skip a signal for a market that already has an open position.
+    pub one_position_per_market: bool,
+}
+
+impl Default for ExecutionPolicy {
+    fn default() -> Self {
+        ExecutionPolicy {
+            one_position_per_market: true,
+        }
+    }
+}
+
+/// Why a signal was not executed. The portfolio is unchanged.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SkipReason {
+    #[error("insufficient balance: the trade needs {needed}, the portfolio has {available}")]
+    InsufficientBalance { needed: Usd, available: Usd },
+    #[error("a position in market {market_id} is already open (trade {trade_id})")]
+    PositionAlreadyOpen {
+        market_id: MarketId,
+        trade_id: TradeId,
+    },
+    #[error("invalid signal: {0}")]
+    InvalidSignal(String),
+}
+
+/// Execute `signal` at `now`: record a trade, open a position, debit the
+/// balance. On a skip nothing changes.
+///
+/// The trade id is the legacy `trade_{%Y%m%d_%H%M%S}_{market_id}` (UTC); when a
+/// position of the portfolio already uses it, `_2`, `_3`, … is appended, so two
+/// trades in one market in one second get distinct ids (SPEC §3).
+pub fn execute_signal(
+    portfolio: &mut Portfolio,
+    signal: &Signal,
+    now: DateTime<Utc>,
+    policy: &ExecutionPolicy,
+) -> Result<Trade, SkipReason> {
+    let shares = Shares::bought(signal.amount, signal.target_price).map_err(invalid)?;
+    if policy.one_position_per_market {
+        if let Some(open) = portfolio.open_position_in(&signal.market_id) {
+            return Err(SkipReason::PositionAlreadyOpen {
+                market_id: signal.market_id.clone(),
+                trade_id: open.trade_id.clone(),
+            });
+        }
+    }
+    if signal.amount > portfolio.balance {
+        return Err(SkipReason::InsufficientBalance {
+            needed: signal.amount,
+            available: portfolio.balance,
+        });
+    }
+
+    let trade_id = unique_trade_id(portfolio, &signal.market_id, now);
+    let trade = Trade {
+        trade_id: trade_id.clone(),
+        portfolio_id: portfolio.id.clone(),
+        timestamp: now,
+        market_id: signal.market_id.clone(),
+        market_question: signal.market_question.clone(),
+        action: signal.action,
+        outcome: signal.outcome.clone(),
+        amount: signal.amount,
+        entry_price: signal.target_price,
+        shares,
+        confidence: signal.confidence,
+        reason: Some(signal.reason.clone()),
+        status: PositionStatus::Open,
+        event_id: signal.event_id.clone(),
+        event_title: signal.event_title.clone(),
+        event_end_date: signal.event_end_date,
+        current_pnl: Some(Usd::ZERO),
+        realized_pnl: None,
+        extra: Extra::new(),
+    };
+    portfolio.positions.push(Position {
+        trade_id,
+        market_id: signal.market_id.clone(),
+        market_question: signal.market_question.clone(),
+        action: signal.action,
+        outcome: signal.outcome.clone(),
+        amount: signal.amount,
+        entry_price: signal.target_price,
+        shares,
+        entry_timestamp: now,
+        status: PositionStatus::Open,
+        current_price: Some(signal.target_price),
+        current_pnl: Some(shares.worth(signal.target_price) - signal.amount),
+        realized_pnl: None,
+        exit_price: None,
+        exit_timestamp: None,
+        extra: Extra::new(),
+    });
+    portfolio.balance -= signal.amount;
+    portfolio.total_invested += signal.amount;
+    portfolio.trade_count += 1;
+    portfolio.last_updated = now;
+    refresh_profit_loss(portfolio);
+    tracing::debug!(trade = %trade.trade_id, amount = %trade.amount, "executed signal");
+    Ok(trade)
+}
+
+fn invalid(e: DomainError) -> SkipReason {
+    SkipReason::InvalidSignal(e.to_string())
+}
+
+fn unique_trade_id(portfolio: &Portfolio, market: &MarketId, now: DateTime<Utc>) -> TradeId {
+    let base = format!("trade_{}_{}", now.format("%Y%m%d_%H%M%S"), market);
+    let taken = |id: &str| {
+        portfolio
+            .positions
+            .iter()
+            .any(|p| p.trade_id.as_str() == id)
+    };
+    if !taken(&base) {
+        return TradeId::new(base);
+    }
+    let mut n = 2u64;
+    loop {
+        let candidate = format!("{base}_{n}");
+        if !taken(&candidate) {
+            return TradeId::new(candidate);
+        }
+        n += 1;
+    }
+}
