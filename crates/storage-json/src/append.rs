@@ -20,7 +20,6 @@
 
 use crate::fsio::{self, io_error};
 use domain::StoreError;
-use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -36,10 +35,22 @@ pub(crate) struct KeyIndex {
     files: Mutex<HashMap<PathBuf, HashSet<String>>>,
 }
 
-/// One record to append: its natural key and its JSON.
+/// One record to append: its natural key and its pretty JSON text.
 pub(crate) struct Keyed {
     pub key: String,
-    pub value: Value,
+    pub json: String,
+}
+
+impl Keyed {
+    /// Render `record` pretty (fields in declaration order, like the
+    /// original's dicts; a `Value` would sort them).
+    pub(crate) fn new<T: serde::Serialize>(key: String, record: &T) -> Result<Self, StoreError> {
+        let json = serde_json::to_string_pretty(record).map_err(|e| StoreError::Backend {
+            context: format!("cannot serialize record {key}"),
+            source: Box::new(e),
+        })?;
+        Ok(Keyed { key, json })
+    }
 }
 
 impl KeyIndex {
@@ -81,7 +92,9 @@ impl KeyIndex {
                 body.push_str(",\n");
             }
             body.push_str("  ");
-            body.push_str(&indented(&record.value)?);
+            // JSON strings cannot hold a raw newline, so every '\n' is a
+            // layout line: indent the record one level inside the array.
+            body.push_str(&record.json.replace('\n', "\n  "));
         }
         append_to_array(path, &body)?;
         let written = fresh.len();
@@ -94,16 +107,6 @@ fn poisoned(what: &str) -> StoreError {
     StoreError::Unsupported(format!(
         "{what} is unusable after a panic in another writer"
     ))
-}
-
-/// A record pretty-printed one level deep inside the array.
-fn indented(value: &Value) -> Result<String, StoreError> {
-    let text = serde_json::to_string_pretty(value).map_err(|e| StoreError::Backend {
-        context: "cannot serialize a record".into(),
-        source: Box::new(e),
-    })?;
-    // JSON strings cannot hold a raw newline, so every '\n' is a layout line.
-    Ok(text.replace('\n', "\n  "))
 }
 
 /// Write `body` (one or more records, comma-separated) as the array's last items.

@@ -28,7 +28,6 @@ use domain::{
     PortfolioHistoryEntry, PortfolioId, PortfolioSnapshot, Signal, SignalArchive, StoreError,
     Trade,
 };
-use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -44,13 +43,6 @@ fn only_default(id: &PortfolioId, what: &str) -> Result<(), StoreError> {
     Err(StoreError::Unsupported(format!(
         "the JSON layout holds only the default portfolio; cannot write {what} of portfolio {id}"
     )))
-}
-
-fn to_value<T: Serialize>(record: &T) -> Result<Value, StoreError> {
-    serde_json::to_value(record).map_err(|e| StoreError::Backend {
-        context: "cannot serialize a record".into(),
-        source: Box::new(e),
-    })
 }
 
 fn loc(path: &Path) -> String {
@@ -91,10 +83,10 @@ impl PortfolioStore for JsonStore {
         snapshot: &PortfolioSnapshot,
     ) -> Result<(), StoreError> {
         only_default(&snapshot.portfolio_id, "a portfolio snapshot")?;
-        let record = Keyed {
-            key: time_text(snapshot.timestamp),
-            value: to_value(&PortfolioSnapshotRecord::from_domain(snapshot))?,
-        };
+        let record = Keyed::new(
+            time_text(snapshot.timestamp),
+            &PortfolioSnapshotRecord::from_domain(snapshot),
+        )?;
         self.write(move |inner| {
             let zone = inner.zone;
             inner.index.append(
@@ -150,10 +142,7 @@ impl JsonStore {
 impl TradeStore for JsonStore {
     async fn append_trade(&self, trade: &Trade) -> Result<(), StoreError> {
         only_default(&trade.portfolio_id, "a trade")?;
-        let record = Keyed {
-            key: trade.trade_id.to_string(),
-            value: to_value(&TradeRecord::from_domain(trade))?,
-        };
+        let record = Keyed::new(trade.trade_id.to_string(), &TradeRecord::from_domain(trade))?;
         self.write(move |inner| {
             inner.index.append(
                 &inner.layout.paper_trades(),
@@ -196,10 +185,10 @@ impl TradeStore for JsonStore {
 impl HistoryStore for JsonStore {
     async fn append_history_entry(&self, entry: &PortfolioHistoryEntry) -> Result<(), StoreError> {
         only_default(&entry.portfolio_id, "a history entry")?;
-        let record = Keyed {
-            key: time_text(entry.timestamp),
-            value: to_value(&HistoryRecord::from_domain(entry))?,
-        };
+        let record = Keyed::new(
+            time_text(entry.timestamp),
+            &HistoryRecord::from_domain(entry),
+        )?;
         self.write(move |inner| {
             let zone = inner.zone;
             inner.index.append(
@@ -242,10 +231,10 @@ impl HistoryStore for JsonStore {
             });
         }
         let month = entry.month.clone();
-        let record = Keyed {
-            key: time_text(entry.archived_at),
-            value: to_value(&ArchiveRecord::from_domain(entry))?,
-        };
+        let record = Keyed::new(
+            time_text(entry.archived_at),
+            &ArchiveRecord::from_domain(entry),
+        )?;
         self.write(move |inner| {
             let zone = inner.zone;
             inner.index.append(
@@ -390,10 +379,10 @@ impl MarketStore for JsonStore {
             .iter()
             .map(|s| {
                 let record = MarketSnapshotRecord::from_domain(s);
-                Ok(Keyed {
-                    key: market_snapshot::key(&record.market_id, &record.timestamp, zone),
-                    value: to_value(&record)?,
-                })
+                Keyed::new(
+                    market_snapshot::key(&record.market_id, &record.timestamp, zone),
+                    &record,
+                )
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
         self.write(move |inner| {

@@ -1,0 +1,181 @@
+//! A file that does not parse is an error naming the file and the position,
+//! never replaced by an empty value; the bytes on disk stay as they were.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{copy_of, python_era};
+use domain::PortfolioId;
+use domain::StoreError;
+use domain::ports::{PortfolioStore, TradeStore};
+use std::path::Path;
+use storage_json::{JsonStore, JsonStoreOptions};
+
+fn open(dir: &Path) -> JsonStore {
+    JsonStore::open(dir, JsonStoreOptions::default()).unwrap()
+}
+
+/// Replace `path` with `f(original bytes)` and return the new bytes.
+fn damage(path: &Path, f: impl Fn(&[u8]) -> Vec<u8>) -> Vec<u8> {
+    let bytes = f(&std::fs::read(path).unwrap());
+    std::fs::write(path, &bytes).unwrap();
+    bytes
+}
+
+fn truncated(b: &[u8]) -> Vec<u8> {
+    b[..b.len() / 2].to_vec()
+}
+
+/// The error is `Corrupt`, names the file, and its message shows line and column.
+fn assert_corrupt(err: StoreError, file: &str, line: Option<usize>) {
+    let text = err.to_string();
+    let StoreError::Corrupt {
+        path,
+        line: l,
+        column,
+        ..
+    } = err
+    else {
+        panic!("expected Corrupt, got {err:?}");
+    };
+    assert!(path.ends_with(file), "{path} should name {file}");
+    // serde_json counts lines from 1; column 0 means "before the first byte".
+    assert!(l >= 1, "a position: line {l}, column {column}");
+    if let Some(line) = line {
+        assert_eq!(l, line, "{text}");
+    }
+    assert!(
+        text.contains(file) && text.contains(&format!("line {l}")),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn a_truncated_portfolio_is_an_error_and_stays_on_disk() {
+    let (_tmp, dir) = copy_of(&python_era());
+    let path = dir.join("trades/portfolio.json");
+    let bytes = damage(&path, truncated);
+    let store = open(&dir);
+    let err = store
+        .load_portfolio(&PortfolioId::default())
+        .await
+        .unwrap_err();
+    assert_corrupt(err, "portfolio.json", None);
+    assert_eq!(std::fs::read(&path).unwrap(), bytes, "never replaced");
+}
+
+#[tokio::test]
+async fn a_syntax_error_in_the_portfolio_names_its_line() {
+    let (_tmp, dir) = copy_of(&python_era());
+    let path = dir.join("trades/portfolio.json");
+    let bytes = damage(&path, |b| {
+        String::from_utf8_lossy(b)
+            .replacen("\"balance\": 9800.0", "\"balance\": 98OO.0", 1)
+            .into_bytes()
+    });
+    let store = open(&dir);
+    let err = store
+        .load_portfolio(&PortfolioId::default())
+        .await
+        .unwrap_err();
+    assert_corrupt(err, "portfolio.json", Some(2));
+    assert_eq!(std::fs::read(&path).unwrap(), bytes);
+}
+
+#[tokio::test]
+async fn an_empty_portfolio_file_is_corrupt_not_a_fresh_portfolio() {
+    let (_tmp, dir) = copy_of(&python_era());
+    let path = dir.join("trades/portfolio.json");
+    std::fs::write(&path, b"").unwrap();
+    let err = open(&dir)
+        .load_portfolio(&PortfolioId::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
+    assert!(err.to_string().contains("portfolio.json"));
+}
+
+#[tokio::test]
+async fn a_truncated_trade_history_refuses_loads_and_appends() {
+    let (_tmp, dir) = copy_of(&python_era());
+    let path = dir.join("trades/paper_trades.json");
+    let bytes = damage(&path, truncated);
+    let store = open(&dir);
+    let err = store
+        .load_trades(&PortfolioId::default())
+        .await
+        .unwrap_err();
+    assert_corrupt(err, "paper_trades.json", None);
+    let err = store
+        .append_trade(&testkit::sample_trade(1))
+        .await
+        .unwrap_err();
+    assert_corrupt(err, "paper_trades.json", None);
+    assert_eq!(std::fs::read(&path).unwrap(), bytes, "nothing written");
+}
+
+#[tokio::test]
+async fn a_tail_damaged_after_the_index_was_built_refuses_the_append() {
+    let (_tmp, dir) = copy_of(&python_era());
+    let path = dir.join("trades/paper_trades.json");
+    let store = open(&dir);
+    store.append_trade(&testkit::sample_trade(1)).await.unwrap();
+    // Someone cuts the closing bracket off behind our back.
+    let bytes = damage(&path, |b| {
+        let s = String::from_utf8_lossy(b);
+        s.trim_end().trim_end_matches(']').to_owned().into_bytes()
+    });
+    let err = store
+        .append_trade(&testkit::sample_trade(2))
+        .await
+        .unwrap_err();
+    assert_corrupt(err, "paper_trades.json", None);
+    assert_eq!(std::fs::read(&path).unwrap(), bytes, "nothing written");
+}
+
+#[tokio::test]
+async fn an_unknown_action_or_a_bad_price_names_file_and_record() {
+    let (_tmp, dir) = copy_of(&python_era());
+    let path = dir.join("trades/paper_trades.json");
+    damage(&path, |b| {
+        String::from_utf8_lossy(b)
+            .replacen("\"action\": \"buy_yes\"", "\"action\": \"sell_yes\"", 1)
+            .into_bytes()
+    });
+    let err = open(&dir)
+        .load_trades(&PortfolioId::default())
+        .await
+        .unwrap_err();
+    let StoreError::InvalidRecord {
+        location,
+        key,
+        message,
+    } = &err
+    else {
+        panic!("expected InvalidRecord, got {err:?}");
+    };
+    assert!(location.ends_with("paper_trades.json"));
+    assert_eq!(key, "trade_20251020_170245_634159");
+    assert!(message.contains("sell_yes"), "{message}");
+
+    let (_tmp2, dir) = copy_of(&python_era());
+    damage(&dir.join("trades/portfolio.json"), |b| {
+        String::from_utf8_lossy(b)
+            .replacen("\"entry_price\": 0.86", "\"entry_price\": 1.5", 1)
+            .into_bytes()
+    });
+    let err = open(&dir)
+        .load_portfolio(&PortfolioId::default())
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, StoreError::InvalidRecord { .. }), "{err:?}");
+    assert!(
+        text.contains("portfolio.json") && text.contains("positions[1]"),
+        "{text}"
+    );
+    assert!(
+        text.contains("trade_20251020_170245_634159") && text.contains("entry_price"),
+        "{text}"
+    );
+}
