@@ -1,19 +1,28 @@
 //! Polymarket's Gamma API as a [`MarketSource`]: every active event, and the
-//! detailed records of chosen markets.
+//! detailed records of chosen markets — live over HTTP ([`GammaClient`]) or
+//! replayed from a recorded snapshot directory ([`SnapshotSource`]).
 //!
-//! Owns: fetching (live HTTP, or a recorded snapshot directory), pagination,
-//! rate limiting, retries, counting of records that do not decode, and
-//! recording snapshots for replay. Decoding one Gamma object is
+//! Owns: fetching, pagination (keyset and offset), de-duplication, rate
+//! limiting (exact sliding windows per endpoint family), retries with
+//! backoff, counting records that do not decode (skipped one by one, never a
+//! whole page), progress on the terminal, and recording snapshots for replay
+//! ([`snapshot::write_snapshot`]). Decoding one Gamma object is
 //! `domain::gamma` (shared with the stores).
 //!
-//! Must not: decide anything about trading, or touch storage.
+//! Must not: decide anything about trading, touch storage, or read settings
+//! from the environment (callers pass a [`GammaConfig`]).
 //!
-//! Start with [`MarketSource`], then [`snapshot::SnapshotSource`].
+//! Start here: [`MarketSource`] (the port), then [`snapshot::SnapshotSource`]
+//! (replay, used by tests) and [`live::GammaClient`] (`live/mod.rs` lists its
+//! modules).
 
+mod collect;
 pub mod error;
+pub mod live;
 pub mod snapshot;
 pub mod source;
 
 pub use error::ClientError;
-pub use snapshot::SnapshotSource;
+pub use live::{GammaClient, GammaConfig, Pagination, Quotas};
+pub use snapshot::{SnapshotSource, write_snapshot};
 pub use source::{EventsFetch, FetchStats, MarketSource, MarketsFetch};

@@ -13,10 +13,11 @@
 //! details follow the live `/markets`, which leaves closed markets out unless
 //! they are asked for (SPEC §3).
 
+use crate::collect::{EventCollector, json_kind};
 use crate::{ClientError, EventsFetch, FetchStats, MarketSource, MarketsFetch};
 use async_trait::async_trait;
-use domain::gamma::{DecodeError, decode_event, decode_market};
-use domain::{Event, EventId, Market, MarketId};
+use domain::gamma::{DecodeError, decode_market};
+use domain::{Event, Market, MarketId};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
@@ -145,29 +146,13 @@ impl MarketSource for SnapshotSource {
     }
 }
 
-/// Decode an array of Gamma events: skip and count what does not decode
-/// (events and their nested markets), de-duplicate by id (first seen wins).
-pub(crate) fn decode_events(raw: &[Value]) -> (Vec<Event>, FetchStats) {
-    let mut stats = FetchStats {
-        pages: 1,
-        ..FetchStats::default()
-    };
-    let mut seen: HashSet<EventId> = HashSet::new();
-    let mut events = Vec::with_capacity(raw.len());
-    for value in raw {
-        match decode_event(value) {
-            Ok(decoded) => {
-                if !seen.insert(decoded.event.id.clone()) {
-                    stats.duplicates += 1;
-                    continue;
-                }
-                stats.skipped.extend(decoded.skipped_markets);
-                events.push(decoded.event);
-            }
-            Err(e) => stats.skipped.push(e),
-        }
-    }
-    (events, stats)
+/// Decode an array of Gamma events (see [`EventCollector`]); a snapshot is
+/// one page.
+fn decode_events(raw: &[Value]) -> (Vec<Event>, FetchStats) {
+    let mut collector = EventCollector::default();
+    collector.page(raw);
+    collector.stats.pages = 1;
+    (collector.events, collector.stats)
 }
 
 fn insert_first(details: &mut HashMap<MarketId, Market>, market: Market, stats: &mut FetchStats) {
@@ -193,17 +178,6 @@ fn read_array(path: &Path) -> Result<Vec<Value>, ClientError> {
             "expected a JSON array, found {}",
             json_kind(&other)
         ))),
-    }
-}
-
-fn json_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 

@@ -1,0 +1,61 @@
+//! Turning pages of raw Gamma events into decoded, de-duplicated events: one
+//! record at a time, so a record that does not decode is skipped and counted,
+//! never the whole page (SPEC §2 step 1). Shared by the live crawl and the
+//! snapshot replay.
+
+use crate::FetchStats;
+use domain::gamma::decode_event;
+use domain::{Event, EventId};
+use serde_json::Value;
+use std::collections::HashSet;
+
+#[derive(Debug, Default)]
+pub(crate) struct EventCollector {
+    pub events: Vec<Event>,
+    pub stats: FetchStats,
+    seen: HashSet<EventId>,
+}
+
+impl EventCollector {
+    /// Decode one page: first-seen order, later copies of an id counted as
+    /// duplicates, records (events or nested markets) that do not decode
+    /// counted with their ids and logged.
+    pub fn page(&mut self, records: &[Value]) {
+        for value in records {
+            match decode_event(value) {
+                Ok(decoded) => {
+                    if self.seen.contains(&decoded.event.id) {
+                        self.stats.duplicates += 1;
+                        continue;
+                    }
+                    for skipped in &decoded.skipped_markets {
+                        tracing::warn!(record = %skipped, "skipping a Gamma market that does not decode");
+                    }
+                    self.stats.skipped.extend(decoded.skipped_markets);
+                    self.seen.insert(decoded.event.id.clone());
+                    self.events.push(decoded.event);
+                }
+                Err(e) => {
+                    tracing::warn!(record = %e, "skipping a Gamma event that does not decode");
+                    self.stats.skipped.push(e);
+                }
+            }
+        }
+    }
+
+    pub fn nested_markets(&self) -> usize {
+        self.events.iter().map(|e| e.markets.len()).sum()
+    }
+}
+
+/// What a JSON value is, for error messages that must not quote a whole body.
+pub(crate) fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
