@@ -1,0 +1,264 @@
+//! An in-memory implementation of every port, with a switch that makes every
+//! call fail as an unreachable database would. Tests of the routed store use
+//! it as a PostgreSQL stand-in where the point is the routing, not SQL (the
+//! real PostgreSQL store has its own tests against a real server).
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use domain::ports::{
+    HistoryStore, MarketStore, MetadataStore, PortfolioStore, SignalStore, TradeStore,
+};
+use domain::{
+    Event, FilteredEvent, Market, MarketId, MarketSnapshot, Portfolio, PortfolioHistoryEntry,
+    PortfolioId, PortfolioSnapshot, Signal, SignalArchive, StoreError, Trade,
+};
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+#[derive(Clone, Debug, Default)]
+pub struct MemoryState {
+    pub portfolios: BTreeMap<PortfolioId, Portfolio>,
+    pub snapshots: Vec<PortfolioSnapshot>,
+    pub trades: Vec<Trade>,
+    pub history: Vec<PortfolioHistoryEntry>,
+    pub archives: Vec<SignalArchive>,
+    pub signals: Vec<Signal>,
+    pub raw_events: Vec<Event>,
+    pub filtered_events: Vec<FilteredEvent>,
+    pub markets: Vec<Market>,
+    pub market_snapshots: Vec<MarketSnapshot>,
+    pub metadata: BTreeMap<String, String>,
+}
+
+/// Every port in memory; `set_down(true)` makes every call fail.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    state: Mutex<MemoryState>,
+    down: AtomicBool,
+    calls: AtomicU64,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Make every call fail (`true`) or succeed again (`false`).
+    pub fn set_down(&self, down: bool) {
+        self.down.store(down, Ordering::SeqCst);
+    }
+
+    /// A copy of everything stored.
+    pub fn state(&self) -> MemoryState {
+        self.state.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    /// Calls answered (successful or not).
+    pub fn calls(&self) -> u64 {
+        self.calls.load(Ordering::SeqCst)
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut MemoryState) -> T) -> Result<T, StoreError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        if self.down.load(Ordering::SeqCst) {
+            return Err(StoreError::Unavailable {
+                store: "memory",
+                message: "switched off by the test".into(),
+                source: None,
+            });
+        }
+        let mut state = self.state.lock().map_err(|_| StoreError::Unavailable {
+            store: "memory",
+            message: "poisoned".into(),
+            source: None,
+        })?;
+        Ok(f(&mut state))
+    }
+}
+
+fn push_unique<T: Clone, K: PartialEq>(list: &mut Vec<T>, item: &T, key: impl Fn(&T) -> K) {
+    let k = key(item);
+    if !list.iter().any(|x| key(x) == k) {
+        list.push(item.clone());
+    }
+}
+
+#[async_trait]
+impl PortfolioStore for MemoryStore {
+    async fn load_portfolio(&self, id: &PortfolioId) -> Result<Option<Portfolio>, StoreError> {
+        self.with(|s| s.portfolios.get(id).cloned())
+    }
+    async fn save_portfolio(&self, p: &Portfolio) -> Result<(), StoreError> {
+        self.with(|s| {
+            s.portfolios.insert(p.id.clone(), p.clone());
+        })
+    }
+    async fn append_portfolio_snapshot(&self, snap: &PortfolioSnapshot) -> Result<(), StoreError> {
+        self.with(|s| {
+            push_unique(&mut s.snapshots, snap, |x| {
+                (x.portfolio_id.clone(), x.timestamp)
+            })
+        })
+    }
+    async fn load_portfolio_snapshots(
+        &self,
+        id: &PortfolioId,
+    ) -> Result<Vec<PortfolioSnapshot>, StoreError> {
+        self.with(|s| {
+            s.snapshots
+                .iter()
+                .filter(|x| &x.portfolio_id == id)
+                .cloned()
+                .collect()
+        })
+    }
+}
+
+#[async_trait]
+impl TradeStore for MemoryStore {
+    async fn append_trade(&self, trade: &Trade) -> Result<(), StoreError> {
+        self.with(|s| push_unique(&mut s.trades, trade, |t| t.trade_id.clone()))
+    }
+    async fn load_trades(&self, id: &PortfolioId) -> Result<Vec<Trade>, StoreError> {
+        self.with(|s| {
+            s.trades
+                .iter()
+                .filter(|t| &t.portfolio_id == id)
+                .cloned()
+                .collect()
+        })
+    }
+    async fn trades_for_market(
+        &self,
+        id: &PortfolioId,
+        market: &MarketId,
+    ) -> Result<Vec<Trade>, StoreError> {
+        self.with(|s| {
+            s.trades
+                .iter()
+                .filter(|t| &t.portfolio_id == id && &t.market_id == market)
+                .cloned()
+                .collect()
+        })
+    }
+    async fn recent_trades(
+        &self,
+        id: &PortfolioId,
+        limit: usize,
+    ) -> Result<Vec<Trade>, StoreError> {
+        self.with(|s| {
+            s.trades
+                .iter()
+                .rev()
+                .filter(|t| &t.portfolio_id == id)
+                .take(limit)
+                .cloned()
+                .collect()
+        })
+    }
+}
+
+#[async_trait]
+impl HistoryStore for MemoryStore {
+    async fn append_history_entry(&self, e: &PortfolioHistoryEntry) -> Result<(), StoreError> {
+        self.with(|s| push_unique(&mut s.history, e, |x| (x.portfolio_id.clone(), x.timestamp)))
+    }
+    async fn load_history(
+        &self,
+        id: &PortfolioId,
+    ) -> Result<Vec<PortfolioHistoryEntry>, StoreError> {
+        self.with(|s| {
+            s.history
+                .iter()
+                .filter(|x| &x.portfolio_id == id)
+                .cloned()
+                .collect()
+        })
+    }
+    async fn append_signal_archive(&self, a: &SignalArchive) -> Result<(), StoreError> {
+        self.with(|s| push_unique(&mut s.archives, a, |x| x.archived_at))
+    }
+    async fn load_signal_archives(
+        &self,
+        month: Option<&str>,
+    ) -> Result<Vec<SignalArchive>, StoreError> {
+        self.with(|s| {
+            s.archives
+                .iter()
+                .filter(|a| month.is_none_or(|m| a.month == m))
+                .cloned()
+                .collect()
+        })
+    }
+}
+
+#[async_trait]
+impl SignalStore for MemoryStore {
+    async fn replace_current_signals(&self, signals: &[Signal]) -> Result<(), StoreError> {
+        self.with(|s| s.signals = signals.to_vec())
+    }
+    async fn load_current_signals(&self) -> Result<Vec<Signal>, StoreError> {
+        self.with(|s| s.signals.clone())
+    }
+}
+
+#[async_trait]
+impl MarketStore for MemoryStore {
+    async fn save_raw_events(&self, events: &[Event]) -> Result<(), StoreError> {
+        self.with(|s| s.raw_events = events.to_vec())
+    }
+    async fn load_raw_events(&self) -> Result<Vec<Event>, StoreError> {
+        self.with(|s| s.raw_events.clone())
+    }
+    async fn save_filtered_events(&self, events: &[FilteredEvent]) -> Result<(), StoreError> {
+        self.with(|s| s.filtered_events = events.to_vec())
+    }
+    async fn load_filtered_events(&self) -> Result<Vec<FilteredEvent>, StoreError> {
+        self.with(|s| s.filtered_events.clone())
+    }
+    async fn save_filtered_markets(&self, markets: &[Market]) -> Result<(), StoreError> {
+        self.with(|s| s.markets = markets.to_vec())
+    }
+    async fn load_filtered_markets(&self) -> Result<Vec<Market>, StoreError> {
+        self.with(|s| s.markets.clone())
+    }
+    async fn append_market_snapshots(&self, snaps: &[MarketSnapshot]) -> Result<(), StoreError> {
+        self.with(|s| {
+            for snap in snaps {
+                push_unique(&mut s.market_snapshots, snap, |x| {
+                    (x.market_id.clone(), x.timestamp)
+                });
+            }
+        })
+    }
+    async fn load_market_snapshots(
+        &self,
+        market: Option<&MarketId>,
+    ) -> Result<Vec<MarketSnapshot>, StoreError> {
+        self.with(|s| {
+            s.market_snapshots
+                .iter()
+                .filter(|x| market.is_none_or(|m| &x.market_id == m))
+                .cloned()
+                .collect()
+        })
+    }
+}
+
+#[async_trait]
+impl MetadataStore for MemoryStore {
+    async fn set_metadata(
+        &self,
+        key: &str,
+        value: &str,
+        _at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.with(|s| {
+            s.metadata.insert(key.to_owned(), value.to_owned());
+        })
+    }
+    async fn load_metadata(&self) -> Result<BTreeMap<String, String>, StoreError> {
+        self.with(|s| s.metadata.clone())
+    }
+}
