@@ -2,6 +2,8 @@
 //! written by the project, and snapshot directories built from JSON values.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod server;
+
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
@@ -94,4 +96,32 @@ pub fn json_files(dir: &Path) -> Vec<PathBuf> {
         .collect();
     files.sort();
     files
+}
+
+/// Events to serve from the fake Gamma: the real recorded ones when the
+/// fixtures are present (the 2028 nominee and Super Bowl events), else
+/// project-written ones of the same shape.
+pub fn template_events() -> Vec<Value> {
+    let Some(fixtures) = real_fixtures() else {
+        return vec![event(
+            "9000",
+            vec![
+                market("9100", false, ["0.6", "0.4"]),
+                market("9101", false, ["0.2", "0.8"]),
+                market("9102", false, ["0.5", "0.5"]),
+            ],
+        )];
+    };
+    [
+        "events_democratic_nominee_2028.json",
+        "events_super_bowl_2026.json",
+    ]
+    .iter()
+    .flat_map(|f| {
+        read_json(&fixtures.join("gamma").join(f))
+            .as_array()
+            .unwrap()
+            .clone()
+    })
+    .collect()
 }
