@@ -26,6 +26,8 @@ pub struct Cli {
     pub command: Command,
 }
 
+// Parsed once per process; the size difference between commands is irrelevant.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run one full trading cycle (SPEC §2): export, filter, signal, execute,
@@ -190,10 +192,11 @@ pub fn cycle_params(settings: &Settings) -> Result<CycleParams> {
 /// Open the market source a `--source` names.
 pub fn open_source(spec: &SourceSpec, _settings: &Settings) -> Result<Box<dyn MarketSource>> {
     match spec {
-        SourceSpec::Snapshot(dir) => Ok(Box::new(
-            SnapshotSource::open(dir)
-                .with_context(|| format!("cannot open snapshot {}", dir.display()))?,
-        )),
+        SourceSpec::Snapshot(dir) => {
+            Ok(Box::new(SnapshotSource::open(dir).with_context(|| {
+                format!("cannot open snapshot {}", dir.display())
+            })?))
+        }
         SourceSpec::Live => bail!(
             "--source live needs the live Gamma client, which is not built yet; \
              use --source snapshot:DIR"
@@ -205,7 +208,6 @@ pub fn open_source(spec: &SourceSpec, _settings: &Settings) -> Result<Box<dyn Ma
 pub fn open_json_stores(settings: &Settings) -> Result<Stores> {
     let options = storage_json::JsonStoreOptions {
         naive_zone: settings.naive_zone(),
-        ..Default::default()
     };
     let store = storage_json::JsonStore::open(&settings.data_dir, options)
         .with_context(|| format!("cannot open data directory {}", settings.data_dir.display()))?;

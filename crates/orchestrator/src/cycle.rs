@@ -11,9 +11,7 @@
 use crate::summary::{CycleSummary, StepSummary};
 use chrono::{DateTime, Utc};
 use domain::ports::Stores;
-use domain::{
-    MarketId, MarketSnapshot, Portfolio, PortfolioId, SignalArchive, StoreError, Usd,
-};
+use domain::{MarketId, MarketSnapshot, Portfolio, PortfolioId, SignalArchive, StoreError, Usd};
 use paper_trading::{ExecutionPolicy, SkipReason};
 use polymarket_client::{ClientError, MarketSource};
 use serde_json::json;
@@ -89,12 +87,18 @@ pub async fn run_cycle(
         .await
         .map_err(store("load portfolio"))?
         .unwrap_or_else(|| {
-            Portfolio::new(params.portfolio_id.clone(), params.initial_balance, started_at)
+            Portfolio::new(
+                params.portfolio_id.clone(),
+                params.initial_balance,
+                started_at,
+            )
         });
-    portfolio.check_invariant().map_err(|e| CycleError::Invariant {
-        step: "load portfolio",
-        message: e.to_string(),
-    })?;
+    portfolio
+        .check_invariant()
+        .map_err(|e| CycleError::Invariant {
+            step: "load portfolio",
+            message: e.to_string(),
+        })?;
 
     // 1. Export events.
     let step = Instant::now();
@@ -251,7 +255,10 @@ pub async fn run_cycle(
     //    resolved ones, record history and a snapshot.
     let step = Instant::now();
     let open: Vec<MarketId> = {
-        let mut ids: Vec<MarketId> = portfolio.open_positions().map(|p| p.market_id.clone()).collect();
+        let mut ids: Vec<MarketId> = portfolio
+            .open_positions()
+            .map(|p| p.market_id.clone())
+            .collect();
         ids.sort();
         ids.dedup();
         ids
@@ -267,10 +274,12 @@ pub async fn run_cycle(
     let at = now();
     let report = paper_trading::reprice(&mut portfolio, &quotes.markets, at);
     portfolio.last_updated = at;
-    portfolio.check_invariant().map_err(|e| CycleError::Invariant {
-        step: "re-price",
-        message: e.to_string(),
-    })?;
+    portfolio
+        .check_invariant()
+        .map_err(|e| CycleError::Invariant {
+            step: "re-price",
+            message: e.to_string(),
+        })?;
     stores
         .portfolio
         .save_portfolio(&portfolio)

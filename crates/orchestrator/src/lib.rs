@@ -12,6 +12,7 @@
 
 pub mod cli;
 pub mod cycle;
+pub mod routing;
 pub mod settings;
 pub mod summary;
 

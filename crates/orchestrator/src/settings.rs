@@ -106,7 +106,11 @@ impl Settings {
             }
         }
         if let Some(path) = &sources.file {
-            builder = builder.add_source(File::from(path.as_path()).format(FileFormat::Toml).required(false));
+            builder = builder.add_source(
+                File::from(path.as_path())
+                    .format(FileFormat::Toml)
+                    .required(false),
+            );
         }
         // Empty variables mean "unset" (`PRESCIENT_MIN_VOLUME_24HR=`).
         let env: HashMap<String, String> = sources

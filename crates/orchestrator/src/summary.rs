@@ -93,10 +93,10 @@ impl CycleSummary {
         self.finished_at = Some(at);
         self.duration_ms = took.as_millis();
         self.portfolio = json!({
-            "balance": portfolio.balance.value(),
-            "total_value": portfolio.total_value().value(),
-            "total_invested": portfolio.total_invested.value(),
-            "total_profit_loss": portfolio.total_profit_loss.value(),
+            "balance": portfolio.balance.to_string(),
+            "total_value": portfolio.total_value().to_string(),
+            "total_invested": portfolio.total_invested.to_string(),
+            "total_profit_loss": portfolio.total_profit_loss.to_string(),
             "open_positions": portfolio.open_positions().count(),
             "trade_count": portfolio.trade_count,
         });
@@ -105,7 +105,11 @@ impl CycleSummary {
 
 impl fmt::Display for CycleSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "cycle {} from {} in {} ms", self.status, self.source, self.duration_ms)?;
+        writeln!(
+            f,
+            "cycle {} from {} in {} ms",
+            self.status, self.source, self.duration_ms
+        )?;
         for step in &self.steps {
             write!(f, "  {:<17} {:>6} ms", step.step, step.duration_ms)?;
             if let Some(map) = step.counts.as_object() {

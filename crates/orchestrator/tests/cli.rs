@@ -26,7 +26,13 @@ fn example_source() -> String {
 fn cycle_on_the_example_prints_every_step_and_writes_the_files() {
     let data = tempfile::tempdir().unwrap();
     prescient()
-        .args(["cycle", "--source", &example_source(), "--max-days-until-end", "1000"])
+        .args([
+            "cycle",
+            "--source",
+            &example_source(),
+            "--max-days-until-end",
+            "1000",
+        ])
         .arg("--data-dir")
         .arg(data.path())
         .assert()
@@ -45,7 +51,11 @@ fn json_summary_has_each_step_and_the_parameters() {
         .env("PRESCIENT_DATA_DIR", data.path())
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(summary["status"], "success");
     let steps: Vec<&str> = summary["steps"]
@@ -69,7 +79,10 @@ fn json_summary_has_each_step_and_the_parameters() {
     );
     assert_eq!(summary["parameters"]["min_volume"], "60000");
     assert_eq!(summary["parameters"]["max_days_until_end"], 1000);
-    assert!(data.path().join("trades/portfolio.json").exists(), "PRESCIENT_DATA_DIR is used");
+    assert!(
+        data.path().join("trades/portfolio.json").exists(),
+        "PRESCIENT_DATA_DIR is used"
+    );
 }
 
 #[test]
@@ -80,7 +93,13 @@ fn a_corrupt_portfolio_stops_the_cycle_and_is_left_untouched() {
     let path = data.path().join("trades/portfolio.json");
     std::fs::write(&path, corrupt).unwrap();
     let out = prescient()
-        .args(["cycle", "--source", &example_source(), "--max-days-until-end", "1000"])
+        .args([
+            "cycle",
+            "--source",
+            &example_source(),
+            "--max-days-until-end",
+            "1000",
+        ])
         .arg("--data-dir")
         .arg(data.path())
         .output()
@@ -89,7 +108,10 @@ fn a_corrupt_portfolio_stops_the_cycle_and_is_left_untouched() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     let last = stderr.lines().last().unwrap_or_default();
     assert!(last.starts_with("error: "), "{stderr}");
-    assert!(last.contains("portfolio.json") && last.contains("line 4"), "{last}");
+    assert!(
+        last.contains("portfolio.json") && last.contains("line 4"),
+        "{last}"
+    );
     assert_eq!(std::fs::read(&path).unwrap(), corrupt);
     assert!(
         !data.path().join("events/raw_events_backup.json").exists(),

@@ -57,7 +57,12 @@ async fn a_cycle_on_real_fixtures_writes_every_legacy_file() {
     let signals = read_json(&d.join("trades/current_signals.json"));
     for s in signals.as_array().unwrap() {
         assert_eq!(s["executed"], true, "every signal is linked: {s}");
-        assert!(s["trade_id"].as_str().unwrap().starts_with("trade_20251201_000000_"));
+        assert!(
+            s["trade_id"]
+                .as_str()
+                .unwrap()
+                .starts_with("trade_20251201_000000_")
+        );
     }
 
     // Everything reads back through the store, and the ledger holds.
@@ -98,17 +103,38 @@ async fn running_the_same_snapshot_again_adds_no_duplicate_positions() {
     let data = tempfile::tempdir().unwrap();
     let mut s = settings();
     s.max_days_until_end = 1000;
-    let first = cycle(data.path(), &example_snapshot(), &s, at("2026-12-01T10:00:00Z")).await;
-    let second = cycle(data.path(), &example_snapshot(), &s, at("2026-12-01T11:00:00Z")).await;
+    let first = cycle(
+        data.path(),
+        &example_snapshot(),
+        &s,
+        at("2026-12-01T10:00:00Z"),
+    )
+    .await;
+    let second = cycle(
+        data.path(),
+        &example_snapshot(),
+        &s,
+        at("2026-12-01T11:00:00Z"),
+    )
+    .await;
 
     assert_eq!(first.step("execute").unwrap().count("executed"), Some(3));
     assert_eq!(second.step("execute").unwrap().count("executed"), Some(0));
     assert_eq!(second.step("execute").unwrap().count("skipped"), Some(3));
     let d = data.path();
     assert_eq!(array_len(&d.join("trades/paper_trades.json")), 3);
-    assert_eq!(read_json(&d.join("trades/portfolio.json"))["positions"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        read_json(&d.join("trades/portfolio.json"))["positions"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
     assert_eq!(array_len(&d.join("history/portfolio_history.json")), 2);
-    assert_eq!(array_len(&d.join("history/signals_archive_2026-12.json")), 2);
+    assert_eq!(
+        array_len(&d.join("history/signals_archive_2026-12.json")),
+        2
+    );
 }
 
 #[tokio::test]
@@ -116,7 +142,13 @@ async fn the_example_snapshot_trades_what_its_readme_says() {
     let data = tempfile::tempdir().unwrap();
     let mut s = settings();
     s.max_days_until_end = 1000;
-    let summary = cycle(data.path(), &example_snapshot(), &s, at("2026-12-01T10:00:00Z")).await;
+    let summary = cycle(
+        data.path(),
+        &example_snapshot(),
+        &s,
+        at("2026-12-01T10:00:00Z"),
+    )
+    .await;
     let filter = summary.step("filter_events").unwrap();
     assert_eq!(filter.count("input"), Some(5));
     assert_eq!(filter.count("passed"), Some(3));
@@ -187,7 +219,10 @@ async fn a_python_era_data_set_loads_and_a_cycle_continues_on_top() {
         portfolio["positions"].as_array().unwrap().len(),
         positions_before + executed
     );
-    assert_eq!(array_len(&d.join("history/portfolio_history.json")), history_before + 1);
+    assert_eq!(
+        array_len(&d.join("history/portfolio_history.json")),
+        history_before + 1
+    );
 
     // The ledger of the continued portfolio holds.
     let stores = json_stores(d);

@@ -1,0 +1,524 @@
+//! The routed store (SPEC §6): every port served over the JSON and the
+//! PostgreSQL store according to the phase's route for the data set.
+//!
+//! - `J`: JSON only.
+//! - `DW`: JSON, then PostgreSQL. A PostgreSQL failure does not fail the
+//!   write: it is queued in the [`outbox::Outbox`] and replayed in order at
+//!   the next write (or by `xtask outbox replay`). While the outbox holds
+//!   anything, new writes queue behind it, so PostgreSQL never sees them out
+//!   of order. Reads come from JSON, and are shadow-read from PostgreSQL and
+//!   compared off the hot path ([`shadow`]).
+//! - `DR`: writes as DW; reads from PostgreSQL, falling back to JSON (counted
+//!   and logged) unless `DATABASE_FALLBACK_TO_JSON=false`.
+//! - `D`/`P`: PostgreSQL only; a failure fails the operation cleanly.
+//!
+//! The decision itself is the pure table in `domain::phase`; this is glue.
+
+pub mod outbox;
+pub mod shadow;
+pub mod write;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use domain::ports::{
+    HistoryStore, MarketStore, MetadataStore, PortfolioStore, SignalStore, Stores, TradeStore,
+};
+use domain::{
+    DataSet, EffectiveRoute, Event, FilteredEvent, Market, MarketId, MarketSnapshot, Overrides,
+    Phase, Portfolio, PortfolioHistoryEntry, PortfolioId, PortfolioSnapshot, Route, Signal,
+    SignalArchive, StoreError, Trade,
+};
+use outbox::Outbox;
+use serde::Serialize;
+use shadow::{Shadow, ShadowRead};
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use write::Write;
+
+/// Counters the routed store keeps, for status and `/metrics`.
+#[derive(Debug, Default)]
+pub struct RoutingStats {
+    pub pg_write_failures: AtomicU64,
+    pub json_write_failures: AtomicU64,
+    pub fallback_reads: AtomicU64,
+    pub outbox_queued: AtomicU64,
+    pub outbox_replayed: AtomicU64,
+    pub shadow: shadow::ShadowStats,
+}
+
+/// A plain copy of [`RoutingStats`].
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct RoutingCounts {
+    pub pg_write_failures: u64,
+    pub json_write_failures: u64,
+    pub fallback_reads: u64,
+    pub outbox_queued: u64,
+    pub outbox_replayed: u64,
+    pub shadow_reads: u64,
+    pub shadow_mismatches: u64,
+    pub shadow_mismatch_keys: Vec<String>,
+}
+
+impl RoutingStats {
+    pub fn counts(&self) -> RoutingCounts {
+        let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        RoutingCounts {
+            pg_write_failures: get(&self.pg_write_failures),
+            json_write_failures: get(&self.json_write_failures),
+            fallback_reads: get(&self.fallback_reads),
+            outbox_queued: get(&self.outbox_queued),
+            outbox_replayed: get(&self.outbox_replayed),
+            shadow_reads: get(&self.shadow.reads),
+            shadow_mismatches: get(&self.shadow.mismatches),
+            shadow_mismatch_keys: self.shadow.keys(),
+        }
+    }
+}
+
+/// Why a routed store cannot be built for a phase.
+#[derive(Debug, thiserror::Error)]
+pub enum RoutingError {
+    #[error(transparent)]
+    Refused(#[from] domain::OverrideRefused),
+    #[error(
+        "phase {phase} routes {data_set} to {route}, which needs the {store} store, and none is configured"
+    )]
+    Missing {
+        phase: Phase,
+        data_set: DataSet,
+        route: Route,
+        store: &'static str,
+    },
+}
+
+/// Every port, routed per data set.
+pub struct RoutedStore {
+    phase: Phase,
+    routes: BTreeMap<DataSet, EffectiveRoute>,
+    json: Option<Stores>,
+    pg: Option<Stores>,
+    outbox: Option<Arc<Outbox>>,
+    shadow: Option<Shadow>,
+    stats: Arc<RoutingStats>,
+}
+
+impl RoutedStore {
+    /// Build the routes of `phase` under `overrides`. `json` may be absent
+    /// only where no route needs it (phase 7); `pg` only where none needs it
+    /// (phase 0, or every route turned back to J). `outbox` is required
+    /// wherever a route dual-writes.
+    pub fn new(
+        phase: Phase,
+        overrides: Overrides,
+        json: Option<Stores>,
+        pg: Option<Stores>,
+        outbox: Option<Arc<Outbox>>,
+        shadow_every: u64,
+    ) -> Result<Self, RoutingError> {
+        phase.check_overrides(overrides)?;
+        let stats = Arc::new(RoutingStats::default());
+        let mut routes = BTreeMap::new();
+        for data_set in DataSet::ALL {
+            let effective = phase.effective_route(data_set, overrides);
+            let (needs_json, needs_pg) = match effective.route {
+                Route::Json => (true, false),
+                Route::DualWrite | Route::DualRead => (true, true),
+                Route::Database | Route::PostgresOnly => (false, true),
+            };
+            let missing = |store| RoutingError::Missing {
+                phase,
+                data_set,
+                route: effective.route,
+                store,
+            };
+            if needs_json && json.is_none() {
+                return Err(missing("JSON"));
+            }
+            if needs_pg && pg.is_none() {
+                return Err(missing("PostgreSQL"));
+            }
+            if needs_json && needs_pg && outbox.is_none() {
+                return Err(missing("outbox"));
+            }
+            routes.insert(data_set, effective);
+        }
+        let shadow = match (&json, &pg) {
+            (Some(_), Some(pg)) if shadow_every > 0 => {
+                Some(Shadow::new(pg.clone(), shadow_every, stats.clone()))
+            }
+            _ => None,
+        };
+        Ok(RoutedStore {
+            phase,
+            routes,
+            json,
+            pg,
+            outbox,
+            shadow,
+            stats,
+        })
+    }
+
+    pub fn phase(&self) -> Phase {
+        self.phase
+    }
+
+    pub fn route(&self, data_set: DataSet) -> EffectiveRoute {
+        self.routes
+            .get(&data_set)
+            .copied()
+            .unwrap_or(EffectiveRoute {
+                route: Route::Json,
+                fallback: false,
+            })
+    }
+
+    pub fn stats(&self) -> Arc<RoutingStats> {
+        self.stats.clone()
+    }
+
+    pub fn outbox(&self) -> Option<&Arc<Outbox>> {
+        self.outbox.as_ref()
+    }
+
+    /// Every port of this store as [`Stores`].
+    pub fn into_stores(self) -> Stores {
+        Stores::single(Arc::new(self))
+    }
+
+    fn json(&self) -> Result<&Stores, StoreError> {
+        self.json
+            .as_ref()
+            .ok_or_else(|| StoreError::Unsupported("no JSON store in this phase".into()))
+    }
+
+    fn pg(&self) -> Result<&Stores, StoreError> {
+        self.pg
+            .as_ref()
+            .ok_or_else(|| StoreError::Unsupported("no PostgreSQL store configured".into()))
+    }
+
+    /// Route one write.
+    async fn write(&self, write: Write<'_>) -> Result<(), StoreError> {
+        match self.route(write.data_set()).route {
+            Route::Json => write.apply(self.json()?).await,
+            Route::Database | Route::PostgresOnly => write.apply(self.pg()?).await,
+            Route::DualWrite | Route::DualRead => {
+                if let Err(e) = write.apply(self.json()?).await {
+                    self.stats
+                        .json_write_failures
+                        .fetch_add(1, Ordering::Relaxed);
+                    return Err(e);
+                }
+                self.write_pg_or_queue(write).await
+            }
+        }
+    }
+
+    /// The PostgreSQL half of a dual write: behind whatever the outbox holds.
+    async fn write_pg_or_queue(&self, write: Write<'_>) -> Result<(), StoreError> {
+        let pg = self.pg()?;
+        let outbox = self
+            .outbox
+            .as_ref()
+            .ok_or_else(|| StoreError::Unsupported("dual write without an outbox".into()))?;
+        if outbox.depth().await? > 0 {
+            let report = outbox.replay(pg).await?;
+            self.stats
+                .outbox_replayed
+                .fetch_add(report.replayed as u64, Ordering::Relaxed);
+            if report.remaining > 0 {
+                let why = report
+                    .stopped_by
+                    .unwrap_or_else(|| "outbox not empty".into());
+                self.stats.outbox_queued.fetch_add(1, Ordering::Relaxed);
+                return outbox.push(write, &why).await;
+            }
+        }
+        if let Err(e) = write.apply(pg).await {
+            self.stats.pg_write_failures.fetch_add(1, Ordering::Relaxed);
+            self.stats.outbox_queued.fetch_add(1, Ordering::Relaxed);
+            outbox.push(write, &e.to_string()).await?;
+        }
+        Ok(())
+    }
+
+    /// Route one read. `read` is called with the store to read from.
+    async fn read<T, F, Fut>(
+        &self,
+        data_set: DataSet,
+        what: &str,
+        read: F,
+        shadow: Option<ShadowRead<T>>,
+    ) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: Fn(Stores) -> Fut,
+        Fut: Future<Output = Result<T, StoreError>>,
+    {
+        let effective = self.route(data_set);
+        match effective.route {
+            Route::Json => read(self.json()?.clone()).await,
+            Route::DualWrite => {
+                let value = read(self.json()?.clone()).await?;
+                match (&self.shadow, shadow) {
+                    (Some(s), Some(compare)) => Ok(s.observe(what, value, compare)),
+                    _ => Ok(value),
+                }
+            }
+            Route::DualRead => match read(self.pg()?.clone()).await {
+                Ok(v) => Ok(v),
+                Err(e) if effective.fallback => {
+                    self.stats.fallback_reads.fetch_add(1, Ordering::Relaxed);
+                    tracing::warn!(%data_set, read = what, error = %e, "PostgreSQL read failed; falling back to JSON");
+                    read(self.json()?.clone()).await
+                }
+                Err(e) => Err(e),
+            },
+            Route::Database | Route::PostgresOnly => read(self.pg()?.clone()).await,
+        }
+    }
+}
+
+#[async_trait]
+impl PortfolioStore for RoutedStore {
+    async fn load_portfolio(&self, id: &PortfolioId) -> Result<Option<Portfolio>, StoreError> {
+        let key = id.clone();
+        self.read(
+            DataSet::Portfolio,
+            "load_portfolio",
+            |s| {
+                let id = id.clone();
+                async move { s.portfolio.load_portfolio(&id).await }
+            },
+            Some(ShadowRead::new(move |pg: Stores| {
+                let id = key.clone();
+                async move { pg.portfolio.load_portfolio(&id).await }
+            })),
+        )
+        .await
+    }
+    async fn save_portfolio(&self, portfolio: &Portfolio) -> Result<(), StoreError> {
+        self.write(Write::SavePortfolio(portfolio)).await
+    }
+    async fn append_portfolio_snapshot(&self, s: &PortfolioSnapshot) -> Result<(), StoreError> {
+        self.write(Write::AppendPortfolioSnapshot(s)).await
+    }
+    async fn load_portfolio_snapshots(
+        &self,
+        id: &PortfolioId,
+    ) -> Result<Vec<PortfolioSnapshot>, StoreError> {
+        self.read(
+            DataSet::Portfolio,
+            "load_portfolio_snapshots",
+            |s| {
+                let id = id.clone();
+                async move { s.portfolio.load_portfolio_snapshots(&id).await }
+            },
+            None,
+        )
+        .await
+    }
+}
+
+#[async_trait]
+impl TradeStore for RoutedStore {
+    async fn append_trade(&self, trade: &Trade) -> Result<(), StoreError> {
+        self.write(Write::AppendTrade(trade)).await
+    }
+    async fn load_trades(&self, portfolio: &PortfolioId) -> Result<Vec<Trade>, StoreError> {
+        let key = portfolio.clone();
+        self.read(
+            DataSet::Trades,
+            "load_trades",
+            |s| {
+                let id = portfolio.clone();
+                async move { s.trades.load_trades(&id).await }
+            },
+            Some(ShadowRead::new(move |pg: Stores| {
+                let id = key.clone();
+                async move { pg.trades.load_trades(&id).await }
+            })),
+        )
+        .await
+    }
+    async fn trades_for_market(
+        &self,
+        portfolio: &PortfolioId,
+        market: &MarketId,
+    ) -> Result<Vec<Trade>, StoreError> {
+        self.read(
+            DataSet::Trades,
+            "trades_for_market",
+            |s| {
+                let (id, m) = (portfolio.clone(), market.clone());
+                async move { s.trades.trades_for_market(&id, &m).await }
+            },
+            None,
+        )
+        .await
+    }
+    async fn recent_trades(
+        &self,
+        portfolio: &PortfolioId,
+        limit: usize,
+    ) -> Result<Vec<Trade>, StoreError> {
+        self.read(
+            DataSet::Trades,
+            "recent_trades",
+            |s| {
+                let id = portfolio.clone();
+                async move { s.trades.recent_trades(&id, limit).await }
+            },
+            None,
+        )
+        .await
+    }
+}
+
+#[async_trait]
+impl HistoryStore for RoutedStore {
+    async fn append_history_entry(&self, e: &PortfolioHistoryEntry) -> Result<(), StoreError> {
+        self.write(Write::AppendHistoryEntry(e)).await
+    }
+    async fn load_history(
+        &self,
+        portfolio: &PortfolioId,
+    ) -> Result<Vec<PortfolioHistoryEntry>, StoreError> {
+        let key = portfolio.clone();
+        self.read(
+            DataSet::History,
+            "load_history",
+            |s| {
+                let id = portfolio.clone();
+                async move { s.history.load_history(&id).await }
+            },
+            Some(ShadowRead::new(move |pg: Stores| {
+                let id = key.clone();
+                async move { pg.history.load_history(&id).await }
+            })),
+        )
+        .await
+    }
+    async fn append_signal_archive(&self, a: &SignalArchive) -> Result<(), StoreError> {
+        self.write(Write::AppendSignalArchive(a)).await
+    }
+    async fn load_signal_archives(
+        &self,
+        month: Option<&str>,
+    ) -> Result<Vec<SignalArchive>, StoreError> {
+        let month = month.map(str::to_owned);
+        self.read(
+            DataSet::History,
+            "load_signal_archives",
+            |s| {
+                let m = month.clone();
+                async move { s.history.load_signal_archives(m.as_deref()).await }
+            },
+            None,
+        )
+        .await
+    }
+}
+
+#[async_trait]
+impl SignalStore for RoutedStore {
+    async fn replace_current_signals(&self, signals: &[Signal]) -> Result<(), StoreError> {
+        self.write(Write::ReplaceCurrentSignals(signals)).await
+    }
+    async fn load_current_signals(&self) -> Result<Vec<Signal>, StoreError> {
+        self.read(
+            DataSet::Signals,
+            "load_current_signals",
+            |s| async move { s.signals.load_current_signals().await },
+            Some(ShadowRead::new(|pg: Stores| async move {
+                pg.signals.load_current_signals().await
+            })),
+        )
+        .await
+    }
+}
+
+#[async_trait]
+impl MarketStore for RoutedStore {
+    async fn save_raw_events(&self, events: &[Event]) -> Result<(), StoreError> {
+        self.write(Write::SaveRawEvents(events)).await
+    }
+    async fn load_raw_events(&self) -> Result<Vec<Event>, StoreError> {
+        self.read(
+            DataSet::Markets,
+            "load_raw_events",
+            |s| async move { s.markets.load_raw_events().await },
+            None,
+        )
+        .await
+    }
+    async fn save_filtered_events(&self, events: &[FilteredEvent]) -> Result<(), StoreError> {
+        self.write(Write::SaveFilteredEvents(events)).await
+    }
+    async fn load_filtered_events(&self) -> Result<Vec<FilteredEvent>, StoreError> {
+        self.read(
+            DataSet::Markets,
+            "load_filtered_events",
+            |s| async move { s.markets.load_filtered_events().await },
+            None,
+        )
+        .await
+    }
+    async fn save_filtered_markets(&self, markets: &[Market]) -> Result<(), StoreError> {
+        self.write(Write::SaveFilteredMarkets(markets)).await
+    }
+    async fn load_filtered_markets(&self) -> Result<Vec<Market>, StoreError> {
+        self.read(
+            DataSet::Markets,
+            "load_filtered_markets",
+            |s| async move { s.markets.load_filtered_markets().await },
+            Some(ShadowRead::new(|pg: Stores| async move {
+                pg.markets.load_filtered_markets().await
+            })),
+        )
+        .await
+    }
+    async fn append_market_snapshots(&self, s: &[MarketSnapshot]) -> Result<(), StoreError> {
+        self.write(Write::AppendMarketSnapshots(s)).await
+    }
+    async fn load_market_snapshots(
+        &self,
+        market: Option<&MarketId>,
+    ) -> Result<Vec<MarketSnapshot>, StoreError> {
+        let market = market.cloned();
+        self.read(
+            DataSet::Markets,
+            "load_market_snapshots",
+            |s| {
+                let m = market.clone();
+                async move { s.markets.load_market_snapshots(m.as_ref()).await }
+            },
+            None,
+        )
+        .await
+    }
+}
+
+#[async_trait]
+impl MetadataStore for RoutedStore {
+    async fn set_metadata(
+        &self,
+        key: &str,
+        value: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.write(Write::SetMetadata { key, value, at }).await
+    }
+    async fn load_metadata(&self) -> Result<BTreeMap<String, String>, StoreError> {
+        self.read(
+            DataSet::Portfolio,
+            "load_metadata",
+            |s| async move { s.metadata.load_metadata().await },
+            None,
+        )
+        .await
+    }
+}
