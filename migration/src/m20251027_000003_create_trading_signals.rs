@@ -13,6 +13,14 @@
 //! - `trade_id` is also `UNIQUE`: a trade executes exactly one signal, and the
 //!   constraint makes re-saving an executed signal an upsert instead of a
 //!   duplicate (NULLs stay distinct, so unexecuted signals do not collide);
+//! - `pending_trade_id`: the link of a signal whose trade is not (yet) in
+//!   `trades`. With dual writes and an outbox, a signal's write can reach the
+//!   database before its trade's (the trade's write failed and waits for
+//!   replay; a backfill loads signals first). The foreign key forbids storing
+//!   that link in `trade_id`, and dropping it would lose the link, so it waits
+//!   here and moves to `trade_id` in the transaction that inserts the trade.
+//!   Reads see `COALESCE(trade_id, pending_trade_id)`. Unique for the same
+//!   reason as `trade_id`;
 //! - `outcome` (the label bought) and `extra` (unknown legacy fields).
 
 use crate::columns::{
@@ -46,6 +54,7 @@ enum TradingSignals {
     Executed,
     ExecutedAt,
     TradeId,
+    PendingTradeId,
     IsCurrent,
     Ordinal,
     Extra,
@@ -87,6 +96,7 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(S::Executed).boolean().null().default(false))
                     .col(tstz(S::ExecutedAt).null())
                     .col(varchar(S::TradeId, 255).null().unique_key())
+                    .col(varchar(S::PendingTradeId, 255).null().unique_key())
                     .col(
                         ColumnDef::new(S::IsCurrent)
                             .boolean()

@@ -1,0 +1,121 @@
+//! Rows ↔ domain types, one module per table (STYLE 4). Rows never leave the
+//! crate: ports take and return domain types only.
+//!
+//! Read-back rules (domain::ports contract "a value reads back exactly"):
+//! - decimals come back from `NUMERIC(p, s)` with the column's scale
+//!   (`100.00`); they are normalized (`100`) so they print like the value
+//!   that was written, and domain types compare by value anyway;
+//! - instants are written truncated to microseconds (PostgreSQL's
+//!   precision; the JSON store writes microseconds too), so what is read is
+//!   what a second store would read;
+//! - `extra` maps are JSONB objects.
+
+pub(crate) mod archive;
+pub(crate) mod event;
+pub(crate) mod history;
+pub(crate) mod market;
+pub(crate) mod market_snapshot;
+pub(crate) mod portfolio;
+pub(crate) mod portfolio_snapshot;
+pub(crate) mod position;
+pub(crate) mod signal;
+pub(crate) mod trade;
+
+use crate::error::invalid_row;
+use chrono::{DateTime, SubsecRound, Utc};
+use domain::money::{USD_DP, round_dp};
+use domain::{Action, Extra, PositionStatus, Price, StoreError, Usd};
+use rust_decimal::Decimal;
+use serde_json::Value;
+
+/// Where a row came from, for errors that name it.
+#[derive(Clone, Copy)]
+pub(crate) struct RowCtx<'a> {
+    pub table: &'static str,
+    pub key: &'a str,
+}
+
+impl RowCtx<'_> {
+    pub fn invalid(&self, message: impl Into<String>) -> StoreError {
+        invalid_row(self.table, self.key, message)
+    }
+
+    pub fn price(&self, column: &str, value: Decimal) -> Result<Price, StoreError> {
+        Price::new(value.normalize()).map_err(|e| self.invalid(format!("{column}: {e}")))
+    }
+
+    pub fn opt_price(
+        &self,
+        column: &str,
+        value: Option<Decimal>,
+    ) -> Result<Option<Price>, StoreError> {
+        value.map(|v| self.price(column, v)).transpose()
+    }
+
+    pub fn action(&self, value: &str) -> Result<Action, StoreError> {
+        value
+            .parse()
+            .map_err(|e| self.invalid(format!("action: {e}")))
+    }
+
+    pub fn status(&self, value: &str) -> Result<PositionStatus, StoreError> {
+        PositionStatus::parse(value)
+            .ok_or_else(|| self.invalid(format!("status {value:?} is not open or closed")))
+    }
+
+    pub fn extra(&self, value: Value) -> Result<Extra, StoreError> {
+        match value {
+            Value::Object(map) => Ok(map),
+            other => Err(self.invalid(format!("extra is not a JSON object: {other}"))),
+        }
+    }
+
+    pub fn count(&self, column: &str, value: i32) -> Result<u64, StoreError> {
+        u64::try_from(value).map_err(|_| self.invalid(format!("{column} {value} is negative")))
+    }
+}
+
+/// An instant as stored: UTC, truncated to microseconds.
+pub(crate) fn instant(t: DateTime<Utc>) -> DateTime<Utc> {
+    t.trunc_subsecs(6)
+}
+
+pub(crate) fn opt_instant(t: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+    t.map(instant)
+}
+
+/// A decimal as read: without the column's trailing zeros.
+pub(crate) fn num(d: Decimal) -> Decimal {
+    d.normalize()
+}
+
+pub(crate) fn usd(d: Decimal) -> Usd {
+    Usd::new(d.normalize())
+}
+
+pub(crate) fn opt_usd(d: Option<Decimal>) -> Option<Usd> {
+    d.map(usd)
+}
+
+pub(crate) fn json(extra: &Extra) -> Value {
+    Value::Object(extra.clone())
+}
+
+/// A count that must fit the plan's `INTEGER` columns.
+pub(crate) fn int_count(
+    table: &'static str,
+    key: &str,
+    column: &str,
+    value: u64,
+) -> Result<i32, StoreError> {
+    i32::try_from(value)
+        .map_err(|_| invalid_row(table, key, format!("{column} {value} does not fit INTEGER")))
+}
+
+/// The queryable copy of a Gamma number in a `DECIMAL(15, 2)` column: rounded
+/// to cents, or NULL when it does not fit. The exact value stays in the
+/// JSONB payload, which is what reads decode.
+pub(crate) fn money_copy(d: Option<Decimal>) -> Option<Decimal> {
+    let limit = Decimal::from(10_000_000_000_000_i64);
+    d.map(|d| round_dp(d, USD_DP)).filter(|d| d.abs() < limit)
+}

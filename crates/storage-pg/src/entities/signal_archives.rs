@@ -1,0 +1,24 @@
+//! `signal_archives`: one row per archive entry, unique on `archived_at`.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "signal_archives")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    #[sea_orm(unique)]
+    pub archived_at: DateTimeUtc,
+    pub archive_month: String,
+    pub signals_count: i32,
+    #[sea_orm(column_type = "JsonBinary")]
+    pub signals_data: Json,
+    #[sea_orm(column_type = "JsonBinary")]
+    pub extra: Json,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

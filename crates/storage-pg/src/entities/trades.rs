@@ -1,0 +1,47 @@
+//! `trades`: the append-only trade history, unique on `trade_id`.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "trades")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub portfolio_id: String,
+    #[sea_orm(unique)]
+    pub trade_id: String,
+    pub timestamp: DateTimeUtc,
+    pub market_id: String,
+    #[sea_orm(column_type = "Text")]
+    pub market_question: String,
+    pub action: String,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub outcome: Option<String>,
+    #[sea_orm(column_type = "Decimal(Some((15, 2)))")]
+    pub amount: Decimal,
+    #[sea_orm(column_type = "Decimal(Some((10, 6)))")]
+    pub entry_price: Decimal,
+    #[sea_orm(column_type = "Decimal(Some((20, 6)))")]
+    pub shares: Decimal,
+    #[sea_orm(column_type = "Decimal(Some((5, 4)))")]
+    pub confidence: Decimal,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub reason: Option<String>,
+    pub status: String,
+    pub event_id: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub event_title: Option<String>,
+    pub event_end_date: Option<DateTimeUtc>,
+    #[sea_orm(column_type = "Decimal(Some((15, 2)))", nullable)]
+    pub current_pnl: Option<Decimal>,
+    #[sea_orm(column_type = "Decimal(Some((15, 2)))", nullable)]
+    pub realized_pnl: Option<Decimal>,
+    #[sea_orm(column_type = "JsonBinary")]
+    pub extra: Json,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,100 @@
+//! Executing a trade as ONE transaction (SPEC §5): the trade row, the
+//! portfolio's state and position rows, and the signal → trade link commit
+//! together or not at all.
+
+use crate::PgStore;
+use crate::convert::instant;
+use crate::convert::signal::{self, Link};
+use crate::entities::trading_signals as signals;
+use crate::error::db_err;
+use crate::ports::{begin, commit, insert_trades, promote_pending_links, write_portfolio};
+use domain::{Portfolio, Signal, StoreError, Trade};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+
+/// The steps of [`PgStore::record_execution`], for failpoints (feature `testing`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExecutionStep {
+    /// The trade row is inserted; portfolio and signal are not written yet.
+    AfterTrade,
+    /// Trade and portfolio are written; the signal is not linked yet.
+    AfterPortfolio,
+}
+
+impl PgStore {
+    /// Record an executed trade: insert `trade` (idempotent on `trade_id`),
+    /// save `portfolio` (state and positions, as after the trade), and link
+    /// `signal` to the trade — in one transaction. Replaying the same call
+    /// changes nothing.
+    #[tracing::instrument(skip_all, fields(trade_id = %trade.trade_id))]
+    pub async fn record_execution(
+        &self,
+        trade: &Trade,
+        portfolio: &Portfolio,
+        signal: Option<&Signal>,
+    ) -> Result<(), StoreError> {
+        let what = "record_execution";
+        let txn = begin(&self.db, what).await?;
+        insert_trades(&txn, std::slice::from_ref(trade)).await?;
+        // A signal saved before its trade waits in `pending_trade_id`.
+        promote_pending_links(&txn).await?;
+        self.failpoint(ExecutionStep::AfterTrade)?;
+        write_portfolio(&txn, portfolio).await?;
+        self.failpoint(ExecutionStep::AfterPortfolio)?;
+        if let Some(s) = signal {
+            link_signal(&txn, s, trade).await?;
+        }
+        commit(txn, what).await
+    }
+
+    #[cfg(not(feature = "testing"))]
+    #[inline]
+    fn failpoint(&self, _step: ExecutionStep) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    #[cfg(feature = "testing")]
+    fn failpoint(&self, step: ExecutionStep) -> Result<(), StoreError> {
+        self.failpoints.hit(step)
+    }
+}
+
+/// Mark the current, unexecuted row of `s` executed by `trade`. When no such
+/// row exists (signals are not stored in PostgreSQL yet, or this is a
+/// replay), the executed signal is kept as a non-current row so the link is
+/// recorded; on a replay the link already exists and nothing changes.
+async fn link_signal<C: ConnectionTrait>(
+    conn: &C,
+    s: &Signal,
+    trade: &Trade,
+) -> Result<(), StoreError> {
+    let what = "linking the signal to its trade";
+    let executed_at = instant(s.executed_at.unwrap_or(trade.timestamp));
+    let updated = signals::Entity::update_many()
+        .col_expr(signals::Column::Executed, Expr::value(true))
+        .col_expr(signals::Column::ExecutedAt, Expr::value(executed_at))
+        .col_expr(
+            signals::Column::TradeId,
+            Expr::value(trade.trade_id.to_string()),
+        )
+        .filter(signals::Column::IsCurrent.eq(true))
+        .filter(signals::Column::TradeId.is_null())
+        .filter(signals::Column::PendingTradeId.is_null())
+        .filter(signals::Column::MarketId.eq(s.market_id.as_str()))
+        .filter(signals::Column::Timestamp.eq(instant(s.timestamp)))
+        .filter(signals::Column::Action.eq(s.action.as_str()))
+        .exec(conn)
+        .await
+        .map_err(|e| db_err(what, e))?;
+    if updated.rows_affected > 0 {
+        return Ok(());
+    }
+    let mut linked = s.clone();
+    linked.mark_executed(trade.trade_id.clone(), executed_at);
+    signals::Entity::insert(signal::to_row(&linked, 0, false, Link::Trade))
+        .on_conflict_do_nothing_on([signals::Column::TradeId])
+        .exec_without_returning(conn)
+        .await
+        .map_err(|e| db_err(what, e))?;
+    Ok(())
+}
