@@ -1,0 +1,352 @@
+//! The migrations against a real, empty database: `up` creates exactly the
+//! schema written below (tables, columns with type and nullability, index
+//! names), `down` removes all of it, and `up` works again.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use storage_pg::testing::TestDb;
+
+/// `table.column type[ null]`, in table then column order.
+const COLUMNS: &str = r"
+events.id integer
+events.event_id varchar(255)
+events.is_filtered boolean
+events.ordinal integer
+events.title text
+events.slug varchar(500) null
+events.liquidity numeric(15,2) null
+events.volume numeric(15,2) null
+events.volume24hr numeric(15,2) null
+events.start_date timestamptz null
+events.end_date timestamptz null
+events.days_until_end integer null
+events.event_data jsonb
+events.created_at timestamptz
+events.updated_at timestamptz
+market_snapshots.id integer
+market_snapshots.market_id varchar(255)
+market_snapshots.timestamp timestamptz
+market_snapshots.yes_price numeric(10,6) null
+market_snapshots.no_price numeric(10,6) null
+market_snapshots.liquidity numeric(15,2) null
+market_snapshots.volume numeric(15,2) null
+market_snapshots.volume24hr numeric(15,2) null
+market_snapshots.market_conviction numeric(10,6) null
+market_snapshots.created_at timestamptz
+markets.id integer
+markets.market_id varchar(255)
+markets.ordinal integer
+markets.question text
+markets.event_id varchar(255) null
+markets.event_title text null
+markets.event_end_date timestamptz null
+markets.liquidity numeric(15,2) null
+markets.volume numeric(15,2) null
+markets.volume24hr numeric(15,2) null
+markets.yes_price numeric(10,6) null
+markets.no_price numeric(10,6) null
+markets.market_conviction numeric(10,6) null
+markets.market_data jsonb
+markets.is_filtered boolean null
+markets.created_at timestamptz
+markets.updated_at timestamptz
+outbox.id bigint
+outbox.created_at timestamptz
+outbox.data_set varchar(32)
+outbox.operation varchar(64)
+outbox.key varchar(512)
+outbox.payload jsonb
+outbox.attempts integer
+outbox.last_error text null
+outbox.replayed_at timestamptz null
+portfolio_history.id integer
+portfolio_history.portfolio_id varchar(255)
+portfolio_history.snapshot_date date
+portfolio_history.timestamp timestamptz
+portfolio_history.balance numeric(15,2)
+portfolio_history.total_invested numeric(15,2)
+portfolio_history.total_profit_loss numeric(15,2)
+portfolio_history.total_value numeric(15,2)
+portfolio_history.open_positions integer
+portfolio_history.trade_count integer
+portfolio_history.extra jsonb
+portfolio_history.created_at timestamptz
+portfolio_positions.id integer
+portfolio_positions.portfolio_id varchar(255)
+portfolio_positions.trade_id varchar(255)
+portfolio_positions.ordinal integer
+portfolio_positions.market_id varchar(255)
+portfolio_positions.market_question text
+portfolio_positions.action varchar(50)
+portfolio_positions.outcome text null
+portfolio_positions.amount numeric(15,2)
+portfolio_positions.entry_price numeric(10,6)
+portfolio_positions.shares numeric(20,6)
+portfolio_positions.entry_timestamp timestamptz
+portfolio_positions.status varchar(50)
+portfolio_positions.current_price numeric(10,6) null
+portfolio_positions.current_pnl numeric(15,2) null
+portfolio_positions.realized_pnl numeric(15,2) null
+portfolio_positions.exit_price numeric(10,6) null
+portfolio_positions.exit_timestamp timestamptz null
+portfolio_positions.extra jsonb
+portfolio_positions.created_at timestamptz
+portfolio_snapshots.id integer
+portfolio_snapshots.portfolio_id varchar(255)
+portfolio_snapshots.timestamp timestamptz
+portfolio_snapshots.balance numeric(15,2)
+portfolio_snapshots.total_invested numeric(15,2)
+portfolio_snapshots.total_profit_loss numeric(15,2)
+portfolio_snapshots.trade_count integer
+portfolio_snapshots.created_at timestamptz
+portfolio_state.portfolio_id varchar(255)
+portfolio_state.initial_balance numeric(15,2)
+portfolio_state.balance numeric(15,2)
+portfolio_state.total_invested numeric(15,2)
+portfolio_state.total_profit_loss numeric(15,2)
+portfolio_state.trade_count integer
+portfolio_state.created_at timestamptz
+portfolio_state.last_updated timestamptz
+portfolio_state.last_price_update timestamptz null
+portfolio_state.extra jsonb
+signal_archives.id integer
+signal_archives.archived_at timestamptz
+signal_archives.archive_month varchar(7)
+signal_archives.signals_count integer
+signal_archives.signals_data jsonb
+signal_archives.extra jsonb
+signal_archives.created_at timestamptz
+system_metadata.key varchar(255)
+system_metadata.value text
+system_metadata.updated_at timestamptz
+trades.id integer
+trades.portfolio_id varchar(255)
+trades.trade_id varchar(255)
+trades.timestamp timestamptz
+trades.market_id varchar(255)
+trades.market_question text
+trades.action varchar(50)
+trades.outcome text null
+trades.amount numeric(15,2)
+trades.entry_price numeric(10,6)
+trades.shares numeric(20,6)
+trades.confidence numeric(5,4)
+trades.reason text null
+trades.status varchar(50)
+trades.event_id varchar(255) null
+trades.event_title text null
+trades.event_end_date timestamptz null
+trades.current_pnl numeric(15,2) null
+trades.realized_pnl numeric(15,2) null
+trades.extra jsonb
+trades.created_at timestamptz
+trading_signals.id integer
+trading_signals.timestamp timestamptz
+trading_signals.market_id varchar(255)
+trading_signals.market_question text
+trading_signals.action varchar(50)
+trading_signals.outcome text null
+trading_signals.target_price numeric(10,6)
+trading_signals.amount numeric(15,2)
+trading_signals.confidence numeric(5,4)
+trading_signals.reason text null
+trading_signals.yes_price numeric(10,6)
+trading_signals.no_price numeric(10,6)
+trading_signals.market_liquidity numeric(15,2) null
+trading_signals.market_volume numeric(15,2) null
+trading_signals.event_id varchar(255) null
+trading_signals.event_title text null
+trading_signals.event_end_date timestamptz null
+trading_signals.executed boolean null
+trading_signals.executed_at timestamptz null
+trading_signals.trade_id varchar(255) null
+trading_signals.pending_trade_id varchar(255) null
+trading_signals.is_current boolean
+trading_signals.ordinal integer
+trading_signals.extra jsonb
+trading_signals.created_at timestamptz
+";
+
+/// `table index`, sorted. Plan names (`idx_…`), PostgreSQL's names for
+/// primary keys and `UNIQUE` columns (`…_pkey`, `…_key`), and ours (`uq_…`,
+/// the composite `idx_…` documented in the migrations).
+const INDEXES: &str = r"
+events events_pkey
+events idx_events_end_date
+events idx_events_event_id
+events idx_events_liquidity
+events idx_events_set_ordinal
+events idx_events_volume
+events uq_events_event_id_is_filtered
+market_snapshots idx_market_snapshots_market_id
+market_snapshots idx_market_snapshots_timestamp
+market_snapshots market_snapshots_pkey
+market_snapshots uq_market_snapshots_market_timestamp
+markets idx_markets_event_id
+markets idx_markets_liquidity
+markets idx_markets_market_id
+markets idx_markets_volume
+markets markets_market_id_key
+markets markets_pkey
+outbox idx_outbox_pending
+outbox outbox_pkey
+portfolio_history idx_portfolio_history_date
+portfolio_history portfolio_history_pkey
+portfolio_history uq_portfolio_history_portfolio_timestamp
+portfolio_positions idx_positions_market_id
+portfolio_positions idx_positions_portfolio_ordinal
+portfolio_positions idx_positions_status
+portfolio_positions portfolio_positions_pkey
+portfolio_positions portfolio_positions_trade_id_key
+portfolio_snapshots idx_portfolio_snapshots_timestamp
+portfolio_snapshots portfolio_snapshots_pkey
+portfolio_snapshots uq_portfolio_snapshots_portfolio_timestamp
+portfolio_state portfolio_state_pkey
+signal_archives idx_signal_archives_month
+signal_archives signal_archives_archived_at_key
+signal_archives signal_archives_pkey
+system_metadata system_metadata_pkey
+trades idx_trades_market_id
+trades idx_trades_portfolio_id
+trades idx_trades_portfolio_market
+trades idx_trades_status
+trades idx_trades_timestamp
+trades trades_pkey
+trades trades_trade_id_key
+trading_signals idx_signals_current
+trading_signals idx_signals_executed
+trading_signals idx_signals_market_id
+trading_signals idx_signals_timestamp
+trading_signals trading_signals_pending_trade_id_key
+trading_signals trading_signals_pkey
+trading_signals trading_signals_trade_id_key
+";
+
+async fn lines(db: &DatabaseConnection, sql: &str) -> Vec<String> {
+    db.query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.try_get_by_index::<String>(0).unwrap())
+        .collect()
+}
+
+async fn columns(db: &DatabaseConnection) -> Vec<String> {
+    lines(
+        db,
+        "SELECT table_name || '.' || column_name || ' ' || \
+           CASE WHEN data_type = 'numeric' THEN 'numeric(' || numeric_precision || ',' || numeric_scale || ')' \
+                WHEN data_type = 'character varying' THEN 'varchar(' || character_maximum_length || ')' \
+                WHEN data_type = 'timestamp with time zone' THEN 'timestamptz' \
+                ELSE data_type END || \
+           CASE WHEN is_nullable = 'YES' THEN ' null' ELSE '' END \
+         FROM information_schema.columns \
+         WHERE table_schema = 'public' AND table_name <> 'seaql_migrations' \
+         ORDER BY table_name, ordinal_position",
+    )
+    .await
+}
+
+async fn indexes(db: &DatabaseConnection) -> Vec<String> {
+    lines(
+        db,
+        "SELECT tablename || ' ' || indexname FROM pg_indexes \
+         WHERE schemaname = 'public' AND tablename <> 'seaql_migrations' \
+         ORDER BY tablename COLLATE \"C\", indexname COLLATE \"C\"",
+    )
+    .await
+}
+
+async fn tables(db: &DatabaseConnection) -> Vec<String> {
+    lines(
+        db,
+        "SELECT table_name::text FROM information_schema.tables \
+         WHERE table_schema = 'public' ORDER BY table_name",
+    )
+    .await
+}
+
+fn expected(text: &str) -> Vec<String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[tokio::test]
+async fn up_creates_exactly_the_schema_down_removes_it_up_again() {
+    let test_db = TestDb::create_unmigrated().await.unwrap();
+    let db = test_db.connection();
+    assert!(tables(db).await.is_empty(), "a new database is empty");
+
+    Migrator::up(db, None).await.unwrap();
+    assert_eq!(columns(db).await, expected(COLUMNS));
+    assert_eq!(indexes(db).await, expected(INDEXES));
+    assert_eq!(
+        tables(db).await,
+        [
+            "events",
+            "market_snapshots",
+            "markets",
+            "outbox",
+            "portfolio_history",
+            "portfolio_positions",
+            "portfolio_snapshots",
+            "portfolio_state",
+            "seaql_migrations",
+            "signal_archives",
+            "system_metadata",
+            "trades",
+            "trading_signals",
+        ]
+    );
+    let seed = lines(
+        db,
+        "SELECT key || '=' || value FROM system_metadata ORDER BY key",
+    )
+    .await;
+    assert_eq!(
+        seed,
+        [
+            "last_event_export=",
+            "last_market_filter=",
+            "last_signal_generation=",
+            "last_trade_execution=",
+            "schema_version=1.0.0",
+        ]
+    );
+    assert!(
+        Migrator::get_pending_migrations(db)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    Migrator::down(db, None).await.unwrap();
+    assert_eq!(
+        tables(db).await,
+        ["seaql_migrations"],
+        "only sea-orm's bookkeeping table stays"
+    );
+    assert_eq!(
+        lines(db, "SELECT count(*)::text FROM seaql_migrations").await,
+        ["0"],
+        "and it records no applied migration"
+    );
+
+    Migrator::up(db, None).await.unwrap();
+    assert_eq!(columns(db).await, expected(COLUMNS));
+    assert_eq!(indexes(db).await, expected(INDEXES));
+}
+
+#[tokio::test]
+async fn every_timestamp_column_is_timestamptz() {
+    let plain: Vec<String> = expected(COLUMNS)
+        .into_iter()
+        .filter(|c| c.contains(" timestamp") && !c.contains("timestamptz"))
+        .collect();
+    assert!(plain.is_empty(), "{plain:?}");
+}
