@@ -49,9 +49,18 @@ pub struct ReplayReport {
     pub stopped_by: Option<String>,
 }
 
+/// The outbox file and, once read, how many entries it holds and the next
+/// sequence number. One process owns the data directory (its lock), so the
+/// counts stay true between reads; `depth` is then free on the hot path.
 pub struct Outbox {
     path: PathBuf,
-    lock: Mutex<()>,
+    lock: Mutex<Option<Counts>>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Counts {
+    len: usize,
+    next_seq: u64,
 }
 
 fn io(context: String) -> impl FnOnce(std::io::Error) -> StoreError {
@@ -62,7 +71,7 @@ impl Outbox {
     pub fn new(path: impl Into<PathBuf>) -> Self {
         Outbox {
             path: path.into(),
-            lock: Mutex::new(()),
+            lock: Mutex::new(None),
         }
     }
 
@@ -72,9 +81,9 @@ impl Outbox {
 
     /// Queue a write that PostgreSQL did not take.
     pub async fn push(&self, write: Write<'_>, error: &str) -> Result<(), StoreError> {
-        let _guard = self.lock.lock().await;
-        let entries = self.read_entries()?;
-        let seq = entries.last().map(|e| e.seq + 1).unwrap_or(1);
+        let mut guard = self.lock.lock().await;
+        let counts = self.counts(&mut guard)?;
+        let seq = counts.next_seq;
         let line = serde_json::to_string(&EntryOut {
             seq,
             queued_at: Utc::now(),
@@ -97,6 +106,10 @@ impl Outbox {
             .map_err(io(format!("cannot append to {}", self.path.display())))?;
         file.sync_data()
             .map_err(io(format!("cannot sync {}", self.path.display())))?;
+        *guard = Some(Counts {
+            len: counts.len + 1,
+            next_seq: seq + 1,
+        });
         tracing::warn!(seq, write = %write.describe(), %error, "PostgreSQL write queued in the outbox");
         Ok(())
     }
@@ -118,20 +131,38 @@ impl Outbox {
 
     /// How many writes wait.
     pub async fn depth(&self) -> Result<usize, StoreError> {
-        let _guard = self.lock.lock().await;
-        Ok(self.read_entries()?.len())
+        let mut guard = self.lock.lock().await;
+        Ok(self.counts(&mut guard)?.len)
+    }
+
+    /// The cached counts, read from the file the first time.
+    fn counts(&self, cache: &mut Option<Counts>) -> Result<Counts, StoreError> {
+        if let Some(c) = *cache {
+            return Ok(c);
+        }
+        let entries = self.read_entries()?;
+        let counts = Counts {
+            len: entries.len(),
+            next_seq: entries.last().map(|e| e.seq + 1).unwrap_or(1),
+        };
+        *cache = Some(counts);
+        Ok(counts)
     }
 
     /// Apply the queued writes to `pg` in order; stop at the first failure.
+    /// Entries are decoded one at a time, so a replay that fails at once (the
+    /// database is still down) costs one line, not the whole file.
     pub async fn replay(&self, pg: &Stores) -> Result<ReplayReport, StoreError> {
-        let _guard = self.lock.lock().await;
-        let entries = self.read_entries()?;
-        if entries.is_empty() {
+        let mut guard = self.lock.lock().await;
+        let counts = self.counts(&mut guard)?;
+        if counts.len == 0 {
             return Ok(ReplayReport::default());
         }
+        let lines = self.read_lines()?;
         let mut done = 0;
         let mut stopped_by = None;
-        for entry in &entries {
+        for (n, line) in lines.iter().enumerate() {
+            let entry = self.decode(n, line)?;
             match entry.write.as_write().apply(pg).await {
                 Ok(()) => done += 1,
                 Err(e) => {
@@ -140,59 +171,62 @@ impl Outbox {
                 }
             }
         }
+        *guard = Some(Counts {
+            len: lines.len() - done,
+            next_seq: counts.next_seq,
+        });
         if done > 0 {
-            self.rewrite(&entries[done..])?;
+            self.rewrite(&lines[done..])?;
             tracing::info!(
                 replayed = done,
-                remaining = entries.len() - done,
+                remaining = lines.len() - done,
                 "outbox replayed"
             );
         }
         Ok(ReplayReport {
             replayed: done,
-            remaining: entries.len() - done,
+            remaining: lines.len() - done,
             stopped_by,
         })
     }
 
-    fn read_entries(&self) -> Result<Vec<EntryIn>, StoreError> {
+    /// The non-empty lines of the file.
+    fn read_lines(&self) -> Result<Vec<String>, StoreError> {
         let text = match std::fs::read_to_string(&self.path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
             Err(e) => return Err(io(format!("cannot read {}", self.path.display()))(e)),
         };
-        let mut entries = Vec::new();
-        for (n, line) in text.lines().enumerate() {
-            if line.trim().is_empty() {
-                continue;
-            }
-            let entry: EntryIn = serde_json::from_str(line).map_err(|e| StoreError::Corrupt {
-                path: self.path.display().to_string(),
-                line: n + 1,
-                column: e.column(),
-                message: e.to_string(),
-            })?;
-            entries.push(entry);
-        }
-        Ok(entries)
+        Ok(text
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(str::to_owned)
+            .collect())
     }
 
-    /// Atomically replace the file with the entries left.
-    fn rewrite(&self, left: &[EntryIn]) -> Result<(), StoreError> {
+    fn decode(&self, n: usize, line: &str) -> Result<EntryIn, StoreError> {
+        serde_json::from_str(line).map_err(|e| StoreError::Corrupt {
+            path: self.path.display().to_string(),
+            line: n + 1,
+            column: e.column(),
+            message: e.to_string(),
+        })
+    }
+
+    fn read_entries(&self) -> Result<Vec<EntryIn>, StoreError> {
+        self.read_lines()?
+            .iter()
+            .enumerate()
+            .map(|(n, line)| self.decode(n, line))
+            .collect()
+    }
+
+    /// Atomically replace the file with the lines left.
+    fn rewrite(&self, left: &[String]) -> Result<(), StoreError> {
         let tmp = self.path.with_extension("jsonl.tmp");
         let mut out = String::new();
-        for e in left {
-            let line = serde_json::to_string(&EntryOut {
-                seq: e.seq,
-                queued_at: e.queued_at,
-                error: &e.error,
-                write: e.write.as_write(),
-            })
-            .map_err(|err| StoreError::Backend {
-                context: "cannot encode an outbox entry".into(),
-                source: Box::new(err),
-            })?;
-            out.push_str(&line);
+        for line in left {
+            out.push_str(line);
             out.push('\n');
         }
         let mut file =

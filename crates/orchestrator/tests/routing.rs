@@ -1,0 +1,336 @@
+//! The routed store over a real JSON data directory and an in-memory
+//! PostgreSQL stand-in that can be switched off: where each write lands in
+//! each phase, the outbox while PostgreSQL is down, fallback and shadow reads.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::*;
+use domain::ports::Stores;
+use domain::{Overrides, Phase, PortfolioId};
+use orchestrator::routing::outbox::Outbox;
+use orchestrator::routing::{RoutedStore, RoutingError};
+use std::sync::Arc;
+use testkit::memory::MemoryStore;
+
+struct Rig {
+    _dir: tempfile::TempDir,
+    data: std::path::PathBuf,
+    json: Stores,
+    pg: Arc<MemoryStore>,
+    outbox: Arc<Outbox>,
+}
+
+fn rig() -> Rig {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let json = json_stores(&data);
+    Rig {
+        outbox: Arc::new(Outbox::new(dir.path().join("state/outbox.jsonl"))),
+        _dir: dir,
+        data,
+        json,
+        pg: Arc::new(MemoryStore::new()),
+    }
+}
+
+impl Rig {
+    fn routed(&self, phase: &str, overrides: Overrides) -> RoutedStore {
+        RoutedStore::new(
+            phase.parse().unwrap(),
+            overrides,
+            Some(self.json.clone()),
+            Some(Stores::single(self.pg.clone())),
+            Some(self.outbox.clone()),
+            1,
+        )
+        .unwrap()
+    }
+}
+
+fn id() -> PortfolioId {
+    PortfolioId::default()
+}
+
+#[tokio::test]
+async fn phase_1_writes_trades_and_portfolio_to_both_and_history_to_json_only() {
+    let rig = rig();
+    let store = rig.routed("1", Overrides::default()).into_stores();
+    store
+        .trades
+        .append_trade(&testkit::sample_trade(1))
+        .await
+        .unwrap();
+    store
+        .portfolio
+        .save_portfolio(&testkit::sample_portfolio(1, 0))
+        .await
+        .unwrap();
+    store
+        .history
+        .append_history_entry(&testkit::sample_history_entry(1))
+        .await
+        .unwrap();
+
+    let pg = rig.pg.state();
+    assert_eq!(pg.trades.len(), 1);
+    assert_eq!(pg.portfolios.len(), 1);
+    assert!(pg.history.is_empty(), "history is J in phase 1");
+    assert_eq!(array_len(&rig.data.join("trades/paper_trades.json")), 1);
+    assert_eq!(
+        array_len(&rig.data.join("history/portfolio_history.json")),
+        1
+    );
+}
+
+#[tokio::test]
+async fn while_postgres_is_down_dual_writes_queue_and_replay_in_order() {
+    let rig = rig();
+    let routed = rig.routed("4", Overrides::default());
+    let stats = routed.stats();
+    let store = routed.into_stores();
+
+    rig.pg.set_down(true);
+    for n in 1..=3 {
+        store
+            .trades
+            .append_trade(&testkit::sample_trade(n))
+            .await
+            .unwrap();
+    }
+    assert_eq!(rig.outbox.depth().await.unwrap(), 3);
+    assert_eq!(array_len(&rig.data.join("trades/paper_trades.json")), 3);
+    assert!(rig.pg.state().trades.is_empty());
+
+    rig.pg.set_down(false);
+    store
+        .trades
+        .append_trade(&testkit::sample_trade(4))
+        .await
+        .unwrap();
+    assert_eq!(rig.outbox.depth().await.unwrap(), 0);
+    let ids: Vec<String> = rig
+        .pg
+        .state()
+        .trades
+        .iter()
+        .map(|t| t.trade_id.to_string())
+        .collect();
+    let expected: Vec<String> = (1..=4)
+        .map(|n| testkit::sample_trade(n).trade_id.to_string())
+        .collect();
+    assert_eq!(ids, expected, "replayed in order, the new write after them");
+    let counts = stats.counts();
+    assert_eq!(
+        counts.pg_write_failures, 1,
+        "the first failure; the rest queued behind it"
+    );
+    assert_eq!(counts.outbox_queued, 3);
+    assert_eq!(counts.outbox_replayed, 3);
+}
+
+#[tokio::test]
+async fn replaying_the_outbox_twice_changes_nothing() {
+    let rig = rig();
+    let store = rig.routed("2", Overrides::default()).into_stores();
+    rig.pg.set_down(true);
+    store
+        .trades
+        .append_trade(&testkit::sample_trade(1))
+        .await
+        .unwrap();
+    rig.pg.set_down(false);
+    let pg = Stores::single(rig.pg.clone());
+    let first = rig.outbox.replay(&pg).await.unwrap();
+    assert_eq!((first.replayed, first.remaining), (1, 0));
+    // A replay whose rewrite was lost (crash) runs the same entry again.
+    store
+        .trades
+        .append_trade(&testkit::sample_trade(1))
+        .await
+        .unwrap();
+    assert_eq!(rig.pg.state().trades.len(), 1);
+}
+
+#[tokio::test]
+async fn dual_read_prefers_postgres_and_falls_back_to_json_when_it_is_down() {
+    let rig = rig();
+    let writer = rig.routed("5.2", Overrides::default()).into_stores();
+    writer
+        .trades
+        .append_trade(&testkit::sample_trade(1))
+        .await
+        .unwrap();
+    // PostgreSQL alone holds a second trade: reads show it comes from there.
+    domain::ports::TradeStore::append_trade(rig.pg.as_ref(), &testkit::sample_trade(2))
+        .await
+        .unwrap();
+    let routed = rig.routed("5.2", Overrides::default());
+    let stats = routed.stats();
+    let store = routed.into_stores();
+    assert_eq!(store.trades.load_trades(&id()).await.unwrap().len(), 2);
+
+    rig.pg.set_down(true);
+    assert_eq!(store.trades.load_trades(&id()).await.unwrap().len(), 1);
+    assert_eq!(stats.counts().fallback_reads, 1);
+
+    let strict = rig
+        .routed(
+            "5.2",
+            Overrides {
+                fallback_to_json: Some(false),
+                ..Default::default()
+            },
+        )
+        .into_stores();
+    assert!(strict.trades.load_trades(&id()).await.is_err());
+}
+
+#[tokio::test]
+async fn database_primary_fails_cleanly_and_leaves_json_alone() {
+    let rig = rig();
+    let store = rig.routed("6", Overrides::default()).into_stores();
+    rig.pg.set_down(true);
+    let err = store
+        .trades
+        .append_trade(&testkit::sample_trade(1))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, domain::StoreError::Unavailable { .. }),
+        "{err}"
+    );
+    assert!(!rig.data.join("trades/paper_trades.json").exists());
+    assert_eq!(
+        rig.outbox.depth().await.unwrap(),
+        0,
+        "no outbox outside DW/DR"
+    );
+}
+
+#[tokio::test]
+async fn shadow_reads_count_a_mismatch_with_its_key() {
+    let rig = rig();
+    let routed = rig.routed("4", Overrides::default());
+    let stats = routed.stats();
+    let store = routed.into_stores();
+    store
+        .trades
+        .append_trade(&testkit::sample_trade(1))
+        .await
+        .unwrap();
+    // PostgreSQL gains a row JSON does not have.
+    domain::ports::TradeStore::append_trade(rig.pg.as_ref(), &testkit::sample_trade(2))
+        .await
+        .unwrap();
+    let read = store.trades.load_trades(&id()).await.unwrap();
+    assert_eq!(read.len(), 1, "the caller gets the JSON answer");
+    // Shadow reads run in the background; wait for them.
+    for _ in 0..100 {
+        if stats.counts().shadow_reads > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let counts = stats.counts();
+    assert_eq!(counts.shadow_mismatches, 1);
+    let trade_2 = testkit::sample_trade(2).trade_id.to_string();
+    assert!(
+        counts
+            .shadow_mismatch_keys
+            .iter()
+            .any(|k| k.contains(&trade_2) && k.contains("extra")),
+        "{:?}",
+        counts.shadow_mismatch_keys
+    );
+}
+
+#[tokio::test]
+async fn overrides_turn_routes_back_and_impossible_ones_are_refused() {
+    let rig = rig();
+    let no_writes = Overrides {
+        use_database_write: Some(false),
+        ..Default::default()
+    };
+    let store = rig.routed("4", no_writes).into_stores();
+    store
+        .trades
+        .append_trade(&testkit::sample_trade(1))
+        .await
+        .unwrap();
+    assert!(
+        rig.pg.state().trades.is_empty(),
+        "USE_DATABASE_WRITE=false: J"
+    );
+    assert_eq!(rig.pg.calls(), 0);
+
+    let refused = RoutedStore::new(
+        Phase::DatabasePrimary,
+        no_writes,
+        Some(rig.json.clone()),
+        Some(Stores::single(rig.pg.clone())),
+        Some(rig.outbox.clone()),
+        1,
+    );
+    assert!(matches!(refused, Err(RoutingError::Refused(_))));
+    let no_pg = RoutedStore::new(
+        Phase::TradesAndPortfolio,
+        Overrides::default(),
+        Some(rig.json.clone()),
+        None,
+        None,
+        1,
+    );
+    assert!(matches!(no_pg, Err(RoutingError::Missing { .. })));
+}
+
+#[tokio::test]
+async fn a_hundred_phase_4_cycles_with_postgres_going_down_lose_nothing() {
+    let rig = rig();
+    let routed = rig.routed("4", Overrides::default());
+    let store = routed.into_stores();
+    let mut s = settings();
+    s.max_days_until_end = 1000;
+    s.one_position_per_market = false;
+    s.initial_balance = rust_decimal::Decimal::from(1_000_000);
+    let source = polymarket_client::SnapshotSource::open(example_snapshot()).unwrap();
+    let start = at("2026-12-01T00:00:00Z");
+    for n in 0..100i64 {
+        // Down for cycles 10–19 and 50–54, flapping every 7th cycle.
+        rig.pg
+            .set_down((10..20).contains(&n) || (50..55).contains(&n) || n % 7 == 3);
+        let params = params(&s, start + chrono::Duration::minutes(n));
+        orchestrator::run_cycle(&store, &source, &params)
+            .await
+            .unwrap_or_else(|e| panic!("cycle {n} failed: {e}"));
+    }
+    rig.pg.set_down(false);
+    let report = rig
+        .outbox
+        .replay(&Stores::single(rig.pg.clone()))
+        .await
+        .unwrap();
+    assert_eq!(report.remaining, 0);
+
+    let json_trades = rig.json.trades.load_trades(&id()).await.unwrap();
+    let pg_trades = rig.pg.state().trades;
+    assert_eq!(json_trades.len(), 300, "3 trades a cycle");
+    assert_eq!(
+        json_trades, pg_trades,
+        "no trade lost, doubled or reordered"
+    );
+    let json_portfolio = rig.json.portfolio.load_portfolio(&id()).await.unwrap();
+    assert_eq!(
+        json_portfolio.as_ref(),
+        rig.pg.state().portfolios.get(&id())
+    );
+    assert_eq!(
+        rig.json.history.load_history(&id()).await.unwrap(),
+        rig.pg.state().history
+    );
+    assert_eq!(
+        rig.json.signals.load_current_signals().await.unwrap(),
+        rig.pg.state().signals
+    );
+}
