@@ -4,10 +4,19 @@
 //! snapshot replay.
 
 use crate::FetchStats;
-use domain::gamma::decode_event;
+use domain::gamma::{DecodeError, DecodedEvent, decode_event};
 use domain::{Event, EventId};
 use serde_json::Value;
 use std::collections::HashSet;
+
+/// One record of a page, decoded or not.
+pub(crate) type Decoded = Result<DecodedEvent, DecodeError>;
+
+/// Decode every record of a page, each on its own (CPU work: the live crawl
+/// runs it off the async runtime, overlapping the next page's request).
+pub(crate) fn decode_page(records: &[Value]) -> Vec<Decoded> {
+    records.iter().map(decode_event).collect()
+}
 
 #[derive(Debug, Default)]
 pub(crate) struct EventCollector {
@@ -17,12 +26,17 @@ pub(crate) struct EventCollector {
 }
 
 impl EventCollector {
-    /// Decode one page: first-seen order, later copies of an id counted as
-    /// duplicates, records (events or nested markets) that do not decode
-    /// counted with their ids and logged.
+    /// Decode one page and take it in (see [`EventCollector::merge`]).
     pub fn page(&mut self, records: &[Value]) {
-        for value in records {
-            match decode_event(value) {
+        self.merge(decode_page(records));
+    }
+
+    /// Take in one decoded page: first-seen order, later copies of an id
+    /// counted as duplicates, records (events or nested markets) that did not
+    /// decode counted with their ids and logged.
+    pub fn merge(&mut self, page: Vec<Decoded>) {
+        for decoded in page {
+            match decoded {
                 Ok(decoded) => {
                     if self.seen.contains(&decoded.event.id) {
                         self.stats.duplicates += 1;

@@ -4,12 +4,35 @@
 use super::limiter::Endpoint;
 use super::transport::{Counters, Transport};
 use super::{GammaConfig, Pagination};
-use crate::collect::{EventCollector, json_kind};
+use crate::collect::{Decoded, EventCollector, decode_page, json_kind};
 use crate::{ClientError, EventsFetch};
 use indicatif::ProgressBar;
 use serde_json::Value;
 use std::collections::HashSet;
+use tokio::task::JoinHandle;
 use url::Url;
+
+/// Pages are decoded off the async runtime, one page behind the requests:
+/// page N decodes while page N+1 is fetched (the cursor is known as soon as
+/// the body parses), so the sequential crawl is not held up by decoding.
+struct Pipeline {
+    collector: EventCollector,
+    decoding: Option<JoinHandle<Vec<Decoded>>>,
+}
+
+impl Pipeline {
+    async fn push(&mut self, records: Vec<Value>) {
+        self.settle().await;
+        self.decoding = Some(tokio::task::spawn_blocking(move || decode_page(&records)));
+    }
+
+    /// Take in the page being decoded, if any.
+    async fn settle(&mut self) {
+        if let Some(handle) = self.decoding.take() {
+            self.collector.merge(super::unwind(handle.await));
+        }
+    }
+}
 
 pub(crate) async fn crawl(
     transport: &Transport,
@@ -17,7 +40,10 @@ pub(crate) async fn crawl(
     progress: &ProgressBar,
 ) -> Result<EventsFetch, ClientError> {
     let counters = Counters::default();
-    let mut collector = EventCollector::default();
+    let mut pipeline = Pipeline {
+        collector: EventCollector::default(),
+        decoding: None,
+    };
     let show = |c: &EventCollector| {
         progress.set_message(format!(
             "events: {} pages, {} events ({} markets), {} skipped, {} retries",
@@ -31,12 +57,15 @@ pub(crate) async fn crawl(
     let limit = config.page_limit.max(1).to_string();
     match config.pagination {
         Pagination::Keyset => {
-            keyset(transport, config, &limit, &counters, &mut collector, &show).await?
+            keyset(transport, config, &limit, &counters, &mut pipeline, &show).await?
         }
         Pagination::Offset => {
-            offset(transport, config, &limit, &counters, &mut collector, &show).await?
+            offset(transport, config, &limit, &counters, &mut pipeline, &show).await?
         }
     }
+    pipeline.settle().await;
+    show(&pipeline.collector);
+    let collector = pipeline.collector;
     let mut stats = collector.stats;
     stats.requests = Counters::get(&counters.requests);
     stats.retries = Counters::get(&counters.retries);
@@ -54,7 +83,7 @@ async fn keyset(
     config: &GammaConfig,
     limit: &str,
     counters: &Counters,
-    collector: &mut EventCollector,
+    pipeline: &mut Pipeline,
     show: &(dyn Fn(&EventCollector) + Sync),
 ) -> Result<(), ClientError> {
     let mut cursor: Option<String> = None;
@@ -68,8 +97,8 @@ async fn keyset(
         let body = get(transport, &url, counters).await?;
         let (records, next) = keyset_page(body, &url)?;
         Counters::bump(&counters.pages);
-        collector.page(&records);
-        show(collector);
+        pipeline.push(records).await;
+        show(&pipeline.collector);
         let next = match next {
             Some(next) if !next.is_empty() => next,
             _ => return Ok(()),
@@ -93,7 +122,7 @@ async fn offset(
     config: &GammaConfig,
     limit: &str,
     counters: &Counters,
-    collector: &mut EventCollector,
+    pipeline: &mut Pipeline,
     show: &(dyn Fn(&EventCollector) + Sync),
 ) -> Result<(), ClientError> {
     let mut offset: u64 = 0;
@@ -112,8 +141,8 @@ async fn offset(
             return Ok(());
         }
         offset += records.len() as u64;
-        collector.page(&records);
-        show(collector);
+        pipeline.push(records).await;
+        show(&pipeline.collector);
         if page_budget_spent(counters, config, &url) {
             return Ok(());
         }

@@ -7,7 +7,7 @@ use super::events::records;
 use super::limiter::Endpoint;
 use super::transport::Counters;
 use crate::{ClientError, FetchStats, MarketsFetch};
-use domain::gamma::decode_market;
+use domain::gamma::{DecodeError, decode_market};
 use domain::{Market, MarketId};
 use indicatif::ProgressBar;
 use serde_json::Value;
@@ -15,6 +15,14 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
+
+/// One record of an answer, decoded (in the request's task, so batches decode
+/// in parallel).
+type Decoded = Result<Market, DecodeError>;
+
+fn decode_all(records: Vec<Value>) -> Vec<Decoded> {
+    records.iter().map(decode_market).collect()
+}
 
 /// What the answers so far settled, per asked id.
 #[derive(Default)]
@@ -28,9 +36,9 @@ struct Answers {
 
 impl Answers {
     /// Sort one response's records into found / skipped / dropped.
-    fn take(&mut self, records: Vec<Value>, asked: &HashSet<MarketId>, include_closed: bool) {
-        for value in records {
-            match decode_market(&value) {
+    fn take(&mut self, records: Vec<Decoded>, asked: &HashSet<MarketId>, include_closed: bool) {
+        for decoded in records {
+            match decoded {
                 Ok(market) => {
                     if !asked.contains(&market.id) {
                         self.stats.dropped_unrequested += 1;
@@ -87,12 +95,12 @@ pub(crate) async fn fetch(
         tasks.spawn(async move {
             let _permit = permits.acquire_owned().await;
             let result = get_batch(&inner, &batch, include_closed, &counters).await;
-            (batch, result)
+            (batch, result.map(decode_all))
         });
     }
     let mut unanswered = Vec::new();
     while let Some(joined) = tasks.join_next().await {
-        let (batch, records) = unwind(joined);
+        let (batch, records) = super::unwind(joined);
         let asked: HashSet<MarketId> = batch.iter().cloned().collect();
         answers.take(records?, &asked, include_closed);
         unanswered.extend(batch.into_iter().filter(|id| !answers.answered(id)));
@@ -111,11 +119,14 @@ pub(crate) async fn fetch(
                 .transport
                 .get_json(Endpoint::Markets, &url, true, &counters)
                 .await;
-            (vec![id], result.map(|v| v.into_iter().collect::<Vec<_>>()))
+            (
+                vec![id],
+                result.map(|v| decode_all(v.into_iter().collect())),
+            )
         });
     }
     while let Some(joined) = tasks.join_next().await {
-        let (asked, records) = unwind(joined);
+        let (asked, records) = super::unwind(joined);
         let records = records?;
         if !records.is_empty() {
             Counters::bump(&counters.pages);
@@ -173,12 +184,4 @@ fn show(progress: &ProgressBar, answers: &Answers, counters: &Counters) {
         answers.stats.dropped_unrequested,
         Counters::get(&counters.retries),
     ));
-}
-
-/// A task only fails by panicking (none is aborted): pass the panic on.
-fn unwind<T>(joined: Result<T, tokio::task::JoinError>) -> T {
-    match joined {
-        Ok(value) => value,
-        Err(e) => std::panic::resume_unwind(e.into_panic()),
-    }
 }

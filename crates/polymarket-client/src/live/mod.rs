@@ -188,3 +188,11 @@ impl MarketSource for GammaClient {
         Ok(fetched)
     }
 }
+
+/// A task only fails by panicking (none is aborted): pass the panic on.
+pub(crate) fn unwind<T>(joined: Result<T, tokio::task::JoinError>) -> T {
+    match joined {
+        Ok(value) => value,
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
+    }
+}
