@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand};
 use domain::ports::Stores;
 use domain::{PortfolioId, Price, Usd};
 use paper_trading::ExecutionPolicy;
-use polymarket_client::{MarketSource, SnapshotSource};
+use polymarket_client::{GammaClient, MarketSource, SnapshotSource, write_snapshot};
 use rust_decimal::Decimal;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -164,10 +164,7 @@ pub async fn run(cli: Cli, mut settings: Settings) -> Result<()> {
             }
             Ok(())
         }
-        Command::Record { dir } => {
-            let _ = dir;
-            bail!("`prescient record` needs the live Gamma client, which is not built yet")
-        }
+        Command::Record { dir } => record(&settings, &dir).await,
     }
 }
 
@@ -190,18 +187,49 @@ pub fn cycle_params(settings: &Settings) -> Result<CycleParams> {
 }
 
 /// Open the market source a `--source` names.
-pub fn open_source(spec: &SourceSpec, _settings: &Settings) -> Result<Box<dyn MarketSource>> {
+pub fn open_source(spec: &SourceSpec, settings: &Settings) -> Result<Box<dyn MarketSource>> {
     match spec {
         SourceSpec::Snapshot(dir) => {
             Ok(Box::new(SnapshotSource::open(dir).with_context(|| {
                 format!("cannot open snapshot {}", dir.display())
             })?))
         }
-        SourceSpec::Live => bail!(
-            "--source live needs the live Gamma client, which is not built yet; \
-             use --source snapshot:DIR"
-        ),
+        SourceSpec::Live => Ok(Box::new(
+            GammaClient::new(settings.gamma()).context("cannot set up the Gamma client")?,
+        )),
     }
+}
+
+/// `prescient record DIR`: crawl the live API as a cycle would (every active
+/// event, then the details of every nested market) and save it as a snapshot.
+pub async fn record(settings: &Settings, dir: &std::path::Path) -> Result<()> {
+    let client = GammaClient::new(settings.gamma()).context("cannot set up the Gamma client")?;
+    let events = client
+        .fetch_active_events()
+        .await
+        .context("cannot fetch the active events")?;
+    let ids: Vec<domain::MarketId> = events
+        .events
+        .iter()
+        .flat_map(|e| e.markets.iter().map(|m| m.id.clone()))
+        .collect();
+    let details = client
+        .fetch_markets(&ids, false)
+        .await
+        .context("cannot fetch the market details")?;
+    write_snapshot(dir, &events.events, &details.markets)
+        .with_context(|| format!("cannot write the snapshot to {}", dir.display()))?;
+    println!(
+        "recorded {} events and {} markets to {} ({} skipped records, {} markets missing, {} requests, {} retries)",
+        events.events.len(),
+        details.markets.len(),
+        dir.display(),
+        events.stats.skipped.len() + details.stats.skipped.len(),
+        details.missing.len(),
+        events.stats.requests + details.stats.requests,
+        events.stats.retries + details.stats.retries,
+    );
+    Ok(())
 }
 
 /// Every data set on the JSON store of the data directory (locked for writing).

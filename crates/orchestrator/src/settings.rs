@@ -16,6 +16,21 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// Gamma API base URL (`PRESCIENT_GAMMA_URL`).
     pub gamma_url: String,
+    /// `keyset` (default) or `offset` pagination of `/events`.
+    pub gamma_pagination: String,
+    pub gamma_page_limit: u32,
+    /// Market ids per `/markets?id=…` request (at most 100).
+    pub gamma_batch_size: usize,
+    /// `/markets` batches in flight at once.
+    pub gamma_concurrency: usize,
+    pub gamma_timeout_secs: u64,
+    pub gamma_max_retries: u32,
+    /// Published quotas per window, per endpoint family.
+    pub gamma_quota_window_secs: u64,
+    pub gamma_quota_events: u32,
+    pub gamma_quota_markets: u32,
+    pub gamma_quota_listings: u32,
+    pub gamma_quota_general: u32,
     /// Cash a new portfolio starts with.
     pub initial_balance: Decimal,
     /// Amount each signal buys.
@@ -42,6 +57,17 @@ pub struct Settings {
 pub const VARIABLES: &[(&str, &str)] = &[
     ("PRESCIENT_DATA_DIR", "./data"),
     ("PRESCIENT_GAMMA_URL", "https://gamma-api.polymarket.com"),
+    ("PRESCIENT_GAMMA_PAGINATION", "keyset"),
+    ("PRESCIENT_GAMMA_PAGE_LIMIT", "500"),
+    ("PRESCIENT_GAMMA_BATCH_SIZE", "50"),
+    ("PRESCIENT_GAMMA_CONCURRENCY", "4"),
+    ("PRESCIENT_GAMMA_TIMEOUT_SECS", "10"),
+    ("PRESCIENT_GAMMA_MAX_RETRIES", "5"),
+    ("PRESCIENT_GAMMA_QUOTA_WINDOW_SECS", "10"),
+    ("PRESCIENT_GAMMA_QUOTA_EVENTS", "500"),
+    ("PRESCIENT_GAMMA_QUOTA_MARKETS", "300"),
+    ("PRESCIENT_GAMMA_QUOTA_LISTINGS", "900"),
+    ("PRESCIENT_GAMMA_QUOTA_GENERAL", "4000"),
     ("PRESCIENT_INITIAL_BALANCE", "10000"),
     ("PRESCIENT_TRADE_AMOUNT", "100"),
     ("PRESCIENT_ONE_POSITION_PER_MARKET", "true"),
@@ -144,6 +170,18 @@ impl Settings {
                 "PRESCIENT_INITIAL_BALANCE and PRESCIENT_TRADE_AMOUNT must be positive".into(),
             ));
         }
+        if !matches!(self.gamma_pagination.as_str(), "keyset" | "offset") {
+            return Err(SettingsError(format!(
+                "PRESCIENT_GAMMA_PAGINATION must be `keyset` or `offset`, not {:?}",
+                self.gamma_pagination
+            )));
+        }
+        if !(1..=100).contains(&self.gamma_batch_size) {
+            return Err(SettingsError(format!(
+                "PRESCIENT_GAMMA_BATCH_SIZE must be 1..=100 (Gamma's limit), not {}",
+                self.gamma_batch_size
+            )));
+        }
         if self.min_days_until_end > self.max_days_until_end {
             return Err(SettingsError(format!(
                 "PRESCIENT_MIN_DAYS_UNTIL_END ({}) is above PRESCIENT_MAX_DAYS_UNTIL_END ({})",
@@ -155,6 +193,33 @@ impl Settings {
 
     pub fn naive_zone(&self) -> domain::time::NaiveZone {
         domain::time::NaiveZone::parse(&self.naive_timezone).unwrap_or_default()
+    }
+
+    /// The Gamma client's configuration.
+    pub fn gamma(&self) -> polymarket_client::GammaConfig {
+        use polymarket_client::{GammaConfig, Pagination, Quotas};
+        use std::time::Duration;
+        GammaConfig {
+            base_url: self.gamma_url.clone(),
+            pagination: if self.gamma_pagination == "offset" {
+                Pagination::Offset
+            } else {
+                Pagination::Keyset
+            },
+            page_limit: self.gamma_page_limit,
+            batch_size: self.gamma_batch_size,
+            concurrency: self.gamma_concurrency.max(1),
+            request_timeout: Duration::from_secs(self.gamma_timeout_secs.max(1)),
+            max_retries: self.gamma_max_retries,
+            quotas: Quotas {
+                window: Duration::from_secs(self.gamma_quota_window_secs.max(1)),
+                events: self.gamma_quota_events,
+                markets: self.gamma_quota_markets,
+                listings: self.gamma_quota_listings,
+                general: self.gamma_quota_general,
+            },
+            ..GammaConfig::default()
+        }
     }
 
     pub fn event_filter(&self) -> EventFilter {

@@ -3,6 +3,8 @@
 //! cycles over a JSON data directory.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod fake_gamma;
+
 use chrono::{DateTime, Utc};
 use domain::ports::Stores;
 use orchestrator::cycle::Clock;
