@@ -1,6 +1,7 @@
 //! Rules worth keeping, as tests (STYLE.md 16): module docs, the direction of
 //! dependencies between crates, and `.env.example` listing every setting.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 use std::fs;
 use std::path::{Path, PathBuf};
 
