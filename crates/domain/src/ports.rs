@@ -113,6 +113,42 @@ pub trait MetadataStore: Send + Sync {
     async fn load_metadata(&self) -> Result<BTreeMap<String, String>, StoreError>;
 }
 
+/// Executing a trade touches three data sets: the trade, the portfolio that
+/// now holds its position, and the signal's link to it. A store that can do
+/// all three atomically (PostgreSQL, in one transaction) implements this; the
+/// others use [`SequentialExecution`].
+#[async_trait]
+pub trait ExecutionStore: Send + Sync {
+    async fn record_execution(
+        &self,
+        trade: &Trade,
+        portfolio: &Portfolio,
+        signal: Option<&Signal>,
+    ) -> Result<(), StoreError>;
+}
+
+/// Record an execution step by step: the trade first, then the portfolio
+/// holding its position (a crash between them leaves a visible trade without
+/// a position, never a position whose trade is lost). The signal link is
+/// written with the signal set at the end of the step.
+pub struct SequentialExecution {
+    pub trades: Arc<dyn TradeStore>,
+    pub portfolio: Arc<dyn PortfolioStore>,
+}
+
+#[async_trait]
+impl ExecutionStore for SequentialExecution {
+    async fn record_execution(
+        &self,
+        trade: &Trade,
+        portfolio: &Portfolio,
+        _signal: Option<&Signal>,
+    ) -> Result<(), StoreError> {
+        self.trades.append_trade(trade).await?;
+        self.portfolio.save_portfolio(portfolio).await
+    }
+}
+
 /// One handle per data set. The cycle and the API take a `Stores`; whether a
 /// data set is served by JSON, PostgreSQL or the routed store is decided when
 /// it is built.
@@ -124,10 +160,11 @@ pub struct Stores {
     pub signals: Arc<dyn SignalStore>,
     pub markets: Arc<dyn MarketStore>,
     pub metadata: Arc<dyn MetadataStore>,
+    pub execution: Arc<dyn ExecutionStore>,
 }
 
 impl Stores {
-    /// Every port served by one store.
+    /// Every port served by one store, executions recorded step by step.
     pub fn single<S>(store: Arc<S>) -> Self
     where
         S: PortfolioStore
@@ -139,12 +176,34 @@ impl Stores {
             + 'static,
     {
         Stores {
+            execution: Arc::new(SequentialExecution {
+                trades: store.clone(),
+                portfolio: store.clone(),
+            }),
             portfolio: store.clone(),
             trades: store.clone(),
             history: store.clone(),
             signals: store.clone(),
             markets: store.clone(),
             metadata: store,
+        }
+    }
+
+    /// Every port served by one store that also records executions atomically.
+    pub fn transactional<S>(store: Arc<S>) -> Self
+    where
+        S: PortfolioStore
+            + TradeStore
+            + HistoryStore
+            + SignalStore
+            + MarketStore
+            + MetadataStore
+            + ExecutionStore
+            + 'static,
+    {
+        Stores {
+            execution: store.clone(),
+            ..Stores::single(store)
         }
     }
 }

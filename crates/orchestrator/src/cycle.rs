@@ -3,10 +3,11 @@
 //! it to the next step in memory (re-reading what was just written was a fifth
 //! of the original's cycle time).
 //!
-//! Ordering inside step 5 is chosen for crash safety: a trade is appended
-//! before the portfolio that holds its position is saved, so a crash between
-//! the two leaves a trade without a position (visible, no money moved) rather
-//! than a position whose trade record is lost.
+//! Step 5 records each execution (trade, portfolio, signal link) through the
+//! `ExecutionStore` port: one transaction on PostgreSQL; on JSON the trade is
+//! appended before the portfolio holding its position is saved, so a crash
+//! between the two leaves a trade without a position (visible, no money
+//! moved) rather than a position whose trade record is lost.
 
 use crate::summary::{CycleSummary, StepSummary};
 use chrono::{DateTime, Utc};
@@ -211,17 +212,12 @@ pub async fn run_cycle(
         let at = now();
         match paper_trading::execute_signal(&mut portfolio, signal, at, &params.policy) {
             Ok(trade) => {
-                stores
-                    .trades
-                    .append_trade(&trade)
-                    .await
-                    .map_err(store("execute"))?;
-                stores
-                    .portfolio
-                    .save_portfolio(&portfolio)
-                    .await
-                    .map_err(store("execute"))?;
                 signal.mark_executed(trade.trade_id.clone(), at);
+                stores
+                    .execution
+                    .record_execution(&trade, &portfolio, Some(signal))
+                    .await
+                    .map_err(store("execute"))?;
                 executed.push(json!({
                     "trade_id": trade.trade_id.as_str(),
                     "market_id": trade.market_id.as_str(),

@@ -21,7 +21,8 @@ pub mod write;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::ports::{
-    HistoryStore, MarketStore, MetadataStore, PortfolioStore, SignalStore, Stores, TradeStore,
+    ExecutionStore, HistoryStore, MarketStore, MetadataStore, PortfolioStore, SignalStore, Stores,
+    TradeStore,
 };
 use domain::{
     DataSet, EffectiveRoute, Event, FilteredEvent, Market, MarketId, MarketSnapshot, Overrides,
@@ -185,7 +186,25 @@ impl RoutedStore {
 
     /// Every port of this store as [`Stores`].
     pub fn into_stores(self) -> Stores {
-        Stores::single(Arc::new(self))
+        Stores::transactional(Arc::new(self))
+    }
+
+    /// The PostgreSQL half of `write`. An execution links its signal only
+    /// where the signals data set is written to PostgreSQL (phase 3 on):
+    /// before that the signal row is not there to link.
+    fn for_pg<'a>(&self, write: Write<'a>) -> Write<'a> {
+        match write {
+            Write::RecordExecution {
+                trade, portfolio, ..
+            } if matches!(self.route(DataSet::Signals).route, Route::Json) => {
+                Write::RecordExecution {
+                    trade,
+                    portfolio,
+                    signal: None,
+                }
+            }
+            other => other,
+        }
     }
 
     fn json(&self) -> Result<&Stores, StoreError> {
@@ -279,6 +298,23 @@ impl RoutedStore {
             },
             Route::Database | Route::PostgresOnly => read(self.pg()?.clone()).await,
         }
+    }
+}
+
+#[async_trait]
+impl ExecutionStore for RoutedStore {
+    async fn record_execution(
+        &self,
+        trade: &Trade,
+        portfolio: &Portfolio,
+        signal: Option<&Signal>,
+    ) -> Result<(), StoreError> {
+        self.write(Write::RecordExecution {
+            trade,
+            portfolio,
+            signal,
+        })
+        .await
     }
 }
 

@@ -15,6 +15,11 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Copy, Debug, Serialize)]
 #[serde(tag = "op", content = "payload", rename_all = "snake_case")]
 pub enum Write<'a> {
+    RecordExecution {
+        trade: &'a Trade,
+        portfolio: &'a Portfolio,
+        signal: Option<&'a Signal>,
+    },
     SavePortfolio(&'a Portfolio),
     AppendPortfolioSnapshot(&'a PortfolioSnapshot),
     AppendTrade(&'a Trade),
@@ -36,6 +41,11 @@ pub enum Write<'a> {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(tag = "op", content = "payload", rename_all = "snake_case")]
 pub enum OwnedWrite {
+    RecordExecution {
+        trade: Trade,
+        portfolio: Portfolio,
+        signal: Option<Signal>,
+    },
     SavePortfolio(Portfolio),
     AppendPortfolioSnapshot(PortfolioSnapshot),
     AppendTrade(Trade),
@@ -56,6 +66,15 @@ pub enum OwnedWrite {
 impl OwnedWrite {
     pub fn as_write(&self) -> Write<'_> {
         match self {
+            OwnedWrite::RecordExecution {
+                trade,
+                portfolio,
+                signal,
+            } => Write::RecordExecution {
+                trade,
+                portfolio,
+                signal: signal.as_ref(),
+            },
             OwnedWrite::SavePortfolio(p) => Write::SavePortfolio(p),
             OwnedWrite::AppendPortfolioSnapshot(s) => Write::AppendPortfolioSnapshot(s),
             OwnedWrite::AppendTrade(t) => Write::AppendTrade(t),
@@ -82,7 +101,7 @@ impl Write<'_> {
         match self {
             Write::SavePortfolio(_) | Write::AppendPortfolioSnapshot(_) => DataSet::Portfolio,
             Write::SetMetadata { .. } => DataSet::Portfolio,
-            Write::AppendTrade(_) => DataSet::Trades,
+            Write::AppendTrade(_) | Write::RecordExecution { .. } => DataSet::Trades,
             Write::AppendHistoryEntry(_) | Write::AppendSignalArchive(_) => DataSet::History,
             Write::ReplaceCurrentSignals(_) => DataSet::Signals,
             Write::SaveRawEvents(_)
@@ -95,6 +114,7 @@ impl Write<'_> {
     /// The operation's name and natural key, for logs and the outbox listing.
     pub fn describe(&self) -> String {
         match self {
+            Write::RecordExecution { trade, .. } => format!("record_execution {}", trade.trade_id),
             Write::SavePortfolio(p) => format!("save_portfolio {}", p.id),
             Write::AppendPortfolioSnapshot(s) => {
                 format!(
@@ -117,6 +137,16 @@ impl Write<'_> {
     /// Send this write to one backend's ports.
     pub async fn apply(&self, stores: &Stores) -> Result<(), StoreError> {
         match *self {
+            Write::RecordExecution {
+                trade,
+                portfolio,
+                signal,
+            } => {
+                stores
+                    .execution
+                    .record_execution(trade, portfolio, signal)
+                    .await
+            }
             Write::SavePortfolio(p) => stores.portfolio.save_portfolio(p).await,
             Write::AppendPortfolioSnapshot(s) => {
                 stores.portfolio.append_portfolio_snapshot(s).await
