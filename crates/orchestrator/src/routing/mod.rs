@@ -231,7 +231,7 @@ impl RoutedStore {
                         .fetch_add(1, Ordering::Relaxed);
                     return Err(e);
                 }
-                self.write_pg_or_queue(write).await
+                self.write_pg_or_queue(self.for_pg(write)).await
             }
         }
     }
