@@ -37,7 +37,8 @@ pub enum Write<'a> {
     },
 }
 
-/// A [`Write`] read back from the outbox.
+/// A [`Write`] read back from the outbox (one at a time; size is irrelevant).
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, Deserialize)]
 #[serde(tag = "op", content = "payload", rename_all = "snake_case")]
 pub enum OwnedWrite {
