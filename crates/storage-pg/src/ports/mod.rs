@@ -5,6 +5,7 @@
 //! Writes are idempotent on natural keys (`ON CONFLICT … DO NOTHING` for
 //! appends, `DO UPDATE` for state that is replaced).
 
+mod execution_port;
 mod history;
 mod markets;
 mod metadata;
