@@ -1,6 +1,7 @@
 //! The `prescient` command line: argument parsing and wiring. Each command
 //! builds its stores and source from [`Settings`] and calls library code.
 
+use crate::app::{App, StoreChoice};
 use crate::cycle::{CycleParams, run_cycle, system_clock};
 use crate::settings::Settings;
 use anyhow::{Context, Result, bail};
@@ -50,6 +51,9 @@ pub struct CycleArgs {
     /// Print the summary as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Run on one store instead of the phase's routes.
+    #[arg(long, value_enum, default_value_t = StoreChoice::Phase)]
+    pub store: StoreChoice,
     #[command(flatten)]
     pub filters: FilterArgs,
 }
@@ -152,9 +156,9 @@ pub async fn run(cli: Cli, mut settings: Settings) -> Result<()> {
         Command::Cycle(args) => {
             args.filters.apply(&mut settings);
             let source = open_source(&args.source.parse()?, &settings)?;
-            let stores = open_json_stores(&settings)?;
             let params = cycle_params(&settings)?;
-            let summary = run_cycle(&stores, source.as_ref(), &params)
+            let app = App::open(settings, args.store).await?;
+            let summary = run_cycle(&app.stores, source.as_ref(), &params)
                 .await
                 .context("cycle failed")?;
             if args.json {
@@ -234,10 +238,5 @@ pub async fn record(settings: &Settings, dir: &std::path::Path) -> Result<()> {
 
 /// Every data set on the JSON store of the data directory (locked for writing).
 pub fn open_json_stores(settings: &Settings) -> Result<Stores> {
-    let options = storage_json::JsonStoreOptions {
-        naive_zone: settings.naive_zone(),
-    };
-    let store = storage_json::JsonStore::open(&settings.data_dir, options)
-        .with_context(|| format!("cannot open data directory {}", settings.data_dir.display()))?;
-    Ok(Stores::single(Arc::new(store)))
+    crate::app::json_stores(settings)
 }

@@ -24,9 +24,13 @@ use strategy::{EventFilter, MarketFilter, Strategy};
 /// The clock the cycle reads; tests pass a fixed one.
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
-/// The system clock.
+/// The system clock, to the microsecond: both stores keep microseconds, so
+/// a timestamp used as a natural key reads back equal from either.
 pub fn system_clock() -> Clock {
-    Arc::new(Utc::now)
+    Arc::new(|| {
+        use chrono::SubsecRound;
+        Utc::now().trunc_subsecs(6)
+    })
 }
 
 /// Everything a cycle needs besides stores and a source.

@@ -10,8 +10,10 @@
 //!
 //! Start with [`cycle::run_cycle`].
 
+pub mod app;
 pub mod cli;
 pub mod cycle;
+pub mod phase_state;
 pub mod routing;
 pub mod settings;
 pub mod summary;

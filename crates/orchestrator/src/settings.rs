@@ -51,6 +51,18 @@ pub struct Settings {
     pub max_conviction: Option<Decimal>,
     /// `tracing` filter when `RUST_LOG` is not set.
     pub log: String,
+    /// Where the migration phase, the outbox and gate results are kept.
+    pub state_dir: PathBuf,
+    /// In DW, shadow-read one read in this many from PostgreSQL (0 = off).
+    pub shadow_read_every: u64,
+    /// The plan's emergency overrides (`USE_DATABASE_WRITE`,
+    /// `USE_DATABASE_READ`, `DATABASE_FALLBACK_TO_JSON`), unprefixed as the
+    /// plan names them.
+    #[serde(skip)]
+    pub overrides: domain::Overrides,
+    /// `DATABASE_URL`, `POSTGRES_*` and `PRESCIENT_PG_*`, for `PgConfig`.
+    #[serde(skip)]
+    pub database: HashMap<String, String>,
 }
 
 /// The variables `Settings` reads, with their defaults, as `.env.example` lists them.
@@ -83,6 +95,15 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("PRESCIENT_MIN_CONVICTION", ""),
     ("PRESCIENT_MAX_CONVICTION", ""),
     ("PRESCIENT_LOG", "info"),
+    ("PRESCIENT_STATE_DIR", "./state"),
+    ("PRESCIENT_SHADOW_READ_EVERY", "10"),
+];
+
+/// The plan's variables, read without the `PRESCIENT_` prefix.
+pub const OVERRIDE_VARIABLES: [&str; 3] = [
+    "USE_DATABASE_WRITE",
+    "USE_DATABASE_READ",
+    "DATABASE_FALLBACK_TO_JSON",
 ];
 
 /// Where settings come from. `from_process` is what the binary uses; tests
@@ -151,9 +172,20 @@ impl Settings {
                 .source(Some(env)),
         );
         let config = builder.build().map_err(|e| SettingsError(e.to_string()))?;
-        let settings: Settings = config
+        let mut settings: Settings = config
             .try_deserialize()
             .map_err(|e| SettingsError(e.to_string()))?;
+        settings.overrides = overrides(&sources.env)?;
+        settings.database = sources
+            .env
+            .iter()
+            .filter(|(k, _)| {
+                k.as_str() == "DATABASE_URL"
+                    || k.starts_with("POSTGRES_")
+                    || k.starts_with("PRESCIENT_PG_")
+            })
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
         settings.validate()?;
         Ok(settings)
     }
@@ -252,6 +284,26 @@ impl Settings {
     }
 }
 
+/// The plan's flags: `true`/`false` (any case, or 1/0); unset or empty = none.
+fn overrides(env: &HashMap<String, String>) -> Result<domain::Overrides, SettingsError> {
+    let flag = |name: &str| -> Result<Option<bool>, SettingsError> {
+        match env.get(name).map(|v| v.trim().to_ascii_lowercase()) {
+            None => Ok(None),
+            Some(v) if v.is_empty() => Ok(None),
+            Some(v) if v == "true" || v == "1" => Ok(Some(true)),
+            Some(v) if v == "false" || v == "0" => Ok(Some(false)),
+            Some(v) => Err(SettingsError(format!(
+                "{name} must be true or false, not {v:?}"
+            ))),
+        }
+    };
+    Ok(domain::Overrides {
+        use_database_write: flag(OVERRIDE_VARIABLES[0])?,
+        use_database_read: flag(OVERRIDE_VARIABLES[1])?,
+        fallback_to_json: flag(OVERRIDE_VARIABLES[2])?,
+    })
+}
+
 /// `PRESCIENT_MIN_VOLUME_24HR` → `min_volume_24hr`.
 fn key_of(variable: &str) -> String {
     variable
@@ -305,6 +357,26 @@ mod tests {
     }
 
     #[test]
+    fn the_plans_flags_and_database_variables_are_read_unprefixed() {
+        let s = Settings::load(&Sources {
+            file: None,
+            env: env(&[
+                ("USE_DATABASE_WRITE", "false"),
+                ("DATABASE_FALLBACK_TO_JSON", "TRUE"),
+                ("USE_DATABASE_READ", ""),
+                ("DATABASE_URL", "postgres://x@h/db"),
+                ("POSTGRES_HOST", "h"),
+                ("HOME", "/root"),
+            ]),
+        })
+        .unwrap();
+        assert_eq!(s.overrides.use_database_write, Some(false));
+        assert_eq!(s.overrides.use_database_read, None);
+        assert_eq!(s.overrides.fallback_to_json, Some(true));
+        assert_eq!(s.database.len(), 2);
+    }
+
+    #[test]
     fn bad_values_are_named() {
         let bad = |k: &str, v: &str| {
             Settings::load(&Sources {
@@ -317,5 +389,6 @@ mod tests {
         assert!(bad("PRESCIENT_NAIVE_TIMEZONE", "Mars/Base").contains("Mars/Base"));
         assert!(bad("PRESCIENT_MIN_DAYS_UNTIL_END", "100").contains("MAX_DAYS"));
         assert!(bad("PRESCIENT_TRADE_AMOUNT", "lots").contains("trade_amount"));
+        assert!(bad("USE_DATABASE_READ", "maybe").contains("USE_DATABASE_READ"));
     }
 }

@@ -1,0 +1,145 @@
+//! The composition root of a running Prescient: settings → the stores the
+//! current phase routes to (or the one a command asks for), the PostgreSQL
+//! handle for health checks, the outbox and routing counters. Every command
+//! and the HTTP server start from an [`App`].
+
+use crate::phase_state::{PhaseFile, PhaseRecord};
+use crate::routing::outbox::Outbox;
+use crate::routing::{RoutedStore, RoutingStats};
+use crate::settings::Settings;
+use anyhow::{Context, Result};
+use domain::ports::Stores;
+use domain::{DataSet, Phase, Route};
+use std::sync::Arc;
+use storage_pg::{PgConfig, PgStore};
+
+/// Which stores a command runs on.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum StoreChoice {
+    /// As the migration phase routes each data set (the default).
+    #[default]
+    Phase,
+    /// The JSON data directory alone.
+    Json,
+    /// PostgreSQL alone (migrated on open).
+    Pg,
+}
+
+pub struct App {
+    pub settings: Settings,
+    pub phase: Phase,
+    pub record: PhaseRecord,
+    pub stores: Stores,
+    /// Present whenever PostgreSQL is configured for this run.
+    pub pg: Option<PgStore>,
+    /// Present when the stores are routed.
+    pub routing: Option<Arc<RoutingStats>>,
+    pub outbox: Option<Arc<Outbox>>,
+}
+
+impl App {
+    pub async fn open(settings: Settings, choice: StoreChoice) -> Result<App> {
+        let phase_file = PhaseFile::in_dir(&settings.state_dir);
+        let record = phase_file.load()?;
+        let phase = record.phase()?;
+        match choice {
+            StoreChoice::Json => Ok(App {
+                stores: json_stores(&settings)?,
+                pg: None,
+                routing: None,
+                outbox: None,
+                phase,
+                record,
+                settings,
+            }),
+            StoreChoice::Pg => {
+                let pg = PgStore::connect_and_migrate(pg_config(&settings)?)
+                    .await
+                    .context("cannot open PostgreSQL")?;
+                Ok(App {
+                    stores: Stores::transactional(Arc::new(pg.clone())),
+                    pg: Some(pg),
+                    routing: None,
+                    outbox: None,
+                    phase,
+                    record,
+                    settings,
+                })
+            }
+            StoreChoice::Phase => Self::routed(settings, phase, record).await,
+        }
+    }
+
+    async fn routed(settings: Settings, phase: Phase, record: PhaseRecord) -> Result<App> {
+        phase
+            .check_overrides(settings.overrides)
+            .context("refused at start-up")?;
+        let routes: Vec<Route> = DataSet::ALL
+            .iter()
+            .map(|d| phase.effective_route(*d, settings.overrides).route)
+            .collect();
+        let needs_json = routes
+            .iter()
+            .any(|r| matches!(r, Route::Json | Route::DualWrite | Route::DualRead));
+        let needs_pg = routes.iter().any(|r| *r != Route::Json);
+        let json = if needs_json {
+            Some(json_stores(&settings)?)
+        } else {
+            None
+        };
+        // Lazily: in dual-write phases a cycle must start while PostgreSQL is
+        // down; in D/P the first operation fails cleanly instead.
+        let pg = if needs_pg {
+            Some(
+                PgStore::connect_lazy(pg_config(&settings)?)
+                    .await
+                    .context("cannot set up the PostgreSQL pool")?,
+            )
+        } else {
+            None
+        };
+        let outbox = Arc::new(Outbox::new(settings.state_dir.join("outbox.jsonl")));
+        let routed = RoutedStore::new(
+            phase,
+            settings.overrides,
+            json,
+            pg.clone().map(|p| Stores::transactional(Arc::new(p))),
+            Some(outbox.clone()),
+            settings.shadow_read_every,
+        )?;
+        let routing = routed.stats();
+        Ok(App {
+            stores: routed.into_stores(),
+            pg,
+            routing: Some(routing),
+            outbox: Some(outbox),
+            phase,
+            record,
+            settings,
+        })
+    }
+}
+
+/// PostgreSQL settings from `DATABASE_URL` or `POSTGRES_*`.
+pub fn pg_config(settings: &Settings) -> Result<PgConfig> {
+    PgConfig::from_vars(&settings.database).context(
+        "PostgreSQL is not configured: set DATABASE_URL (or POSTGRES_HOST/PORT/DB/USER/PASSWORD)",
+    )
+}
+
+/// Every data set on the JSON store of the data directory (locked for writing).
+#[cfg(feature = "json")]
+pub fn json_stores(settings: &Settings) -> Result<Stores> {
+    let options = storage_json::JsonStoreOptions {
+        naive_zone: settings.naive_zone(),
+    };
+    let store = storage_json::JsonStore::open(&settings.data_dir, options)
+        .with_context(|| format!("cannot open data directory {}", settings.data_dir.display()))?;
+    Ok(Stores::single(Arc::new(store)))
+}
+
+/// Built without the JSON store (phase 7): asking for it is an error.
+#[cfg(not(feature = "json"))]
+pub fn json_stores(_settings: &Settings) -> Result<Stores> {
+    anyhow::bail!("this build has no JSON store (built without the `json` feature, phase 7)")
+}
