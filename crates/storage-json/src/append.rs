@@ -54,6 +54,13 @@ impl Keyed {
 }
 
 impl KeyIndex {
+    /// Forget what is known of `path` (the file was removed or replaced).
+    pub(crate) fn forget(&self, path: &Path) {
+        if let Ok(mut files) = self.files.lock() {
+            files.remove(path);
+        }
+    }
+
     /// Append the records whose key is not stored yet; returns how many were
     /// written. Callers serialize writers (the store's write lock).
     pub(crate) fn append(

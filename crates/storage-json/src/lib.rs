@@ -27,6 +27,7 @@
 mod append;
 mod fsio;
 mod lock;
+mod maintenance;
 mod num;
 mod ports;
 mod records;

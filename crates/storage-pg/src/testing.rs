@@ -64,7 +64,7 @@ impl TestDb {
             .map_err(|e| PgError::TestDb(format!("cannot create test database {name}: {e}")))?;
         // Best effort: the admin connection is only needed for this statement.
         let _ = admin.close().await;
-        let url = with_database(admin_url, &name);
+        let url = crate::maintenance::with_database(admin_url, &name);
         let mut config = PgConfig::new(url.clone());
         config.pool_size = 4;
         let store = PgStore::connect(config).await?;
@@ -143,24 +143,6 @@ async fn admin_connection(admin_url: &str) -> Result<DatabaseConnection, PgError
     })
 }
 
-/// `admin_url` with its database replaced by `name` (query string kept).
-fn with_database(admin_url: &str, name: &str) -> String {
-    let (base, query) = match admin_url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (admin_url, None),
-    };
-    let authority_start = base.find("://").map_or(0, |i| i + 3);
-    let path_start = base[authority_start..]
-        .find('/')
-        .map_or(base.len(), |i| authority_start + i);
-    let mut url = format!("{}/{name}", &base[..path_start]);
-    if let Some(q) = query {
-        url.push('?');
-        url.push_str(q);
-    }
-    url
-}
-
 /// One-shot failpoints of `record_execution`.
 #[derive(Clone, Default)]
 pub(crate) struct Failpoints(Arc<Mutex<Option<ExecutionStep>>>);
@@ -189,7 +171,7 @@ impl PgStore {
 
 #[cfg(test)]
 mod tests {
-    use super::with_database;
+    use crate::maintenance::with_database;
 
     #[test]
     fn database_is_swapped_in_the_url() {
