@@ -4,8 +4,9 @@
 //!
 //! Owns: [`execute_signal`] (balance and one-position-per-market checks, trade
 //! ids, opening positions), [`reprice`] (marking open positions, settling the
-//! resolved ones), [`settle_position`], and the history/snapshot records of a
-//! portfolio ([`history_entry`], [`snapshot`]).
+//! resolved ones), [`settle_position`], the history/snapshot records of a
+//! portfolio ([`history_entry`], [`snapshot`]), and its performance analytics
+//! ([`stats::performance`]).
 //!
 //! Must not: touch storage or the network, or read the clock. `now` is always
 //! passed in. Persisting trades and portfolios is the orchestrator's job.
@@ -23,6 +24,7 @@ mod ledger;
 mod report;
 mod reprice;
 mod settle;
+pub mod stats;
 
 pub use execute::{ExecutionPolicy, SkipReason, execute_signal};
 pub use report::{history_entry, snapshot};
