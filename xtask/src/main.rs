@@ -10,6 +10,7 @@
 mod bench;
 mod cmd;
 mod db;
+mod migrate;
 mod test;
 
 use anyhow::Result;
@@ -37,6 +38,64 @@ enum Command {
         #[command(subcommand)]
         command: db::DbCommand,
     },
+    /// The migration phase: status, advance (gated), rollback.
+    Phase {
+        #[command(flatten)]
+        common: migrate::Common,
+        #[command(subcommand)]
+        command: migrate::PhaseCommand,
+    },
+    /// Import the JSON history into PostgreSQL (idempotent, resumable).
+    Backfill {
+        #[command(flatten)]
+        common: migrate::Common,
+        /// portfolio, trades, history, signals, markets or all.
+        #[arg(long, default_value = "all")]
+        dataset: String,
+    },
+    /// Compare JSON and PostgreSQL record by record. Exit 0 clean, 1
+    /// mismatches, 2 could not run.
+    Verify {
+        #[command(flatten)]
+        common: migrate::Common,
+        #[arg(long, default_value = "all")]
+        dataset: String,
+        /// Copy mismatching data sets from the side that is the truth in the
+        /// current phase, then verify again.
+        #[arg(long)]
+        repair: bool,
+    },
+    /// Export the database to the legacy JSON layout (plus pg_dump if present).
+    Backup {
+        #[command(flatten)]
+        common: migrate::Common,
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
+    /// Load a backup into an empty database.
+    Restore {
+        #[command(flatten)]
+        common: migrate::Common,
+        #[arg(long)]
+        from: std::path::PathBuf,
+        /// Merge into a database that is not empty.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Archive the JSON data directory with a manifest of checksums (phase 7).
+    ArchiveJson {
+        #[command(flatten)]
+        common: migrate::Common,
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
+    /// The outbox of dual writes PostgreSQL did not take.
+    Outbox {
+        #[command(flatten)]
+        common: migrate::Common,
+        #[command(subcommand)]
+        command: migrate::OutboxCommand,
+    },
 }
 
 fn main() -> ExitCode {
@@ -44,6 +103,21 @@ fn main() -> ExitCode {
         Command::Test(args) => test::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Db { command } => db::run(command),
+        Command::Phase { common, command } => migrate::phase(&common, command),
+        Command::Backfill { common, dataset } => migrate::backfill(&common, &dataset),
+        Command::Verify {
+            common,
+            dataset,
+            repair,
+        } => return migrate::verify(&common, &dataset, repair),
+        Command::Backup { common, out } => migrate::backup(&common, &out),
+        Command::Restore {
+            common,
+            from,
+            force,
+        } => migrate::restore(&common, &from, force),
+        Command::ArchiveJson { common, out } => migrate::archive_json(&common, &out),
+        Command::Outbox { common, command } => migrate::outbox(&common, command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

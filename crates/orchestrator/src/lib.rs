@@ -10,12 +10,18 @@
 //!
 //! Start with [`cycle::run_cycle`].
 
+pub mod api;
 pub mod app;
 pub mod cli;
 pub mod cycle;
+#[cfg(feature = "json")]
+pub mod ops;
 pub mod phase_state;
+pub mod prices;
 pub mod routing;
+pub mod schedule;
 pub mod settings;
+pub mod stats_cmd;
 pub mod summary;
 
 pub use cycle::{CycleError, CycleParams, run_cycle};

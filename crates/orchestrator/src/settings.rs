@@ -55,6 +55,10 @@ pub struct Settings {
     pub state_dir: PathBuf,
     /// In DW, shadow-read one read in this many from PostgreSQL (0 = off).
     pub shadow_read_every: u64,
+    /// `prescient serve`: the token actions (POST) require; unset = none.
+    pub api_token: Option<String>,
+    /// Days phase 6 must hold before phase 7 (SPEC §6 gate).
+    pub phase6_hold_days: i64,
     /// The plan's emergency overrides (`USE_DATABASE_WRITE`,
     /// `USE_DATABASE_READ`, `DATABASE_FALLBACK_TO_JSON`), unprefixed as the
     /// plan names them.
@@ -97,6 +101,8 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("PRESCIENT_LOG", "info"),
     ("PRESCIENT_STATE_DIR", "./state"),
     ("PRESCIENT_SHADOW_READ_EVERY", "10"),
+    ("PRESCIENT_API_TOKEN", ""),
+    ("PRESCIENT_PHASE6_HOLD_DAYS", "7"),
 ];
 
 /// The plan's variables, read without the `PRESCIENT_` prefix.

@@ -1,0 +1,103 @@
+//! `archive-json` (phase 7): the data directory packed into a `.tar.gz` with a
+//! manifest of SHA-256 checksums, so the legacy files are kept for audit and
+//! the runtime can stop touching them.
+
+use super::context::Migration;
+use crate::phase_state::ArchiveRecord;
+use anyhow::{Context, Result, bail};
+use chrono::Utc;
+use sha2::{Digest, Sha256};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// Archive the data directory into `out`; records it in the phase file.
+pub fn archive_json(m: &mut Migration, out: &Path) -> Result<ArchiveRecord> {
+    let data = m.settings.data_dir.clone();
+    if !data.is_dir() {
+        bail!("{} is not a directory", data.display());
+    }
+    let mut files = Vec::new();
+    collect(&data, &data, &mut files)?;
+    files.sort();
+    let mut manifest = String::new();
+    for rel in &files {
+        let digest = sha256_file(&data.join(rel))?;
+        manifest.push_str(&format!("{digest}  {}\n", rel.display()));
+    }
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let file =
+        std::fs::File::create(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let gz = flate2::write::GzEncoder::new(file, flate2::Compression::default());
+    let mut tar = tar::Builder::new(gz);
+    for rel in &files {
+        tar.append_path_with_name(data.join(rel), Path::new("data").join(rel))
+            .with_context(|| format!("cannot archive {}", rel.display()))?;
+    }
+    let mut header = tar::Header::new_gnu();
+    header.set_size(manifest.len() as u64);
+    header.set_mode(0o644);
+    header.set_cksum();
+    tar.append_data(&mut header, "MANIFEST.sha256", manifest.as_bytes())?;
+    tar.into_inner()?.finish()?.sync_all()?;
+    std::fs::write(manifest_path(out), &manifest)?;
+    let record = ArchiveRecord {
+        at: Utc::now(),
+        file: out.display().to_string(),
+        sha256: sha256_file(out)?,
+        files: files.len(),
+    };
+    m.record.archive = Some(record.clone());
+    m.phase_file.save(&m.record)?;
+    Ok(record)
+}
+
+/// `<archive>.sha256`: the manifest beside the archive.
+pub fn manifest_path(archive: &Path) -> PathBuf {
+    let mut name = archive.as_os_str().to_owned();
+    name.push(".sha256");
+    PathBuf::from(name)
+}
+
+/// Whether the recorded archive still exists with its checksum.
+pub fn check(record: &ArchiveRecord) -> Result<(), String> {
+    let path = Path::new(&record.file);
+    match sha256_file(path) {
+        Ok(d) if d == record.sha256 => Ok(()),
+        Ok(_) => Err(format!("{} changed since it was archived", record.file)),
+        Err(e) => Err(format!("{}: {e}", record.file)),
+    }
+}
+
+fn collect(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let path = entry.path();
+        if entry.file_type()?.is_dir() {
+            collect(root, &path, out)?;
+        } else if entry.file_name() != ".prescient.lock" {
+            out.push(path.strip_prefix(root)?.to_path_buf());
+        }
+    }
+    Ok(())
+}
+
+pub fn sha256_file(path: &Path) -> Result<String> {
+    let mut file =
+        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}

@@ -1,0 +1,222 @@
+//! Backfill, verify + repair, backup and restore: the copy and the compare
+//! put to work between the data directory and PostgreSQL.
+
+use super::context::Migration;
+use super::copy::{CopyReport, copy_data_sets};
+use super::verify::{VerifyReport, verify};
+use crate::phase_state::VerifyRecord;
+use anyhow::{Context, Result, bail};
+use chrono::Utc;
+use domain::ports::Stores;
+use domain::{DataSet, Phase, Route};
+use serde::Serialize;
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+use storage_json::{JsonStore, JsonStoreOptions};
+use storage_pg::PgStore;
+
+/// `backfill`: the JSON history into PostgreSQL (idempotent, resumable).
+pub async fn backfill(m: &Migration, data_sets: &[DataSet]) -> Result<CopyReport> {
+    let pg = m.pg().await?;
+    pg.migrate().await.context("cannot apply migrations")?;
+    let bar = m.bar("backfill");
+    let report = copy_data_sets(
+        &m.json_reader(),
+        &Stores::transactional(Arc::new(pg.clone())),
+        Some(&pg),
+        data_sets,
+        &m.portfolio(),
+        &bar,
+    )
+    .await
+    .context("backfill stopped; run it again to resume")?;
+    bar.finish_and_clear();
+    Ok(report)
+}
+
+/// `verify`, recorded in the phase file as the last verify.
+pub async fn verify_and_record(m: &mut Migration, data_sets: &[DataSet]) -> Result<VerifyReport> {
+    let pg = m.pg().await?;
+    let report = verify(
+        &m.json_reader(),
+        &Stores::transactional(Arc::new(pg)),
+        data_sets,
+        &m.portfolio(),
+    )
+    .await
+    .context("verify could not read a store")?;
+    m.record.last_verify = Some(VerifyRecord {
+        at: Utc::now(),
+        clean: report.is_clean(),
+        data_sets: data_sets.iter().map(ToString::to_string).collect(),
+        missing: report.missing(),
+        extra: report.extra(),
+        differing: report.differing(),
+    });
+    m.phase_file.save(&m.record)?;
+    Ok(report)
+}
+
+/// Which side is the truth for a data set in a phase: JSON while it is
+/// written (J, DW, DR — the plan keeps JSON the source of truth until phase
+/// 6), PostgreSQL from D on.
+pub fn json_is_truth(phase: Phase, data_set: DataSet) -> bool {
+    match phase.route(data_set) {
+        Route::Json | Route::DualWrite | Route::DualRead => true,
+        Route::Database | Route::PostgresOnly => false,
+    }
+}
+
+/// What `repair` did for one data set.
+#[derive(Clone, Debug, Serialize)]
+pub struct Repaired {
+    pub data_set: String,
+    pub from: &'static str,
+    pub rows: usize,
+}
+
+/// `verify --repair`: each data set that does not verify clean is emptied on
+/// the side that is not the truth and copied again from the truth.
+pub async fn repair(m: &Migration, dirty: &[DataSet]) -> Result<Vec<Repaired>> {
+    let phase = m.phase()?;
+    let pg = m.pg().await?;
+    let pg_stores = Stores::transactional(Arc::new(pg.clone()));
+    let mut out = Vec::new();
+    let bar = m.bar("repair");
+    for ds in dirty {
+        let report = if json_is_truth(phase, *ds) {
+            pg.clear_data_set(*ds).await?;
+            copy_data_sets(
+                &m.json_reader(),
+                &pg_stores,
+                Some(&pg),
+                &[*ds],
+                &m.portfolio(),
+                &bar,
+            )
+            .await?
+        } else {
+            let json = m.json_writer()?;
+            json.clear_data_set(*ds).await?;
+            let stores = Stores::single(Arc::new(json));
+            copy_data_sets(&pg_stores, &stores, None, &[*ds], &m.portfolio(), &bar).await?
+        };
+        out.push(Repaired {
+            data_set: ds.to_string(),
+            from: if json_is_truth(phase, *ds) {
+                "json"
+            } else {
+                "postgres"
+            },
+            rows: report.rows(),
+        });
+    }
+    bar.finish_and_clear();
+    Ok(out)
+}
+
+/// `backup --out DIR`: the database exported to the legacy JSON layout, and a
+/// `pg_dump` beside it when the tool exists.
+pub async fn backup(m: &Migration, out: &Path) -> Result<BackupReport> {
+    let pg = m.pg().await?;
+    backup_from(m, &pg, out).await
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct BackupReport {
+    pub dir: String,
+    pub copied: CopyReport,
+    /// The `pg_dump` file, or why there is none.
+    pub dump: Result<String, String>,
+}
+
+pub(crate) async fn backup_from(m: &Migration, pg: &PgStore, out: &Path) -> Result<BackupReport> {
+    let json_dir = out.join("data");
+    if json_dir.exists() && std::fs::read_dir(&json_dir)?.next().is_some() {
+        bail!(
+            "{} is not empty; back up into a new directory",
+            json_dir.display()
+        );
+    }
+    let target = JsonStore::open(
+        &json_dir,
+        JsonStoreOptions {
+            naive_zone: m.settings.naive_zone(),
+        },
+    )?;
+    let bar = m.bar("backup");
+    let copied = copy_data_sets(
+        &Stores::transactional(Arc::new(pg.clone())),
+        &Stores::single(Arc::new(target)),
+        None,
+        &DataSet::ALL,
+        &m.portfolio(),
+        &bar,
+    )
+    .await?;
+    bar.finish_and_clear();
+    let dump = pg_dump(&pg.config().url, &out.join("prescient.pgdump"));
+    Ok(BackupReport {
+        dir: json_dir.display().to_string(),
+        copied,
+        dump,
+    })
+}
+
+fn pg_dump(url: &str, file: &Path) -> Result<String, String> {
+    let status = Command::new("pg_dump")
+        .args(["--format=custom", "--no-owner", "--file"])
+        .arg(file)
+        .arg(url)
+        .status();
+    match status {
+        Ok(s) if s.success() => Ok(file.display().to_string()),
+        Ok(s) => Err(format!("pg_dump failed with {s}")),
+        Err(e) => Err(format!(
+            "pg_dump not available ({e}); the JSON export is the backup"
+        )),
+    }
+}
+
+/// `restore --from DIR`: a backup's JSON export loaded into an empty database.
+pub async fn restore(m: &Migration, from: &Path, force: bool) -> Result<CopyReport> {
+    let pg = m.pg().await?;
+    pg.migrate().await.context("cannot apply migrations")?;
+    restore_into(m, &pg, from, force).await
+}
+
+pub(crate) async fn restore_into(
+    m: &Migration,
+    pg: &PgStore,
+    from: &Path,
+    force: bool,
+) -> Result<CopyReport> {
+    let dir = if from.join("data").is_dir() {
+        from.join("data")
+    } else {
+        from.to_path_buf()
+    };
+    if !dir.join("trades").is_dir() {
+        bail!("{} holds no backup (no trades/ directory)", dir.display());
+    }
+    let target = Stores::transactional(Arc::new(pg.clone()));
+    let id = m.portfolio();
+    let empty = target.portfolio.load_portfolio(&id).await?.is_none()
+        && target.trades.recent_trades(&id, 1).await?.is_empty();
+    if !empty && !force {
+        bail!(
+            "the database is not empty; restore into an empty database (or pass --force to merge)"
+        );
+    }
+    let source = Stores::single(Arc::new(JsonStore::open_read_only(
+        &dir,
+        JsonStoreOptions {
+            naive_zone: m.settings.naive_zone(),
+        },
+    )));
+    let bar = m.bar("restore");
+    let report = copy_data_sets(&source, &target, Some(pg), &DataSet::ALL, &id, &bar).await?;
+    bar.finish_and_clear();
+    Ok(report)
+}

@@ -1,0 +1,105 @@
+//! [`Migration`]: what every operator command opens — the settings, the phase
+//! file, the JSON data directory and PostgreSQL.
+
+use crate::phase_state::{PhaseFile, PhaseRecord};
+use crate::routing::outbox::Outbox;
+use crate::settings::Settings;
+use anyhow::{Context, Result};
+use domain::ports::Stores;
+use domain::{DataSet, Phase, PortfolioId};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::sync::Arc;
+use storage_json::{JsonStore, JsonStoreOptions};
+use storage_pg::PgStore;
+
+pub struct Migration {
+    pub settings: Settings,
+    pub phase_file: PhaseFile,
+    pub record: PhaseRecord,
+    /// Show progress bars (off in tests).
+    pub progress: bool,
+}
+
+impl Migration {
+    pub fn open(settings: Settings) -> Result<Migration> {
+        let phase_file = PhaseFile::in_dir(&settings.state_dir);
+        let record = phase_file.load()?;
+        Ok(Migration {
+            settings,
+            phase_file,
+            record,
+            progress: true,
+        })
+    }
+
+    pub fn phase(&self) -> Result<Phase> {
+        Ok(self.record.phase()?)
+    }
+
+    pub fn portfolio(&self) -> PortfolioId {
+        PortfolioId::default()
+    }
+
+    fn json_options(&self) -> JsonStoreOptions {
+        JsonStoreOptions {
+            naive_zone: self.settings.naive_zone(),
+        }
+    }
+
+    /// The data directory, read-only (no lock: cycles may run meanwhile).
+    pub fn json_reader(&self) -> Stores {
+        Stores::single(Arc::new(JsonStore::open_read_only(
+            &self.settings.data_dir,
+            self.json_options(),
+        )))
+    }
+
+    /// The data directory, locked for writing (repair towards JSON).
+    pub fn json_writer(&self) -> Result<JsonStore> {
+        JsonStore::open(&self.settings.data_dir, self.json_options()).with_context(|| {
+            format!(
+                "cannot open {} for writing",
+                self.settings.data_dir.display()
+            )
+        })
+    }
+
+    /// PostgreSQL, connected now (fails if it does not answer), without
+    /// applying migrations.
+    pub async fn pg(&self) -> Result<PgStore> {
+        let config = crate::app::pg_config(&self.settings)?;
+        let url = config.redacted_url();
+        PgStore::connect(config)
+            .await
+            .with_context(|| format!("PostgreSQL at {url} does not answer"))
+    }
+
+    pub fn outbox(&self) -> Outbox {
+        Outbox::new(self.settings.state_dir.join("outbox.jsonl"))
+    }
+
+    /// A progress bar for long work, hidden when progress is off.
+    pub fn bar(&self, what: &str) -> ProgressBar {
+        let bar = ProgressBar::new(0);
+        if !self.progress {
+            bar.set_draw_target(ProgressDrawTarget::hidden());
+        }
+        if let Ok(style) = ProgressStyle::with_template(
+            "{prefix} {msg:<12} [{bar:30}] {pos}/{len} rows {per_sec} eta {eta}",
+        ) {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar.set_prefix(what.to_owned());
+        bar
+    }
+
+    /// The data sets a `--dataset NAME|all` names.
+    pub fn data_sets(name: &str) -> Result<Vec<DataSet>> {
+        if name == "all" {
+            return Ok(DataSet::ALL.to_vec());
+        }
+        Ok(vec![name.parse().with_context(|| {
+            format!("--dataset must be one of portfolio, trades, history, signals, markets or all, not {name:?}")
+        })?])
+    }
+}

@@ -1,0 +1,356 @@
+//! `verify`: for every data set and every table, counts plus a keyed
+//! row-by-row comparison of the JSON files and PostgreSQL, at the schema's
+//! precision (both stores round to it, so a record that survived reads back
+//! equal). Missing = in JSON, not in PostgreSQL; extra = the other way.
+
+use domain::ports::Stores;
+use domain::{DataSet, PortfolioId, StoreError};
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// One record that differs, by key, with the fields that differ.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Difference {
+    pub key: String,
+    pub fields: Vec<String>,
+}
+
+/// The comparison of one table.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct TableReport {
+    pub data_set: String,
+    pub table: &'static str,
+    pub json_rows: usize,
+    pub pg_rows: usize,
+    pub missing: Vec<String>,
+    pub extra: Vec<String>,
+    pub differing: Vec<Difference>,
+}
+
+impl TableReport {
+    pub fn is_clean(&self) -> bool {
+        self.missing.is_empty() && self.extra.is_empty() && self.differing.is_empty()
+    }
+}
+
+/// The comparison of every table of the data sets asked for.
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+pub struct VerifyReport {
+    pub tables: Vec<TableReport>,
+}
+
+impl VerifyReport {
+    pub fn is_clean(&self) -> bool {
+        self.tables.iter().all(TableReport::is_clean)
+    }
+    pub fn missing(&self) -> usize {
+        self.tables.iter().map(|t| t.missing.len()).sum()
+    }
+    pub fn extra(&self) -> usize {
+        self.tables.iter().map(|t| t.extra.len()).sum()
+    }
+    pub fn differing(&self) -> usize {
+        self.tables.iter().map(|t| t.differing.len()).sum()
+    }
+    /// Data sets with at least one mismatch.
+    pub fn dirty_data_sets(&self) -> Vec<DataSet> {
+        let mut out: Vec<DataSet> = self
+            .tables
+            .iter()
+            .filter(|t| !t.is_clean())
+            .filter_map(|t| t.data_set.parse().ok())
+            .collect();
+        out.dedup();
+        out
+    }
+}
+
+impl std::fmt::Display for VerifyReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for t in &self.tables {
+            let state = if t.is_clean() { "clean" } else { "MISMATCH" };
+            writeln!(
+                f,
+                "{:<10} {:<20} json={:<8} pg={:<8} {state}",
+                t.data_set, t.table, t.json_rows, t.pg_rows
+            )?;
+            for k in &t.missing {
+                writeln!(f, "    missing in PostgreSQL: {k}")?;
+            }
+            for k in &t.extra {
+                writeln!(f, "    extra in PostgreSQL:   {k}")?;
+            }
+            for d in &t.differing {
+                writeln!(f, "    differs: {} ({})", d.key, d.fields.join(", "))?;
+            }
+        }
+        if self.is_clean() {
+            writeln!(f, "verify: clean")
+        } else {
+            writeln!(
+                f,
+                "verify: {} missing, {} extra, {} differing",
+                self.missing(),
+                self.extra(),
+                self.differing()
+            )
+        }
+    }
+}
+
+/// Compare the data sets between two sets of ports (JSON first).
+pub async fn verify(
+    json: &Stores,
+    pg: &Stores,
+    data_sets: &[DataSet],
+    portfolio: &PortfolioId,
+) -> Result<VerifyReport, StoreError> {
+    let mut report = VerifyReport::default();
+    for ds in data_sets {
+        match ds {
+            DataSet::Portfolio => {
+                let (a, b) = (
+                    json.portfolio.load_portfolio(portfolio).await?,
+                    pg.portfolio.load_portfolio(portfolio).await?,
+                );
+                let state = |p: &Option<domain::Portfolio>| {
+                    p.iter()
+                        .map(|p| domain::Portfolio {
+                            positions: Vec::new(),
+                            ..p.clone()
+                        })
+                        .collect::<Vec<_>>()
+                };
+                report
+                    .tables
+                    .push(compare(*ds, "portfolio_state", state(&a), state(&b), |p| {
+                        p.id.to_string()
+                    }));
+                let positions =
+                    |p: Option<domain::Portfolio>| p.map(|p| p.positions).unwrap_or_default();
+                report.tables.push(compare(
+                    *ds,
+                    "portfolio_positions",
+                    positions(a),
+                    positions(b),
+                    |p| p.trade_id.to_string(),
+                ));
+                report.tables.push(compare(
+                    *ds,
+                    "portfolio_snapshots",
+                    json.portfolio.load_portfolio_snapshots(portfolio).await?,
+                    pg.portfolio.load_portfolio_snapshots(portfolio).await?,
+                    |s| domain::time::format_timestamp(s.timestamp),
+                ));
+            }
+            DataSet::Trades => report.tables.push(compare(
+                *ds,
+                "trades",
+                json.trades.load_trades(portfolio).await?,
+                pg.trades.load_trades(portfolio).await?,
+                |t| t.trade_id.to_string(),
+            )),
+            DataSet::History => {
+                report.tables.push(compare(
+                    *ds,
+                    "portfolio_history",
+                    json.history.load_history(portfolio).await?,
+                    pg.history.load_history(portfolio).await?,
+                    |h| domain::time::format_timestamp(h.timestamp),
+                ));
+                report.tables.push(compare(
+                    *ds,
+                    "signal_archives",
+                    json.history.load_signal_archives(None).await?,
+                    pg.history.load_signal_archives(None).await?,
+                    |a| domain::time::format_timestamp(a.archived_at),
+                ));
+            }
+            DataSet::Signals => report.tables.push(compare(
+                *ds,
+                "trading_signals",
+                json.signals.load_current_signals().await?,
+                pg.signals.load_current_signals().await?,
+                |s| {
+                    format!(
+                        "{} {} {}",
+                        s.market_id,
+                        s.action,
+                        domain::time::format_timestamp(s.timestamp)
+                    )
+                },
+            )),
+            DataSet::Markets => {
+                report.tables.push(compare(
+                    *ds,
+                    "events (raw)",
+                    json.markets.load_raw_events().await?,
+                    pg.markets.load_raw_events().await?,
+                    |e| e.id.to_string(),
+                ));
+                report.tables.push(compare(
+                    *ds,
+                    "events (filtered)",
+                    json.markets.load_filtered_events().await?,
+                    pg.markets.load_filtered_events().await?,
+                    |e| e.event.id.to_string(),
+                ));
+                report.tables.push(compare(
+                    *ds,
+                    "markets",
+                    json.markets.load_filtered_markets().await?,
+                    pg.markets.load_filtered_markets().await?,
+                    |m| m.id.to_string(),
+                ));
+                report.tables.push(compare(
+                    *ds,
+                    "market_snapshots",
+                    json.markets.load_market_snapshots(None).await?,
+                    pg.markets.load_market_snapshots(None).await?,
+                    |s| {
+                        format!(
+                            "{}@{}",
+                            s.market_id,
+                            domain::time::format_timestamp(s.timestamp)
+                        )
+                    },
+                ));
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// Keyed comparison of two record lists.
+pub fn compare<T: Serialize + PartialEq>(
+    data_set: DataSet,
+    table: &'static str,
+    json: Vec<T>,
+    pg: Vec<T>,
+    key: impl Fn(&T) -> String,
+) -> TableReport {
+    let json_rows = json.len();
+    let pg_rows = pg.len();
+    let theirs: BTreeMap<String, T> = pg.into_iter().map(|r| (key(&r), r)).collect();
+    let mut ours: BTreeMap<String, T> = BTreeMap::new();
+    let mut duplicates = Vec::new();
+    for r in json {
+        match ours.entry(key(&r)) {
+            std::collections::btree_map::Entry::Occupied(e) => duplicates.push(e.key().clone()),
+            std::collections::btree_map::Entry::Vacant(e) => {
+                e.insert(r);
+            }
+        }
+    }
+    let mut report = TableReport {
+        data_set: data_set.to_string(),
+        table,
+        json_rows,
+        pg_rows,
+        missing: Vec::new(),
+        extra: Vec::new(),
+        differing: duplicates
+            .into_iter()
+            .map(|key| Difference {
+                key,
+                fields: vec!["duplicate key in JSON".into()],
+            })
+            .collect(),
+    };
+    for (k, a) in &ours {
+        match theirs.get(k) {
+            None => report.missing.push(k.clone()),
+            Some(b) if a != b => report.differing.push(Difference {
+                key: k.clone(),
+                fields: differing_fields(a, b),
+            }),
+            Some(_) => {}
+        }
+    }
+    report.extra = theirs
+        .keys()
+        .filter(|k| !ours.contains_key(*k))
+        .cloned()
+        .collect();
+    report
+}
+
+/// The top-level fields whose values differ (decimal strings compared as numbers).
+fn differing_fields<T: Serialize>(a: &T, b: &T) -> Vec<String> {
+    let (Ok(Value::Object(a)), Ok(Value::Object(b))) =
+        (serde_json::to_value(a), serde_json::to_value(b))
+    else {
+        return vec!["(record)".into()];
+    };
+    let mut fields: Vec<String> = a
+        .iter()
+        .filter(|(k, v)| !b.get(*k).is_some_and(|w| same(v, w)))
+        .map(|(k, _)| k.clone())
+        .collect();
+    fields.extend(b.keys().filter(|k| !a.contains_key(*k)).cloned());
+    if fields.is_empty() {
+        fields.push("(nested value)".into());
+    }
+    fields
+}
+
+fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::String(x), Value::String(y)) if x != y => {
+            match (
+                x.parse::<rust_decimal::Decimal>(),
+                y.parse::<rust_decimal::Decimal>(),
+            ) {
+                (Ok(p), Ok(q)) => p == q,
+                _ => false,
+            }
+        }
+        _ => a == b,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Serialize, PartialEq, Clone)]
+    struct Row {
+        id: &'static str,
+        amount: rust_decimal::Decimal,
+        note: &'static str,
+    }
+
+    fn row(id: &'static str, amount: i64, note: &'static str) -> Row {
+        Row {
+            id,
+            amount: rust_decimal::Decimal::from(amount),
+            note,
+        }
+    }
+
+    #[test]
+    fn missing_extra_and_differing_rows_are_named_by_key_and_field() {
+        let json = vec![row("a", 1, "x"), row("b", 2, "x"), row("c", 3, "x")];
+        let pg = vec![row("a", 1, "x"), row("c", 4, "y"), row("d", 5, "x")];
+        let r = compare(DataSet::Trades, "trades", json, pg, |r| r.id.to_owned());
+        assert_eq!(r.missing, vec!["b"]);
+        assert_eq!(r.extra, vec!["d"]);
+        assert_eq!(
+            r.differing,
+            vec![Difference {
+                key: "c".into(),
+                fields: vec!["amount".into(), "note".into()]
+            }]
+        );
+        assert!(!r.is_clean());
+        let clean = compare(
+            DataSet::Trades,
+            "trades",
+            vec![row("a", 1, "x")],
+            vec![row("a", 1, "x")],
+            |r| r.id.to_owned(),
+        );
+        assert!(clean.is_clean());
+    }
+}
