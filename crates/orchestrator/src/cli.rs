@@ -40,6 +40,15 @@ pub enum Command {
         /// Directory to write the snapshot to.
         dir: PathBuf,
     },
+    /// Performance of the portfolio: P&L, return, win rate, drawdown,
+    /// exposure by event, best and worst markets.
+    Stats(crate::stats_cmd::StatsArgs),
+    /// Re-price open positions from fresh market data (closed markets asked
+    /// for explicitly) and settle the resolved ones.
+    UpdatePrices(crate::prices::UpdatePricesArgs),
+    /// Run cycles and price updates on a schedule, never overlapping, until
+    /// Ctrl-C.
+    Run(crate::schedule::RunArgs),
 }
 
 #[derive(Debug, Args)]
@@ -169,6 +178,9 @@ pub async fn run(cli: Cli, mut settings: Settings) -> Result<()> {
             Ok(())
         }
         Command::Record { dir } => record(&settings, &dir).await,
+        Command::Stats(args) => crate::stats_cmd::command(args, settings).await,
+        Command::UpdatePrices(args) => crate::prices::command(args, settings).await,
+        Command::Run(args) => crate::schedule::command(args, settings).await,
     }
 }
 

@@ -9,6 +9,7 @@
 //! between the two leaves a trade without a position (visible, no money
 //! moved) rather than a position whose trade record is lost.
 
+use crate::prices::PriceError;
 use crate::summary::{CycleSummary, StepSummary};
 use chrono::{DateTime, Utc};
 use domain::ports::Stores;
@@ -254,32 +255,11 @@ pub async fn run_cycle(
     // 6. Re-price open positions (closed markets asked for explicitly), settle
     //    resolved ones, record history and a snapshot.
     let step = Instant::now();
-    let open: Vec<MarketId> = {
-        let mut ids: Vec<MarketId> = portfolio
-            .open_positions()
-            .map(|p| p.market_id.clone())
-            .collect();
-        ids.sort();
-        ids.dedup();
-        ids
-    };
-    let quotes = if open.is_empty() {
-        Default::default()
-    } else {
-        source
-            .fetch_markets(&open, true)
-            .await
-            .map_err(fetch("re-price"))?
-    };
     let at = now();
-    let report = paper_trading::reprice(&mut portfolio, &quotes.markets, at);
+    let report = crate::prices::reprice_open_positions(&mut portfolio, source, at)
+        .await
+        .map_err(reprice_error)?;
     portfolio.last_updated = at;
-    portfolio
-        .check_invariant()
-        .map_err(|e| CycleError::Invariant {
-            step: "re-price",
-            message: e.to_string(),
-        })?;
     stores
         .portfolio
         .save_portfolio(&portfolio)
@@ -295,16 +275,13 @@ pub async fn run_cycle(
         .append_portfolio_snapshot(&paper_trading::snapshot(&portfolio, at))
         .await
         .map_err(store("re-price"))?;
-    for market in &report.undecided {
-        tracing::warn!(%market, "market is closed without a decided outcome; position stays open");
-    }
     summary.push(StepSummary::new("reprice", step).counts(json!({
-        "open_positions": open.len(),
+        "open_positions": report.open_markets,
         "repriced": report.repriced,
         "settled": report.settled.len(),
         "undecided": report.undecided.iter().map(MarketId::as_str).collect::<Vec<_>>(),
         "unpriced": report.unpriced.len(),
-        "realized_pnl": report.settled.iter().map(|s| s.realized_pnl).sum::<Usd>().value(),
+        "realized_pnl": report.realized_pnl.value(),
     })));
 
     // 7. Archive signals (nothing when there are none, as the original).
@@ -345,6 +322,24 @@ pub async fn run_cycle(
 
     summary.finish(&portfolio, now(), started.elapsed());
     Ok(summary)
+}
+
+/// Step 6 runs the shared price update ([`crate::prices`]); its errors are
+/// the cycle's, named for the step.
+fn reprice_error(e: PriceError) -> CycleError {
+    const STEP: &str = "re-price";
+    match e {
+        PriceError::Store(source) => CycleError::Store { step: STEP, source },
+        PriceError::Source(source) => CycleError::Source { step: STEP, source },
+        PriceError::Invariant(message) => CycleError::Invariant {
+            step: STEP,
+            message,
+        },
+        PriceError::NoPortfolio(_) => CycleError::Invariant {
+            step: STEP,
+            message: e.to_string(),
+        },
+    }
 }
 
 fn skip_kind(reason: &SkipReason) -> &'static str {

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use domain::{MarketId, Portfolio, PositionStatus, Price, TradeId, Usd};
 
 /// One position closed at its market's final price.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Settlement {
     pub trade_id: TradeId,
     pub market_id: MarketId,

@@ -1,0 +1,192 @@
+//! Re-pricing open positions from fresh market data and settling the resolved
+//! ones (SPEC §2 step 6, SPEC §3): shared by the cycle's step 6 and
+//! `prescient update-prices`.
+//!
+//! Closed markets are asked for explicitly (`include_closed`): the list
+//! endpoints leave them out otherwise, and a position in a resolved market
+//! would never settle. Each position settles once: a settled position is
+//! closed, and a closed position is never re-priced.
+
+use chrono::{DateTime, Utc};
+use domain::ports::Stores;
+use domain::{MarketId, Portfolio, PortfolioId, StoreError, Usd};
+use paper_trading::Settlement;
+use polymarket_client::{ClientError, MarketSource};
+use serde::Serialize;
+use std::fmt;
+
+/// Why a price update stopped. Nothing was saved.
+#[derive(Debug, thiserror::Error)]
+pub enum PriceError {
+    #[error("no portfolio {0:?} yet: run a cycle first")]
+    NoPortfolio(PortfolioId),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot fetch market prices: {0}")]
+    Source(#[from] ClientError),
+    #[error("ledger invariant broken: {0}")]
+    Invariant(String),
+}
+
+/// What a price update did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PriceUpdate {
+    pub portfolio_id: PortfolioId,
+    pub at: DateTime<Utc>,
+    /// Distinct markets of the open positions, asked for (closed ones included).
+    pub open_markets: usize,
+    /// Open positions marked at a new price.
+    pub repriced: usize,
+    /// Positions closed because their market resolved.
+    pub settled: Vec<Settlement>,
+    /// Σ realized P&L of `settled`.
+    pub realized_pnl: Usd,
+    /// Closed markets without a decided outcome (e.g. `["0","0"]`): their
+    /// positions stay open.
+    pub undecided: Vec<MarketId>,
+    /// Markets the source did not return, or without a price for the
+    /// position's outcome: the last mark is kept.
+    pub unpriced: Vec<MarketId>,
+    /// The portfolio afterwards.
+    pub balance: Usd,
+    pub total_value: Usd,
+    pub open_positions: usize,
+}
+
+/// Load the portfolio, re-price its open positions from `source`, settle the
+/// resolved ones, and save it.
+#[tracing::instrument(skip_all, fields(portfolio = %portfolio_id, source = %source.describe()))]
+pub async fn update_prices(
+    stores: &Stores,
+    source: &dyn MarketSource,
+    portfolio_id: &PortfolioId,
+    now: DateTime<Utc>,
+) -> Result<PriceUpdate, PriceError> {
+    let mut portfolio = stores
+        .portfolio
+        .load_portfolio(portfolio_id)
+        .await?
+        .ok_or_else(|| PriceError::NoPortfolio(portfolio_id.clone()))?;
+    check(&portfolio)?;
+    let update = reprice_open_positions(&mut portfolio, source, now).await?;
+    stores.portfolio.save_portfolio(&portfolio).await?;
+    Ok(update)
+}
+
+/// Re-price the open positions of a loaded `portfolio` (in memory; the
+/// caller saves it): fetch their markets with closed ones included, mark or
+/// settle each position, and check the ledger invariant.
+pub async fn reprice_open_positions(
+    portfolio: &mut Portfolio,
+    source: &dyn MarketSource,
+    now: DateTime<Utc>,
+) -> Result<PriceUpdate, PriceError> {
+    let mut open: Vec<MarketId> = portfolio
+        .open_positions()
+        .map(|p| p.market_id.clone())
+        .collect();
+    open.sort();
+    open.dedup();
+    let quotes = if open.is_empty() {
+        Default::default()
+    } else {
+        source.fetch_markets(&open, true).await?
+    };
+    let report = paper_trading::reprice(portfolio, &quotes.markets, now);
+    check(portfolio)?;
+    for market in &report.undecided {
+        tracing::warn!(%market, "market is closed without a decided outcome; position stays open");
+    }
+    Ok(PriceUpdate {
+        portfolio_id: portfolio.id.clone(),
+        at: now,
+        open_markets: open.len(),
+        repriced: report.repriced,
+        realized_pnl: report.settled.iter().map(|s| s.realized_pnl).sum(),
+        settled: report.settled,
+        undecided: report.undecided,
+        unpriced: report.unpriced,
+        balance: portfolio.balance,
+        total_value: portfolio.total_value(),
+        open_positions: portfolio.open_positions().count(),
+    })
+}
+
+fn check(portfolio: &Portfolio) -> Result<(), PriceError> {
+    portfolio
+        .check_invariant()
+        .map_err(|e| PriceError::Invariant(e.to_string()))
+}
+
+impl fmt::Display for PriceUpdate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "price update of portfolio {} at {}",
+            self.portfolio_id,
+            self.at.to_rfc3339()
+        )?;
+        writeln!(f, "  open markets asked for  {}", self.open_markets)?;
+        writeln!(f, "  repriced positions      {}", self.repriced)?;
+        writeln!(
+            f,
+            "  settled positions       {} (realized P&L {})",
+            self.settled.len(),
+            self.realized_pnl
+        )?;
+        for s in &self.settled {
+            writeln!(
+                f,
+                "    {} in market {}: {} a share, payout {}, realized {}",
+                s.trade_id, s.market_id, s.exit_price, s.payout, s.realized_pnl
+            )?;
+        }
+        writeln!(f, "  undecided (stay open)   {}", list(&self.undecided))?;
+        writeln!(f, "  unpriced (mark kept)    {}", list(&self.unpriced))?;
+        writeln!(
+            f,
+            "  balance {}, total value {}, open positions {}",
+            self.balance, self.total_value, self.open_positions
+        )
+    }
+}
+
+fn list(ids: &[MarketId]) -> String {
+    if ids.is_empty() {
+        return "none".to_owned();
+    }
+    ids.iter()
+        .map(MarketId::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `prescient update-prices [--source live|snapshot:DIR] [--json] [--store …]`.
+#[derive(Debug, clap::Args)]
+pub struct UpdatePricesArgs {
+    /// Where market data comes from: `live` (the Gamma API) or `snapshot:DIR`.
+    #[arg(long, default_value = "live")]
+    pub source: String,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Run on one store instead of the phase's routes.
+    #[arg(long, value_enum, default_value_t = crate::app::StoreChoice::Phase)]
+    pub store: crate::app::StoreChoice,
+}
+
+pub async fn command(args: UpdatePricesArgs, settings: crate::Settings) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let source = crate::cli::open_source(&args.source.parse()?, &settings)?;
+    let app = crate::app::App::open(settings, args.store).await?;
+    let now = (crate::cycle::system_clock())();
+    let update = update_prices(&app.stores, source.as_ref(), &PortfolioId::default(), now)
+        .await
+        .context("price update failed")?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&update)?);
+    } else {
+        print!("{update}");
+    }
+    Ok(())
+}

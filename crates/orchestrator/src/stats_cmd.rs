@@ -1,0 +1,131 @@
+//! `prescient stats`: load a portfolio's records through the storage ports
+//! and compute its performance with [`paper_trading::stats::performance`], so
+//! the JSON files and PostgreSQL report the same numbers for the same records.
+
+use domain::ports::Stores;
+use domain::{PortfolioId, StoreError, Usd};
+use paper_trading::stats::{MarketPnl, Performance};
+use rust_decimal::Decimal;
+use std::fmt::Write as _;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StatsError {
+    #[error("no portfolio {0:?} yet: run a cycle first")]
+    NoPortfolio(PortfolioId),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Load the portfolio, its trades and its history, and compute its performance.
+pub async fn load_performance(
+    stores: &Stores,
+    portfolio_id: &PortfolioId,
+) -> Result<Performance, StatsError> {
+    let portfolio = stores
+        .portfolio
+        .load_portfolio(portfolio_id)
+        .await?
+        .ok_or_else(|| StatsError::NoPortfolio(portfolio_id.clone()))?;
+    let trades = stores.trades.load_trades(portfolio_id).await?;
+    let history = stores.history.load_history(portfolio_id).await?;
+    Ok(paper_trading::stats::performance(
+        &portfolio, &trades, &history,
+    ))
+}
+
+/// The performance as a table for the terminal.
+pub fn render(p: &Performance) -> String {
+    let mut out = String::new();
+    // Writing to a String cannot fail.
+    let _ = write_table(&mut out, p);
+    out
+}
+
+fn write_table(out: &mut String, p: &Performance) -> std::fmt::Result {
+    let pct = |r: Option<Decimal>| match r {
+        Some(r) => format!("{:.2}%", r * Decimal::ONE_HUNDRED),
+        None => "n/a".to_owned(),
+    };
+    let usd = |u: Option<Usd>| u.map_or_else(|| "n/a".to_owned(), |u| u.to_string());
+    writeln!(out, "performance of portfolio {}", p.portfolio_id)?;
+    writeln!(out, "  initial balance     {}", p.initial_balance)?;
+    writeln!(out, "  balance             {}", p.balance)?;
+    writeln!(out, "  total value         {}", p.total_value)?;
+    writeln!(out, "  realized P&L        {}", p.realized_pnl)?;
+    writeln!(out, "  unrealized P&L      {}", p.unrealized_pnl)?;
+    writeln!(out, "  total P&L           {}", p.total_pnl)?;
+    writeln!(out, "  return on initial   {}", pct(p.return_on_initial))?;
+    writeln!(
+        out,
+        "  positions           {} open, {} closed ({} won, {} lost)",
+        p.open_positions, p.closed_positions, p.wins, p.losses
+    )?;
+    writeln!(out, "  win rate            {}", pct(p.win_rate))?;
+    writeln!(out, "  average win         {}", usd(p.average_win))?;
+    writeln!(out, "  average loss        {}", usd(p.average_loss))?;
+    writeln!(
+        out,
+        "  max drawdown        {} ({}) over {} history entries",
+        p.max_drawdown.amount,
+        pct(Some(p.max_drawdown.fraction)),
+        p.max_drawdown.entries
+    )?;
+    writeln!(out, "  exposure by event")?;
+    if p.exposure_by_event.is_empty() {
+        writeln!(out, "    none")?;
+    }
+    for e in &p.exposure_by_event {
+        let name = match (&e.event_id, &e.event_title) {
+            (Some(id), Some(title)) => format!("{title} ({id})"),
+            (Some(id), None) => id.to_string(),
+            (None, _) => "(no event recorded)".to_owned(),
+        };
+        writeln!(
+            out,
+            "    {name}: {} in {} open positions, marked at {}",
+            e.amount, e.open_positions, e.mark_value
+        )?;
+    }
+    markets(out, "best markets", &p.best_markets)?;
+    markets(out, "worst markets", &p.worst_markets)
+}
+
+fn markets(out: &mut String, title: &str, list: &[MarketPnl]) -> std::fmt::Result {
+    writeln!(out, "  {title}")?;
+    if list.is_empty() {
+        writeln!(out, "    none")?;
+    }
+    for m in list {
+        writeln!(
+            out,
+            "    {} {}: {} (realized {}, unrealized {})",
+            m.market_id, m.market_question, m.total_pnl, m.realized_pnl, m.unrealized_pnl
+        )?;
+    }
+    Ok(())
+}
+
+/// `prescient stats [--json] [--store phase|json|pg]`.
+#[derive(Debug, clap::Args)]
+pub struct StatsArgs {
+    /// Print the performance as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Read from one store instead of the phase's routes.
+    #[arg(long, value_enum, default_value_t = crate::app::StoreChoice::Phase)]
+    pub store: crate::app::StoreChoice,
+}
+
+pub async fn command(args: StatsArgs, settings: crate::Settings) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let app = crate::app::App::open(settings, args.store).await?;
+    let performance = load_performance(&app.stores, &PortfolioId::default())
+        .await
+        .context("cannot compute the performance")?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&performance)?);
+    } else {
+        print!("{}", render(&performance));
+    }
+    Ok(())
+}
