@@ -38,6 +38,21 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use write::Write;
 
+/// The crash window between the two halves of a dual write, made real for
+/// tests: abort when `PRESCIENT_TEST_CRASH_AFTER_JSON` names this write.
+#[cfg(feature = "test-hooks")]
+fn crash_hook(write: &Write<'_>) {
+    if let Ok(op) = std::env::var("PRESCIENT_TEST_CRASH_AFTER_JSON") {
+        if !op.is_empty() && write.describe().starts_with(&op) {
+            eprintln!(
+                "test hook: crashing after the JSON write of {}",
+                write.describe()
+            );
+            std::process::abort();
+        }
+    }
+}
+
 /// Counters the routed store keeps, for status and `/metrics`.
 #[derive(Debug, Default)]
 pub struct RoutingStats {
@@ -231,6 +246,8 @@ impl RoutedStore {
                         .fetch_add(1, Ordering::Relaxed);
                     return Err(e);
                 }
+                #[cfg(feature = "test-hooks")]
+                crash_hook(&write);
                 self.write_pg_or_queue(self.for_pg(write)).await
             }
         }
