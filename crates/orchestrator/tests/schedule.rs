@@ -10,6 +10,9 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
+/// Every run of every job: (job, start, end).
+type Log = Arc<Mutex<Vec<(&'static str, Instant, Instant)>>>;
+
 /// A job that records when each run started and ended, takes `takes`, fails
 /// on the runs listed in `fail_on` (1-based), and notifies after each run.
 struct Fake {
@@ -17,7 +20,7 @@ struct Fake {
     takes: Duration,
     fail_on: Vec<usize>,
     runs: Mutex<Vec<(Instant, Instant)>>,
-    log: Arc<Mutex<Vec<(&'static str, Instant, Instant)>>>,
+    log: Log,
     done: Arc<Notify>,
 }
 
@@ -26,7 +29,7 @@ impl Fake {
         name: &'static str,
         takes_ms: u64,
         fail_on: &[usize],
-        log: &Arc<Mutex<Vec<(&'static str, Instant, Instant)>>>,
+        log: &Log,
     ) -> Arc<Fake> {
         Arc::new(Fake {
             name,
@@ -73,8 +76,6 @@ fn schedule(cycle_ms: u64, prices_ms: u64) -> Schedule {
         prices_every: Duration::from_millis(prices_ms),
     }
 }
-
-type Log = Arc<Mutex<Vec<(&'static str, Instant, Instant)>>>;
 
 #[tokio::test(start_paused = true)]
 async fn a_failed_cycle_does_not_stop_later_ones() {
