@@ -40,6 +40,20 @@ pub enum Command {
         /// Directory to write the snapshot to.
         dir: PathBuf,
     },
+    /// Serve the HTTP API and the dashboard (SPEC §7) until Ctrl-C. With
+    /// PRESCIENT_API_TOKEN set, POST actions require it.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8004")]
+        addr: std::net::SocketAddr,
+        /// Run on one store instead of the phase's routes.
+        #[arg(long, value_enum, default_value_t = StoreChoice::Phase)]
+        store: StoreChoice,
+        /// Where `POST /trading/run-full-cycle` gets market data: `live` or
+        /// `snapshot:DIR`.
+        #[arg(long, default_value = "live")]
+        source: String,
+    },
     /// Performance of the portfolio: P&L, return, win rate, drawdown,
     /// exposure by event, best and worst markets.
     Stats(crate::stats_cmd::StatsArgs),
@@ -178,6 +192,16 @@ pub async fn run(cli: Cli, mut settings: Settings) -> Result<()> {
             Ok(())
         }
         Command::Record { dir } => record(&settings, &dir).await,
+        Command::Serve {
+            addr,
+            store,
+            source,
+        } => {
+            let source = source.parse()?;
+            let token = settings.api_token.clone();
+            let app = App::open(settings, store).await?;
+            crate::api::serve(app, addr, token, source).await
+        }
         Command::Stats(args) => crate::stats_cmd::command(args, settings).await,
         Command::UpdatePrices(args) => crate::prices::command(args, settings).await,
         Command::Run(args) => crate::schedule::command(args, settings).await,

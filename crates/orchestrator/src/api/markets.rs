@@ -1,0 +1,72 @@
+//! `/markets/*`: the filtered markets of the last cycle and their snapshots.
+
+use super::views::{self, Paging, num, opt, price, time, usd};
+use super::{ApiError, ApiState};
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use domain::MarketId;
+use serde_json::{Value, json};
+
+/// `GET /markets/current-filtered?limit=&offset=`: the markets that passed
+/// the last cycle's filters, as Gamma sent them plus their event context.
+pub async fn current_filtered(
+    State(s): State<ApiState>,
+    paging: Result<Query<Paging>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Query(paging) = paging.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let markets = s.app().stores.markets.load_filtered_markets().await?;
+    let (page, meta) = paging.page(&markets);
+    Ok(Json(json!({
+        "markets": page.iter().map(views::market).collect::<Vec<_>>(),
+        "count": markets.len(),
+        "paging": meta,
+    })))
+}
+
+/// `GET /markets/status`: how many markets passed, and when.
+pub async fn status(State(s): State<ApiState>) -> Result<Json<Value>, ApiError> {
+    let app = s.app();
+    let markets = app.stores.markets.load_filtered_markets().await?;
+    let metadata = app.stores.metadata.load_metadata().await?;
+    Ok(Json(json!({
+        "filtered_markets": markets.len(),
+        "with_event_context": markets.iter().filter(|m| m.event.is_some()).count(),
+        "total_liquidity": num(markets.iter().filter_map(|m| m.liquidity).sum()),
+        "total_volume": num(markets.iter().filter_map(|m| m.volume).sum()),
+        "last_market_filter": metadata.get("last_market_filter"),
+    })))
+}
+
+/// `GET /markets/{id}/snapshots`: the price history of one market, oldest
+/// first; 404 when none was taken.
+pub async fn snapshots(
+    State(s): State<ApiState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id = MarketId::new(id);
+    let snaps = s
+        .app()
+        .stores
+        .markets
+        .load_market_snapshots(Some(&id))
+        .await?;
+    if snaps.is_empty() {
+        return Err(ApiError::NotFound(format!(
+            "no snapshots of market {}: it has not passed a cycle's filters",
+            id.as_str()
+        )));
+    }
+    Ok(Json(json!({
+        "market_id": id.as_str(),
+        "snapshots": snaps.iter().map(|x| json!({
+            "timestamp": time(x.timestamp),
+            "yes_price": opt(x.yes_price, price),
+            "no_price": opt(x.no_price, price),
+            "liquidity": opt(x.liquidity, usd),
+            "volume": opt(x.volume, usd),
+            "volume_24hr": opt(x.volume_24hr, usd),
+            "market_conviction": opt(x.conviction, num),
+        })).collect::<Vec<_>>(),
+    })))
+}

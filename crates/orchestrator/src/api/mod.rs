@@ -1,0 +1,272 @@
+//! `prescient serve`: the original's five services under one axum server
+//! (SPEC §7).
+//!
+//! One module per area, each owning its routes: [`trading`] (status, the
+//! cycle action, performance), [`paper_trading`] (portfolio, trades,
+//! history), [`strategy`] (signals), [`markets`], [`events`], [`metrics`]
+//! (Prometheus text at `/metrics`), [`dashboard`] (the page at `/`). Bodies
+//! are built in [`views`] with the original's field names; failures are
+//! [`ApiError`]s (JSON with a fitting status code).
+//!
+//! Rules: a GET never writes (the original's GETs rewrote the portfolio);
+//! actions are POST and, with `PRESCIENT_API_TOKEN` set, need
+//! `Authorization: Bearer <token>`; one cycle runs at a time (a second
+//! request gets 409). The server binds 127.0.0.1 by default.
+
+pub mod dashboard;
+pub mod error;
+pub mod events;
+pub mod markets;
+pub mod metrics;
+pub mod paper_trading;
+pub mod strategy;
+pub mod trading;
+pub mod views;
+
+pub use error::ApiError;
+pub use metrics::Metrics;
+
+use crate::app::App;
+use crate::cli::SourceSpec;
+use crate::settings::Settings;
+use anyhow::Context;
+use axum::Router;
+use axum::extract::Request;
+use axum::http::HeaderMap;
+use axum::middleware;
+use axum::routing::{get, post};
+use chrono::{DateTime, Utc};
+use polymarket_client::MarketSource;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+/// The metadata key the last cycle's outcome is kept under, so status
+/// survives a restart.
+pub const LAST_CYCLE_KEY: &str = "last_cycle";
+
+/// Builds the market source of a cycle from the settings it runs with.
+pub type SourceFactory =
+    Arc<dyn Fn(&Settings) -> anyhow::Result<Box<dyn MarketSource>> + Send + Sync>;
+
+/// The source a `--source` names, opened anew for every cycle.
+pub fn source_factory(spec: SourceSpec) -> SourceFactory {
+    Arc::new(move |settings| crate::cli::open_source(&spec, settings))
+}
+
+/// What the last cycle did, kept in memory and in `system_metadata`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LastCycle {
+    /// `success` or `failure`.
+    pub outcome: String,
+    pub source: String,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: DateTime<Utc>,
+    pub duration_ms: u64,
+    /// Why it failed (the failing step and cause).
+    pub error: Option<String>,
+    pub signals: u64,
+    pub trades_executed: u64,
+}
+
+/// Shared by every handler. Cheap to clone.
+#[derive(Clone)]
+pub struct ApiState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    app: App,
+    token: Option<String>,
+    source: SourceFactory,
+    /// Held (owned) by the task running a cycle.
+    cycle: Arc<tokio::sync::Mutex<()>>,
+    /// When the running cycle started, for the 409 message and status.
+    running_since: Mutex<Option<DateTime<Utc>>>,
+    last_cycle: Mutex<Option<LastCycle>>,
+    metrics: Metrics,
+}
+
+impl ApiState {
+    /// The state over `app`. The last cycle is read back from the metadata
+    /// store (a read: a store that cannot answer leaves it empty).
+    pub async fn new(app: App, token: Option<String>, source: SourceFactory) -> Self {
+        let last_cycle = match app.stores.metadata.load_metadata().await {
+            Ok(map) => map
+                .get(LAST_CYCLE_KEY)
+                .and_then(|v| serde_json::from_str::<LastCycle>(v).ok()),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the last cycle from the metadata store");
+                None
+            }
+        };
+        ApiState {
+            inner: Arc::new(Inner {
+                app,
+                token: token.filter(|t| !t.trim().is_empty()),
+                source,
+                cycle: Arc::new(tokio::sync::Mutex::new(())),
+                running_since: Mutex::new(None),
+                last_cycle: Mutex::new(last_cycle),
+                metrics: Metrics::default(),
+            }),
+        }
+    }
+
+    pub fn app(&self) -> &App {
+        &self.inner.app
+    }
+
+    pub fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
+    }
+
+    pub fn last_cycle(&self) -> Option<LastCycle> {
+        self.inner
+            .last_cycle
+            .lock()
+            .map(|g| g.clone())
+            .unwrap_or_default()
+    }
+
+    fn set_last_cycle(&self, cycle: LastCycle) {
+        if let Ok(mut g) = self.inner.last_cycle.lock() {
+            *g = Some(cycle);
+        }
+    }
+
+    pub fn running_since(&self) -> Option<DateTime<Utc>> {
+        self.inner
+            .running_since
+            .lock()
+            .map(|g| *g)
+            .unwrap_or_default()
+    }
+
+    fn set_running_since(&self, at: Option<DateTime<Utc>>) {
+        if let Ok(mut g) = self.inner.running_since.lock() {
+            *g = at;
+        }
+    }
+
+    /// Which stores the server runs on: `phase` (routed), `pg` or `json`.
+    pub fn store_kind(&self) -> &'static str {
+        let app = self.app();
+        match (&app.routing, &app.pg) {
+            (Some(_), _) => "phase",
+            (None, Some(_)) => "pg",
+            (None, None) => "json",
+        }
+    }
+
+    /// Actions need the token when one is configured.
+    fn authorize(&self, headers: &HeaderMap) -> Result<(), ApiError> {
+        let Some(expected) = &self.inner.token else {
+            return Ok(());
+        };
+        let given = headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        if constant_time_eq(given.trim().as_bytes(), expected.as_bytes()) {
+            Ok(())
+        } else {
+            Err(ApiError::Unauthorized)
+        }
+    }
+}
+
+/// Compare without an early exit, so the time taken does not tell how much
+/// of a guessed token was right.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Every route of the API.
+pub fn router(state: ApiState) -> Router {
+    Router::new()
+        .route("/", get(dashboard::page))
+        .route("/metrics", get(metrics::render))
+        .route("/trading/status", get(trading::status))
+        .route("/trading/run-full-cycle", post(trading::run_full_cycle))
+        .route(
+            "/trading/performance-summary",
+            get(trading::performance_summary),
+        )
+        .route("/paper-trading/portfolio", get(paper_trading::portfolio))
+        .route(
+            "/paper-trading/trades-history",
+            get(paper_trading::trades_history),
+        )
+        .route(
+            "/paper-trading/portfolio-history",
+            get(paper_trading::portfolio_history),
+        )
+        .route("/paper-trading/status", get(paper_trading::status))
+        .route("/strategy/current-signals", get(strategy::current_signals))
+        .route("/strategy/status", get(strategy::status))
+        .route("/markets/current-filtered", get(markets::current_filtered))
+        .route("/markets/status", get(markets::status))
+        .route("/markets/{id}/snapshots", get(markets::snapshots))
+        .route("/events/filtered", get(events::filtered))
+        .route("/events/raw", get(events::raw))
+        .route("/events/status", get(events::status))
+        .route("/events/{id}", get(events::one))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::count_requests,
+        ))
+        .with_state(state)
+}
+
+async fn not_found(request: Request) -> ApiError {
+    ApiError::NotFound(format!(
+        "no endpoint {} {} (the dashboard at / lists what there is)",
+        request.method(),
+        request.uri().path()
+    ))
+}
+
+async fn method_not_allowed(request: Request) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let body = serde_json::json!({
+        "error": "method_not_allowed",
+        "detail": format!(
+            "{} is not allowed on {}: reads are GET, actions are POST",
+            request.method(),
+            request.uri().path()
+        ),
+    });
+    (axum::http::StatusCode::METHOD_NOT_ALLOWED, axum::Json(body)).into_response()
+}
+
+/// Serve the API on `addr` until Ctrl-C. With `token`, actions require it.
+pub async fn serve(
+    app: App,
+    addr: SocketAddr,
+    token: Option<String>,
+    source: SourceSpec,
+) -> anyhow::Result<()> {
+    let state = ApiState::new(app, token, source_factory(source)).await;
+    if !addr.ip().is_loopback() && state.inner.token.is_none() {
+        tracing::warn!(%addr, "serving beyond this machine without PRESCIENT_API_TOKEN: anyone who reaches it can run cycles");
+    }
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    let local = listener.local_addr().context("no local address")?;
+    tracing::info!(addr = %local, store = state.store_kind(), phase = %state.app().phase, "serving the API");
+    println!("prescient serving on http://{local}/ (Ctrl-C to stop)");
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .context("the server stopped")
+}

@@ -1,0 +1,89 @@
+//! `/paper-trading/*`: the portfolio, the trade history (paged, newest
+//! first), the portfolio history (the equity curve) and a short status.
+
+use super::trading::no_portfolio;
+use super::views::{self, Paging, opt, time, usd};
+use super::{ApiError, ApiState};
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use domain::PortfolioId;
+use serde_json::{Value, json};
+
+/// `GET /paper-trading/portfolio`: 404 before the first cycle. Unlike the
+/// original, reading it never rewrites it.
+pub async fn portfolio(State(s): State<ApiState>) -> Result<Json<Value>, ApiError> {
+    let p = s
+        .app()
+        .stores
+        .portfolio
+        .load_portfolio(&PortfolioId::default())
+        .await?
+        .ok_or_else(no_portfolio)?;
+    Ok(Json(views::portfolio(&p)))
+}
+
+/// `GET /paper-trading/trades-history?limit=50&offset=0`: newest first.
+pub async fn trades_history(
+    State(s): State<ApiState>,
+    paging: Result<Query<Paging>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Query(paging) = paging.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let mut trades = s
+        .app()
+        .stores
+        .trades
+        .load_trades(&PortfolioId::default())
+        .await?;
+    trades.reverse();
+    let (page, meta) = paging.page(&trades);
+    Ok(Json(json!({
+        "trades": page.iter().map(views::trade).collect::<Vec<_>>(),
+        "total_trades": trades.len(),
+        "paging": meta,
+    })))
+}
+
+/// `GET /paper-trading/portfolio-history`: every history entry, oldest
+/// first (the dashboard's equity curve).
+pub async fn portfolio_history(State(s): State<ApiState>) -> Result<Json<Value>, ApiError> {
+    let mut history = s
+        .app()
+        .stores
+        .history
+        .load_history(&PortfolioId::default())
+        .await?;
+    history.sort_by_key(|h| h.timestamp);
+    Ok(Json(json!({
+        "history": history.iter().map(views::history_entry).collect::<Vec<_>>(),
+        "count": history.len(),
+    })))
+}
+
+/// `GET /paper-trading/status`: whether a portfolio exists and its headline
+/// numbers.
+pub async fn status(State(s): State<ApiState>) -> Result<Json<Value>, ApiError> {
+    let stores = &s.app().stores;
+    let id = PortfolioId::default();
+    let portfolio = stores.portfolio.load_portfolio(&id).await?;
+    let last_trade = stores.trades.recent_trades(&id, 1).await?;
+    let Some(p) = portfolio else {
+        return Ok(Json(json!({
+            "portfolio_exists": false,
+            "detail": "no portfolio yet: run a cycle first",
+            "last_trade": null,
+        })));
+    };
+    Ok(Json(json!({
+        "portfolio_exists": true,
+        "balance": usd(p.balance),
+        "total_value": usd(p.total_value()),
+        "total_invested": usd(p.total_invested),
+        "total_profit_loss": usd(p.total_profit_loss),
+        "open_positions": p.open_positions().count(),
+        "trade_count": p.trade_count,
+        "last_trade": opt(last_trade.first().map(|t| t.timestamp), time),
+        "last_updated": time(p.last_updated),
+        "last_price_update": opt(p.last_price_update, time),
+    })))
+}

@@ -1,0 +1,52 @@
+//! `/strategy/*`: the current signal set and the strategy's settings.
+
+use super::views::{self, num, opt, time};
+use super::{ApiError, ApiState};
+use axum::Json;
+use axum::extract::State;
+use serde_json::{Value, json};
+
+/// `GET /strategy/current-signals`: the last cycle's signals, by confidence.
+pub async fn current_signals(State(s): State<ApiState>) -> Result<Json<Value>, ApiError> {
+    let signals = s.app().stores.signals.load_current_signals().await?;
+    Ok(Json(json!({
+        "signals": signals.iter().map(views::signal).collect::<Vec<_>>(),
+        "count": signals.len(),
+        "executed": signals.iter().filter(|x| x.executed).count(),
+        "generated_at": opt(signals.iter().map(|x| x.timestamp).max(), time),
+    })))
+}
+
+/// `GET /strategy/status`: which strategy runs, with what amount, and what
+/// the current signal set holds.
+pub async fn status(State(s): State<ApiState>) -> Result<Json<Value>, ApiError> {
+    let app = s.app();
+    let signals = app.stores.signals.load_current_signals().await?;
+    let metadata = app.stores.metadata.load_metadata().await?;
+    let buy_yes = signals
+        .iter()
+        .filter(|x| x.action == domain::Action::BuyYes)
+        .count();
+    Ok(Json(json!({
+        "strategy": "most_likely",
+        "description": "buy the side priced above 0.50, at its price",
+        "threshold": 0.5,
+        "amount": num(app.settings.trade_amount),
+        "one_position_per_market": app.settings.one_position_per_market,
+        "signals_count": signals.len(),
+        "buy_yes": buy_yes,
+        "buy_no": signals.len() - buy_yes,
+        "executed": signals.iter().filter(|x| x.executed).count(),
+        "average_confidence": average(signals.iter().map(|x| x.confidence)),
+        "last_signal_generation": metadata.get("last_signal_generation"),
+    })))
+}
+
+fn average(values: impl Iterator<Item = rust_decimal::Decimal>) -> Value {
+    let all: Vec<_> = values.collect();
+    if all.is_empty() {
+        return Value::Null;
+    }
+    let sum: rust_decimal::Decimal = all.iter().sum();
+    num((sum / rust_decimal::Decimal::from(all.len())).round_dp(4))
+}

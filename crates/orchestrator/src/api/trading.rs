@@ -1,0 +1,441 @@
+//! `/trading/*`: the status an operator checks first (database health, the
+//! migration phase and its routes, overrides, outbox, shadow mismatches, last
+//! verify, last cycle), the cycle action, and the performance summary.
+
+use super::views::{num, opt, time, usd};
+use super::{ApiError, ApiState, LAST_CYCLE_KEY, LastCycle};
+use crate::cli::{FilterArgs, cycle_params};
+use crate::cycle::{CycleError, CycleParams, run_cycle};
+use crate::phase_state::PhaseFile;
+use crate::summary::CycleSummary;
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use domain::{DataSet, PortfolioId, Route, StoreError};
+use polymarket_client::MarketSource;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use std::time::Instant;
+
+/// `GET /trading/status`. 200 while the store that is the truth answers
+/// (`status` `ok`, or `degraded` when PostgreSQL is down but JSON is still
+/// primary); 503 with the same body when PostgreSQL is primary and down.
+pub async fn status(State(s): State<ApiState>) -> Response {
+    let app = s.app();
+    let mut warnings: Vec<String> = Vec::new();
+
+    let database = match &app.pg {
+        None => json!({ "configured": false }),
+        Some(pg) => {
+            let timeout_ms = pg.config().health_timeout.as_millis() as u64;
+            match pg.health().await {
+                Ok(latency) => json!({
+                    "configured": true,
+                    "healthy": true,
+                    "latency_ms": latency.as_secs_f64() * 1000.0,
+                    "timeout_ms": timeout_ms,
+                    "url": pg.config().redacted_url(),
+                    "error": null,
+                }),
+                Err(e) => json!({
+                    "configured": true,
+                    "healthy": false,
+                    "latency_ms": null,
+                    "timeout_ms": timeout_ms,
+                    "url": pg.config().redacted_url(),
+                    "error": e.to_string(),
+                }),
+            }
+        }
+    };
+    let db_down = database["healthy"] == json!(false);
+
+    let (routes, pg_primary) = routes(&s);
+    // The file may have moved on (`xtask phase advance`, `verify`) since the
+    // server started: show it, and its last verify, fresh.
+    let phase_file = PhaseFile::in_dir(&app.settings.state_dir);
+    let record = match phase_file.load() {
+        Ok(r) => r,
+        Err(e) => {
+            warnings.push(format!("cannot read the phase file: {e}"));
+            app.record.clone()
+        }
+    };
+    if record.phase != app.phase.number() {
+        warnings.push(format!(
+            "{} now says phase {}; this server runs phase {} until it is restarted",
+            phase_file.path().display(),
+            record.phase,
+            app.phase.number()
+        ));
+    }
+
+    let outbox = match &app.outbox {
+        None => json!({ "depth": 0, "path": null }),
+        Some(o) => match o.depth().await {
+            Ok(depth) => {
+                if depth > 0 {
+                    warnings.push(format!(
+                        "{depth} PostgreSQL writes wait in the outbox for replay"
+                    ));
+                }
+                json!({ "depth": depth, "path": o.path().display().to_string() })
+            }
+            Err(e) => json!({ "depth": null, "error": e.to_string() }),
+        },
+    };
+    let routing = app.routing.as_ref().map(|r| r.counts());
+    let shadow_mismatches = routing.as_ref().map_or(0, |r| r.shadow_mismatches);
+    if shadow_mismatches > 0 {
+        warnings.push(format!(
+            "{shadow_mismatches} shadow reads differed between JSON and PostgreSQL; the phase must not advance"
+        ));
+    }
+    if let Some(v) = &record.last_verify
+        && !v.clean
+    {
+        warnings.push("the last verify was not clean".into());
+    }
+
+    let metadata = match app.stores.metadata.load_metadata().await {
+        Ok(map) => {
+            let mut out = Map::new();
+            for key in [
+                "last_event_export",
+                "last_market_filter",
+                "last_signal_generation",
+                "last_trade_execution",
+            ] {
+                out.insert(
+                    key.into(),
+                    map.get(key).cloned().map_or(Value::Null, Value::String),
+                );
+            }
+            Value::Object(out)
+        }
+        Err(e) => json!({ "error": e.to_string() }),
+    };
+
+    let last = s.last_cycle();
+    if let Some(l) = &last
+        && l.outcome != "success"
+    {
+        warnings.push(format!(
+            "the last cycle failed: {}",
+            l.error.as_deref().unwrap_or("")
+        ));
+    }
+    let overall = match (db_down, pg_primary) {
+        (true, true) => "down",
+        (true, false) => "degraded",
+        (false, _) => "ok",
+    };
+    if db_down && !pg_primary {
+        warnings.push(
+            "PostgreSQL is down; JSON is still the truth and failed writes queue in the outbox"
+                .into(),
+        );
+    }
+    let o = app.settings.overrides;
+    let body = json!({
+        "status": overall,
+        "service": "prescient",
+        "version": env!("CARGO_PKG_VERSION"),
+        "timestamp": time(Utc::now()),
+        "store": s.store_kind(),
+        "database": database,
+        "phase": {
+            "number": app.phase.number(),
+            "title": app.phase.title(),
+            "since": time(app.record.since),
+            "phase_file": record.phase,
+            "routes": routes,
+        },
+        "overrides": {
+            "USE_DATABASE_WRITE": o.use_database_write,
+            "USE_DATABASE_READ": o.use_database_read,
+            "DATABASE_FALLBACK_TO_JSON": o.fallback_to_json,
+        },
+        "outbox": outbox,
+        "shadow_mismatches": shadow_mismatches,
+        "routing": routing,
+        "last_verify": record.last_verify,
+        "cycle": {
+            "running": s.running_since().is_some(),
+            "running_since": opt(s.running_since(), time),
+            "last": last,
+        },
+        "last_updated": metadata,
+        "warnings": warnings,
+    });
+    let code = if overall == "down" {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        StatusCode::OK
+    };
+    (code, Json(body)).into_response()
+}
+
+/// Each data set's route, and whether PostgreSQL is the truth for any of them
+/// (D, P, DR without fallback, or `--store pg`).
+fn routes(s: &ApiState) -> (Value, bool) {
+    let app = s.app();
+    let mut out = Map::new();
+    let mut pg_primary = false;
+    for data_set in DataSet::ALL {
+        let (route, fallback) = match s.store_kind() {
+            "json" => (Route::Json, false),
+            "pg" => (Route::PostgresOnly, false),
+            _ => {
+                let r = app.phase.effective_route(data_set, app.settings.overrides);
+                (r.route, r.fallback)
+            }
+        };
+        pg_primary |= match route {
+            Route::Json | Route::DualWrite => false,
+            Route::DualRead => !fallback,
+            Route::Database | Route::PostgresOnly => true,
+        };
+        out.insert(
+            data_set.as_str().into(),
+            json!({ "route": route.code(), "fallback": fallback }),
+        );
+    }
+    (Value::Object(out), pg_primary)
+}
+
+/// The original's filter parameters of a cycle, as query parameters; each
+/// overrides its setting for this cycle only.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct CycleQuery {
+    pub min_liquidity: Option<Decimal>,
+    pub min_volume: Option<Decimal>,
+    pub min_volume_24hr: Option<Decimal>,
+    pub min_days_until_end: Option<i64>,
+    pub max_days_until_end: Option<i64>,
+    pub market_min_liquidity: Option<Decimal>,
+    pub market_min_volume: Option<Decimal>,
+    pub market_min_volume_24hr: Option<Decimal>,
+    pub min_conviction: Option<Decimal>,
+    pub max_conviction: Option<Decimal>,
+    pub amount: Option<Decimal>,
+}
+
+impl CycleQuery {
+    fn filters(&self) -> FilterArgs {
+        FilterArgs {
+            min_liquidity: self.min_liquidity,
+            min_volume: self.min_volume,
+            min_volume_24hr: self.min_volume_24hr,
+            min_days_until_end: self.min_days_until_end,
+            max_days_until_end: self.max_days_until_end,
+            market_min_liquidity: self.market_min_liquidity,
+            market_min_volume: self.market_min_volume,
+            market_min_volume_24hr: self.market_min_volume_24hr,
+            min_conviction: self.min_conviction,
+            max_conviction: self.max_conviction,
+            amount: self.amount,
+        }
+    }
+}
+
+/// `POST /trading/run-full-cycle[?min_volume=…&…]`: one full cycle, its JSON
+/// summary back. 409 while another cycle runs.
+pub async fn run_full_cycle(
+    State(s): State<ApiState>,
+    headers: HeaderMap,
+    query: Result<Query<CycleQuery>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    s.authorize(&headers)?;
+    let Query(query) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let guard = s.inner.cycle.clone().try_lock_owned().map_err(|_| {
+        let since = s
+            .running_since()
+            .map(|t| format!(" (started {})", domain::time::format_timestamp(t)))
+            .unwrap_or_default();
+        ApiError::Conflict(format!(
+            "a cycle is already running{since}; only one runs at a time, try again when it finishes"
+        ))
+    })?;
+    let mut settings = s.app().settings.clone();
+    query.filters().apply(&mut settings);
+    let params = cycle_params(&settings).map_err(|e| ApiError::BadRequest(format!("{e:#}")))?;
+    let source = (s.inner.source)(&settings)
+        .map_err(|e| ApiError::BadGateway(format!("cannot open the market source: {e:#}")))?;
+    // On its own task: a client that hangs up must not cancel a cycle halfway.
+    let state = s.clone();
+    let task = tokio::spawn(async move {
+        let _guard = guard;
+        state.cycle(source, params).await
+    });
+    let summary = task
+        .await
+        .map_err(|e| ApiError::Internal(format!("the cycle task failed: {e}")))??;
+    serde_json::to_value(&summary)
+        .map(Json)
+        .map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+impl ApiState {
+    /// Run one cycle, record its outcome (memory, metrics, metadata).
+    async fn cycle(
+        &self,
+        source: Box<dyn MarketSource>,
+        params: CycleParams,
+    ) -> Result<CycleSummary, ApiError> {
+        let started_at = Utc::now();
+        self.set_running_since(Some(started_at));
+        let started = Instant::now();
+        let result = run_cycle(&self.app().stores, source.as_ref(), &params).await;
+        let took = started.elapsed();
+        self.set_running_since(None);
+        let count = |step: &str, name: &str| {
+            result
+                .as_ref()
+                .ok()
+                .and_then(|s| s.step(step))
+                .and_then(|s| s.count(name))
+                .unwrap_or(0)
+        };
+        let last = LastCycle {
+            outcome: if result.is_ok() { "success" } else { "failure" }.into(),
+            source: source.describe(),
+            started_at,
+            finished_at: Utc::now(),
+            duration_ms: took.as_millis() as u64,
+            error: result.as_ref().err().map(ToString::to_string),
+            signals: count("generate_signals", "signals"),
+            trades_executed: count("execute", "executed"),
+        };
+        self.metrics().record_cycle(
+            &last,
+            took,
+            result.as_ref().ok(),
+            result.as_ref().err().is_some_and(is_failed_write),
+            self.store_kind(),
+        );
+        self.set_last_cycle(last.clone());
+        match serde_json::to_string(&last) {
+            Ok(text) => {
+                if let Err(e) = self
+                    .app()
+                    .stores
+                    .metadata
+                    .set_metadata(LAST_CYCLE_KEY, &text, Utc::now())
+                    .await
+                {
+                    tracing::warn!(error = %e, "cannot persist the last cycle's outcome");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot encode the last cycle's outcome"),
+        }
+        match result {
+            Ok(summary) => {
+                tracing::info!(
+                    duration_ms = last.duration_ms,
+                    trades = last.trades_executed,
+                    "cycle done"
+                );
+                Ok(summary)
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cycle failed");
+                Err(cycle_error(e))
+            }
+        }
+    }
+}
+
+/// Whether a cycle stopped on a store write (not on the initial load).
+fn is_failed_write(e: &CycleError) -> bool {
+    matches!(e, CycleError::Store { step, .. } if *step != "load portfolio")
+}
+
+fn cycle_error(e: CycleError) -> ApiError {
+    let detail = format!("cycle failed at {e}");
+    match &e {
+        CycleError::Store {
+            source: StoreError::Unavailable { .. },
+            ..
+        } => ApiError::Unavailable(detail),
+        CycleError::Store { .. } | CycleError::Invariant { .. } => ApiError::Internal(detail),
+        CycleError::Source { .. } => ApiError::BadGateway(detail),
+    }
+}
+
+/// `GET /trading/performance-summary`: P&L, win rate, drawdown, exposure,
+/// best and worst markets (`paper_trading::stats`), from the stored
+/// portfolio, trades and history. 404 before the first cycle.
+pub async fn performance_summary(State(s): State<ApiState>) -> Result<Json<Value>, ApiError> {
+    let stores = &s.app().stores;
+    let id = PortfolioId::default();
+    let portfolio = stores
+        .portfolio
+        .load_portfolio(&id)
+        .await?
+        .ok_or_else(no_portfolio)?;
+    let trades = stores.trades.load_trades(&id).await?;
+    let history = stores.history.load_history(&id).await?;
+    let p = paper_trading::stats::performance(&portfolio, &trades, &history);
+    let markets = |list: &[paper_trading::stats::MarketPnl]| -> Vec<Value> {
+        list.iter()
+            .map(|m| {
+                json!({
+                    "market_id": m.market_id.as_str(),
+                    "market_question": m.market_question,
+                    "positions": m.positions,
+                    "realized_pnl": usd(m.realized_pnl),
+                    "unrealized_pnl": usd(m.unrealized_pnl),
+                    "total_pnl": usd(m.total_pnl),
+                })
+            })
+            .collect()
+    };
+    Ok(Json(json!({
+        "portfolio_id": p.portfolio_id.as_str(),
+        "initial_balance": usd(p.initial_balance),
+        "balance": usd(p.balance),
+        "total_value": usd(p.total_value),
+        "total_profit_loss": usd(p.total_pnl),
+        "realized_pnl": usd(p.realized_pnl),
+        "unrealized_pnl": usd(p.unrealized_pnl),
+        "return_on_initial": opt(p.return_on_initial, num),
+        "total_trades": trades.len(),
+        "open_positions": p.open_positions,
+        "closed_positions": p.closed_positions,
+        "wins": p.wins,
+        "losses": p.losses,
+        "win_rate": opt(p.win_rate, num),
+        "average_win": opt(p.average_win, usd),
+        "average_loss": opt(p.average_loss, usd),
+        "max_drawdown": {
+            "amount": usd(p.max_drawdown.amount),
+            "fraction": num(p.max_drawdown.fraction),
+            "entries": p.max_drawdown.entries,
+        },
+        "exposure_by_event": p.exposure_by_event.iter().map(|e| json!({
+            "event_id": e.event_id.as_ref().map(|i| i.as_str()),
+            "event_title": e.event_title,
+            "open_positions": e.open_positions,
+            "amount": usd(e.amount),
+            "mark_value": usd(e.mark_value),
+        })).collect::<Vec<_>>(),
+        "best_markets": markets(&p.best_markets),
+        "worst_markets": markets(&p.worst_markets),
+        "history_entries": history.len(),
+        "first_entry": opt(history.first().map(|h| h.timestamp), time),
+        "last_entry": opt(history.last().map(|h| h.timestamp), time),
+    })))
+}
+
+pub(super) fn no_portfolio() -> ApiError {
+    ApiError::NotFound(
+        "no portfolio yet: run a cycle first (POST /trading/run-full-cycle or `prescient cycle`)"
+            .into(),
+    )
+}

@@ -1,0 +1,635 @@
+//! `prescient serve`: every endpoint against a server on a free local port,
+//! over the JSON data directory and over PostgreSQL, asserting what a user
+//! sees (status codes and bodies); GETs leave every file and row unchanged;
+//! actions need the token; one cycle at a time; status tells the truth about
+//! the database.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod api_support;
+
+use api_support::*;
+use async_trait::async_trait;
+use domain::MarketId;
+use orchestrator::api::SourceFactory;
+use orchestrator::app::StoreChoice;
+use polymarket_client::{ClientError, EventsFetch, MarketSource, MarketsFetch, SnapshotSource};
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use storage_pg::testing::TestDb;
+use tokio::sync::{Notify, Semaphore};
+
+fn ids(items: &Value, key: &str) -> BTreeSet<String> {
+    items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x[key].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn set(items: &[&str]) -> BTreeSet<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+/// Before any cycle: nothing yet is 404 (portfolio, performance) or empty.
+async fn check_empty(s: &Server) {
+    let (code, body) = s.get("/paper-trading/portfolio").await;
+    assert_eq!(code, 404, "{body}");
+    assert_eq!(body["error"], "not_found");
+    assert!(
+        body["detail"].as_str().unwrap().contains("run a cycle"),
+        "{body}"
+    );
+    let (code, body) = s.get("/trading/performance-summary").await;
+    assert_eq!(code, 404, "{body}");
+    let (code, body) = s.get("/paper-trading/status").await;
+    assert_eq!((code, &body["portfolio_exists"]), (200, &json!(false)));
+    let (code, body) = s.get("/strategy/current-signals").await;
+    assert_eq!((code, &body["count"]), (200, &json!(0)));
+    let (code, body) = s.get("/paper-trading/trades-history").await;
+    assert_eq!((code, &body["total_trades"]), (200, &json!(0)));
+    let (code, body) = s.get("/paper-trading/portfolio-history").await;
+    assert_eq!((code, &body["history"]), (200, &json!([])));
+    let (code, body) = s.get("/markets/700002/snapshots").await;
+    assert_eq!((code, &body["error"]), (404, &json!("not_found")));
+}
+
+/// One cycle of the example through the API: its summary.
+async fn check_cycle(s: &Server) {
+    let (code, summary) = s.post(CYCLE, None).await;
+    assert_eq!(code, 200, "{summary}");
+    assert_eq!(summary["status"], "success");
+    assert_eq!(summary["parameters"]["max_days_until_end"], 1000);
+    let execute = summary["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["step"] == "execute")
+        .unwrap();
+    assert_eq!(execute["counts"]["executed"], 3, "{execute}");
+    assert_eq!(
+        ids(&execute["counts"]["trades"], "market_id"),
+        set(&["700001", "700002", "700010"])
+    );
+}
+
+/// Every read after one cycle of the example.
+async fn check_reads(s: &Server, store: &str) {
+    let (code, p) = s.get("/paper-trading/portfolio").await;
+    assert_eq!(code, 200, "{p}");
+    assert_eq!(p["balance"], json!(9700));
+    assert_eq!(p["initial_balance"], json!(10000));
+    assert_eq!(p["total_invested"], json!(300));
+    assert_eq!(p["trade_count"], json!(3));
+    assert_eq!(p["open_positions"], json!(3));
+    assert_eq!(
+        ids(&p["positions"], "market_id"),
+        set(&["700001", "700002", "700010"])
+    );
+    let yes = p["positions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["market_id"] == "700002")
+        .unwrap();
+    assert_eq!(yes["action"], "buy_yes");
+    assert_eq!(yes["amount"], json!(100));
+    assert_eq!(yes["entry_price"], json!(0.865));
+    assert_eq!(yes["status"], "open");
+    for field in [
+        "trade_id",
+        "market_question",
+        "entry_timestamp",
+        "current_pnl",
+        "shares",
+    ] {
+        assert!(yes.get(field).is_some(), "position lacks {field}: {yes}");
+    }
+
+    let (code, t) = s.get("/paper-trading/trades-history").await;
+    assert_eq!(code, 200, "{t}");
+    assert_eq!(t["total_trades"], 3);
+    assert_eq!(t["trades"].as_array().unwrap().len(), 3);
+    let down = t["trades"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["market_id"] == "700010")
+        .unwrap();
+    assert_eq!(down["outcome"], "Down");
+    assert_eq!(down["entry_price"], json!(0.65));
+    assert_eq!(down["status"], "open");
+    let (_, page) = s
+        .get("/paper-trading/trades-history?limit=1&offset=1")
+        .await;
+    assert_eq!(page["trades"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        page["paging"],
+        json!({"total": 3, "limit": 1, "offset": 1, "returned": 1})
+    );
+    assert_eq!(page["trades"][0], t["trades"][1]);
+    let (code, bad) = s.get("/paper-trading/trades-history?limit=lots").await;
+    assert_eq!((code, &bad["error"]), (400, &json!("bad_request")), "{bad}");
+
+    let (code, st) = s.get("/paper-trading/status").await;
+    assert_eq!(code, 200);
+    assert_eq!(st["portfolio_exists"], true);
+    assert_eq!(st["balance"], json!(9700));
+    assert_eq!(st["open_positions"], 3);
+    assert!(st["last_trade"].is_string(), "{st}");
+
+    let (code, h) = s.get("/paper-trading/portfolio-history").await;
+    assert_eq!(code, 200);
+    assert_eq!(h["count"], 1);
+    assert_eq!(h["history"][0]["balance"], json!(9700));
+    assert_eq!(h["history"][0]["trade_count"], 3);
+    assert_eq!(h["history"][0]["open_positions"], 3);
+
+    let (code, sig) = s.get("/strategy/current-signals").await;
+    assert_eq!(code, 200, "{sig}");
+    assert_eq!(sig["count"], 3);
+    assert_eq!(sig["executed"], 3);
+    // By confidence, as the original sorted them.
+    let first = &sig["signals"][0];
+    assert_eq!(first["market_id"], "700002");
+    assert_eq!(first["action"], "buy_yes");
+    assert_eq!(first["target_price"], json!(0.865));
+    assert_eq!(first["confidence"], json!(0.365));
+    assert_eq!(
+        first["reason"],
+        "YES price 0.865 > 0.50, buying YES at 0.865"
+    );
+    assert!(first["trade_id"].is_string(), "{first}");
+
+    let (code, ss) = s.get("/strategy/status").await;
+    assert_eq!(code, 200);
+    assert_eq!(ss["strategy"], "most_likely");
+    assert_eq!(ss["signals_count"], 3);
+    assert_eq!(
+        (ss["buy_yes"].as_u64(), ss["buy_no"].as_u64()),
+        (Some(1), Some(2))
+    );
+    assert_eq!(ss["amount"], json!(100));
+    assert!(ss["last_signal_generation"].is_string(), "{ss}");
+
+    let (code, m) = s.get("/markets/current-filtered").await;
+    assert_eq!(code, 200);
+    let market_ids = ids(&m["markets"], "id");
+    for traded in ["700001", "700002", "700010", "700020"] {
+        assert!(
+            market_ids.contains(traded),
+            "{traded} not in {market_ids:?}"
+        );
+    }
+    assert!(!market_ids.contains("700021"), "the closed market passed");
+    let m2 = m["markets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == "700002")
+        .unwrap();
+    assert_eq!(m2["yes_price"], json!(0.865));
+    assert!(
+        m2["question"].is_string() && m2["outcomePrices"].is_string(),
+        "{m2}"
+    );
+    assert_eq!(m2["event_id"], "90001", "the event context is kept");
+    let (code, ms) = s.get("/markets/status").await;
+    assert_eq!(code, 200);
+    assert_eq!(ms["filtered_markets"], m["count"]);
+    assert!(ms["last_market_filter"].is_string());
+    let (code, snaps) = s.get("/markets/700002/snapshots").await;
+    assert_eq!(code, 200);
+    assert_eq!(snaps["snapshots"].as_array().unwrap().len(), 1);
+    assert_eq!(snaps["snapshots"][0]["yes_price"], json!(0.865));
+
+    let (code, ev) = s.get("/events/raw?limit=2").await;
+    assert_eq!(code, 200);
+    assert_eq!(ev["count"], 5);
+    assert_eq!(ev["events"].as_array().unwrap().len(), 2);
+    let (_, fe) = s.get("/events/filtered").await;
+    let filtered = ids(&fe["events"], "id");
+    assert!(filtered.contains("90001"));
+    assert!(
+        !filtered.contains("90004") && !filtered.contains("90005"),
+        "{filtered:?}"
+    );
+    assert!(
+        fe["events"][0]["days_until_end"].is_i64(),
+        "{}",
+        fe["events"][0]
+    );
+    let (code, one) = s.get("/events/90001").await;
+    assert_eq!(code, 200);
+    assert_eq!(one["id"], "90001");
+    assert!(one["days_until_end"].is_i64());
+    let (code, none) = s.get("/events/does-not-exist").await;
+    assert_eq!((code, &none["error"]), (404, &json!("not_found")));
+    let (code, es) = s.get("/events/status").await;
+    assert_eq!(code, 200);
+    assert_eq!(es["raw_events"], 5);
+    assert_eq!(es["filtered_events"], fe["count"]);
+
+    let (code, perf) = s.get("/trading/performance-summary").await;
+    assert_eq!(code, 200, "{perf}");
+    assert_eq!(perf["total_trades"], 3);
+    assert_eq!(perf["open_positions"], 3);
+    assert_eq!(perf["closed_positions"], 0);
+    assert_eq!(perf["win_rate"], Value::Null);
+    assert_eq!(perf["initial_balance"], json!(10000));
+    assert_eq!(perf["history_entries"], 1);
+    assert!(perf["max_drawdown"]["amount"].is_number(), "{perf}");
+
+    let (code, status) = s.get("/trading/status").await;
+    assert_eq!(code, 200, "{status}");
+    assert_eq!(status["status"], "ok");
+    assert_eq!(status["store"], store);
+    assert_eq!(status["cycle"]["running"], false);
+    assert_eq!(status["cycle"]["last"]["outcome"], "success");
+    assert_eq!(status["cycle"]["last"]["trades_executed"], 3);
+    assert!(
+        status["last_updated"]["last_trade_execution"].is_string(),
+        "{status}"
+    );
+    assert_eq!(status["outbox"]["depth"], 0);
+    assert_eq!(status["shadow_mismatches"], 0);
+    let route = if store == "pg" { "P" } else { "J" };
+    assert_eq!(status["phase"]["routes"]["trades"]["route"], route);
+    if store == "pg" {
+        assert_eq!(status["database"]["healthy"], true);
+        assert!(status["database"]["latency_ms"].is_number());
+    } else {
+        assert_eq!(status["database"]["configured"], false);
+    }
+
+    let (code, ctype, metrics) = s.get_text("/metrics").await;
+    assert_eq!(code, 200);
+    assert!(ctype.starts_with("text/plain"), "{ctype}");
+    for line in [
+        "prescient_cycles_total{outcome=\"success\"} 1",
+        "prescient_cycles_total{outcome=\"failure\"} 0",
+        "prescient_cycle_duration_seconds_count 1",
+        "prescient_trades_executed_total 3",
+        "prescient_signals_generated_total 3",
+        "prescient_store_write_failures_total{store=\"postgresql\"} 0",
+        "prescient_fallback_reads_total 0",
+        "prescient_outbox_depth 0",
+        "prescient_shadow_mismatches_total 0",
+        "prescient_gamma_requests_total 0",
+        "prescient_http_requests_total{method=\"POST\",route=\"/trading/run-full-cycle\",status=\"200\"} 1",
+    ] {
+        assert!(
+            metrics.lines().any(|l| l == line),
+            "/metrics lacks `{line}`:\n{metrics}"
+        );
+    }
+
+    let (code, ctype, page) = s.get_text("/").await;
+    assert_eq!(code, 200);
+    assert!(ctype.starts_with("text/html"), "{ctype}");
+    assert!(page.contains("id=\"equity-chart\""));
+
+    let (code, body) = s.get("/no/such/endpoint").await;
+    assert_eq!((code, &body["error"]), (404, &json!("not_found")));
+    let (code, body) = s.get("/trading/run-full-cycle").await;
+    assert_eq!(
+        (code, &body["error"]),
+        (405, &json!("method_not_allowed")),
+        "{body}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_endpoint_over_the_json_store_and_gets_change_no_file() {
+    let data = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let s = Server::start(
+        settings(data.path(), state.path(), &[]),
+        StoreChoice::Json,
+        None,
+        example_source(),
+    )
+    .await;
+    check_empty(&s).await;
+    check_cycle(&s).await;
+
+    let before = (files(data.path()), files(state.path()));
+    assert!(
+        before.0.contains_key("trades/portfolio.json"),
+        "{:?}",
+        before.0.keys()
+    );
+    check_reads(&s, "json").await;
+    for path in GETS {
+        s.client.get(s.url(path)).send().await.unwrap();
+    }
+    let after = (files(data.path()), files(state.path()));
+    assert_eq!(
+        before.0.keys().collect::<Vec<_>>(),
+        after.0.keys().collect::<Vec<_>>()
+    );
+    for (name, bytes) in &before.0 {
+        assert!(after.0[name] == *bytes, "GET changed {name}");
+    }
+    assert!(before.1 == after.1, "GET changed the state directory");
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_endpoint_over_postgres_and_gets_change_no_row() {
+    let db = TestDb::create().await.unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let s = Server::start(
+        settings(data.path(), state.path(), &[("DATABASE_URL", db.url())]),
+        StoreChoice::Pg,
+        None,
+        example_source(),
+    )
+    .await;
+    check_empty(&s).await;
+    check_cycle(&s).await;
+    assert!(files(data.path()).is_empty(), "--store pg wrote JSON files");
+
+    let before = rows(db.connection()).await;
+    assert_eq!(before["trades"].0, 3);
+    check_reads(&s, "pg").await;
+    for path in GETS {
+        s.client.get(s.url(path)).send().await.unwrap();
+    }
+    let after = rows(db.connection()).await;
+    for (table, rows) in &before {
+        assert!(after[table] == *rows, "GET changed table {table}");
+    }
+    assert!(files(data.path()).is_empty());
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn actions_need_the_configured_token_and_reads_do_not() {
+    let data = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let s = Server::start(
+        settings(data.path(), state.path(), &[]),
+        StoreChoice::Json,
+        Some("s3cret"),
+        example_source(),
+    )
+    .await;
+    let (code, body) = s.post(CYCLE, None).await;
+    assert_eq!(
+        (code, &body["error"]),
+        (401, &json!("unauthorized")),
+        "{body}"
+    );
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Authorization: Bearer")
+    );
+    let (code, _) = s.post(CYCLE, Some("guess")).await;
+    assert_eq!(code, 401);
+    assert!(
+        !data.path().join("trades/portfolio.json").exists(),
+        "a refused action wrote"
+    );
+    let (code, body) = s.post(CYCLE, Some("s3cret")).await;
+    assert_eq!((code, &body["status"]), (200, &json!("success")), "{body}");
+    let (code, _) = s.get("/paper-trading/portfolio").await;
+    assert_eq!(code, 200);
+    s.stop().await;
+}
+
+/// A source that stops in its first request until released.
+struct Gate {
+    inner: SnapshotSource,
+    entered: Arc<Notify>,
+    release: Arc<Semaphore>,
+}
+
+#[async_trait]
+impl MarketSource for Gate {
+    fn describe(&self) -> String {
+        "gated example".into()
+    }
+    async fn fetch_active_events(&self) -> Result<EventsFetch, ClientError> {
+        self.entered.notify_one();
+        let _permit = self.release.acquire().await.unwrap();
+        self.inner.fetch_active_events().await
+    }
+    async fn fetch_markets(
+        &self,
+        ids: &[MarketId],
+        include_closed: bool,
+    ) -> Result<MarketsFetch, ClientError> {
+        self.inner.fetch_markets(ids, include_closed).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_cycle_while_one_runs_is_refused_with_409() {
+    let data = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let entered = Arc::new(Notify::new());
+    let release = Arc::new(Semaphore::new(0));
+    let factory: SourceFactory = {
+        let (entered, release) = (entered.clone(), release.clone());
+        Arc::new(move |_settings| {
+            Ok(Box::new(Gate {
+                inner: SnapshotSource::open(workspace().join("examples/snapshot"))?,
+                entered: entered.clone(),
+                release: release.clone(),
+            }) as Box<dyn MarketSource>)
+        })
+    };
+    let s = Arc::new(
+        Server::start(
+            settings(data.path(), state.path(), &[]),
+            StoreChoice::Json,
+            None,
+            factory,
+        )
+        .await,
+    );
+    let first = {
+        let s = s.clone();
+        tokio::spawn(async move { s.post(CYCLE, None).await })
+    };
+    entered.notified().await;
+
+    let (code, body) = s.post(CYCLE, None).await;
+    assert_eq!((code, &body["error"]), (409, &json!("conflict")), "{body}");
+    assert!(
+        body["detail"].as_str().unwrap().contains("already running"),
+        "{body}"
+    );
+    let (_, status) = s.get("/trading/status").await;
+    assert_eq!(status["cycle"]["running"], true, "{status}");
+
+    release.add_permits(10);
+    let (code, body) = first.await.unwrap();
+    assert_eq!((code, &body["status"]), (200, &json!("success")), "{body}");
+    let (_, status) = s.get("/trading/status").await;
+    assert_eq!(status["cycle"]["running"], false);
+    // Once it finished, the next one runs.
+    let (code, _) = s.post(CYCLE, None).await;
+    assert_eq!(code, 200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_last_cycle_survives_a_restart() {
+    let data = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let open = || settings(data.path(), state.path(), &[]);
+    let s = Server::start(open(), StoreChoice::Json, None, example_source()).await;
+    let (_, status) = s.get("/trading/status").await;
+    assert_eq!(status["cycle"]["last"], Value::Null);
+    assert_eq!(s.post(CYCLE, None).await.0, 200);
+    s.stop().await;
+
+    let s = Server::start(open(), StoreChoice::Json, None, example_source()).await;
+    let (_, status) = s.get("/trading/status").await;
+    let last = &status["cycle"]["last"];
+    assert_eq!(last["outcome"], "success", "{status}");
+    assert_eq!(last["trades_executed"], 3);
+    assert_eq!(last["error"], Value::Null);
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_cycle_is_reported_by_the_action_status_and_metrics() {
+    let data = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let s = Server::start(
+        settings(data.path(), state.path(), &[]),
+        StoreChoice::Json,
+        None,
+        example_source(),
+    )
+    .await;
+    std::fs::create_dir_all(data.path().join("trades")).unwrap();
+    std::fs::write(data.path().join("trades/portfolio.json"), "{ not json").unwrap();
+    let (code, body) = s.post(CYCLE, None).await;
+    assert_eq!(code, 500, "{body}");
+    assert!(
+        body["detail"].as_str().unwrap().contains("portfolio.json"),
+        "{body}"
+    );
+    let (code, body) = s.get("/paper-trading/portfolio").await;
+    assert_eq!((code, &body["error"]), (500, &json!("internal")), "{body}");
+    let (_, status) = s.get("/trading/status").await;
+    assert_eq!(status["cycle"]["last"]["outcome"], "failure");
+    assert!(
+        status["warnings"]
+            .to_string()
+            .contains("the last cycle failed"),
+        "{status}"
+    );
+    let (_, _, metrics) = s.get_text("/metrics").await;
+    assert!(
+        metrics.contains("prescient_cycles_total{outcome=\"failure\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("prescient_last_cycle_success 0"),
+        "{metrics}"
+    );
+    s.stop().await;
+}
+
+fn phase_file(state: &std::path::Path, phase: &str) {
+    std::fs::write(
+        state.join("phase.toml"),
+        format!("phase = \"{phase}\"\nsince = \"2025-01-01T00:00:00Z\"\n"),
+    )
+    .unwrap();
+}
+
+const DOWN: &[(&str, &str)] = &[
+    ("DATABASE_URL", "postgres://postgres@127.0.0.1:1/prescient"),
+    ("PRESCIENT_PG_HEALTH_TIMEOUT_MS", "300"),
+    ("PRESCIENT_PG_CONNECT_TIMEOUT_MS", "300"),
+];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn status_reports_the_database_down_within_the_health_timeout() {
+    // Phase 4: everything dual-written, JSON still the truth → degraded, 200.
+    let data = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    phase_file(state.path(), "4");
+    let s = Server::start(
+        settings(data.path(), state.path(), DOWN),
+        StoreChoice::Phase,
+        None,
+        example_source(),
+    )
+    .await;
+    let started = Instant::now();
+    let (code, status) = s.get("/trading/status").await;
+    let took = started.elapsed();
+    assert_eq!(code, 200, "{status}");
+    assert_eq!(status["status"], "degraded");
+    assert_eq!(status["database"]["healthy"], false);
+    assert_eq!(status["database"]["timeout_ms"], 300);
+    assert!(
+        status["database"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("127.0.0.1:1"),
+        "{status}"
+    );
+    assert_eq!(status["phase"]["number"], "4");
+    for data_set in ["portfolio", "trades", "history", "signals", "markets"] {
+        assert_eq!(
+            status["phase"]["routes"][data_set]["route"], "DW",
+            "{status}"
+        );
+    }
+    assert!(
+        took < Duration::from_millis(300) + Duration::from_secs(2),
+        "took {took:?}"
+    );
+    let (_, _, metrics) = s.get_text("/metrics").await;
+    assert!(
+        metrics.lines().any(|l| l == "prescient_database_up 0"),
+        "{metrics}"
+    );
+    // A cycle still runs: JSON stands, the PostgreSQL writes queue.
+    let (code, body) = s.post(CYCLE, None).await;
+    assert_eq!(code, 200, "{body}");
+    let (_, status) = s.get("/trading/status").await;
+    assert!(status["outbox"]["depth"].as_u64().unwrap() > 0, "{status}");
+    assert!(
+        status["routing"]["pg_write_failures"].as_u64().unwrap() > 0,
+        "{status}"
+    );
+    s.stop().await;
+
+    // Phase 6: PostgreSQL is primary → down, 503 with the same body; reads 503.
+    let data = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    phase_file(state.path(), "6");
+    let s = Server::start(
+        settings(data.path(), state.path(), DOWN),
+        StoreChoice::Phase,
+        None,
+        example_source(),
+    )
+    .await;
+    let started = Instant::now();
+    let (code, status) = s.get("/trading/status").await;
+    assert!(started.elapsed() < Duration::from_millis(300) + Duration::from_secs(2));
+    assert_eq!(code, 503, "{status}");
+    assert_eq!(status["status"], "down");
+    assert_eq!(status["phase"]["routes"]["portfolio"]["route"], "D");
+    let (code, body) = s.get("/paper-trading/portfolio").await;
+    assert_eq!(
+        (code, &body["error"]),
+        (503, &json!("store_unavailable")),
+        "{body}"
+    );
+    s.stop().await;
+}
