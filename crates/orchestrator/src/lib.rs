@@ -4,6 +4,9 @@
 //! Owns: [`settings`] (typed configuration, parsed once), [`cycle`] (SPEC §2
 //! steps 1–8 over the storage ports), [`summary`] (what a cycle reports), and
 //! [`cli`] (commands, wiring stores and sources together).
+//! [`prices`] (re-pricing and settling, shared by step 6 and
+//! `update-prices`), [`schedule`] (`prescient run`: cycles and price updates
+//! that never overlap) and [`stats_cmd`] (`prescient stats`).
 //!
 //! Must not: contain domain rules (they live in `domain`, `strategy`,
 //! `paper-trading`) or know file formats or SQL (they live in the stores).
