@@ -25,12 +25,7 @@ struct Fake {
 }
 
 impl Fake {
-    fn new(
-        name: &'static str,
-        takes_ms: u64,
-        fail_on: &[usize],
-        log: &Log,
-    ) -> Arc<Fake> {
+    fn new(name: &'static str, takes_ms: u64, fail_on: &[usize], log: &Log) -> Arc<Fake> {
         Arc::new(Fake {
             name,
             takes: Duration::from_millis(takes_ms),
