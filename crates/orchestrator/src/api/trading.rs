@@ -13,7 +13,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
+use chrono::{SubsecRound, Utc};
 use domain::{DataSet, PortfolioId, Route, StoreError};
 use polymarket_client::MarketSource;
 use rust_decimal::Decimal;
@@ -288,7 +288,7 @@ impl ApiState {
         source: Box<dyn MarketSource>,
         params: CycleParams,
     ) -> Result<CycleSummary, ApiError> {
-        let started_at = Utc::now();
+        let started_at = Utc::now().trunc_subsecs(3);
         self.set_running_since(Some(started_at));
         let started = Instant::now();
         let result = run_cycle(&self.app().stores, source.as_ref(), &params).await;
@@ -306,7 +306,7 @@ impl ApiState {
             outcome: if result.is_ok() { "success" } else { "failure" }.into(),
             source: source.describe(),
             started_at,
-            finished_at: Utc::now(),
+            finished_at: Utc::now().trunc_subsecs(3),
             duration_ms: took.as_millis() as u64,
             error: result.as_ref().err().map(ToString::to_string),
             signals: count("generate_signals", "signals"),
