@@ -106,7 +106,8 @@ impl App {
             pg.clone().map(|p| Stores::transactional(Arc::new(p))),
             Some(outbox.clone()),
             settings.shadow_read_every,
-        )?;
+        )?
+        .with_retry_after(std::time::Duration::from_millis(settings.pg_retry_after_ms));
         let routing = routed.stats();
         Ok(App {
             stores: routed.into_stores(),

@@ -59,6 +59,9 @@ pub struct Settings {
     pub api_token: Option<String>,
     /// Days phase 6 must hold before phase 7 (SPEC §6 gate).
     pub phase6_hold_days: i64,
+    /// After PostgreSQL is found unavailable in a dual-write phase, queue
+    /// writes in the outbox for this many ms before trying it again.
+    pub pg_retry_after_ms: u64,
     /// The plan's emergency overrides (`USE_DATABASE_WRITE`,
     /// `USE_DATABASE_READ`, `DATABASE_FALLBACK_TO_JSON`), unprefixed as the
     /// plan names them.
@@ -103,6 +106,7 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("PRESCIENT_SHADOW_READ_EVERY", "10"),
     ("PRESCIENT_API_TOKEN", ""),
     ("PRESCIENT_PHASE6_HOLD_DAYS", "7"),
+    ("PRESCIENT_PG_RETRY_AFTER_MS", "2000"),
 ];
 
 /// The plan's variables, read without the `PRESCIENT_` prefix.

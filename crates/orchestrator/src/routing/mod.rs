@@ -36,6 +36,7 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 use write::Write;
 
 /// The crash window between the two halves of a dual write, made real for
@@ -118,6 +119,10 @@ pub struct RoutedStore {
     outbox: Option<Arc<Outbox>>,
     shadow: Option<Shadow>,
     stats: Arc<RoutingStats>,
+    /// After PostgreSQL is found unavailable, dual writes queue straight into
+    /// the outbox for this long instead of waiting on a dead connection each.
+    retry_after: Duration,
+    unavailable_until: std::sync::Mutex<Option<Instant>>,
 }
 
 impl RoutedStore {
@@ -174,7 +179,32 @@ impl RoutedStore {
             outbox,
             shadow,
             stats,
+            retry_after: Duration::ZERO,
+            unavailable_until: std::sync::Mutex::new(None),
         })
+    }
+
+    /// Queue dual writes without trying PostgreSQL for `pause` after it was
+    /// found unavailable (default: try every time).
+    pub fn with_retry_after(mut self, pause: Duration) -> Self {
+        self.retry_after = pause;
+        self
+    }
+
+    fn postgres_resting(&self) -> bool {
+        self.unavailable_until
+            .lock()
+            .map(|u| u.is_some_and(|t| Instant::now() < t))
+            .unwrap_or(false)
+    }
+
+    /// Stop trying PostgreSQL for `retry_after` (when set).
+    fn rest(&self) {
+        if !self.retry_after.is_zero() {
+            if let Ok(mut u) = self.unavailable_until.lock() {
+                *u = Some(Instant::now() + self.retry_after);
+            }
+        }
     }
 
     pub fn phase(&self) -> Phase {
@@ -260,6 +290,15 @@ impl RoutedStore {
             .outbox
             .as_ref()
             .ok_or_else(|| StoreError::Unsupported("dual write without an outbox".into()))?;
+        if self.postgres_resting() {
+            self.stats.outbox_queued.fetch_add(1, Ordering::Relaxed);
+            return outbox
+                .push(
+                    write,
+                    "PostgreSQL unavailable; waiting before the next attempt",
+                )
+                .await;
+        }
         if outbox.depth().await? > 0 {
             let report = outbox.replay(pg).await?;
             self.stats
@@ -269,11 +308,17 @@ impl RoutedStore {
                 let why = report
                     .stopped_by
                     .unwrap_or_else(|| "outbox not empty".into());
+                if report.replayed == 0 {
+                    self.rest();
+                }
                 self.stats.outbox_queued.fetch_add(1, Ordering::Relaxed);
                 return outbox.push(write, &why).await;
             }
         }
         if let Err(e) = write.apply(pg).await {
+            if matches!(e, StoreError::Unavailable { .. }) {
+                self.rest();
+            }
             self.stats.pg_write_failures.fetch_add(1, Ordering::Relaxed);
             self.stats.outbox_queued.fetch_add(1, Ordering::Relaxed);
             outbox.push(write, &e.to_string()).await?;

@@ -4,6 +4,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod fake_gamma;
+pub mod proxy;
 
 use chrono::{DateTime, Utc};
 use domain::ports::Stores;
