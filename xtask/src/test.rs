@@ -39,6 +39,20 @@ fn run_suites(args: &TestArgs, url: &str) -> Result<()> {
     }
     test.args(&args.rest);
     cmd::run(test)?;
+    if args.rest.is_empty() {
+        // Phase 7 runs without the JSON store: the orchestrator must build
+        // and its own tests pass with no storage-json linked (SPEC §6).
+        let mut bare = cmd::cargo();
+        bare.env("DATABASE_URL", url).args([
+            "test",
+            "-p",
+            "orchestrator",
+            "--no-default-features",
+            "--lib",
+            "--bins",
+        ]);
+        cmd::run(bare)?;
+    }
     if args.rest.is_empty() && nextest {
         // nextest does not run doc tests.
         let mut doc = cmd::cargo();
