@@ -41,29 +41,6 @@ fn d(s: &str) -> Decimal {
     Decimal::from_str(s).unwrap()
 }
 
-/// A snapshot whose `markets.json` holds the three recorded `/markets`
-/// records and the project's derived 50/50 one.
-fn resolved_snapshot(fixtures: &Path) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let shared = fixtures.join("gamma/markets");
-    let markets: Vec<Value> = [
-        shared.join("resolved_no_wins.json"),
-        shared.join("closed_zero_zero_undecided.json"),
-        shared.join("open_up_down.json"),
-        workspace().join("crates/orchestrator/tests/fixtures/gamma/resolved_fifty_fifty.json"),
-    ]
-    .iter()
-    .map(|p| read_json(p))
-    .collect();
-    std::fs::write(dir.path().join("events.json"), "[]").unwrap();
-    std::fs::write(
-        dir.path().join("markets.json"),
-        serde_json::to_vec_pretty(&markets).unwrap(),
-    )
-    .unwrap();
-    dir
-}
-
 /// A data directory whose portfolio ($1000) holds one open position in each
 /// market, executed by `paper_trading` and saved through the JSON store's ports:
 /// - NO_WINS: buy No at 0.6 for $60 (100 shares; No won: payout 100, +40);

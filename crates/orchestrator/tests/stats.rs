@@ -28,28 +28,6 @@ fn dec(v: &Value) -> Decimal {
     .unwrap()
 }
 
-/// A snapshot of the recorded `/markets` fixtures and the derived 50/50 one.
-fn resolved_snapshot(fixtures: &Path) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let shared = fixtures.join("gamma/markets");
-    let markets: Vec<Value> = [
-        shared.join("resolved_no_wins.json"),
-        shared.join("closed_zero_zero_undecided.json"),
-        shared.join("open_up_down.json"),
-        workspace().join("crates/orchestrator/tests/fixtures/gamma/resolved_fifty_fifty.json"),
-    ]
-    .iter()
-    .map(|p| read_json(p))
-    .collect();
-    std::fs::write(dir.path().join("events.json"), "[]").unwrap();
-    std::fs::write(
-        dir.path().join("markets.json"),
-        serde_json::to_vec_pretty(&markets).unwrap(),
-    )
-    .unwrap();
-    dir
-}
-
 /// The same history through any store's ports: five trades, a history entry,
 /// a price update that settles three of them, a dip, another history entry.
 async fn trade_and_settle(stores: &Stores, snapshot: &Path) {

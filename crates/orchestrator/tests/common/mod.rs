@@ -136,3 +136,26 @@ pub fn array_len(path: &Path) -> usize {
         .unwrap_or_else(|| panic!("{} should be an array", path.display()))
         .len()
 }
+
+/// A snapshot whose `markets.json` holds the three recorded `/markets`
+/// records and the project's derived 50/50 one.
+pub fn resolved_snapshot(fixtures: &Path) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let shared = fixtures.join("gamma/markets");
+    let markets: Vec<serde_json::Value> = [
+        shared.join("resolved_no_wins.json"),
+        shared.join("closed_zero_zero_undecided.json"),
+        shared.join("open_up_down.json"),
+        workspace().join("crates/orchestrator/tests/fixtures/gamma/resolved_fifty_fifty.json"),
+    ]
+    .iter()
+    .map(|p| read_json(p))
+    .collect();
+    std::fs::write(dir.path().join("events.json"), "[]").unwrap();
+    std::fs::write(
+        dir.path().join("markets.json"),
+        serde_json::to_vec_pretty(&markets).unwrap(),
+    )
+    .unwrap();
+    dir
+}
