@@ -14,7 +14,13 @@
 //! The fake server runs in the same process; its data is built before the
 //! first memory reading, so the growth measured is the crawl's (plus the
 //! server's response buffers).
+//!
+//! The figures also go to `target/bench-results/crawl.json` for `cargo xtask
+//! bench` (which runs a smaller crawl by default, 2,000 events).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../../../xtask/src/bench/results.rs"]
+mod results;
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -140,5 +146,23 @@ fn main() {
             "| crawl peak growth, VmHWM − RSS before (MiB) | {:.0} |",
             hwm_after - rss_before
         );
+
+        let mut out = results::Results::default();
+        out.set("events", events_n as f64);
+        out.set("markets", details.markets.len() as f64);
+        out.set("requests", requests as f64);
+        out.set("retries", retries as f64);
+        out.set("wall_seconds", wall.as_secs_f64());
+        out.set("requests_per_second", achieved);
+        if quota > 0 {
+            out.set("quota_per_second", allowed);
+            out.set("achieved_per_quota", achieved / allowed);
+            out.set("optimum_per_wall", optimum / wall.as_secs_f64());
+        }
+        out.set("peak_rss_mib", hwm_after);
+        out.set("peak_growth_mib", hwm_after - rss_before);
+        let dir = results::dir_for(env!("CARGO_MANIFEST_DIR"));
+        let path = out.write(&dir, "crawl").unwrap();
+        eprintln!("results: {}", path.display());
     });
 }

@@ -5,12 +5,18 @@
 //!
 //! `PRESCIENT_BENCH_SIZES=1000,100000` overrides the sizes (smoke runs).
 //! Files are generated directly in the original's pretty layout, not through
-//! a million appends.
+//! a million appends. The medians go to `target/bench-results/json_store.json`
+//! (`append_trade/<n>`, `load_portfolio/<n>`, `load_trades/<n>`, seconds) for
+//! `cargo xtask bench`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+#[path = "../../../xtask/src/bench/results.rs"]
+mod results;
+
+use criterion::{BenchmarkId, Criterion, SamplingMode};
 use domain::PortfolioId;
 use domain::ports::{PortfolioStore, TradeStore};
+use results::{Results, per_iteration};
 use std::io::{BufWriter, Write};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -18,11 +24,10 @@ use storage_json::{JsonStore, JsonStoreOptions};
 use tokio::runtime::Runtime;
 
 fn sizes() -> Vec<usize> {
-    std::env::var("PRESCIENT_BENCH_SIZES")
-        .ok()
-        .map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect())
-        .filter(|v: &Vec<usize>| !v.is_empty())
-        .unwrap_or_else(|| vec![1_000, 100_000, 1_000_000])
+    results::sizes(&[1_000, 100_000, 1_000_000])
+        .into_iter()
+        .map(|n| n as usize)
+        .collect()
 }
 
 fn runtime() -> Runtime {
@@ -73,7 +78,7 @@ fn generate(dir: &Path, n: usize) -> std::io::Result<()> {
     p.flush()
 }
 
-fn bench(c: &mut Criterion) {
+fn bench(c: &mut Criterion, out: &mut Results) {
     let rt = runtime();
     for n in sizes() {
         let tmp = tempfile::tempdir().unwrap();
@@ -99,7 +104,10 @@ fn bench(c: &mut Criterion) {
             group.sample_size(10);
             group.measurement_time(Duration::from_secs(5));
             group.warm_up_time(Duration::from_secs(1));
+            // One or a few calls per sample: a load of 1M takes seconds.
+            group.sampling_mode(SamplingMode::Flat);
         }
+        let mut samples = Vec::new();
         group.bench_with_input(BenchmarkId::new("append_trade", n), &n, |b, _| {
             b.iter_custom(|iters| {
                 let trades: Vec<_> = (0..iters).map(|_| fresh_trade()).collect();
@@ -107,18 +115,40 @@ fn bench(c: &mut Criterion) {
                 for t in &trades {
                     rt.block_on(store.append_trade(t)).unwrap();
                 }
-                start.elapsed()
+                per_iteration(&mut samples, iters, start.elapsed())
             })
         });
+        out.set_median(format!("append_trade/{n}"), &std::mem::take(&mut samples));
         group.bench_with_input(BenchmarkId::new("load_portfolio", n), &n, |b, _| {
-            b.iter(|| rt.block_on(store.load_portfolio(&id)).unwrap())
+            b.iter_custom(|iters| {
+                let start = Instant::now();
+                for _ in 0..iters {
+                    std::hint::black_box(rt.block_on(store.load_portfolio(&id)).unwrap());
+                }
+                per_iteration(&mut samples, iters, start.elapsed())
+            })
         });
+        out.set_median(format!("load_portfolio/{n}"), &std::mem::take(&mut samples));
         group.bench_with_input(BenchmarkId::new("load_trades", n), &n, |b, _| {
-            b.iter(|| rt.block_on(store.load_trades(&id)).unwrap())
+            b.iter_custom(|iters| {
+                let start = Instant::now();
+                for _ in 0..iters {
+                    std::hint::black_box(rt.block_on(store.load_trades(&id)).unwrap());
+                }
+                per_iteration(&mut samples, iters, start.elapsed())
+            })
         });
+        out.set_median(format!("load_trades/{n}"), &std::mem::take(&mut samples));
         group.finish();
     }
 }
 
-criterion_group!(benches, bench);
-criterion_main!(benches);
+fn main() {
+    let mut c = Criterion::default().configure_from_args();
+    let mut out = Results::default();
+    bench(&mut c, &mut out);
+    c.final_summary();
+    let dir = results::dir_for(env!("CARGO_MANIFEST_DIR"));
+    let path = out.write(&dir, "json_store").unwrap();
+    eprintln!("results: {}", path.display());
+}

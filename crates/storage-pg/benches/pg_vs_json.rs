@@ -1,180 +1,179 @@
-//! PostgreSQL side of the phase-5 read gate ("read benchmark at least as fast
-//! as JSON") and of the backfill speed: the JSON side is measured by
-//! `storage-json`'s bench with the same names, sizes and sample records
-//! (`testkit::sample_trade`), so the two reports line up.
+//! The phase-5 read gate ("PostgreSQL at least as fast as JSON", the goal
+//! being 10×) and the speed of bulk inserts: both stores hold the same
+//! generated trades (`support::bench_trades`) and answer the same four
+//! queries in the same run, so their ratio is measured, not compared across
+//! runs.
 //!
 //! Sizes: `PRESCIENT_BENCH_SIZES` (comma-separated trade counts, default
 //! `1000`; e.g. `1000,100000,1000000`). Each size gets its own test database
-//! (`DATABASE_URL` server, see `storage_pg::testing::TestDb`).
+//! (`DATABASE_URL` server, see `storage_pg::testing::TestDb`), filled through
+//! `COPY`, and its own JSON data directory, written directly.
 //!
-//! Groups (criterion ids `group/size`):
-//! - `pg_load_portfolio`: `load_portfolio` of a 100-position portfolio;
-//! - `pg_trades_by_market`: `trades_for_market` (a third of the trades);
-//! - `pg_recent_trades_100`: `recent_trades(…, 100)`;
-//! - `pg_full_trade_history`: `load_trades`, every trade;
-//! - `pg_bulk_insert`: `bulk_insert_trades` of `size` rows (throughput in
-//!   rows/s) vs `pg_copy`: the same rows through `COPY trades FROM STDIN`
-//!   (psql), the ceiling for a backfill.
+//! Criterion ids `pg_reads/<query>/<size>`, queries for `pg_` and `json_`:
+//! - `load_portfolio`: `load_portfolio` of a 100-position portfolio;
+//! - `trades_by_market`: `trades_for_market` (a third of the trades; the JSON
+//!   store loads every trade and filters);
+//! - `recent_trades_100`: `recent_trades(…, 100)` (JSON: load all, take 100);
+//! - `full_trade_history`: `load_trades`, every trade.
+//!
+//! Then, timed directly (a 1M-row insert is too slow for criterion's ten
+//! samples): `bulk_insert_trades` of `size` rows into an empty table vs the
+//! same rows through psql's `\copy … FROM STDIN`, the ceiling for a backfill.
+//!
+//! Medians go to `target/bench-results/pg_vs_json.json` (`<id>/<size>` in
+//! seconds; `bulk_insert_rows_per_s/<size>`, `copy_rows_per_s/<size>`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+#[path = "../../../xtask/src/bench/results.rs"]
+mod results;
+mod support;
+
+use criterion::{BenchmarkId, Criterion, SamplingMode};
+use domain::PortfolioId;
 use domain::ports::{PortfolioStore, TradeStore};
-use domain::{PortfolioId, Trade};
+use results::{Results, per_iteration};
 use sea_orm::ConnectionTrait;
-use std::io::Write;
-use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
+use storage_json::{JsonStore, JsonStoreOptions};
 use storage_pg::testing::TestDb;
 use tokio::runtime::Runtime;
 
-fn sizes() -> Vec<u32> {
-    std::env::var("PRESCIENT_BENCH_SIZES")
-        .unwrap_or_else(|_| "1000".into())
-        .split(',')
-        .filter_map(|s| s.trim().parse().ok())
-        .collect()
-}
+const QUERIES: [&str; 4] = [
+    "load_portfolio",
+    "trades_by_market",
+    "recent_trades_100",
+    "full_trade_history",
+];
 
-fn trades(n: u32) -> Vec<Trade> {
-    (0..n).map(testkit::sample_trade).collect()
-}
-
-fn reads(c: &mut Criterion) {
-    let rt = Runtime::new().unwrap();
+/// One query on one store.
+async fn query<S: PortfolioStore + TradeStore>(store: &S, which: &str) -> usize {
     let id = PortfolioId::default();
-    for size in sizes() {
-        let db = rt.block_on(TestDb::create()).unwrap();
-        let store = db.store();
-        rt.block_on(async {
-            store.bulk_insert_trades(&trades(size)).await.unwrap();
-            store
-                .save_portfolio(&testkit::sample_portfolio(60, 40))
-                .await
-                .unwrap();
-        });
-        let market = testkit::sample_market_id(1);
-        let mut group = c.benchmark_group("pg_reads");
-        group
-            .sample_size(10)
-            .measurement_time(Duration::from_secs(5));
-        group.bench_function(BenchmarkId::new("pg_load_portfolio", size), |b| {
-            b.iter(|| rt.block_on(store.load_portfolio(&id)).unwrap())
-        });
-        group.bench_function(BenchmarkId::new("pg_trades_by_market", size), |b| {
-            b.iter(|| rt.block_on(store.trades_for_market(&id, &market)).unwrap())
-        });
-        group.bench_function(BenchmarkId::new("pg_recent_trades_100", size), |b| {
-            b.iter(|| rt.block_on(store.recent_trades(&id, 100)).unwrap())
-        });
-        group.bench_function(BenchmarkId::new("pg_full_trade_history", size), |b| {
-            b.iter(|| rt.block_on(store.load_trades(&id)).unwrap())
-        });
-        group.finish();
-        drop(store);
-        drop(db);
+    match which {
+        "load_portfolio" => store
+            .load_portfolio(&id)
+            .await
+            .unwrap()
+            .map_or(0, |p| p.positions.len()),
+        "trades_by_market" => store
+            .trades_for_market(&id, &testkit::sample_market_id(1))
+            .await
+            .unwrap()
+            .len(),
+        "recent_trades_100" => store.recent_trades(&id, 100).await.unwrap().len(),
+        "full_trade_history" => store.load_trades(&id).await.unwrap().len(),
+        other => unreachable!("unknown query {other}"),
     }
 }
 
-/// One trade as a `COPY … (FORMAT csv)` line: unquoted empty is NULL.
-fn csv_line(t: &Trade, out: &mut String) {
-    fn q(out: &mut String, s: &str) {
-        out.push('"');
-        out.push_str(&s.replace('"', "\"\""));
-        out.push('"');
-    }
-    fn opt(out: &mut String, s: Option<String>) {
-        if let Some(s) = s {
-            q(out, &s);
-        }
-    }
-    let fields: Vec<Option<String>> = vec![
-        Some(t.portfolio_id.to_string()),
-        Some(t.trade_id.to_string()),
-        Some(t.timestamp.to_rfc3339()),
-        Some(t.market_id.to_string()),
-        Some(t.market_question.clone()),
-        Some(t.action.as_str().into()),
-        t.outcome.clone(),
-        Some(t.amount.value().to_string()),
-        Some(t.entry_price.value().to_string()),
-        Some(t.shares.value().to_string()),
-        Some(t.confidence.to_string()),
-        t.reason.clone(),
-        Some(t.status.as_str().into()),
-        t.event_id.as_ref().map(ToString::to_string),
-        t.event_title.clone(),
-        t.event_end_date.map(|d| d.to_rfc3339()),
-        t.current_pnl.map(|u| u.value().to_string()),
-        t.realized_pnl.map(|u| u.value().to_string()),
-        Some(serde_json::Value::Object(t.extra.clone()).to_string()),
-    ];
-    for (i, f) in fields.into_iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        opt(out, f);
-    }
-    out.push('\n');
-}
-
-fn copy_in(url: &str, csv: &str) {
-    let mut child = Command::new("psql")
-        .args([url, "-q", "-v", "ON_ERROR_STOP=1", "-c"])
-        .arg(
-            "\\copy trades (portfolio_id, trade_id, timestamp, market_id, market_question, action, \
-             outcome, amount, entry_price, shares, confidence, reason, status, event_id, \
-             event_title, event_end_date, current_pnl, realized_pnl, extra) FROM STDIN WITH (FORMAT csv)",
-        )
-        .stdin(Stdio::piped())
-        .spawn()
-        .expect("psql on PATH");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(csv.as_bytes())
-        .unwrap();
-    assert!(child.wait().unwrap().success(), "COPY failed");
-}
-
-fn bulk_insert(c: &mut Criterion) {
-    let rt = Runtime::new().unwrap();
-    for size in sizes() {
-        let db = rt.block_on(TestDb::create()).unwrap();
-        let store = db.store();
-        let rows = trades(size);
-        let mut csv = String::new();
-        rows.iter().for_each(|t| csv_line(t, &mut csv));
-        let truncate = || {
-            rt.block_on(
-                db.connection()
-                    .execute_unprepared("TRUNCATE trades CASCADE"),
-            )
+fn reads(c: &mut Criterion, rt: &Runtime, size: u32, out: &mut Results) {
+    let db = rt.block_on(TestDb::create()).unwrap();
+    let pg = db.store();
+    let tmp = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let json = rt.block_on(async {
+        support::copy_in(db.url(), &support::csv(&support::bench_trades(size)));
+        db.connection()
+            .execute_unprepared("ANALYZE trades")
+            .await
             .unwrap();
-        };
-        let mut group = c.benchmark_group("pg_bulk");
-        group
-            .sample_size(10)
-            .measurement_time(Duration::from_secs(10))
-            .throughput(Throughput::Elements(u64::from(size)));
-        group.bench_function(BenchmarkId::new("pg_bulk_insert", size), |b| {
-            b.iter_batched(
-                truncate,
-                |()| rt.block_on(store.bulk_insert_trades(&rows)).unwrap(),
-                criterion::BatchSize::PerIteration,
-            )
-        });
-        group.bench_function(BenchmarkId::new("pg_copy", size), |b| {
-            b.iter_batched(
-                truncate,
-                |()| copy_in(db.url(), &csv),
-                criterion::BatchSize::PerIteration,
-            )
-        });
-        group.finish();
+        let portfolio = testkit::sample_portfolio(60, 40);
+        pg.save_portfolio(&portfolio).await.unwrap();
+        support::write_json_trades(tmp.path(), size).await;
+        let json = JsonStore::open(tmp.path(), JsonStoreOptions::default()).unwrap();
+        json.save_portfolio(&portfolio).await.unwrap();
+        json
+    });
+    eprintln!(
+        "generated {size} trades (PostgreSQL and JSON) in {:.1?}",
+        started.elapsed()
+    );
+    let expected = rt.block_on(query(&pg, "full_trade_history"));
+    assert_eq!(expected, size as usize);
+    assert_eq!(rt.block_on(query(&json, "full_trade_history")), expected);
+
+    let mut group = c.benchmark_group("pg_reads");
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3));
+    if size >= 100_000 {
+        group.sampling_mode(SamplingMode::Flat);
     }
+    for q in QUERIES {
+        let mut samples = Vec::new();
+        group.bench_function(BenchmarkId::new(format!("pg_{q}"), size), |b| {
+            b.iter_custom(|iters| {
+                let start = Instant::now();
+                for _ in 0..iters {
+                    std::hint::black_box(rt.block_on(query(&pg, q)));
+                }
+                per_iteration(&mut samples, iters, start.elapsed())
+            })
+        });
+        out.set_median(format!("pg_{q}/{size}"), &std::mem::take(&mut samples));
+        group.bench_function(BenchmarkId::new(format!("json_{q}"), size), |b| {
+            b.iter_custom(|iters| {
+                let start = Instant::now();
+                for _ in 0..iters {
+                    std::hint::black_box(rt.block_on(query(&json, q)));
+                }
+                per_iteration(&mut samples, iters, start.elapsed())
+            })
+        });
+        out.set_median(format!("json_{q}/{size}"), &samples);
+    }
+    group.finish();
 }
 
-criterion_group!(benches, reads, bulk_insert);
-criterion_main!(benches);
+fn bulk_insert(rt: &Runtime, size: u32, out: &mut Results) {
+    let db = rt.block_on(TestDb::create()).unwrap();
+    let store = db.store();
+    let rows = support::bench_trades(size);
+    let csv = support::csv(&rows);
+    let truncate = || {
+        rt.block_on(
+            db.connection()
+                .execute_unprepared("TRUNCATE trades CASCADE"),
+        )
+        .unwrap();
+    };
+    let runs = if size >= 1_000_000 { 1 } else { 3 };
+    let (mut bulk, mut copy) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        truncate();
+        let start = Instant::now();
+        rt.block_on(store.bulk_insert_trades(&rows)).unwrap();
+        bulk.push(start.elapsed().as_secs_f64());
+        truncate();
+        let start = Instant::now();
+        support::copy_in(db.url(), &csv);
+        copy.push(start.elapsed().as_secs_f64());
+    }
+    let (bulk, copy) = (
+        results::median(&bulk).unwrap(),
+        results::median(&copy).unwrap(),
+    );
+    let n = f64::from(size);
+    eprintln!(
+        "pg_bulk/{size}: bulk_insert_trades {:.0} rows/s, COPY {:.0} rows/s (median of {runs})",
+        n / bulk,
+        n / copy
+    );
+    out.set(format!("bulk_insert_rows_per_s/{size}"), n / bulk);
+    out.set(format!("copy_rows_per_s/{size}"), n / copy);
+}
+
+fn main() {
+    let mut c = Criterion::default().configure_from_args();
+    let rt = Runtime::new().unwrap();
+    let mut out = Results::default();
+    for size in results::sizes(&[1_000]) {
+        reads(&mut c, &rt, size, &mut out);
+        bulk_insert(&rt, size, &mut out);
+    }
+    c.final_summary();
+    let dir = results::dir_for(env!("CARGO_MANIFEST_DIR"));
+    let path = out.write(&dir, "pg_vs_json").unwrap();
+    eprintln!("results: {}", path.display());
+}

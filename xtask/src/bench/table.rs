@@ -1,0 +1,292 @@
+//! The goals table: one row per goal of the issues, from the results files
+//! of one run. A goal is judged on a ratio of two figures of the same run.
+
+use super::results::Results;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+struct Row {
+    area: &'static str,
+    measure: String,
+    size: String,
+    value: String,
+    goal: String,
+    ratio: Option<String>,
+    meets: Option<bool>,
+}
+
+impl Row {
+    fn info(area: &'static str, measure: impl Into<String>, size: String, value: String) -> Row {
+        Row {
+            area,
+            measure: measure.into(),
+            size,
+            value,
+            goal: "—".into(),
+            ratio: None,
+            meets: None,
+        }
+    }
+}
+
+const MS: f64 = 1e-3;
+
+/// Render the table (Markdown) from the results that exist.
+pub fn render(all: &BTreeMap<&str, Results>) -> String {
+    let mut rows = Vec::new();
+    let missing: Vec<&str> = ["json_store", "crawl", "pg_vs_json", "migration"]
+        .into_iter()
+        .filter(|b| !all.contains_key(b))
+        .collect();
+    if let Some(r) = all.get("json_store") {
+        json_store(r, &mut rows);
+    }
+    if let Some(r) = all.get("crawl") {
+        crawl(r, &mut rows);
+    }
+    if let Some(r) = all.get("pg_vs_json") {
+        pg_vs_json(r, &mut rows);
+    }
+    if let Some(r) = all.get("migration") {
+        migration(r, &mut rows);
+    }
+    let mut out = String::new();
+    out.push_str("| area | measurement | size | measured | goal | ratio | meets goal |\n");
+    out.push_str("|---|---|---|---|---|---|---|\n");
+    for r in &rows {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            r.area,
+            r.measure,
+            r.size,
+            r.value,
+            r.goal,
+            r.ratio.as_deref().unwrap_or("—"),
+            match r.meets {
+                Some(true) => "yes",
+                Some(false) => "**no**",
+                None => "—",
+            }
+        );
+    }
+    let goals = rows.iter().filter(|r| r.meets.is_some()).count();
+    let met = rows.iter().filter(|r| r.meets == Some(true)).count();
+    let _ = writeln!(out, "\n{met} of {goals} goals met in this run.");
+    if !missing.is_empty() {
+        let _ = writeln!(
+            out,
+            "No results from: {} (not run, or failed).",
+            missing.join(", ")
+        );
+    }
+    out
+}
+
+/// Sizes that have a `<prefix>/<size>` key, ascending.
+fn sizes(r: &Results, prefix: &str) -> Vec<u64> {
+    let mut v: Vec<u64> = r
+        .values
+        .keys()
+        .filter_map(|k| k.strip_prefix(prefix)?.strip_prefix('/')?.parse().ok())
+        .collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+fn count(n: u64) -> String {
+    match n {
+        n if n >= 1_000_000 && n % 1_000_000 == 0 => format!("{}M", n / 1_000_000),
+        n if n >= 1_000 && n % 1_000 == 0 => format!("{}k", n / 1_000),
+        n => n.to_string(),
+    }
+}
+
+fn time(seconds: f64) -> String {
+    match seconds {
+        s if s < 1e-3 => format!("{:.1} µs", s * 1e6),
+        s if s < 1.0 => format!("{:.2} ms", s * 1e3),
+        s => format!("{s:.2} s"),
+    }
+}
+
+fn rate(per_second: f64) -> String {
+    format!("{per_second:.0} rows/s")
+}
+
+fn json_store(r: &Results, rows: &mut Vec<Row>) {
+    const AREA: &str = "JSON store";
+    let sizes = sizes(r, "append_trade");
+    for &n in &sizes {
+        for (key, what) in [
+            ("append_trade", "append one trade to paper_trades.json"),
+            ("load_portfolio", "load portfolio (one position per trade)"),
+            ("load_trades", "load full trade history"),
+        ] {
+            if let Some(v) = r.get(&format!("{key}/{n}")) {
+                rows.push(Row::info(AREA, what, count(n), time(v)));
+            }
+        }
+    }
+    let (Some(&small), Some(&large)) = (sizes.first(), sizes.last()) else {
+        return;
+    };
+    if let (Some(a), Some(b)) = (
+        r.get(&format!("append_trade/{small}")),
+        r.get(&format!("append_trade/{large}")),
+    ) && large > small
+    {
+        let ratio = b / a;
+        rows.push(Row {
+            area: AREA,
+            measure: format!("append at {} ÷ append at {}", count(large), count(small)),
+            size: format!("{} vs {}", count(large), count(small)),
+            value: format!("{} vs {}", time(b), time(a)),
+            goal: "≤ 2×".into(),
+            ratio: Some(format!("{ratio:.2}×")),
+            meets: Some(ratio <= 2.0),
+        });
+    }
+}
+
+fn crawl(r: &Results, rows: &mut Vec<Row>) {
+    const AREA: &str = "Gamma crawl";
+    let size = match (r.get("events"), r.get("markets")) {
+        (Some(e), Some(m)) => format!("{} events / {} markets", count(e as u64), count(m as u64)),
+        _ => "?".into(),
+    };
+    if let (Some(ratio), Some(achieved), Some(quota)) = (
+        r.get("achieved_per_quota"),
+        r.get("requests_per_second"),
+        r.get("quota_per_second"),
+    ) {
+        rows.push(Row {
+            area: AREA,
+            measure: "achieved requests/s ÷ quota rate".into(),
+            size: size.clone(),
+            value: format!("{achieved:.2} req/s of {quota:.2}"),
+            goal: "≥ 0.9".into(),
+            ratio: Some(format!("{ratio:.3}")),
+            meets: Some(ratio >= 0.9),
+        });
+    }
+    if let Some(w) = r.get("wall_seconds") {
+        let requests = r
+            .get("requests")
+            .map_or(String::new(), |q| format!(", {q:.0} requests"));
+        rows.push(Row::info(
+            AREA,
+            "crawl wall time",
+            size.clone(),
+            format!("{}{requests}", time(w)),
+        ));
+    }
+    if let (Some(peak), Some(growth)) = (r.get("peak_rss_mib"), r.get("peak_growth_mib")) {
+        rows.push(Row::info(
+            AREA,
+            "peak memory (VmHWM; growth during the crawl)",
+            size,
+            format!("{peak:.0} MiB ({growth:+.0} MiB)"),
+        ));
+    }
+}
+
+fn pg_vs_json(r: &Results, rows: &mut Vec<Row>) {
+    const AREA: &str = "PostgreSQL vs JSON";
+    let sizes = sizes(r, "pg_full_trade_history");
+    for &n in &sizes {
+        for (query, what, common) in [
+            ("load_portfolio", "load portfolio (100 positions)", true),
+            ("trades_by_market", "trades by market (⅓ of trades)", true),
+            ("recent_trades_100", "most recent 100 trades", true),
+            ("full_trade_history", "full trade history", false),
+        ] {
+            let (Some(json), Some(pg)) = (
+                r.get(&format!("json_{query}/{n}")),
+                r.get(&format!("pg_{query}/{n}")),
+            ) else {
+                continue;
+            };
+            let ratio = json / pg;
+            let exempt = !common && n >= 1_000_000;
+            let (goal, meets) = if exempt {
+                ("none at 1M (exempt)".to_owned(), None)
+            } else if common {
+                (
+                    "PG ≥ 10× faster, PG < 10 ms".to_owned(),
+                    Some(ratio >= 10.0 && pg < 10.0 * MS),
+                )
+            } else {
+                ("PG ≥ 10× faster".to_owned(), Some(ratio >= 10.0))
+            };
+            rows.push(Row {
+                area: AREA,
+                measure: format!("{what}: JSON ÷ PG time"),
+                size: format!("{} trades", count(n)),
+                value: format!("JSON {} / PG {}", time(json), time(pg)),
+                goal,
+                ratio: Some(format!("{ratio:.1}×")),
+                meets,
+            });
+        }
+    }
+    for n in sizes {
+        if let (Some(bulk), Some(copy)) = (
+            r.get(&format!("bulk_insert_rows_per_s/{n}")),
+            r.get(&format!("copy_rows_per_s/{n}")),
+        ) {
+            rows.push(Row {
+                ratio: Some(format!("{:.2}", bulk / copy)),
+                ..Row::info(
+                    AREA,
+                    "bulk insert ÷ COPY rows/s",
+                    format!("{} trades", count(n)),
+                    format!("bulk {} / COPY {}", rate(bulk), rate(copy)),
+                )
+            });
+        }
+    }
+}
+
+fn migration(r: &Results, rows: &mut Vec<Row>) {
+    const AREA: &str = "Migration";
+    let base = r.get("cycle_seconds/0");
+    for phase in ["0", "4", "5.4", "6"] {
+        let Some(t) = r.get(&format!("cycle_seconds/{phase}")) else {
+            continue;
+        };
+        let ratio = base.map(|b| t / b);
+        let (goal, meets) = match (phase, ratio) {
+            ("4", Some(x)) => ("≤ 1.3× phase 0".to_owned(), Some(x <= 1.3)),
+            _ => ("—".to_owned(), None),
+        };
+        rows.push(Row {
+            area: AREA,
+            measure: format!("cycle wall time, phase {phase} ÷ phase 0 (median)"),
+            size: "example snapshot".into(),
+            value: time(t),
+            goal,
+            ratio: ratio.map(|x| format!("{x:.2}×")),
+            meets,
+        });
+    }
+    let n = r
+        .get("backfill_trades")
+        .map_or("?".into(), |n| format!("{} trades", count(n as u64)));
+    if let (Some(b), Some(c)) = (r.get("backfill_rows_per_s"), r.get("copy_rows_per_s")) {
+        let ratio = b / c;
+        rows.push(Row {
+            area: AREA,
+            measure: "backfill rows/s ÷ psql COPY rows/s".into(),
+            size: n.clone(),
+            value: format!("backfill {} / COPY {}", rate(b), rate(c)),
+            goal: "≥ 0.7".into(),
+            ratio: Some(format!("{ratio:.2}")),
+            meets: Some(ratio >= 0.7),
+        });
+    }
+    if let Some(v) = r.get("verify_seconds") {
+        rows.push(Row::info(AREA, "verify (trades data set)", n, time(v)));
+    }
+}
