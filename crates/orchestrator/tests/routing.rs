@@ -334,3 +334,104 @@ async fn a_hundred_phase_4_cycles_with_postgres_going_down_lose_nothing() {
         rig.pg.state().signals
     );
 }
+
+#[tokio::test]
+async fn dual_reads_never_serve_postgres_while_it_is_behind() {
+    let rig = rig();
+    let store = rig.routed("5.1", Overrides::default()).into_stores();
+    let mut p = testkit::sample_portfolio(0, 0);
+    store.portfolio.save_portfolio(&p).await.unwrap();
+    // PostgreSQL misses the save that opens a position.
+    rig.pg.set_down(true);
+    p = testkit::sample_portfolio(1, 0);
+    store.portfolio.save_portfolio(&p).await.unwrap();
+    assert_eq!(rig.outbox.depth().await.unwrap(), 1);
+    // Back up: the read catches PostgreSQL up first, and answers the truth.
+    rig.pg.set_down(false);
+    let read = store
+        .portfolio
+        .load_portfolio(&id())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        read.positions.len(),
+        1,
+        "a stale read would have no position"
+    );
+    assert_eq!(rig.outbox.depth().await.unwrap(), 0);
+    assert_eq!(rig.pg.state().portfolios.get(&id()), Some(&p));
+}
+
+#[tokio::test]
+async fn a_torn_outbox_line_is_set_aside_and_the_queue_moves_on() {
+    let rig = rig();
+    let store = rig.routed("4", Overrides::default()).into_stores();
+    rig.pg.set_down(true);
+    store
+        .trades
+        .append_trade(&testkit::sample_trade(1))
+        .await
+        .unwrap();
+    // A crash in the middle of the next append leaves half a line.
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(rig.outbox.path())
+        .unwrap();
+    std::io::Write::write_all(&mut f, b"{\"seq\": 2, \"queued_at\": \"2026-").unwrap();
+    store
+        .trades
+        .append_trade(&testkit::sample_trade(2))
+        .await
+        .unwrap();
+    rig.pg.set_down(false);
+    store
+        .trades
+        .append_trade(&testkit::sample_trade(3))
+        .await
+        .unwrap();
+    assert_eq!(rig.outbox.depth().await.unwrap(), 0);
+    assert_eq!(
+        rig.pg.state().trades.len(),
+        3,
+        "both queued trades and the new one"
+    );
+    let dead = std::fs::read_to_string(rig.outbox.dead_letters()).unwrap();
+    assert!(
+        dead.contains("\"seq\": 2, \"queued_at\": \"2026-"),
+        "{dead}"
+    );
+}
+
+#[tokio::test]
+async fn two_outbox_handles_on_one_file_keep_every_entry() {
+    // A running cycle and `xtask outbox replay` each hold their own handle.
+    let rig = rig();
+    let store = rig.routed("4", Overrides::default()).into_stores();
+    rig.pg.set_down(true);
+    store
+        .trades
+        .append_trade(&testkit::sample_trade(1))
+        .await
+        .unwrap();
+    let other = Outbox::new(rig.outbox.path());
+    assert_eq!(other.depth().await.unwrap(), 1);
+    store
+        .trades
+        .append_trade(&testkit::sample_trade(2))
+        .await
+        .unwrap();
+    assert_eq!(
+        other.depth().await.unwrap(),
+        2,
+        "the other handle sees the new entry"
+    );
+    rig.pg.set_down(false);
+    let report = other.replay(&Stores::single(rig.pg.clone())).await.unwrap();
+    assert_eq!((report.replayed, report.remaining), (2, 0));
+    assert_eq!(
+        rig.outbox.depth().await.unwrap(),
+        0,
+        "and the first sees the replay"
+    );
+}

@@ -62,6 +62,10 @@ pub struct RoutingStats {
     pub fallback_reads: AtomicU64,
     pub outbox_queued: AtomicU64,
     pub outbox_replayed: AtomicU64,
+    /// Dual writes PostgreSQL rejected, set aside in the dead letters.
+    pub dead_letters: AtomicU64,
+    /// Writes the outbox itself could not record.
+    pub outbox_failures: AtomicU64,
     pub shadow: shadow::ShadowStats,
 }
 
@@ -73,6 +77,8 @@ pub struct RoutingCounts {
     pub fallback_reads: u64,
     pub outbox_queued: u64,
     pub outbox_replayed: u64,
+    pub dead_letters: u64,
+    pub outbox_failures: u64,
     pub shadow_reads: u64,
     pub shadow_mismatches: u64,
     pub shadow_mismatch_keys: Vec<String>,
@@ -87,6 +93,8 @@ impl RoutingStats {
             fallback_reads: get(&self.fallback_reads),
             outbox_queued: get(&self.outbox_queued),
             outbox_replayed: get(&self.outbox_replayed),
+            dead_letters: get(&self.dead_letters),
+            outbox_failures: get(&self.outbox_failures),
             shadow_reads: get(&self.shadow.reads),
             shadow_mismatches: get(&self.shadow.mismatches),
             shadow_mismatch_keys: self.shadow.keys(),
@@ -284,46 +292,73 @@ impl RoutedStore {
     }
 
     /// The PostgreSQL half of a dual write: behind whatever the outbox holds.
+    /// Never fails the write (the JSON half stands, SPEC §6): what PostgreSQL
+    /// cannot take now is queued, what it rejects is set aside, and an outbox
+    /// that cannot be written is logged and counted.
     async fn write_pg_or_queue(&self, write: Write<'_>) -> Result<(), StoreError> {
         let pg = self.pg()?;
         let outbox = self
             .outbox
             .as_ref()
             .ok_or_else(|| StoreError::Unsupported("dual write without an outbox".into()))?;
-        if self.postgres_resting() {
-            self.stats.outbox_queued.fetch_add(1, Ordering::Relaxed);
-            return outbox
-                .push(
-                    write,
-                    "PostgreSQL unavailable; waiting before the next attempt",
-                )
-                .await;
-        }
-        if outbox.depth().await? > 0 {
-            let report = outbox.replay(pg).await?;
-            self.stats
-                .outbox_replayed
-                .fetch_add(report.replayed as u64, Ordering::Relaxed);
-            if report.remaining > 0 {
-                let why = report
-                    .stopped_by
-                    .unwrap_or_else(|| "outbox not empty".into());
-                if report.replayed == 0 {
-                    self.rest();
-                }
+        let outcome = async {
+            if !self.pg_caught_up().await? {
                 self.stats.outbox_queued.fetch_add(1, Ordering::Relaxed);
-                return outbox.push(write, &why).await;
+                return outbox
+                    .push(
+                        write,
+                        "PostgreSQL unavailable; queued behind earlier writes",
+                    )
+                    .await;
+            }
+            match write.apply(pg).await {
+                Ok(()) => Ok(()),
+                Err(e @ StoreError::Unavailable { .. }) => {
+                    self.rest();
+                    self.stats.pg_write_failures.fetch_add(1, Ordering::Relaxed);
+                    self.stats.outbox_queued.fetch_add(1, Ordering::Relaxed);
+                    outbox.push(write, &e.to_string()).await
+                }
+                Err(e) => {
+                    self.stats.pg_write_failures.fetch_add(1, Ordering::Relaxed);
+                    self.stats.dead_letters.fetch_add(1, Ordering::Relaxed);
+                    outbox.push_dead(write, &e.to_string()).await
+                }
             }
         }
-        if let Err(e) = write.apply(pg).await {
-            if matches!(e, StoreError::Unavailable { .. }) {
-                self.rest();
-            }
-            self.stats.pg_write_failures.fetch_add(1, Ordering::Relaxed);
-            self.stats.outbox_queued.fetch_add(1, Ordering::Relaxed);
-            outbox.push(write, &e.to_string()).await?;
+        .await;
+        if let Err(e) = outcome {
+            self.stats.outbox_failures.fetch_add(1, Ordering::Relaxed);
+            tracing::error!(write = %write.describe(), error = %e,
+                "the outbox could not record a write PostgreSQL missed; verify will find it");
         }
         Ok(())
+    }
+
+    /// Whether PostgreSQL holds every dual write JSON holds: the outbox is
+    /// empty, or can be replayed now. While it rests after being found
+    /// unavailable, it is not tried.
+    async fn pg_caught_up(&self) -> Result<bool, StoreError> {
+        let Some(outbox) = &self.outbox else {
+            return Ok(true);
+        };
+        if outbox.depth().await? == 0 {
+            return Ok(true);
+        }
+        if self.postgres_resting() {
+            return Ok(false);
+        }
+        let report = outbox.replay(self.pg()?).await?;
+        self.stats
+            .outbox_replayed
+            .fetch_add(report.replayed as u64, Ordering::Relaxed);
+        self.stats
+            .dead_letters
+            .fetch_add(report.dead as u64, Ordering::Relaxed);
+        if report.remaining > 0 {
+            self.rest();
+        }
+        Ok(report.remaining == 0)
     }
 
     /// Route one read. `read` is called with the store to read from.
@@ -348,6 +383,22 @@ impl RoutedStore {
                     (Some(s), Some(compare)) => Ok(s.observe(what, value, compare)),
                     _ => Ok(value),
                 }
+            }
+            // PostgreSQL behind JSON (writes still queued) would answer with
+            // stale data, and a save of what was read would lose the rest:
+            // read the truth instead.
+            Route::DualRead if !self.pg_caught_up().await.unwrap_or(false) => {
+                if !effective.fallback {
+                    return Err(StoreError::Unavailable {
+                        store: "postgres",
+                        message: "PostgreSQL is behind JSON (outbox not empty) and fallback is off"
+                            .into(),
+                        source: None,
+                    });
+                }
+                self.stats.fallback_reads.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(%data_set, read = what, "PostgreSQL is behind JSON (outbox not empty); reading JSON");
+                read(self.json()?.clone()).await
             }
             Route::DualRead => match read(self.pg()?.clone()).await {
                 Ok(v) => Ok(v),

@@ -4,13 +4,22 @@
 //! in order — every PostgreSQL write is idempotent on its natural key, so an
 //! entry replayed twice changes nothing — and rewrites the file (atomically)
 //! with what is left.
+//!
+//! - Every access holds an exclusive lock on `<outbox>.lock`, so a running
+//!   cycle and `xtask outbox replay` never lose or reorder each other's entries.
+//! - Only "PostgreSQL unavailable" waits in the queue. A write PostgreSQL
+//!   *rejects* would block every later one forever; it goes to the dead
+//!   letters (`<outbox>.dead.jsonl`), is counted and logged, and verify/repair
+//!   mends the data set. A line that does not parse (a torn write) goes there
+//!   too instead of stopping the queue.
 
 use super::write::{OwnedWrite, Write};
 use chrono::{DateTime, Utc};
 use domain::StoreError;
 use domain::ports::Stores;
+use fs4::fs_std::FileExt;
 use serde::{Deserialize, Serialize};
-use std::io::Write as _;
+use std::io::{Read, Seek, SeekFrom, Write as _};
 use std::path::{Path, PathBuf};
 use tokio::sync::Mutex;
 
@@ -45,33 +54,44 @@ pub struct QueuedWrite {
 pub struct ReplayReport {
     pub replayed: usize,
     pub remaining: usize,
+    /// Entries PostgreSQL rejected (or that did not parse), moved to the dead letters.
+    pub dead: usize,
     /// Why the replay stopped early (PostgreSQL still down), if it did.
     pub stopped_by: Option<String>,
 }
 
-/// The outbox file and, once read, how many entries it holds and the next
-/// sequence number. One process owns the data directory (its lock), so the
-/// counts stay true between reads; `depth` is then free on the hot path.
+/// The outbox file, and the count of entries as last seen, valid while the
+/// file keeps the length it had then (another process appending changes it).
 pub struct Outbox {
     path: PathBuf,
-    lock: Mutex<Option<Counts>>,
+    cache: Mutex<Option<Counts>>,
 }
 
 #[derive(Clone, Copy, Debug)]
 struct Counts {
     len: usize,
     next_seq: u64,
+    file_len: u64,
 }
 
 fn io(context: String) -> impl FnOnce(std::io::Error) -> StoreError {
     move |source| StoreError::Io { context, source }
 }
 
+/// The cross-process lock, held for one operation.
+struct FileLock(std::fs::File);
+
+impl Drop for FileLock {
+    fn drop(&mut self) {
+        let _ = FileExt::unlock(&self.0);
+    }
+}
+
 impl Outbox {
     pub fn new(path: impl Into<PathBuf>) -> Self {
         Outbox {
             path: path.into(),
-            lock: Mutex::new(None),
+            cache: Mutex::new(None),
         }
     }
 
@@ -79,47 +99,68 @@ impl Outbox {
         &self.path
     }
 
-    /// Queue a write that PostgreSQL did not take.
-    pub async fn push(&self, write: Write<'_>, error: &str) -> Result<(), StoreError> {
-        let mut guard = self.lock.lock().await;
-        let counts = self.counts(&mut guard)?;
-        let seq = counts.next_seq;
-        let line = serde_json::to_string(&EntryOut {
-            seq,
-            queued_at: Utc::now(),
-            error,
-            write,
-        })
-        .map_err(|e| StoreError::Backend {
-            context: "cannot encode an outbox entry".into(),
-            source: Box::new(e),
-        })?;
-        if let Some(dir) = self.path.parent() {
+    /// Where rejected and unreadable entries go.
+    pub fn dead_letters(&self) -> PathBuf {
+        self.path.with_extension("dead.jsonl")
+    }
+
+    fn lock(&self) -> Result<FileLock, StoreError> {
+        let path = self.path.with_extension("lock");
+        if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(io(format!("cannot create {}", dir.display())))?;
         }
-        let mut file = std::fs::OpenOptions::new()
+        let file = std::fs::OpenOptions::new()
             .create(true)
-            .append(true)
-            .open(&self.path)
-            .map_err(io(format!("cannot open {}", self.path.display())))?;
-        writeln!(file, "{line}")
-            .map_err(io(format!("cannot append to {}", self.path.display())))?;
-        file.sync_data()
-            .map_err(io(format!("cannot sync {}", self.path.display())))?;
-        *guard = Some(Counts {
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(io(format!("cannot open {}", path.display())))?;
+        file.lock_exclusive()
+            .map_err(io(format!("cannot lock {}", path.display())))?;
+        Ok(FileLock(file))
+    }
+
+    fn file_len(&self) -> u64 {
+        std::fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0)
+    }
+
+    /// Queue a write that PostgreSQL did not take because it was unavailable.
+    pub async fn push(&self, write: Write<'_>, error: &str) -> Result<(), StoreError> {
+        let mut cache = self.cache.lock().await;
+        let _lock = self.lock()?;
+        let counts = self.counts(&mut cache)?;
+        let seq = counts.next_seq;
+        let line = encode(seq, Utc::now(), error, write)?;
+        append_line(&self.path, &line)?;
+        *cache = Some(Counts {
             len: counts.len + 1,
             next_seq: seq + 1,
+            file_len: self.file_len(),
         });
         tracing::warn!(seq, write = %write.describe(), %error, "PostgreSQL write queued in the outbox");
         Ok(())
     }
 
+    /// Set aside a write PostgreSQL rejected (not a matter of waiting).
+    pub async fn push_dead(&self, write: Write<'_>, error: &str) -> Result<(), StoreError> {
+        let _cache = self.cache.lock().await;
+        let _lock = self.lock()?;
+        let line = encode(0, Utc::now(), error, write)?;
+        append_line(&self.dead_letters(), &line)?;
+        tracing::error!(write = %write.describe(), %error, file = %self.dead_letters().display(),
+            "PostgreSQL rejected a dual write; set aside (run `cargo xtask verify --repair`)");
+        Ok(())
+    }
+
     /// Entries waiting, oldest first.
     pub async fn pending(&self) -> Result<Vec<QueuedWrite>, StoreError> {
-        let _guard = self.lock.lock().await;
+        let _cache = self.cache.lock().await;
+        let _lock = self.lock()?;
         Ok(self
-            .read_entries()?
-            .into_iter()
+            .read_lines()?
+            .iter()
+            .enumerate()
+            .filter_map(|(n, line)| self.decode(n, line).ok())
             .map(|e| QueuedWrite {
                 seq: e.seq,
                 queued_at: e.queued_at,
@@ -131,63 +172,102 @@ impl Outbox {
 
     /// How many writes wait.
     pub async fn depth(&self) -> Result<usize, StoreError> {
-        let mut guard = self.lock.lock().await;
-        Ok(self.counts(&mut guard)?.len)
+        let mut cache = self.cache.lock().await;
+        if let Some(c) = *cache {
+            if c.file_len == self.file_len() {
+                return Ok(c.len);
+            }
+        }
+        let _lock = self.lock()?;
+        Ok(self.counts(&mut cache)?.len)
     }
 
-    /// The cached counts, read from the file the first time.
+    /// The counts, re-read when the file changed since they were taken.
     fn counts(&self, cache: &mut Option<Counts>) -> Result<Counts, StoreError> {
+        let file_len = self.file_len();
         if let Some(c) = *cache {
-            return Ok(c);
+            if c.file_len == file_len {
+                return Ok(c);
+            }
         }
-        let entries = self.read_entries()?;
+        let lines = self.read_lines()?;
+        let next_seq = lines
+            .iter()
+            .rev()
+            .find_map(|l| serde_json::from_str::<SeqOnly>(l).ok())
+            .map(|e| e.seq + 1)
+            .unwrap_or(1);
         let counts = Counts {
-            len: entries.len(),
-            next_seq: entries.last().map(|e| e.seq + 1).unwrap_or(1),
+            len: lines.len(),
+            next_seq,
+            file_len,
         };
         *cache = Some(counts);
         Ok(counts)
     }
 
-    /// Apply the queued writes to `pg` in order; stop at the first failure.
+    /// Apply the queued writes to `pg` in order. Stops at the first that
+    /// fails because PostgreSQL is unavailable; a write it rejects, or a line
+    /// that does not parse, goes to the dead letters and the replay goes on.
     /// Entries are decoded one at a time, so a replay that fails at once (the
     /// database is still down) costs one line, not the whole file.
     pub async fn replay(&self, pg: &Stores) -> Result<ReplayReport, StoreError> {
-        let mut guard = self.lock.lock().await;
-        let counts = self.counts(&mut guard)?;
+        let mut cache = self.cache.lock().await;
+        let _lock = self.lock()?;
+        let counts = self.counts(&mut cache)?;
         if counts.len == 0 {
             return Ok(ReplayReport::default());
         }
         let lines = self.read_lines()?;
+        let mut report = ReplayReport::default();
+        let mut dead = Vec::new();
         let mut done = 0;
-        let mut stopped_by = None;
         for (n, line) in lines.iter().enumerate() {
-            let entry = self.decode(n, line)?;
-            match entry.write.as_write().apply(pg).await {
-                Ok(()) => done += 1,
+            let entry = match self.decode(n, line) {
+                Ok(e) => e,
                 Err(e) => {
-                    stopped_by = Some(e.to_string());
+                    tracing::error!(error = %e, "an outbox line does not parse; set aside");
+                    dead.push(line.clone());
+                    done += 1;
+                    continue;
+                }
+            };
+            match entry.write.as_write().apply(pg).await {
+                Ok(()) => {
+                    report.replayed += 1;
+                    done += 1;
+                }
+                Err(e @ StoreError::Unavailable { .. }) => {
+                    report.stopped_by = Some(e.to_string());
                     break;
+                }
+                Err(e) => {
+                    tracing::error!(seq = entry.seq, error = %e, "PostgreSQL rejected a queued write; set aside");
+                    dead.push(line.clone());
+                    done += 1;
                 }
             }
         }
-        *guard = Some(Counts {
-            len: lines.len() - done,
-            next_seq: counts.next_seq,
-        });
+        for line in &dead {
+            append_line(&self.dead_letters(), line)?;
+        }
+        report.dead = dead.len();
+        report.remaining = lines.len() - done;
         if done > 0 {
             self.rewrite(&lines[done..])?;
             tracing::info!(
-                replayed = done,
-                remaining = lines.len() - done,
+                replayed = report.replayed,
+                dead = report.dead,
+                remaining = report.remaining,
                 "outbox replayed"
             );
         }
-        Ok(ReplayReport {
-            replayed: done,
-            remaining: lines.len() - done,
-            stopped_by,
-        })
+        *cache = Some(Counts {
+            len: report.remaining,
+            next_seq: counts.next_seq,
+            file_len: self.file_len(),
+        });
+        Ok(report)
     }
 
     /// The non-empty lines of the file.
@@ -213,14 +293,6 @@ impl Outbox {
         })
     }
 
-    fn read_entries(&self) -> Result<Vec<EntryIn>, StoreError> {
-        self.read_lines()?
-            .iter()
-            .enumerate()
-            .map(|(n, line)| self.decode(n, line))
-            .collect()
-    }
-
     /// Atomically replace the file with the lines left.
     fn rewrite(&self, left: &[String]) -> Result<(), StoreError> {
         let tmp = self.path.with_extension("jsonl.tmp");
@@ -238,4 +310,60 @@ impl Outbox {
             .map_err(io(format!("cannot replace {}", self.path.display())))?;
         Ok(())
     }
+}
+
+#[derive(Deserialize)]
+struct SeqOnly {
+    seq: u64,
+}
+
+fn encode(
+    seq: u64,
+    at: DateTime<Utc>,
+    error: &str,
+    write: Write<'_>,
+) -> Result<String, StoreError> {
+    serde_json::to_string(&EntryOut {
+        seq,
+        queued_at: at,
+        error,
+        write,
+    })
+    .map_err(|e| StoreError::Backend {
+        context: "cannot encode an outbox entry".into(),
+        source: Box::new(e),
+    })
+}
+
+/// Append one line, starting a new line first if a torn write left the file
+/// without its final newline.
+fn append_line(path: &Path, line: &str) -> Result<(), StoreError> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(io(format!("cannot create {}", dir.display())))?;
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .read(true)
+        .append(true)
+        .open(path)
+        .map_err(io(format!("cannot open {}", path.display())))?;
+    let len = file
+        .metadata()
+        .map_err(io(format!("cannot stat {}", path.display())))?
+        .len();
+    let mut text = String::with_capacity(line.len() + 2);
+    if len > 0 {
+        let mut last = [0u8; 1];
+        file.seek(SeekFrom::Start(len - 1))
+            .and_then(|_| file.read_exact(&mut last))
+            .map_err(io(format!("cannot read {}", path.display())))?;
+        if last[0] != b'\n' {
+            text.push('\n');
+        }
+    }
+    text.push_str(line);
+    text.push('\n');
+    file.write_all(text.as_bytes())
+        .and_then(|_| file.sync_data())
+        .map_err(io(format!("cannot append to {}", path.display())))
 }
