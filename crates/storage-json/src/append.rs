@@ -137,13 +137,28 @@ pub(crate) fn append_to_array(path: &Path, body: &str) -> Result<(), StoreError>
             Tail::NotAnArray => return Err(not_an_array(path, &mut file, len)),
         }
     };
+    // The old tail (from the offset on) is put back if the write fails part
+    // way (a full disk), so a failed append leaves a valid array behind.
+    let mut old_tail = Vec::new();
     file.seek(SeekFrom::Start(offset))
+        .and_then(|_| file.read_to_end(&mut old_tail))
         .map_err(|e| io_error(context(), e))?;
-    file.write_all(text.as_bytes())
-        .map_err(|e| io_error(context(), e))?;
-    file.set_len(offset + text.len() as u64)
-        .map_err(|e| io_error(context(), e))?;
-    file.sync_data().map_err(|e| io_error(context(), e))?;
+    let written = file
+        .seek(SeekFrom::Start(offset))
+        .and_then(|_| file.write_all(text.as_bytes()))
+        .and_then(|_| file.set_len(offset + text.len() as u64))
+        .and_then(|_| file.sync_data());
+    if let Err(e) = written {
+        let restored = file
+            .set_len(offset)
+            .and_then(|_| file.seek(SeekFrom::Start(offset)))
+            .and_then(|_| file.write_all(&old_tail))
+            .and_then(|_| file.sync_data());
+        if let Err(again) = restored {
+            tracing::error!(file = %path.display(), error = %again, "could not restore the file after a failed append");
+        }
+        return Err(io_error(context(), e));
+    }
     if !existed {
         if let Some(dir) = path.parent() {
             fsio::sync_dir(dir)?;
