@@ -102,3 +102,20 @@ async fn rollback_from_each_phase_restores_the_previous_routes_and_cycles_contin
     let refused = site.xtask(&["phase", "rollback"]).await;
     assert!(!refused.status.success(), "phase 0 is the first");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_transition_waits_for_running_processes_to_stop() {
+    let site = Site::new().await;
+    let running =
+        orchestrator::app::App::open(site.settings(), orchestrator::app::StoreChoice::Phase)
+            .await
+            .unwrap();
+    let refused = site.xtask(&["phase", "advance"]).await;
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("stop `prescient run`/`serve`"), "{stderr}");
+    assert_eq!(site.phase().await, "0");
+    drop(running);
+    site.ok(&["phase", "advance"]).await;
+    assert_eq!(site.phase().await, "1");
+}

@@ -3,7 +3,7 @@
 //! handle for health checks, the outbox and routing counters. Every command
 //! and the HTTP server start from an [`App`].
 
-use crate::phase_state::{PhaseFile, PhaseRecord};
+use crate::phase_state::{PhaseFile, PhaseRecord, RuntimeLock};
 use crate::routing::outbox::Outbox;
 use crate::routing::{RoutedStore, RoutingStats};
 use crate::settings::Settings;
@@ -35,10 +35,15 @@ pub struct App {
     /// Present when the stores are routed.
     pub routing: Option<Arc<RoutingStats>>,
     pub outbox: Option<Arc<Outbox>>,
+    /// Held while this runtime lives: phase transitions wait for it.
+    pub runtime_lock: Arc<RuntimeLock>,
 }
 
 impl App {
     pub async fn open(settings: Settings, choice: StoreChoice) -> Result<App> {
+        let runtime_lock = Arc::new(
+            RuntimeLock::acquire(&settings.state_dir, "runtime").map_err(anyhow::Error::msg)?,
+        );
         let phase_file = PhaseFile::in_dir(&settings.state_dir);
         let record = phase_file.load()?;
         let phase = record.phase()?;
@@ -48,6 +53,7 @@ impl App {
                 pg: None,
                 routing: None,
                 outbox: None,
+                runtime_lock,
                 phase,
                 record,
                 settings,
@@ -61,16 +67,22 @@ impl App {
                     pg: Some(pg),
                     routing: None,
                     outbox: None,
+                    runtime_lock,
                     phase,
                     record,
                     settings,
                 })
             }
-            StoreChoice::Phase => Self::routed(settings, phase, record).await,
+            StoreChoice::Phase => Self::routed(settings, phase, record, runtime_lock).await,
         }
     }
 
-    async fn routed(settings: Settings, phase: Phase, record: PhaseRecord) -> Result<App> {
+    async fn routed(
+        settings: Settings,
+        phase: Phase,
+        record: PhaseRecord,
+        runtime_lock: Arc<RuntimeLock>,
+    ) -> Result<App> {
         phase
             .check_overrides(settings.overrides)
             .context("refused at start-up")?;
@@ -114,6 +126,7 @@ impl App {
             pg,
             routing: Some(routing),
             outbox: Some(outbox),
+            runtime_lock,
             phase,
             record,
             settings,

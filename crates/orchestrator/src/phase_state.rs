@@ -204,3 +204,51 @@ mod tests {
         assert!(err.to_string().contains("phase.toml"), "{err}");
     }
 }
+
+/// `<state dir>/runtime.lock`: held by every running Prescient process
+/// (cycle, serve, run) for as long as it runs, and taken by phase transitions,
+/// which therefore refuse while one runs — a process reads its phase once, at
+/// start, and must be restarted to follow a transition.
+#[derive(Debug)]
+pub struct RuntimeLock {
+    file: std::fs::File,
+}
+
+impl RuntimeLock {
+    pub fn acquire(state_dir: &Path, who: &str) -> Result<RuntimeLock, String> {
+        use fs4::fs_std::FileExt;
+        use std::io::{Read, Seek, Write};
+        let path = state_dir.join("runtime.lock");
+        std::fs::create_dir_all(state_dir)
+            .map_err(|e| format!("cannot create {}: {e}", state_dir.display()))?;
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .read(true)
+            .write(true)
+            .open(&path)
+            .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+        match file.try_lock_exclusive() {
+            Ok(true) => {}
+            _ => {
+                let mut holder = String::new();
+                let _ = file.read_to_string(&mut holder);
+                return Err(format!(
+                    "{} is held by a running Prescient process ({}); stop it first",
+                    path.display(),
+                    holder.trim()
+                ));
+            }
+        }
+        let _ = file.set_len(0);
+        let _ = file.rewind();
+        let _ = write!(file, "pid {} ({who})", std::process::id());
+        Ok(RuntimeLock { file })
+    }
+}
+
+impl Drop for RuntimeLock {
+    fn drop(&mut self) {
+        let _ = fs4::fs_std::FileExt::unlock(&self.file);
+    }
+}

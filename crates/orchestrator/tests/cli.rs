@@ -14,7 +14,7 @@ fn prescient() -> Command {
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("PRESCIENT_CONFIG", "/nonexistent/prescient.toml")
         .env("RUST_LOG", "warn")
-        .current_dir(std::env::temp_dir());
+        .current_dir(scratch_dir());
     cmd
 }
 

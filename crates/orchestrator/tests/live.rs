@@ -15,7 +15,7 @@ fn prescient(gamma: &str) -> std::process::Command {
         .env("PRESCIENT_CONFIG", "/nonexistent/prescient.toml")
         .env("PRESCIENT_GAMMA_URL", gamma)
         .env("RUST_LOG", "warn")
-        .current_dir(std::env::temp_dir());
+        .current_dir(scratch_dir());
     cmd
 }
 

@@ -26,7 +26,7 @@ fn prescient(state: &Path) -> Command {
         .env("PRESCIENT_CONFIG", "/nonexistent/prescient.toml")
         .env("PRESCIENT_STATE_DIR", state)
         .env("RUST_LOG", "warn")
-        .current_dir(std::env::temp_dir());
+        .current_dir(scratch_dir());
     cmd
 }
 

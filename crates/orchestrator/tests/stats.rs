@@ -90,7 +90,7 @@ fn stats(data: &Path, state: &Path, store: &str, database_url: Option<&str>) -> 
         .env("PRESCIENT_CONFIG", "/nonexistent/prescient.toml")
         .env("PRESCIENT_STATE_DIR", state)
         .env("RUST_LOG", "warn")
-        .current_dir(std::env::temp_dir())
+        .current_dir(scratch_dir())
         .args(["stats", "--json", "--store", store])
         .arg("--data-dir")
         .arg(data);
@@ -185,7 +185,7 @@ fn stats_prints_a_table() {
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("PRESCIENT_CONFIG", "/nonexistent/prescient.toml")
         .env("PRESCIENT_STATE_DIR", state.path())
-        .current_dir(std::env::temp_dir())
+        .current_dir(scratch_dir())
         .args(["stats", "--store", "json", "--data-dir"])
         .arg(data.path())
         .output()

@@ -5,43 +5,55 @@
 use crate::error::db_err;
 use crate::ports::{begin, commit};
 use crate::{PgConfig, PgError, PgStore};
-use domain::{DataSet, StoreError};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
+use domain::{DataSet, PortfolioId, StoreError};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, Statement,
+};
 use std::time::Duration;
 
 impl PgStore {
-    /// Delete every row of `data_set`, in one transaction. Signal links to
-    /// deleted trades move to `pending_trade_id` and come back when the
-    /// trades are inserted again.
-    pub async fn clear_data_set(&self, data_set: DataSet) -> Result<(), StoreError> {
+    /// Delete the rows of `data_set` that belong to `portfolio` (and the
+    /// shared rows of the data sets no portfolio owns: signals, archives,
+    /// events, markets), in one transaction. Signal links to deleted trades
+    /// move to `pending_trade_id` and come back when the trades are inserted
+    /// again.
+    pub async fn clear_data_set(
+        &self,
+        data_set: DataSet,
+        portfolio: &PortfolioId,
+    ) -> Result<(), StoreError> {
         let what = "clear_data_set";
         let statements: &[&str] = match data_set {
             DataSet::Portfolio => &[
-                "DELETE FROM portfolio_positions",
-                "DELETE FROM portfolio_state",
-                "DELETE FROM portfolio_snapshots",
+                "DELETE FROM portfolio_positions WHERE portfolio_id = $1",
+                "DELETE FROM portfolio_state WHERE portfolio_id = $1",
+                "DELETE FROM portfolio_snapshots WHERE portfolio_id = $1",
             ],
             DataSet::Trades => &[
                 "UPDATE trading_signals SET pending_trade_id = trade_id, trade_id = NULL \
-                 WHERE trade_id IS NOT NULL",
-                "DELETE FROM trades",
+                 WHERE trade_id IN (SELECT trade_id FROM trades WHERE portfolio_id = $1)",
+                "DELETE FROM trades WHERE portfolio_id = $1",
             ],
             DataSet::History => &[
-                "DELETE FROM portfolio_history",
-                "DELETE FROM signal_archives",
+                "DELETE FROM portfolio_history WHERE portfolio_id = $1",
+                "DELETE FROM signal_archives WHERE $1::text IS NOT NULL",
             ],
-            DataSet::Signals => &["DELETE FROM trading_signals"],
+            DataSet::Signals => &["DELETE FROM trading_signals WHERE $1::text IS NOT NULL"],
             DataSet::Markets => &[
-                "DELETE FROM events",
-                "DELETE FROM markets",
-                "DELETE FROM market_snapshots",
+                "DELETE FROM events WHERE $1::text IS NOT NULL",
+                "DELETE FROM markets WHERE $1::text IS NOT NULL",
+                "DELETE FROM market_snapshots WHERE $1::text IS NOT NULL",
             ],
         };
         let txn = begin(&self.db, what).await?;
         for sql in statements {
-            txn.execute_unprepared(sql)
-                .await
-                .map_err(|e| db_err(format!("{what} {data_set}"), e))?;
+            txn.execute_raw(Statement::from_sql_and_values(
+                DatabaseBackend::Postgres,
+                *sql,
+                [portfolio.as_str().into()],
+            ))
+            .await
+            .map_err(|e| db_err(format!("{what} {data_set}"), e))?;
         }
         commit(txn, what).await
     }

@@ -11,7 +11,17 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// Archive the data directory into `out`; records it in the phase file.
+/// Only in phase 6, when the JSON files no longer change: an archive taken
+/// earlier would miss what was written after it. Each file is hashed from the
+/// same bytes that go into the archive, so the manifest matches its contents.
 pub fn archive_json(m: &mut Migration, out: &Path) -> Result<ArchiveRecord> {
+    let phase = m.phase()?;
+    if phase != domain::Phase::DatabasePrimary {
+        bail!(
+            "archive the JSON files in phase 6, when they no longer change (now in phase {})",
+            phase.number()
+        );
+    }
     let data = m.settings.data_dir.clone();
     if !data.is_dir() {
         bail!("{} is not a directory", data.display());
@@ -19,11 +29,6 @@ pub fn archive_json(m: &mut Migration, out: &Path) -> Result<ArchiveRecord> {
     let mut files = Vec::new();
     collect(&data, &data, &mut files)?;
     files.sort();
-    let mut manifest = String::new();
-    for rel in &files {
-        let digest = sha256_file(&data.join(rel))?;
-        manifest.push_str(&format!("{digest}  {}\n", rel.display()));
-    }
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
     }
@@ -31,8 +36,16 @@ pub fn archive_json(m: &mut Migration, out: &Path) -> Result<ArchiveRecord> {
         std::fs::File::create(out).with_context(|| format!("cannot create {}", out.display()))?;
     let gz = flate2::write::GzEncoder::new(file, flate2::Compression::default());
     let mut tar = tar::Builder::new(gz);
+    let mut manifest = String::new();
     for rel in &files {
-        tar.append_path_with_name(data.join(rel), Path::new("data").join(rel))
+        let bytes = std::fs::read(data.join(rel))
+            .with_context(|| format!("cannot read {}", rel.display()))?;
+        manifest.push_str(&format!("{}  {}\n", sha256_hex(&bytes), rel.display()));
+        let mut header = tar::Header::new_gnu();
+        header.set_size(bytes.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        tar.append_data(&mut header, Path::new("data").join(rel), bytes.as_slice())
             .with_context(|| format!("cannot archive {}", rel.display()))?;
     }
     let mut header = tar::Header::new_gnu();
@@ -51,6 +64,13 @@ pub fn archive_json(m: &mut Migration, out: &Path) -> Result<ArchiveRecord> {
     m.record.archive = Some(record.clone());
     m.phase_file.save(&m.record)?;
     Ok(record)
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// `<archive>.sha256`: the manifest beside the archive.

@@ -86,7 +86,7 @@ pub async fn repair(m: &Migration, dirty: &[DataSet]) -> Result<Vec<Repaired>> {
     let bar = m.bar("repair");
     for ds in dirty {
         let report = if json_is_truth(phase, *ds) {
-            pg.clear_data_set(*ds).await?;
+            pg.clear_data_set(*ds, &m.portfolio()).await?;
             copy_data_sets(
                 &m.json_reader(),
                 &pg_stores,

@@ -137,6 +137,7 @@ pub async fn status(m: &mut Migration, with_gates: bool) -> Result<PhaseStatus> 
 
 /// `phase advance [--force]`: the gates of the next phase, then the step.
 pub async fn advance(m: &mut Migration, force: bool) -> Result<Transition> {
+    let _runtime = runtime_lock(m)?;
     let current = m.phase()?;
     let Some(target) = current.next() else {
         bail!("phase 7 is the last phase");
@@ -178,6 +179,7 @@ pub async fn advance(m: &mut Migration, force: bool) -> Result<Transition> {
 /// copies PostgreSQL (the truth there) back into the JSON files, which were
 /// not written while it held, so DR routes find them current.
 pub async fn rollback(m: &mut Migration) -> Result<Transition> {
+    let _runtime = runtime_lock(m)?;
     let current = m.phase()?;
     let Some(target) = current.previous() else {
         bail!("phase 0 is the first phase");
@@ -209,6 +211,12 @@ pub async fn rollback(m: &mut Migration) -> Result<Transition> {
     transition(m, current, target, "rollback", false, gates).await
 }
 
+/// No runtime may run across a transition: it would keep the old routes.
+fn runtime_lock(m: &Migration) -> Result<crate::phase_state::RuntimeLock> {
+    crate::phase_state::RuntimeLock::acquire(&m.settings.state_dir, "phase transition")
+        .map_err(|e| anyhow::anyhow!("{e}: a running process keeps the routes it started with, so stop `prescient run`/`serve` before a phase transition and restart it after"))
+}
+
 async fn transition(
     m: &mut Migration,
     from: Phase,
@@ -228,6 +236,10 @@ async fn transition(
     };
     m.record.phase = to.number().into();
     m.record.since = now;
+    // Entering phase 6 from 5.4: JSON changed since any earlier archive.
+    if to == Phase::DatabasePrimary && from == Phase::ReadsMarkets {
+        m.record.archive = None;
+    }
     m.record.transitions.push(t.clone());
     m.phase_file.save(&m.record)?;
     // Mirror into system_metadata; the local file stays the authority, so a

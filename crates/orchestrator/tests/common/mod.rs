@@ -159,3 +159,9 @@ pub fn resolved_snapshot(fixtures: &Path) -> tempfile::TempDir {
     .unwrap();
     dir
 }
+
+/// A fresh working directory for one `prescient` run, so its `./state`
+/// (phase file, runtime lock) is its own. Left in the system temp dir.
+pub fn scratch_dir() -> PathBuf {
+    tempfile::tempdir().unwrap().keep()
+}
