@@ -107,18 +107,8 @@ fn bench(c: &mut Criterion, out: &mut Results) {
             // One or a few calls per sample: a load of 1M takes seconds.
             group.sampling_mode(SamplingMode::Flat);
         }
+        // Loads first: every append grows the file criterion measures next.
         let mut samples = Vec::new();
-        group.bench_with_input(BenchmarkId::new("append_trade", n), &n, |b, _| {
-            b.iter_custom(|iters| {
-                let trades: Vec<_> = (0..iters).map(|_| fresh_trade()).collect();
-                let start = Instant::now();
-                for t in &trades {
-                    rt.block_on(store.append_trade(t)).unwrap();
-                }
-                per_iteration(&mut samples, iters, start.elapsed())
-            })
-        });
-        out.set_median(format!("append_trade/{n}"), &std::mem::take(&mut samples));
         group.bench_with_input(BenchmarkId::new("load_portfolio", n), &n, |b, _| {
             b.iter_custom(|iters| {
                 let start = Instant::now();
@@ -139,6 +129,17 @@ fn bench(c: &mut Criterion, out: &mut Results) {
             })
         });
         out.set_median(format!("load_trades/{n}"), &std::mem::take(&mut samples));
+        group.bench_with_input(BenchmarkId::new("append_trade", n), &n, |b, _| {
+            b.iter_custom(|iters| {
+                let trades: Vec<_> = (0..iters).map(|_| fresh_trade()).collect();
+                let start = Instant::now();
+                for t in &trades {
+                    rt.block_on(store.append_trade(t)).unwrap();
+                }
+                per_iteration(&mut samples, iters, start.elapsed())
+            })
+        });
+        out.set_median(format!("append_trade/{n}"), &std::mem::take(&mut samples));
         group.finish();
     }
 }
