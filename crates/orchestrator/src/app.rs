@@ -37,6 +37,8 @@ pub struct App {
     pub outbox: Option<Arc<Outbox>>,
     /// Held while this runtime lives: phase transitions wait for it.
     pub runtime_lock: Arc<RuntimeLock>,
+    /// The write-behind queue of dual writes, when routed with one.
+    pub write_behind: Option<crate::routing::FlushHandle>,
 }
 
 impl App {
@@ -53,6 +55,7 @@ impl App {
                 pg: None,
                 routing: None,
                 outbox: None,
+                write_behind: None,
                 runtime_lock,
                 phase,
                 record,
@@ -67,6 +70,7 @@ impl App {
                     pg: Some(pg),
                     routing: None,
                     outbox: None,
+                    write_behind: None,
                     runtime_lock,
                     phase,
                     record,
@@ -121,8 +125,15 @@ impl App {
         )?
         .with_retry_after(std::time::Duration::from_millis(settings.pg_retry_after_ms));
         let routing = routed.stats();
+        let (stores, write_behind) = if settings.write_behind {
+            let (stores, flush) = routed.into_stores_behind();
+            (stores, Some(flush))
+        } else {
+            (routed.into_stores(), None)
+        };
         Ok(App {
-            stores: routed.into_stores(),
+            stores,
+            write_behind,
             pg,
             routing: Some(routing),
             outbox: Some(outbox),
@@ -131,6 +142,16 @@ impl App {
             record,
             settings,
         })
+    }
+}
+
+impl App {
+    /// Wait until every dual write has reached PostgreSQL (or the outbox).
+    /// Call before the process exits.
+    pub async fn flush(&self) {
+        if let Some(w) = &self.write_behind {
+            w.flush().await;
+        }
     }
 }
 

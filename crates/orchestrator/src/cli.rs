@@ -181,9 +181,10 @@ pub async fn run(cli: Cli, mut settings: Settings) -> Result<()> {
             let source = open_source(&args.source.parse()?, &settings)?;
             let params = cycle_params(&settings)?;
             let app = App::open(settings, args.store).await?;
-            let summary = run_cycle(&app.stores, source.as_ref(), &params)
-                .await
-                .context("cycle failed")?;
+            let result = run_cycle(&app.stores, source.as_ref(), &params).await;
+            // The PostgreSQL half of dual writes lands before the process exits.
+            app.flush().await;
+            let summary = result.context("cycle failed")?;
             if args.json {
                 println!("{}", serde_json::to_string_pretty(&summary)?);
             } else {

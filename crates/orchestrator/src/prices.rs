@@ -180,9 +180,9 @@ pub async fn command(args: UpdatePricesArgs, settings: crate::Settings) -> anyho
     let source = crate::cli::open_source(&args.source.parse()?, &settings)?;
     let app = crate::app::App::open(settings, args.store).await?;
     let now = (crate::cycle::system_clock())();
-    let update = update_prices(&app.stores, source.as_ref(), &PortfolioId::default(), now)
-        .await
-        .context("price update failed")?;
+    let result = update_prices(&app.stores, source.as_ref(), &PortfolioId::default(), now).await;
+    app.flush().await;
+    let update = result.context("price update failed")?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&update)?);
     } else {

@@ -274,6 +274,7 @@ pub async fn command(args: RunArgs, mut settings: crate::Settings) -> anyhow::Re
         "scheduler started; Ctrl-C stops it"
     );
     let report = scheduler.run_until_ctrl_c().await;
+    app.flush().await;
     println!(
         "stopped: {} cycles ({} failed), {} price updates ({} failed)",
         report.cycles.succeeded + report.cycles.failed,

@@ -62,6 +62,9 @@ pub struct Settings {
     /// After PostgreSQL is found unavailable in a dual-write phase, queue
     /// writes in the outbox for this many ms before trying it again.
     pub pg_retry_after_ms: u64,
+    /// In dual-write phases, apply the PostgreSQL half of each write in the
+    /// background, in order, so a cycle waits only on JSON (its truth).
+    pub write_behind: bool,
     /// The plan's emergency overrides (`USE_DATABASE_WRITE`,
     /// `USE_DATABASE_READ`, `DATABASE_FALLBACK_TO_JSON`), unprefixed as the
     /// plan names them.
@@ -107,6 +110,7 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("PRESCIENT_API_TOKEN", ""),
     ("PRESCIENT_PHASE6_HOLD_DAYS", "7"),
     ("PRESCIENT_PG_RETRY_AFTER_MS", "2000"),
+    ("PRESCIENT_WRITE_BEHIND", "true"),
 ];
 
 /// The plan's variables, read without the `PRESCIENT_` prefix.

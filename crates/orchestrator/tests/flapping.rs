@@ -64,6 +64,7 @@ async fn a_hundred_phase_4_cycles_while_postgres_comes_and_goes() {
         });
     }
     assert!(down_cycles >= 20);
+    app.flush().await;
     proxy.set_up(true);
     let outbox = app.outbox.clone().unwrap();
     let pg = Stores::transactional(Arc::new(db.store()));

@@ -116,6 +116,7 @@ impl Site {
         run_cycle(&app.stores, &source, &params)
             .await
             .unwrap_or_else(|e| panic!("cycle in phase {} failed: {e}", app.phase));
+        app.flush().await;
     }
 
     pub async fn phase(&self) -> String {

@@ -292,6 +292,8 @@ impl ApiState {
         self.set_running_since(Some(started_at));
         let started = Instant::now();
         let result = run_cycle(&self.app().stores, source.as_ref(), &params).await;
+        // Answer once the PostgreSQL half of the cycle's writes has landed.
+        self.app().flush().await;
         let took = started.elapsed();
         self.set_running_since(None);
         let count = |step: &str, name: &str| {

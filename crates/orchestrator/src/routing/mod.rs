@@ -37,7 +37,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
-use write::Write;
+use write::{OwnedWrite, Write};
 
 /// The crash window between the two halves of a dual write, made real for
 /// tests: abort when `PRESCIENT_TEST_CRASH_AFTER_JSON` names this write.
@@ -131,6 +131,46 @@ pub struct RoutedStore {
     /// the outbox for this long instead of waiting on a dead connection each.
     retry_after: Duration,
     unavailable_until: std::sync::Mutex<Option<Instant>>,
+    /// Set when the PostgreSQL half of dual writes runs behind the cycle.
+    behind: std::sync::OnceLock<Behind>,
+}
+
+/// The write-behind queue: dual writes' PostgreSQL halves, in order, applied
+/// by one background task (the only PostgreSQL writer of the store).
+struct Behind {
+    tx: tokio::sync::mpsc::UnboundedSender<OwnedWrite>,
+    pending: Arc<Pending>,
+}
+
+#[derive(Default)]
+struct Pending {
+    count: std::sync::atomic::AtomicUsize,
+    idle: tokio::sync::Notify,
+}
+
+/// Waits for the write-behind queue to drain (before a process exits).
+#[derive(Clone)]
+pub struct FlushHandle {
+    pending: Arc<Pending>,
+}
+
+impl FlushHandle {
+    /// Return once every queued PostgreSQL write has been applied or moved
+    /// to the outbox.
+    pub async fn flush(&self) {
+        loop {
+            let idle = self.pending.idle.notified();
+            if self.pending.count.load(Ordering::SeqCst) == 0 {
+                return;
+            }
+            idle.await;
+        }
+    }
+
+    /// PostgreSQL writes still queued.
+    pub fn pending(&self) -> usize {
+        self.pending.count.load(Ordering::SeqCst)
+    }
 }
 
 impl RoutedStore {
@@ -189,7 +229,38 @@ impl RoutedStore {
             stats,
             retry_after: Duration::ZERO,
             unavailable_until: std::sync::Mutex::new(None),
+            behind: std::sync::OnceLock::new(),
         })
+    }
+
+    /// Every port as [`Stores`], with the PostgreSQL half of dual writes
+    /// applied in order by a background task, so a cycle does not wait on
+    /// PostgreSQL (it waits on JSON, the truth of DW/DR). Call
+    /// [`FlushHandle::flush`] before the process exits. The task ends when
+    /// the stores are dropped.
+    pub fn into_stores_behind(self) -> (Stores, FlushHandle) {
+        let me = Arc::new(self);
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<OwnedWrite>();
+        let pending = Arc::new(Pending::default());
+        let _ = me.behind.set(Behind {
+            tx,
+            pending: pending.clone(),
+        });
+        let weak = Arc::downgrade(&me);
+        let worker_pending = pending.clone();
+        tokio::spawn(async move {
+            while let Some(job) = rx.recv().await {
+                if let Some(store) = weak.upgrade() {
+                    if let Err(e) = store.write_pg_or_queue(job.as_write()).await {
+                        tracing::error!(error = %e, "write-behind: PostgreSQL half not recorded");
+                    }
+                }
+                if worker_pending.count.fetch_sub(1, Ordering::SeqCst) == 1 {
+                    worker_pending.idle.notify_waiters();
+                }
+            }
+        });
+        (Stores::transactional(me), FlushHandle { pending })
     }
 
     /// Queue dual writes without trying PostgreSQL for `pause` after it was
@@ -286,7 +357,17 @@ impl RoutedStore {
                 }
                 #[cfg(feature = "test-hooks")]
                 crash_hook(&write);
-                self.write_pg_or_queue(self.for_pg(write)).await
+                let pg_write = self.for_pg(write);
+                if let Some(behind) = self.behind.get() {
+                    behind.pending.count.fetch_add(1, Ordering::SeqCst);
+                    match behind.tx.send(pg_write.to_owned_write()) {
+                        Ok(()) => return Ok(()),
+                        Err(_) => {
+                            behind.pending.count.fetch_sub(1, Ordering::SeqCst);
+                        }
+                    }
+                }
+                self.write_pg_or_queue(pg_write).await
             }
         }
     }
@@ -335,6 +416,17 @@ impl RoutedStore {
         Ok(())
     }
 
+    /// Whether a read from PostgreSQL sees every dual write JSON holds: none
+    /// waits in the write-behind queue, and the outbox is empty (or replays).
+    async fn reads_current(&self) -> bool {
+        if let Some(behind) = self.behind.get() {
+            if behind.pending.count.load(Ordering::SeqCst) > 0 {
+                return false;
+            }
+        }
+        self.pg_caught_up().await.unwrap_or(false)
+    }
+
     /// Whether PostgreSQL holds every dual write JSON holds: the outbox is
     /// empty, or can be replayed now. While it rests after being found
     /// unavailable, it is not tried.
@@ -342,6 +434,7 @@ impl RoutedStore {
         let Some(outbox) = &self.outbox else {
             return Ok(true);
         };
+
         if outbox.depth().await? == 0 {
             return Ok(true);
         }
@@ -387,7 +480,7 @@ impl RoutedStore {
             // PostgreSQL behind JSON (writes still queued) would answer with
             // stale data, and a save of what was read would lose the rest:
             // read the truth instead.
-            Route::DualRead if !self.pg_caught_up().await.unwrap_or(false) => {
+            Route::DualRead if !self.reads_current().await => {
                 if !effective.fallback {
                     return Err(StoreError::Unavailable {
                         store: "postgres",

@@ -96,6 +96,36 @@ impl OwnedWrite {
 }
 
 impl Write<'_> {
+    /// An owned copy, for the write-behind queue.
+    pub fn to_owned_write(&self) -> OwnedWrite {
+        match *self {
+            Write::RecordExecution {
+                trade,
+                portfolio,
+                signal,
+            } => OwnedWrite::RecordExecution {
+                trade: trade.clone(),
+                portfolio: portfolio.clone(),
+                signal: signal.cloned(),
+            },
+            Write::SavePortfolio(p) => OwnedWrite::SavePortfolio(p.clone()),
+            Write::AppendPortfolioSnapshot(s) => OwnedWrite::AppendPortfolioSnapshot(s.clone()),
+            Write::AppendTrade(t) => OwnedWrite::AppendTrade(t.clone()),
+            Write::AppendHistoryEntry(h) => OwnedWrite::AppendHistoryEntry(h.clone()),
+            Write::AppendSignalArchive(a) => OwnedWrite::AppendSignalArchive(a.clone()),
+            Write::ReplaceCurrentSignals(s) => OwnedWrite::ReplaceCurrentSignals(s.to_vec()),
+            Write::SaveRawEvents(e) => OwnedWrite::SaveRawEvents(e.to_vec()),
+            Write::SaveFilteredEvents(e) => OwnedWrite::SaveFilteredEvents(e.to_vec()),
+            Write::SaveFilteredMarkets(m) => OwnedWrite::SaveFilteredMarkets(m.to_vec()),
+            Write::AppendMarketSnapshots(s) => OwnedWrite::AppendMarketSnapshots(s.to_vec()),
+            Write::SetMetadata { key, value, at } => OwnedWrite::SetMetadata {
+                key: key.to_owned(),
+                value: value.to_owned(),
+                at,
+            },
+        }
+    }
+
     /// The data set whose route decides where this write goes. System
     /// metadata follows the portfolio, the first data set to migrate.
     pub fn data_set(&self) -> DataSet {
