@@ -435,3 +435,58 @@ async fn two_outbox_handles_on_one_file_keep_every_entry() {
         "and the first sees the replay"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn write_behind_keeps_order_across_an_outage_and_flush_waits_for_it() {
+    let rig = rig();
+    let (store, flush) = rig.routed("4", Overrides::default()).into_stores_behind();
+    for n in 1..=20 {
+        // PostgreSQL goes away for trades 8–13 while the queue drains.
+        rig.pg.set_down((8..=13).contains(&n));
+        store
+            .trades
+            .append_trade(&testkit::sample_trade(n))
+            .await
+            .unwrap();
+    }
+    rig.pg.set_down(false);
+    flush.flush().await;
+    assert_eq!(flush.pending(), 0);
+    // Whatever the outage left in the outbox goes at the next write.
+    store
+        .trades
+        .append_trade(&testkit::sample_trade(21))
+        .await
+        .unwrap();
+    flush.flush().await;
+    assert_eq!(rig.outbox.depth().await.unwrap(), 0);
+    let ids: Vec<String> = rig
+        .pg
+        .state()
+        .trades
+        .iter()
+        .map(|t| t.trade_id.to_string())
+        .collect();
+    let expected: Vec<String> = (1..=21)
+        .map(|n| testkit::sample_trade(n).trade_id.to_string())
+        .collect();
+    assert_eq!(ids, expected, "every trade once, in order");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dual_reads_answer_from_json_while_the_queue_drains() {
+    let rig = rig();
+    let (store, flush) = rig.routed("5.2", Overrides::default()).into_stores_behind();
+    rig.pg.set_down(true);
+    store
+        .trades
+        .append_trade(&testkit::sample_trade(1))
+        .await
+        .unwrap();
+    // PostgreSQL is down and behind: the DR read is JSON's.
+    assert_eq!(store.trades.load_trades(&id()).await.unwrap().len(), 1);
+    rig.pg.set_down(false);
+    flush.flush().await;
+    assert_eq!(store.trades.load_trades(&id()).await.unwrap().len(), 1);
+    assert_eq!(rig.pg.state().trades.len(), 1);
+}
