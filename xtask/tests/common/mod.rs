@@ -16,19 +16,6 @@ pub fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-pub fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 /// A data directory (Python-era files), a state directory and a database.
 pub struct Site {
     pub dir: tempfile::TempDir,
@@ -42,7 +29,7 @@ impl Site {
     pub async fn new() -> Site {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("data");
-        copy_tree(
+        testkit::files::copy_tree(
             &workspace().join("crates/storage-json/tests/fixtures/python-era"),
             &data,
         );

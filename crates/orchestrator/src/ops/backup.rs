@@ -4,9 +4,7 @@
 use super::context::Migration;
 use super::copy::{CopyReport, copy_data_sets};
 use super::verify::{VerifyReport, verify};
-use crate::phase_state::VerifyRecord;
 use anyhow::{Context, Result, bail};
-use chrono::Utc;
 use domain::ports::Stores;
 use domain::{DataSet, Phase, Route};
 use serde::Serialize;
@@ -46,14 +44,7 @@ pub async fn verify_and_record(m: &mut Migration, data_sets: &[DataSet]) -> Resu
     )
     .await
     .context("verify could not read a store")?;
-    m.record.last_verify = Some(VerifyRecord {
-        at: Utc::now(),
-        clean: report.is_clean(),
-        data_sets: data_sets.iter().map(ToString::to_string).collect(),
-        missing: report.missing(),
-        extra: report.extra(),
-        differing: report.differing(),
-    });
+    m.record.last_verify = Some(report.record(data_sets));
     m.phase_file.save(&m.record)?;
     Ok(report)
 }

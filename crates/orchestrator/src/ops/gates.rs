@@ -13,7 +13,7 @@
 use super::backup::{backup_from, restore_into};
 use super::context::Migration;
 use super::verify::verify;
-use crate::phase_state::{GateResult, VerifyRecord};
+use crate::phase_state::GateResult;
 use chrono::Utc;
 use domain::ports::Stores;
 use domain::{DataSet, Phase, PortfolioId, Route};
@@ -138,14 +138,7 @@ async fn verify_gate(
     .await
     {
         Ok(r) => {
-            m.record.last_verify = Some(VerifyRecord {
-                at: Utc::now(),
-                clean: r.is_clean(),
-                data_sets: names.clone(),
-                missing: r.missing(),
-                extra: r.extra(),
-                differing: r.differing(),
-            });
+            m.record.last_verify = Some(r.record(data_sets));
             gate(
                 name,
                 r.is_clean(),
@@ -233,14 +226,7 @@ async fn round_trip_gate(m: &mut Migration, pg: &PgStore) -> GateResult {
     .await;
     match result {
         Ok(r) => {
-            m.record.last_round_trip = Some(VerifyRecord {
-                at: Utc::now(),
-                clean: r.is_clean(),
-                data_sets: DataSet::ALL.iter().map(ToString::to_string).collect(),
-                missing: r.missing(),
-                extra: r.extra(),
-                differing: r.differing(),
-            });
+            m.record.last_round_trip = Some(r.record(&DataSet::ALL));
             gate(
                 name,
                 r.is_clean(),

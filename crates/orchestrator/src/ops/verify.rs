@@ -53,6 +53,18 @@ impl VerifyReport {
     pub fn differing(&self) -> usize {
         self.tables.iter().map(|t| t.differing.len()).sum()
     }
+    /// The summary kept in the phase file (`last_verify`, `last_round_trip`).
+    pub fn record(&self, data_sets: &[DataSet]) -> crate::phase_state::VerifyRecord {
+        crate::phase_state::VerifyRecord {
+            at: chrono::Utc::now(),
+            clean: self.is_clean(),
+            data_sets: data_sets.iter().map(ToString::to_string).collect(),
+            missing: self.missing(),
+            extra: self.extra(),
+            differing: self.differing(),
+        }
+    }
+
     /// Data sets with at least one mismatch.
     pub fn dirty_data_sets(&self) -> Vec<DataSet> {
         let mut out: Vec<DataSet> = self

@@ -64,21 +64,8 @@ pub fn python_era_data() -> PathBuf {
 /// Copy a directory tree (a fixture data set) into a fresh temp dir.
 pub fn copy_tree(from: &Path) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    copy_into(from, dir.path());
+    testkit::files::copy_tree(from, dir.path());
     dir
-}
-
-fn copy_into(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_into(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 pub fn at(rfc3339: &str) -> DateTime<Utc> {
