@@ -4,8 +4,8 @@
 //! and the HTTP server start from an [`App`].
 
 use crate::phase_state::{PhaseFile, PhaseRecord, RuntimeLock};
-use crate::routing::outbox::Outbox;
-use crate::routing::{RoutedStore, RoutingStats};
+use routing::outbox::Outbox;
+use routing::{RoutedStore, RoutingStats};
 use crate::settings::Settings;
 use anyhow::{Context, Result};
 use domain::ports::Stores;
@@ -38,7 +38,7 @@ pub struct App {
     /// Held while this runtime lives: phase transitions wait for it.
     pub runtime_lock: Arc<RuntimeLock>,
     /// The write-behind queue of dual writes, when routed with one.
-    pub write_behind: Option<crate::routing::FlushHandle>,
+    pub write_behind: Option<routing::FlushHandle>,
 }
 
 impl App {

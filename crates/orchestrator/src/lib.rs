@@ -21,7 +21,6 @@ pub mod cycle;
 pub mod ops;
 pub mod phase_state;
 pub mod prices;
-pub mod routing;
 pub mod schedule;
 pub mod settings;
 pub mod stats_cmd;

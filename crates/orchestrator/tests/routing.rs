@@ -8,8 +8,8 @@ mod common;
 use common::*;
 use domain::ports::Stores;
 use domain::{Overrides, Phase, PortfolioId};
-use orchestrator::routing::outbox::Outbox;
-use orchestrator::routing::{RoutedStore, RoutingError};
+use routing::outbox::Outbox;
+use routing::{RoutedStore, RoutingError};
 use std::sync::Arc;
 use testkit::memory::MemoryStore;
 

@@ -2,7 +2,7 @@
 //! file, the JSON data directory and PostgreSQL.
 
 use crate::phase_state::{PhaseFile, PhaseRecord};
-use crate::routing::outbox::Outbox;
+use routing::outbox::Outbox;
 use crate::settings::Settings;
 use anyhow::{Context, Result};
 use domain::ports::Stores;
