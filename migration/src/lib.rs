@@ -2,7 +2,7 @@
 //! real `down` (SPEC §5).
 //!
 //! Owns: the tables of the plan's "Detailed Database Schema" (eleven tables
-//! plus the `outbox`), their columns, keys and indexes, the `system_metadata`
+//! plus `data_set_versions`), their columns, keys and indexes, the `system_metadata`
 //! seed rows, and the comments that say where and why the schema deviates
 //! from the plan.
 //!
@@ -24,6 +24,7 @@ mod m20251027_000004_create_history;
 mod m20251027_000005_create_markets;
 mod m20251027_000006_create_system_metadata;
 mod m20251027_000007_create_outbox;
+mod m20261201_000002_data_set_versions;
 
 pub use columns::DEFAULT_PORTFOLIO;
 pub use m20251027_000006_create_system_metadata::SEED as METADATA_SEED;
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20251027_000005_create_markets::Migration),
             Box::new(m20251027_000006_create_system_metadata::Migration),
             Box::new(m20251027_000007_create_outbox::Migration),
+            Box::new(m20261201_000002_data_set_versions::Migration),
         ]
     }
 }

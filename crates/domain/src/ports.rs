@@ -10,8 +10,9 @@
 //! - a value reads back exactly as written (money 2 dp, prices 6 dp, UTC).
 
 use crate::{
-    Event, FilteredEvent, Market, MarketId, MarketSnapshot, Portfolio, PortfolioHistoryEntry,
-    PortfolioId, PortfolioSnapshot, Signal, SignalArchive, StoreError, Trade,
+    DataSet, Event, FilteredEvent, Market, MarketId, MarketSnapshot, Portfolio,
+    PortfolioHistoryEntry, PortfolioId, PortfolioSnapshot, Signal, SignalArchive, StoreError,
+    Trade,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -161,6 +162,7 @@ pub struct Stores {
     pub markets: Arc<dyn MarketStore>,
     pub metadata: Arc<dyn MetadataStore>,
     pub execution: Arc<dyn ExecutionStore>,
+    pub versions: Arc<dyn VersionStore>,
 }
 
 impl Stores {
@@ -173,9 +175,11 @@ impl Stores {
             + SignalStore
             + MarketStore
             + MetadataStore
+            + VersionStore
             + 'static,
     {
         Stores {
+            versions: store.clone(),
             execution: Arc::new(SequentialExecution {
                 trades: store.clone(),
                 portfolio: store.clone(),
@@ -198,6 +202,7 @@ impl Stores {
             + SignalStore
             + MarketStore
             + MetadataStore
+            + VersionStore
             + ExecutionStore
             + 'static,
     {
@@ -206,4 +211,72 @@ impl Stores {
             ..Stores::single(store)
         }
     }
+}
+
+/// Which writes a store holds of one data set, as a durable fact rather than
+/// a guess (see [`VersionStore`]). `epoch` names one unbroken series of
+/// writes; `seq` counts the writes in it. Two versions are equal only when
+/// both are.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct DataVersion {
+    pub epoch: String,
+    pub seq: u64,
+}
+
+impl DataVersion {
+    pub fn new(epoch: impl Into<String>, seq: u64) -> Self {
+        DataVersion {
+            epoch: epoch.into(),
+            seq,
+        }
+    }
+
+    /// The version after one more write in the same series.
+    pub fn next(&self) -> Self {
+        DataVersion {
+            epoch: self.epoch.clone(),
+            seq: self.seq.saturating_add(1),
+        }
+    }
+}
+
+impl std::fmt::Display for DataVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}#{}", self.epoch, self.seq)
+    }
+}
+
+/// The currency of each data set between the two stores of a migration.
+///
+/// The store written first (JSON, the truth until phase 6) has an *own*
+/// version per data set that changes with every write to it, whoever makes
+/// the write — this process, `--store json`, another state directory, or an
+/// edit by hand. The other store (PostgreSQL) keeps a *mirrored* version: the
+/// own version of the truth it was last brought level with, advanced only
+/// after the rows it stands for are stored. PostgreSQL is current for a data
+/// set exactly when its mirrored version equals JSON's own version; any
+/// write it missed (rejected, lost in a crash, never sent) leaves it behind.
+#[async_trait]
+pub trait VersionStore: Send + Sync {
+    /// This store's own version of `data_set`.
+    async fn own_version(&self, data_set: DataSet) -> Result<DataVersion, StoreError>;
+    /// The other store's version this one was last brought level with;
+    /// `None` when it never was.
+    async fn mirrored_version(&self, data_set: DataSet) -> Result<Option<DataVersion>, StoreError>;
+    /// Record that this store now holds `to`, provided it held `from`
+    /// (compare and set); returns whether it did. A store that missed a
+    /// write in between therefore stays behind.
+    async fn advance_mirrored_version(
+        &self,
+        data_set: DataSet,
+        from: &DataVersion,
+        to: &DataVersion,
+    ) -> Result<bool, StoreError>;
+    /// Record (or, with `None`, forget) the mirrored version outright: after
+    /// a verify found both stores equal, or a copy made them so.
+    async fn set_mirrored_version(
+        &self,
+        data_set: DataSet,
+        version: Option<&DataVersion>,
+    ) -> Result<(), StoreError>;
 }

@@ -4,12 +4,12 @@
 //! and the HTTP server start from an [`App`].
 
 use crate::phase_state::{PhaseFile, PhaseRecord, RuntimeLock};
-use routing::outbox::Outbox;
-use routing::{RoutedStore, RoutingStats};
 use crate::settings::Settings;
 use anyhow::{Context, Result};
 use domain::ports::Stores;
 use domain::{DataSet, Phase, Route};
+use routing::journal::Journal;
+use routing::{RoutedStore, RoutingStats};
 use std::sync::Arc;
 use storage_pg::{PgConfig, PgStore};
 
@@ -34,11 +34,11 @@ pub struct App {
     pub pg: Option<PgStore>,
     /// Present when the stores are routed.
     pub routing: Option<Arc<RoutingStats>>,
-    pub outbox: Option<Arc<Outbox>>,
+    pub outbox: Option<Arc<Journal>>,
     /// Held while this runtime lives: phase transitions wait for it.
     pub runtime_lock: Arc<RuntimeLock>,
     /// The write-behind queue of dual writes, when routed with one.
-    pub write_behind: Option<routing::FlushHandle>,
+    pub write_behind: Option<routing::behind::FlushHandle>,
 }
 
 impl App {
@@ -114,7 +114,7 @@ impl App {
         } else {
             None
         };
-        let outbox = Arc::new(Outbox::new(settings.state_dir.join("outbox.jsonl")));
+        let outbox = Arc::new(Journal::new(settings.state_dir.join("outbox.jsonl")));
         let routed = RoutedStore::new(
             phase,
             settings.overrides,
@@ -125,6 +125,9 @@ impl App {
         )?
         .with_retry_after(std::time::Duration::from_millis(settings.pg_retry_after_ms));
         let routing = routed.stats();
+        // What an earlier run journaled and PostgreSQL has not taken goes
+        // first, before any read.
+        routed.recover().await;
         let (stores, write_behind) = if settings.write_behind {
             let (stores, flush) = routed.into_stores_behind();
             (stores, Some(flush))

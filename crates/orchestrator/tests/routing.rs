@@ -7,8 +7,9 @@ mod common;
 
 use common::*;
 use domain::ports::Stores;
-use domain::{Overrides, Phase, PortfolioId};
-use routing::outbox::Outbox;
+use domain::ports::VersionStore;
+use domain::{DataSet, Overrides, Phase, PortfolioId};
+use routing::journal::Journal as Outbox;
 use routing::{RoutedStore, RoutingError};
 use std::sync::Arc;
 use testkit::memory::MemoryStore;
@@ -48,13 +49,41 @@ impl Rig {
     }
 }
 
+impl Rig {
+    /// PostgreSQL level with JSON for every data set, as backfill and a
+    /// clean verify leave it before a phase routes it there.
+    async fn level(&self) {
+        for d in DataSet::ALL {
+            let v = self.json.versions.own_version(d).await.unwrap();
+            self.pg.set_mirrored_version(d, Some(&v)).await.unwrap();
+        }
+    }
+
+    fn current(&self, d: DataSet) -> bool {
+        futures_current(&self.json, &self.pg, d)
+    }
+}
+
+fn futures_current(json: &Stores, pg: &Arc<MemoryStore>, d: DataSet) -> bool {
+    let rt = tokio::runtime::Handle::current();
+    tokio::task::block_in_place(|| {
+        rt.block_on(routing::currency::is_current(
+            json,
+            &Stores::single(pg.clone()),
+            d,
+        ))
+    })
+    .unwrap()
+}
+
 fn id() -> PortfolioId {
     PortfolioId::default()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn phase_1_writes_trades_and_portfolio_to_both_and_history_to_json_only() {
     let rig = rig();
+    rig.level().await;
     let store = rig.routed("1", Overrides::default()).into_stores();
     store
         .trades
@@ -83,9 +112,10 @@ async fn phase_1_writes_trades_and_portfolio_to_both_and_history_to_json_only() 
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn while_postgres_is_down_dual_writes_queue_and_replay_in_order() {
     let rig = rig();
+    rig.level().await;
     let routed = rig.routed("4", Overrides::default());
     let stats = routed.stats();
     let store = routed.into_stores();
@@ -122,16 +152,21 @@ async fn while_postgres_is_down_dual_writes_queue_and_replay_in_order() {
     assert_eq!(ids, expected, "replayed in order, the new write after them");
     let counts = stats.counts();
     assert_eq!(
-        counts.pg_write_failures, 1,
-        "the first failure; the rest queued behind it"
+        counts.pg_write_failures, 3,
+        "each write tried PostgreSQL once and left its half in the journal"
     );
-    assert_eq!(counts.outbox_queued, 3);
-    assert_eq!(counts.outbox_replayed, 3);
+    assert_eq!(counts.outbox_queued, 4, "every dual write is journaled");
+    assert_eq!(counts.outbox_replayed, 4);
+    assert!(
+        rig.current(DataSet::Trades),
+        "and PostgreSQL is level again"
+    );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn replaying_the_outbox_twice_changes_nothing() {
     let rig = rig();
+    rig.level().await;
     let store = rig.routed("2", Overrides::default()).into_stores();
     rig.pg.set_down(true);
     store
@@ -152,9 +187,10 @@ async fn replaying_the_outbox_twice_changes_nothing() {
     assert_eq!(rig.pg.state().trades.len(), 1);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn dual_read_prefers_postgres_and_falls_back_to_json_when_it_is_down() {
     let rig = rig();
+    rig.level().await;
     let writer = rig.routed("5.2", Overrides::default()).into_stores();
     writer
         .trades
@@ -186,9 +222,10 @@ async fn dual_read_prefers_postgres_and_falls_back_to_json_when_it_is_down() {
     assert!(strict.trades.load_trades(&id()).await.is_err());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn database_primary_fails_cleanly_and_leaves_json_alone() {
     let rig = rig();
+    rig.level().await;
     let store = rig.routed("6", Overrides::default()).into_stores();
     rig.pg.set_down(true);
     let err = store
@@ -208,9 +245,10 @@ async fn database_primary_fails_cleanly_and_leaves_json_alone() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn shadow_reads_count_a_mismatch_with_its_key() {
     let rig = rig();
+    rig.level().await;
     let routed = rig.routed("4", Overrides::default());
     let stats = routed.stats();
     let store = routed.into_stores();
@@ -246,14 +284,16 @@ async fn shadow_reads_count_a_mismatch_with_its_key() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn overrides_turn_routes_back_and_impossible_ones_are_refused() {
     let rig = rig();
+    rig.level().await;
     let no_writes = Overrides {
         use_database_write: Some(false),
         ..Default::default()
     };
     let store = rig.routed("4", no_writes).into_stores();
+    let calls = rig.pg.calls();
     store
         .trades
         .append_trade(&testkit::sample_trade(1))
@@ -263,7 +303,11 @@ async fn overrides_turn_routes_back_and_impossible_ones_are_refused() {
         rig.pg.state().trades.is_empty(),
         "USE_DATABASE_WRITE=false: J"
     );
-    assert_eq!(rig.pg.calls(), 0);
+    assert_eq!(rig.pg.calls(), calls);
+    assert!(
+        !rig.current(DataSet::Trades),
+        "a write PostgreSQL never saw leaves trades behind"
+    );
 
     let refused = RoutedStore::new(
         Phase::DatabasePrimary,
@@ -285,9 +329,10 @@ async fn overrides_turn_routes_back_and_impossible_ones_are_refused() {
     assert!(matches!(no_pg, Err(RoutingError::Missing { .. })));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_hundred_phase_4_cycles_with_postgres_going_down_lose_nothing() {
     let rig = rig();
+    rig.level().await;
     let routed = rig.routed("4", Overrides::default());
     let store = routed.into_stores();
     let mut s = settings();
@@ -335,9 +380,10 @@ async fn a_hundred_phase_4_cycles_with_postgres_going_down_lose_nothing() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn dual_reads_never_serve_postgres_while_it_is_behind() {
     let rig = rig();
+    rig.level().await;
     let store = rig.routed("5.1", Overrides::default()).into_stores();
     let mut p = testkit::sample_portfolio(0, 0);
     store.portfolio.save_portfolio(&p).await.unwrap();
@@ -363,9 +409,10 @@ async fn dual_reads_never_serve_postgres_while_it_is_behind() {
     assert_eq!(rig.pg.state().portfolios.get(&id()), Some(&p));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_torn_outbox_line_is_set_aside_and_the_queue_moves_on() {
     let rig = rig();
+    rig.level().await;
     let store = rig.routed("4", Overrides::default()).into_stores();
     rig.pg.set_down(true);
     store
@@ -403,10 +450,11 @@ async fn a_torn_outbox_line_is_set_aside_and_the_queue_moves_on() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn two_outbox_handles_on_one_file_keep_every_entry() {
     // A running cycle and `xtask outbox replay` each hold their own handle.
     let rig = rig();
+    rig.level().await;
     let store = rig.routed("4", Overrides::default()).into_stores();
     rig.pg.set_down(true);
     store
@@ -439,6 +487,7 @@ async fn two_outbox_handles_on_one_file_keep_every_entry() {
 #[tokio::test(flavor = "multi_thread")]
 async fn write_behind_keeps_order_across_an_outage_and_flush_waits_for_it() {
     let rig = rig();
+    rig.level().await;
     let (store, flush) = rig.routed("4", Overrides::default()).into_stores_behind();
     for n in 1..=20 {
         // PostgreSQL goes away for trades 8–13 while the queue drains.
@@ -476,6 +525,7 @@ async fn write_behind_keeps_order_across_an_outage_and_flush_waits_for_it() {
 #[tokio::test(flavor = "multi_thread")]
 async fn dual_reads_answer_from_json_while_the_queue_drains() {
     let rig = rig();
+    rig.level().await;
     let (store, flush) = rig.routed("5.2", Overrides::default()).into_stores_behind();
     rig.pg.set_down(true);
     store
@@ -489,4 +539,119 @@ async fn dual_reads_answer_from_json_while_the_queue_drains() {
     flush.flush().await;
     assert_eq!(store.trades.load_trades(&id()).await.unwrap().len(), 1);
     assert_eq!(rig.pg.state().trades.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_write_postgres_rejects_leaves_its_data_set_behind_and_reads_on_json() {
+    let rig = rig();
+    rig.level().await;
+    let store = rig.routed("5.1", Overrides::default()).into_stores();
+    store
+        .portfolio
+        .save_portfolio(&testkit::sample_portfolio(0, 0))
+        .await
+        .unwrap();
+    assert!(rig.current(DataSet::Portfolio));
+    // PostgreSQL refuses the save that opens a position (a value it cannot
+    // store); JSON, the truth, has it.
+    rig.pg.set_rejecting(true);
+    let with_position = testkit::sample_portfolio(1, 0);
+    store
+        .portfolio
+        .save_portfolio(&with_position)
+        .await
+        .unwrap();
+    rig.pg.set_rejecting(false);
+    assert!(!rig.current(DataSet::Portfolio));
+    let dead = std::fs::read_to_string(rig.outbox.dead_letters()).unwrap();
+    assert_eq!(dead.lines().count(), 1, "{dead}");
+    // The next cycle's load answers JSON's portfolio, position and all.
+    let read = store
+        .portfolio
+        .load_portfolio(&id())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(read, with_position);
+    // Later writes PostgreSQL takes do not make it current: it missed one.
+    store
+        .portfolio
+        .save_portfolio(&with_position)
+        .await
+        .unwrap();
+    assert!(!rig.current(DataSet::Portfolio));
+    assert_eq!(rig.outbox.depth().await.unwrap(), 0);
+    // Other data sets are unaffected.
+    assert!(rig.current(DataSet::Trades));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn journaled_writes_outlive_the_process_and_replay_before_the_first_read() {
+    let rig = rig();
+    rig.level().await;
+    let with_position = testkit::sample_portfolio(1, 0);
+    {
+        let (store, _flush) = rig.routed("5.1", Overrides::default()).into_stores_behind();
+        rig.pg.set_down(true);
+        store
+            .portfolio
+            .save_portfolio(&with_position)
+            .await
+            .unwrap();
+        // Acknowledged: the PostgreSQL half is on disk already.
+        assert_eq!(rig.outbox.depth().await.unwrap(), 1);
+        // The process ends here without a flush (a crash).
+    }
+    rig.pg.set_down(false);
+    assert!(!rig.current(DataSet::Portfolio));
+    let restarted = rig.routed("5.1", Overrides::default());
+    let report = restarted.recover().await;
+    assert_eq!((report.replayed, report.remaining), (1, 0));
+    assert!(rig.current(DataSet::Portfolio));
+    assert_eq!(rig.pg.state().portfolios.get(&id()), Some(&with_position));
+    let read = restarted
+        .into_stores()
+        .portfolio
+        .load_portfolio(&id())
+        .await
+        .unwrap();
+    assert_eq!(read, Some(with_position));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn writes_that_skip_postgres_leave_it_behind_and_dual_reads_answer_json() {
+    let rig = rig();
+    rig.level().await;
+    // A run that found no phase file (phase 0) writes JSON only.
+    let phase_0 = rig.routed("0", Overrides::default()).into_stores();
+    let with_position = testkit::sample_portfolio(1, 0);
+    phase_0
+        .portfolio
+        .save_portfolio(&with_position)
+        .await
+        .unwrap();
+    assert!(!rig.current(DataSet::Portfolio));
+    let phase_5_1 = rig.routed("5.1", Overrides::default()).into_stores();
+    let read = phase_5_1.portfolio.load_portfolio(&id()).await.unwrap();
+    assert_eq!(
+        read,
+        Some(with_position.clone()),
+        "JSON's portfolio, not PostgreSQL's none"
+    );
+
+    // `--store json` writes the JSON store directly: the same.
+    rig.level().await;
+    rig.json
+        .portfolio
+        .save_portfolio(&testkit::sample_portfolio(2, 0))
+        .await
+        .unwrap();
+    assert!(!rig.current(DataSet::Portfolio));
+
+    // So does an edit by hand (or the original system) of a JSON file.
+    rig.level().await;
+    let path = rig.data.join("trades/portfolio.json");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replace("\n", "\n ")).unwrap();
+    assert!(!rig.current(DataSet::Portfolio));
 }

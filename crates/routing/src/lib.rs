@@ -1,43 +1,51 @@
-//! The routed store (SPEC §6): every port served over the JSON and the
-//! PostgreSQL store according to the phase's route for the data set.
+//! The routed store: every port served over the JSON and the PostgreSQL
+//! store according to the migration phase's route for each data set.
 //!
 //! - `J`: JSON only.
-//! - `DW`: JSON, then PostgreSQL. A PostgreSQL failure does not fail the
-//!   write: it is queued in the [`outbox::Outbox`] and replayed in order at
-//!   the next write (or by `xtask outbox replay`). While the outbox holds
-//!   anything, new writes queue behind it, so PostgreSQL never sees them out
-//!   of order. Reads come from JSON, and are shadow-read from PostgreSQL and
-//!   compared off the hot path ([`shadow`]).
-//! - `DR`: writes as DW; reads from PostgreSQL, falling back to JSON (counted
-//!   and logged) unless `DATABASE_FALLBACK_TO_JSON=false`.
+//! - `DW`: JSON, then the PostgreSQL half journaled durably ([`journal`])
+//!   and applied in order, in the background ([`behind`]) or at once. A
+//!   PostgreSQL failure never fails the write: the journal keeps it until
+//!   PostgreSQL answers ([`breaker`] spaces the attempts). Reads come from
+//!   JSON, and a sample is shadow-read from PostgreSQL and compared off the
+//!   hot path ([`shadow`]).
+//! - `DR`: writes as DW; reads from PostgreSQL only while it is *current*
+//!   for the data set — its recorded version equals JSON's ([`currency`]) —
+//!   and from JSON otherwise (counted and logged), unless
+//!   `DATABASE_FALLBACK_TO_JSON=false`.
 //! - `D`/`P`: PostgreSQL only; a failure fails the operation cleanly.
 //!
-//! The decision itself is the pure table in `domain::phase`; this is glue.
+//! The decision itself is the pure table in `domain::phase`; this crate is
+//! the glue, and depends on nothing but `domain`.
 
-pub mod outbox;
+pub mod behind;
+pub mod breaker;
+pub mod currency;
+pub mod journal;
 pub mod shadow;
 pub mod write;
 
 use async_trait::async_trait;
+use behind::{FlushHandle, Shared};
+use breaker::Breaker;
 use chrono::{DateTime, Utc};
 use domain::ports::{
-    ExecutionStore, HistoryStore, MarketStore, MetadataStore, PortfolioStore, SignalStore, Stores,
-    TradeStore,
+    DataVersion, ExecutionStore, HistoryStore, MarketStore, MetadataStore, PortfolioStore,
+    SignalStore, Stores, TradeStore, VersionStore,
 };
 use domain::{
     DataSet, EffectiveRoute, Event, FilteredEvent, Market, MarketId, MarketSnapshot, Overrides,
     Phase, Portfolio, PortfolioHistoryEntry, PortfolioId, PortfolioSnapshot, Route, Signal,
     SignalArchive, StoreError, Trade,
 };
-use outbox::Outbox;
+use journal::{Journal, ReplayReport, VersionStep};
 use serde::Serialize;
 use shadow::{Shadow, ShadowRead};
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
-use write::{OwnedWrite, Write};
+use std::time::Duration;
+use write::Write;
 
 /// The crash window between the two halves of a dual write, made real for
 /// tests: abort when `PRESCIENT_TEST_CRASH_AFTER_JSON` names this write.
@@ -57,14 +65,19 @@ fn crash_hook(write: &Write<'_>) {
 /// Counters the routed store keeps, for status and `/metrics`.
 #[derive(Debug, Default)]
 pub struct RoutingStats {
+    /// Replays PostgreSQL did not answer.
     pub pg_write_failures: AtomicU64,
     pub json_write_failures: AtomicU64,
+    /// DR reads answered from JSON (PostgreSQL behind or failing).
     pub fallback_reads: AtomicU64,
+    /// Dual writes journaled.
     pub outbox_queued: AtomicU64,
+    /// Journaled writes applied to PostgreSQL.
     pub outbox_replayed: AtomicU64,
     /// Dual writes PostgreSQL rejected, set aside in the dead letters.
     pub dead_letters: AtomicU64,
-    /// Writes the outbox itself could not record.
+    /// Writes the journal itself could not record (their data sets are
+    /// behind until verify brings them level).
     pub outbox_failures: AtomicU64,
     pub shadow: shadow::ShadowStats,
 }
@@ -124,66 +137,28 @@ pub struct RoutedStore {
     routes: BTreeMap<DataSet, EffectiveRoute>,
     json: Option<Stores>,
     pg: Option<Stores>,
-    outbox: Option<Arc<Outbox>>,
+    journal: Option<Arc<Journal>>,
     shadow: Option<Shadow>,
     stats: Arc<RoutingStats>,
-    /// After PostgreSQL is found unavailable, dual writes queue straight into
-    /// the outbox for this long instead of waiting on a dead connection each.
-    retry_after: Duration,
-    unavailable_until: std::sync::Mutex<Option<Instant>>,
+    breaker: Breaker,
+    /// One write at a time, so the versions a write records before and
+    /// after it are its own.
+    writing: tokio::sync::Mutex<()>,
     /// Set when the PostgreSQL half of dual writes runs behind the cycle.
-    behind: std::sync::OnceLock<Behind>,
-}
-
-/// The write-behind queue: dual writes' PostgreSQL halves, in order, applied
-/// by one background task (the only PostgreSQL writer of the store).
-struct Behind {
-    tx: tokio::sync::mpsc::UnboundedSender<OwnedWrite>,
-    pending: Arc<Pending>,
-}
-
-#[derive(Default)]
-struct Pending {
-    count: std::sync::atomic::AtomicUsize,
-    idle: tokio::sync::Notify,
-}
-
-/// Waits for the write-behind queue to drain (before a process exits).
-#[derive(Clone)]
-pub struct FlushHandle {
-    pending: Arc<Pending>,
-}
-
-impl FlushHandle {
-    /// Return once every queued PostgreSQL write has been applied or moved
-    /// to the outbox.
-    pub async fn flush(&self) {
-        loop {
-            let idle = self.pending.idle.notified();
-            if self.pending.count.load(Ordering::SeqCst) == 0 {
-                return;
-            }
-            idle.await;
-        }
-    }
-
-    /// PostgreSQL writes still queued.
-    pub fn pending(&self) -> usize {
-        self.pending.count.load(Ordering::SeqCst)
-    }
+    behind: std::sync::OnceLock<Arc<Shared>>,
 }
 
 impl RoutedStore {
     /// Build the routes of `phase` under `overrides`. `json` may be absent
     /// only where no route needs it (phase 7); `pg` only where none needs it
-    /// (phase 0, or every route turned back to J). `outbox` is required
+    /// (phase 0, or every route turned back to J). `journal` is required
     /// wherever a route dual-writes.
     pub fn new(
         phase: Phase,
         overrides: Overrides,
         json: Option<Stores>,
         pg: Option<Stores>,
-        outbox: Option<Arc<Outbox>>,
+        journal: Option<Arc<Journal>>,
         shadow_every: u64,
     ) -> Result<Self, RoutingError> {
         phase.check_overrides(overrides)?;
@@ -208,15 +183,18 @@ impl RoutedStore {
             if needs_pg && pg.is_none() {
                 return Err(missing("PostgreSQL"));
             }
-            if needs_json && needs_pg && outbox.is_none() {
+            if needs_json && needs_pg && journal.is_none() {
                 return Err(missing("outbox"));
             }
             routes.insert(data_set, effective);
         }
         let shadow = match (&json, &pg) {
-            (Some(_), Some(pg)) if shadow_every > 0 => {
-                Some(Shadow::new(pg.clone(), shadow_every, stats.clone()))
-            }
+            (Some(json), Some(pg)) if shadow_every > 0 => Some(Shadow::new(
+                json.clone(),
+                pg.clone(),
+                shadow_every,
+                stats.clone(),
+            )),
             _ => None,
         };
         Ok(RoutedStore {
@@ -224,66 +202,56 @@ impl RoutedStore {
             routes,
             json,
             pg,
-            outbox,
+            journal,
             shadow,
             stats,
-            retry_after: Duration::ZERO,
-            unavailable_until: std::sync::Mutex::new(None),
+            breaker: Breaker::default(),
+            writing: tokio::sync::Mutex::new(()),
             behind: std::sync::OnceLock::new(),
         })
     }
 
     /// Every port as [`Stores`], with the PostgreSQL half of dual writes
-    /// applied in order by a background task, so a cycle does not wait on
-    /// PostgreSQL (it waits on JSON, the truth of DW/DR). Call
-    /// [`FlushHandle::flush`] before the process exits. The task ends when
-    /// the stores are dropped.
+    /// applied from the journal, in order, by a background task, so a cycle
+    /// does not wait on PostgreSQL. Call [`FlushHandle::flush`] before the
+    /// process exits. The task ends when the stores are dropped.
     pub fn into_stores_behind(self) -> (Stores, FlushHandle) {
         let me = Arc::new(self);
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<OwnedWrite>();
-        let pending = Arc::new(Pending::default());
-        let _ = me.behind.set(Behind {
-            tx,
-            pending: pending.clone(),
-        });
+        let shared = Shared::new();
+        let _ = me.behind.set(shared.clone());
         let weak = Arc::downgrade(&me);
-        let worker_pending = pending.clone();
+        let task = shared.clone();
         tokio::spawn(async move {
-            while let Some(job) = rx.recv().await {
-                if let Some(store) = weak.upgrade() {
-                    if let Err(e) = store.write_pg_or_queue(job.as_write()).await {
-                        tracing::error!(error = %e, "write-behind: PostgreSQL half not recorded");
+            loop {
+                let waiting = weak.upgrade().map(|s| s.breaker.remaining());
+                let rest = match waiting {
+                    None => break,
+                    Some(rest) => rest,
+                };
+                match rest {
+                    // Entries are left and PostgreSQL rests: try again when
+                    // the rest is over, or when a flush asks.
+                    Some(d) => {
+                        let _ = tokio::time::timeout(d, task.wake.notified()).await;
                     }
+                    None => task.wake.notified().await,
                 }
-                if worker_pending.count.fetch_sub(1, Ordering::SeqCst) == 1 {
-                    worker_pending.idle.notify_waiters();
-                }
+                let Some(store) = weak.upgrade() else { break };
+                let before = task.appended.load(Ordering::SeqCst);
+                store.drain().await;
+                task.attempted
+                    .send_modify(|done| *done = (*done).max(before));
+                drop(store);
             }
         });
-        (Stores::transactional(me), FlushHandle { pending })
+        (Stores::transactional(me), FlushHandle { shared })
     }
 
-    /// Queue dual writes without trying PostgreSQL for `pause` after it was
-    /// found unavailable (default: try every time).
+    /// Leave PostgreSQL alone for `pause` after it was found unavailable
+    /// (default: try every time).
     pub fn with_retry_after(mut self, pause: Duration) -> Self {
-        self.retry_after = pause;
+        self.breaker = Breaker::new(pause);
         self
-    }
-
-    fn postgres_resting(&self) -> bool {
-        self.unavailable_until
-            .lock()
-            .map(|u| u.is_some_and(|t| Instant::now() < t))
-            .unwrap_or(false)
-    }
-
-    /// Stop trying PostgreSQL for `retry_after` (when set).
-    fn rest(&self) {
-        if !self.retry_after.is_zero() {
-            if let Ok(mut u) = self.unavailable_until.lock() {
-                *u = Some(Instant::now() + self.retry_after);
-            }
-        }
     }
 
     pub fn phase(&self) -> Phase {
@@ -304,13 +272,71 @@ impl RoutedStore {
         self.stats.clone()
     }
 
-    pub fn outbox(&self) -> Option<&Arc<Outbox>> {
-        self.outbox.as_ref()
+    pub fn journal(&self) -> Option<&Arc<Journal>> {
+        self.journal.as_ref()
     }
 
     /// Every port of this store as [`Stores`].
     pub fn into_stores(self) -> Stores {
         Stores::transactional(Arc::new(self))
+    }
+
+    /// Replay what the journal holds (a previous run's writes PostgreSQL had
+    /// not taken). Call at start, before any read.
+    pub async fn recover(&self) -> ReplayReport {
+        if self.journal.is_none() || self.pg.is_none() {
+            return ReplayReport::default();
+        }
+        let report = self.drain().await;
+        if report.replayed + report.dead > 0 || report.remaining > 0 {
+            tracing::info!(
+                replayed = report.replayed,
+                dead = report.dead,
+                remaining = report.remaining,
+                behind = ?report.behind,
+                "journal of an earlier run replayed"
+            );
+        }
+        report
+    }
+
+    /// Apply the journal to PostgreSQL, unless it rests after a failure.
+    async fn drain(&self) -> ReplayReport {
+        let (Some(journal), Ok(pg)) = (&self.journal, self.pg()) else {
+            return ReplayReport::default();
+        };
+        if self.breaker.resting() {
+            return ReplayReport {
+                stopped_by: Some("PostgreSQL resting after a failure".into()),
+                ..ReplayReport::default()
+            };
+        }
+        match journal.replay(pg).await {
+            Ok(report) => {
+                if report.stopped_by.is_some() {
+                    self.breaker.trip();
+                    self.stats.pg_write_failures.fetch_add(1, Ordering::Relaxed);
+                } else {
+                    self.breaker.reset();
+                }
+                self.stats
+                    .outbox_replayed
+                    .fetch_add(report.replayed as u64, Ordering::Relaxed);
+                self.stats
+                    .dead_letters
+                    .fetch_add(report.dead as u64, Ordering::Relaxed);
+                report
+            }
+            Err(e) => {
+                self.stats.outbox_failures.fetch_add(1, Ordering::Relaxed);
+                tracing::error!(error = %e, journal = %journal.path().display(),
+                    "the journal could not be replayed; PostgreSQL stays behind");
+                ReplayReport {
+                    stopped_by: Some(e.to_string()),
+                    ..ReplayReport::default()
+                }
+            }
+        }
     }
 
     /// The PostgreSQL half of `write`. An execution links its signal only
@@ -345,113 +371,95 @@ impl RoutedStore {
 
     /// Route one write.
     async fn write(&self, write: Write<'_>) -> Result<(), StoreError> {
+        let _one_at_a_time = self.writing.lock().await;
         match self.route(write.data_set()).route {
             Route::Json => write.apply(self.json()?).await,
             Route::Database | Route::PostgresOnly => write.apply(self.pg()?).await,
-            Route::DualWrite | Route::DualRead => {
-                if let Err(e) = write.apply(self.json()?).await {
-                    self.stats
-                        .json_write_failures
-                        .fetch_add(1, Ordering::Relaxed);
-                    return Err(e);
-                }
-                #[cfg(feature = "test-hooks")]
-                crash_hook(&write);
-                let pg_write = self.for_pg(write);
-                if let Some(behind) = self.behind.get() {
-                    behind.pending.count.fetch_add(1, Ordering::SeqCst);
-                    match behind.tx.send(pg_write.to_owned_write()) {
-                        Ok(()) => return Ok(()),
-                        Err(_) => {
-                            behind.pending.count.fetch_sub(1, Ordering::SeqCst);
-                        }
-                    }
-                }
-                self.write_pg_or_queue(pg_write).await
-            }
+            Route::DualWrite | Route::DualRead => self.dual_write(write).await,
         }
     }
 
-    /// The PostgreSQL half of a dual write: behind whatever the outbox holds.
-    /// Never fails the write (the JSON half stands, SPEC §6): what PostgreSQL
-    /// cannot take now is queued, what it rejects is set aside, and an outbox
-    /// that cannot be written is logged and counted.
-    async fn write_pg_or_queue(&self, write: Write<'_>) -> Result<(), StoreError> {
-        let pg = self.pg()?;
-        let outbox = self
-            .outbox
-            .as_ref()
-            .ok_or_else(|| StoreError::Unsupported("dual write without an outbox".into()))?;
-        let outcome = async {
-            if !self.pg_caught_up().await? {
-                self.stats.outbox_queued.fetch_add(1, Ordering::Relaxed);
-                return outbox
-                    .push(
-                        write,
-                        "PostgreSQL unavailable; queued behind earlier writes",
-                    )
-                    .await;
-            }
-            match write.apply(pg).await {
-                Ok(()) => Ok(()),
-                Err(e @ StoreError::Unavailable { .. }) => {
-                    self.rest();
-                    self.stats.pg_write_failures.fetch_add(1, Ordering::Relaxed);
-                    self.stats.outbox_queued.fetch_add(1, Ordering::Relaxed);
-                    outbox.push(write, &e.to_string()).await
-                }
-                Err(e) => {
-                    self.stats.pg_write_failures.fetch_add(1, Ordering::Relaxed);
-                    self.stats.dead_letters.fetch_add(1, Ordering::Relaxed);
-                    outbox.push_dead(write, &e.to_string()).await
-                }
+    /// JSON first (the truth), then the PostgreSQL half journaled with the
+    /// versions the JSON write moved, then applied. Never fails on the
+    /// PostgreSQL side: what PostgreSQL does not take leaves its data set
+    /// behind, which every read and gate sees.
+    async fn dual_write(&self, write: Write<'_>) -> Result<(), StoreError> {
+        let json = self.json()?;
+        let mut from = Vec::new();
+        for data_set in write.touches() {
+            from.push((*data_set, json.versions.own_version(*data_set).await));
+        }
+        if let Err(e) = write.apply(json).await {
+            self.stats
+                .json_write_failures
+                .fetch_add(1, Ordering::Relaxed);
+            return Err(e);
+        }
+        #[cfg(feature = "test-hooks")]
+        crash_hook(&write);
+        let mut steps = Vec::new();
+        for (data_set, before) in from {
+            if let (Ok(before), Ok(after)) = (before, json.versions.own_version(data_set).await) {
+                steps.push(VersionStep::new(data_set, before, after));
             }
         }
-        .await;
-        if let Err(e) = outcome {
-            self.stats.outbox_failures.fetch_add(1, Ordering::Relaxed);
-            tracing::error!(write = %write.describe(), error = %e,
-                "the outbox could not record a write PostgreSQL missed; verify will find it");
+        let Some(journal) = &self.journal else {
+            return Err(StoreError::Unsupported(
+                "dual write without a journal".into(),
+            ));
+        };
+        match journal.append(self.for_pg(write), &steps).await {
+            Ok(_) => {
+                self.stats.outbox_queued.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(e) => {
+                self.stats.outbox_failures.fetch_add(1, Ordering::Relaxed);
+                tracing::error!(write = %write.describe(), error = %e,
+                    "the journal could not record a write; PostgreSQL is behind for its data \
+                     sets until `verify --repair`");
+                return Ok(());
+            }
+        }
+        match self.behind.get() {
+            Some(shared) => shared.journaled(),
+            None => drop(self.drain().await),
         }
         Ok(())
     }
 
-    /// Whether a read from PostgreSQL sees every dual write JSON holds: none
-    /// waits in the write-behind queue, and the outbox is empty (or replays).
-    async fn reads_current(&self) -> bool {
-        if let Some(behind) = self.behind.get() {
-            if behind.pending.count.load(Ordering::SeqCst) > 0 {
-                return false;
-            }
-        }
-        self.pg_caught_up().await.unwrap_or(false)
+    /// Whether PostgreSQL holds every write JSON holds of `data_set`.
+    async fn pg_current(&self, data_set: DataSet) -> Result<bool, StoreError> {
+        currency::is_current(self.json()?, self.pg()?, data_set).await
     }
 
-    /// Whether PostgreSQL holds every dual write JSON holds: the outbox is
-    /// empty, or can be replayed now. While it rests after being found
-    /// unavailable, it is not tried.
-    async fn pg_caught_up(&self) -> Result<bool, StoreError> {
-        let Some(outbox) = &self.outbox else {
-            return Ok(true);
-        };
-
-        if outbox.depth().await? == 0 {
+    /// Whether PostgreSQL is current for `data_set`, replaying the journal
+    /// first when it is not and writes wait there (and PostgreSQL is not
+    /// resting after a failure).
+    async fn current_or_catch_up(&self, data_set: DataSet) -> Result<bool, StoreError> {
+        if self.pg_current(data_set).await? {
             return Ok(true);
         }
-        if self.postgres_resting() {
+        let waiting = match &self.journal {
+            Some(j) => j.depth().await.unwrap_or(0) > 0,
+            None => false,
+        };
+        if !waiting || self.breaker.resting() {
             return Ok(false);
         }
-        let report = outbox.replay(self.pg()?).await?;
-        self.stats
-            .outbox_replayed
-            .fetch_add(report.replayed as u64, Ordering::Relaxed);
-        self.stats
-            .dead_letters
-            .fetch_add(report.dead as u64, Ordering::Relaxed);
-        if report.remaining > 0 {
-            self.rest();
+        self.drain().await;
+        self.pg_current(data_set).await
+    }
+
+    /// The currency of every data set (needs both stores).
+    pub async fn currency(&self) -> Vec<currency::Currency> {
+        let (Ok(json), Ok(pg)) = (self.json(), self.pg()) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for data_set in DataSet::ALL {
+            out.push(currency::currency(json, pg, data_set).await);
         }
-        Ok(report.remaining == 0)
+        out
     }
 
     /// Route one read. `read` is called with the store to read from.
@@ -473,37 +481,65 @@ impl RoutedStore {
             Route::DualWrite => {
                 let value = read(self.json()?.clone()).await?;
                 match (&self.shadow, shadow) {
-                    (Some(s), Some(compare)) => Ok(s.observe(what, value, compare)),
+                    (Some(s), Some(compare)) => Ok(s.observe(data_set, what, value, compare)),
                     _ => Ok(value),
                 }
             }
-            // PostgreSQL behind JSON (writes still queued) would answer with
-            // stale data, and a save of what was read would lose the rest:
-            // read the truth instead.
-            Route::DualRead if !self.reads_current().await => {
+            Route::DualRead => {
+                let why = match self.current_or_catch_up(data_set).await {
+                    Ok(true) => match read(self.pg()?.clone()).await {
+                        Ok(v) => return Ok(v),
+                        Err(e) => format!("PostgreSQL read failed: {e}"),
+                    },
+                    Ok(false) => "PostgreSQL is behind JSON".to_owned(),
+                    Err(e) => format!("PostgreSQL's currency cannot be told: {e}"),
+                };
                 if !effective.fallback {
                     return Err(StoreError::Unavailable {
                         store: "postgres",
-                        message: "PostgreSQL is behind JSON (outbox not empty) and fallback is off"
-                            .into(),
+                        message: format!(
+                            "{why} for {data_set}, and DATABASE_FALLBACK_TO_JSON is off"
+                        ),
                         source: None,
                     });
                 }
                 self.stats.fallback_reads.fetch_add(1, Ordering::Relaxed);
-                tracing::warn!(%data_set, read = what, "PostgreSQL is behind JSON (outbox not empty); reading JSON");
+                tracing::warn!(%data_set, read = what, reason = %why, "reading JSON instead of PostgreSQL");
                 read(self.json()?.clone()).await
             }
-            Route::DualRead => match read(self.pg()?.clone()).await {
-                Ok(v) => Ok(v),
-                Err(e) if effective.fallback => {
-                    self.stats.fallback_reads.fetch_add(1, Ordering::Relaxed);
-                    tracing::warn!(%data_set, read = what, error = %e, "PostgreSQL read failed; falling back to JSON");
-                    read(self.json()?.clone()).await
-                }
-                Err(e) => Err(e),
-            },
             Route::Database | Route::PostgresOnly => read(self.pg()?.clone()).await,
         }
+    }
+}
+
+/// The routed store reports the truth's own version (JSON while JSON is
+/// written) and mirrors nothing itself.
+#[async_trait]
+impl VersionStore for RoutedStore {
+    async fn own_version(&self, data_set: DataSet) -> Result<DataVersion, StoreError> {
+        self.json()?.versions.own_version(data_set).await
+    }
+    async fn mirrored_version(&self, data_set: DataSet) -> Result<Option<DataVersion>, StoreError> {
+        self.pg()?.versions.mirrored_version(data_set).await
+    }
+    async fn advance_mirrored_version(
+        &self,
+        _data_set: DataSet,
+        _from: &DataVersion,
+        _to: &DataVersion,
+    ) -> Result<bool, StoreError> {
+        Err(StoreError::Unsupported(
+            "versions are advanced by the routed store itself".into(),
+        ))
+    }
+    async fn set_mirrored_version(
+        &self,
+        _data_set: DataSet,
+        _version: Option<&DataVersion>,
+    ) -> Result<(), StoreError> {
+        Err(StoreError::Unsupported(
+            "versions are recorded by verify, not through the routed store".into(),
+        ))
     }
 }
 

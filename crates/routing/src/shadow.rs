@@ -5,7 +5,7 @@
 //! one. The JSON result is always what the caller gets.
 
 use domain::ports::Stores;
-use domain::{Market, Portfolio, PortfolioHistoryEntry, Signal, StoreError, Trade};
+use domain::{DataSet, Market, Portfolio, PortfolioHistoryEntry, Signal, StoreError, Trade};
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::task::JoinHandle;
 
-use super::RoutingStats;
+use crate::RoutingStats;
 
 /// Keys of the last mismatches kept for status.
 const KEPT_KEYS: usize = 50;
@@ -68,6 +68,7 @@ impl<T: Compare + Clone + Send + Sync + 'static> ShadowRead<T> {
 
 /// A sampler of shadow reads against one PostgreSQL store.
 pub struct Shadow {
+    json: Stores,
     pg: Stores,
     every: u64,
     seen: AtomicU64,
@@ -77,8 +78,9 @@ pub struct Shadow {
 
 impl Shadow {
     /// Shadow one read in `every` (1 = all).
-    pub fn new(pg: Stores, every: u64, stats: Arc<RoutingStats>) -> Self {
+    pub fn new(json: Stores, pg: Stores, every: u64, stats: Arc<RoutingStats>) -> Self {
         Shadow {
+            json,
             pg,
             every: every.max(1),
             seen: AtomicU64::new(0),
@@ -88,16 +90,30 @@ impl Shadow {
     }
 
     /// Return `value` (the JSON result) and, when sampled, compare it with
-    /// PostgreSQL's in the background.
-    pub fn observe<T: Send + 'static>(&self, what: &str, value: T, read: ShadowRead<T>) -> T {
+    /// PostgreSQL's in the background — only while PostgreSQL is current for
+    /// the data set: a write still on its way is not a mismatch.
+    pub fn observe<T: Send + 'static>(
+        &self,
+        data_set: DataSet,
+        what: &str,
+        value: T,
+        read: ShadowRead<T>,
+    ) -> T {
         if self.seen.fetch_add(1, Ordering::Relaxed) % self.every != 0 {
             return value;
         }
         let json = (read.copy)(&value);
+        let json_stores = self.json.clone();
         let pg = self.pg.clone();
         let stats = self.stats.clone();
         let what = what.to_owned();
         let handle = tokio::spawn(async move {
+            if !crate::currency::is_current(&json_stores, &pg, data_set)
+                .await
+                .unwrap_or(false)
+            {
+                return;
+            }
             stats.shadow.reads.fetch_add(1, Ordering::Relaxed);
             match (read.fetch)(pg).await {
                 Ok(pg_value) => {

@@ -142,6 +142,21 @@ impl Write<'_> {
         }
     }
 
+    /// The data sets whose JSON files this write changes. An execution moves
+    /// the trade history and the portfolio that holds its position.
+    pub fn touches(&self) -> &'static [DataSet] {
+        match self {
+            Write::RecordExecution { .. } => &[DataSet::Trades, DataSet::Portfolio],
+            other => match other.data_set() {
+                DataSet::Portfolio => &[DataSet::Portfolio],
+                DataSet::Trades => &[DataSet::Trades],
+                DataSet::History => &[DataSet::History],
+                DataSet::Signals => &[DataSet::Signals],
+                DataSet::Markets => &[DataSet::Markets],
+            },
+        }
+    }
+
     /// The operation's name and natural key, for logs and the outbox listing.
     pub fn describe(&self) -> String {
         match self {

@@ -32,5 +32,6 @@ mod num;
 mod ports;
 mod records;
 mod store;
+mod versions;
 
 pub use store::{JsonStore, JsonStoreOptions};

@@ -21,10 +21,11 @@ use crate::store::JsonStore;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::ports::{
-    HistoryStore, MarketStore, MetadataStore, PortfolioStore, SignalStore, TradeStore,
+    DataVersion, HistoryStore, MarketStore, MetadataStore, PortfolioStore, SignalStore, TradeStore,
+    VersionStore,
 };
 use domain::{
-    Event, Extra, FilteredEvent, Market, MarketId, MarketSnapshot, Portfolio,
+    DataSet, Event, Extra, FilteredEvent, Market, MarketId, MarketSnapshot, Portfolio,
     PortfolioHistoryEntry, PortfolioId, PortfolioSnapshot, Signal, SignalArchive, StoreError,
     Trade,
 };
@@ -454,5 +455,39 @@ impl MetadataStore for JsonStore {
             Ok(file.into_iter().map(|(k, e)| (k, e.value)).collect())
         })
         .await
+    }
+}
+
+/// JSON is the store written first: it has an own version of each data set
+/// and mirrors none.
+#[async_trait]
+impl VersionStore for JsonStore {
+    async fn own_version(&self, data_set: DataSet) -> Result<DataVersion, StoreError> {
+        JsonStore::own_version(self, data_set).await
+    }
+    async fn mirrored_version(
+        &self,
+        _data_set: DataSet,
+    ) -> Result<Option<DataVersion>, StoreError> {
+        Ok(None)
+    }
+    async fn advance_mirrored_version(
+        &self,
+        _data_set: DataSet,
+        _from: &DataVersion,
+        _to: &DataVersion,
+    ) -> Result<bool, StoreError> {
+        Err(StoreError::Unsupported(
+            "the JSON store mirrors no other store's versions".into(),
+        ))
+    }
+    async fn set_mirrored_version(
+        &self,
+        _data_set: DataSet,
+        _version: Option<&DataVersion>,
+    ) -> Result<(), StoreError> {
+        Err(StoreError::Unsupported(
+            "the JSON store mirrors no other store's versions".into(),
+        ))
     }
 }

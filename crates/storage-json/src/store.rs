@@ -3,6 +3,7 @@
 use crate::append::KeyIndex;
 use crate::fsio::io_error;
 use crate::lock::DirLock;
+use crate::versions::Versions;
 use domain::StoreError;
 use domain::time::NaiveZone;
 use std::path::{Path, PathBuf};
@@ -35,6 +36,8 @@ pub(crate) struct Inner {
     /// Writers exclusive, readers shared, so a load never sees half an append.
     pub rw: RwLock<()>,
     pub index: KeyIndex,
+    /// The own version of each data set, advanced by every write.
+    pub versions: Versions,
 }
 
 impl JsonStore {
@@ -75,6 +78,7 @@ impl JsonStore {
                 lock,
                 rw: RwLock::new(()),
                 index: KeyIndex::default(),
+                versions: Versions::default(),
             }),
         }
     }
@@ -82,6 +86,16 @@ impl JsonStore {
     /// The data directory.
     pub fn data_dir(&self) -> &Path {
         &self.inner.layout.dir
+    }
+
+    /// The own version of `data_set` (see `versions.rs`).
+    pub async fn own_version(
+        &self,
+        data_set: domain::DataSet,
+    ) -> Result<domain::ports::DataVersion, StoreError> {
+        let writable = !self.is_read_only();
+        self.read(move |inner| inner.versions.own(&inner.layout, data_set, writable))
+            .await
     }
 
     pub fn is_read_only(&self) -> bool {
@@ -117,7 +131,10 @@ impl JsonStore {
         let inner = self.inner.clone();
         run_blocking(move || {
             let _guard = inner.rw.write().map_err(|_| poisoned())?;
-            f(&inner)
+            let before = inner.versions.before_write(&inner.layout)?;
+            let result = f(&inner);
+            inner.versions.after_write(&inner.layout, &before)?;
+            result
         })
         .await
     }

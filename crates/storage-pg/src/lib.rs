@@ -32,7 +32,6 @@ mod entities;
 mod error;
 mod execution;
 mod maintenance;
-mod outbox;
 mod ports;
 mod store;
 #[cfg(feature = "testing")]

@@ -180,5 +180,13 @@ async fn fresh_database_metadata_hides_the_seed_and_keeps_schema_version() {
         Some("1.0.0")
     );
     assert!(store.pending_migrations().await.unwrap().is_empty());
-    assert_eq!(store.outbox_depth().await.unwrap(), 0);
+    // No data set has been verified level with a JSON directory yet.
+    for data_set in domain::DataSet::ALL {
+        assert_eq!(
+            domain::ports::VersionStore::mirrored_version(&store, data_set)
+                .await
+                .unwrap(),
+            None
+        );
+    }
 }

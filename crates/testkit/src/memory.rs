@@ -6,11 +6,13 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::ports::{
-    HistoryStore, MarketStore, MetadataStore, PortfolioStore, SignalStore, TradeStore,
+    DataVersion, HistoryStore, MarketStore, MetadataStore, PortfolioStore, SignalStore, TradeStore,
+    VersionStore,
 };
 use domain::{
-    Event, FilteredEvent, Market, MarketId, MarketSnapshot, Portfolio, PortfolioHistoryEntry,
-    PortfolioId, PortfolioSnapshot, Signal, SignalArchive, StoreError, Trade,
+    DataSet, Event, FilteredEvent, Market, MarketId, MarketSnapshot, Portfolio,
+    PortfolioHistoryEntry, PortfolioId, PortfolioSnapshot, Signal, SignalArchive, StoreError,
+    Trade,
 };
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -29,6 +31,8 @@ pub struct MemoryState {
     pub markets: Vec<Market>,
     pub market_snapshots: Vec<MarketSnapshot>,
     pub metadata: BTreeMap<String, String>,
+    /// The truth's version of each data set this store was brought level with.
+    pub mirrored: BTreeMap<DataSet, DataVersion>,
 }
 
 /// Every port in memory; `set_down(true)` makes every call fail.
@@ -36,6 +40,7 @@ pub struct MemoryState {
 pub struct MemoryStore {
     state: Mutex<MemoryState>,
     down: AtomicBool,
+    rejecting: AtomicBool,
     calls: AtomicU64,
 }
 
@@ -47,6 +52,23 @@ impl MemoryStore {
     /// Make every call fail (`true`) or succeed again (`false`).
     pub fn set_down(&self, down: bool) {
         self.down.store(down, Ordering::SeqCst);
+    }
+
+    /// Refuse every write as a database refuses a value it cannot store
+    /// (`true`), or take them again (`false`). Reads still answer.
+    pub fn set_rejecting(&self, rejecting: bool) {
+        self.rejecting.store(rejecting, Ordering::SeqCst);
+    }
+
+    /// Fail a write when rejecting.
+    fn refuse(&self) -> Result<(), StoreError> {
+        if self.rejecting.load(Ordering::SeqCst) {
+            return Err(StoreError::Backend {
+                context: "memory store rejecting writes (switched by the test)".into(),
+                source: "value too long for type character varying(255)".into(),
+            });
+        }
+        Ok(())
     }
 
     /// A copy of everything stored.
@@ -90,11 +112,13 @@ impl PortfolioStore for MemoryStore {
         self.with(|s| s.portfolios.get(id).cloned())
     }
     async fn save_portfolio(&self, p: &Portfolio) -> Result<(), StoreError> {
+        self.refuse()?;
         self.with(|s| {
             s.portfolios.insert(p.id.clone(), p.clone());
         })
     }
     async fn append_portfolio_snapshot(&self, snap: &PortfolioSnapshot) -> Result<(), StoreError> {
+        self.refuse()?;
         self.with(|s| {
             push_unique(&mut s.snapshots, snap, |x| {
                 (x.portfolio_id.clone(), x.timestamp)
@@ -118,6 +142,7 @@ impl PortfolioStore for MemoryStore {
 #[async_trait]
 impl TradeStore for MemoryStore {
     async fn append_trade(&self, trade: &Trade) -> Result<(), StoreError> {
+        self.refuse()?;
         self.with(|s| push_unique(&mut s.trades, trade, |t| t.trade_id.clone()))
     }
     async fn load_trades(&self, id: &PortfolioId) -> Result<Vec<Trade>, StoreError> {
@@ -162,6 +187,7 @@ impl TradeStore for MemoryStore {
 #[async_trait]
 impl HistoryStore for MemoryStore {
     async fn append_history_entry(&self, e: &PortfolioHistoryEntry) -> Result<(), StoreError> {
+        self.refuse()?;
         self.with(|s| push_unique(&mut s.history, e, |x| (x.portfolio_id.clone(), x.timestamp)))
     }
     async fn load_history(
@@ -177,6 +203,7 @@ impl HistoryStore for MemoryStore {
         })
     }
     async fn append_signal_archive(&self, a: &SignalArchive) -> Result<(), StoreError> {
+        self.refuse()?;
         self.with(|s| push_unique(&mut s.archives, a, |x| x.archived_at))
     }
     async fn load_signal_archives(
@@ -196,6 +223,7 @@ impl HistoryStore for MemoryStore {
 #[async_trait]
 impl SignalStore for MemoryStore {
     async fn replace_current_signals(&self, signals: &[Signal]) -> Result<(), StoreError> {
+        self.refuse()?;
         self.with(|s| s.signals = signals.to_vec())
     }
     async fn load_current_signals(&self) -> Result<Vec<Signal>, StoreError> {
@@ -206,24 +234,28 @@ impl SignalStore for MemoryStore {
 #[async_trait]
 impl MarketStore for MemoryStore {
     async fn save_raw_events(&self, events: &[Event]) -> Result<(), StoreError> {
+        self.refuse()?;
         self.with(|s| s.raw_events = events.to_vec())
     }
     async fn load_raw_events(&self) -> Result<Vec<Event>, StoreError> {
         self.with(|s| s.raw_events.clone())
     }
     async fn save_filtered_events(&self, events: &[FilteredEvent]) -> Result<(), StoreError> {
+        self.refuse()?;
         self.with(|s| s.filtered_events = events.to_vec())
     }
     async fn load_filtered_events(&self) -> Result<Vec<FilteredEvent>, StoreError> {
         self.with(|s| s.filtered_events.clone())
     }
     async fn save_filtered_markets(&self, markets: &[Market]) -> Result<(), StoreError> {
+        self.refuse()?;
         self.with(|s| s.markets = markets.to_vec())
     }
     async fn load_filtered_markets(&self) -> Result<Vec<Market>, StoreError> {
         self.with(|s| s.markets.clone())
     }
     async fn append_market_snapshots(&self, snaps: &[MarketSnapshot]) -> Result<(), StoreError> {
+        self.refuse()?;
         self.with(|s| {
             for snap in snaps {
                 push_unique(&mut s.market_snapshots, snap, |x| {
@@ -254,11 +286,54 @@ impl MetadataStore for MemoryStore {
         value: &str,
         _at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        self.refuse()?;
         self.with(|s| {
             s.metadata.insert(key.to_owned(), value.to_owned());
         })
     }
     async fn load_metadata(&self) -> Result<BTreeMap<String, String>, StoreError> {
         self.with(|s| s.metadata.clone())
+    }
+}
+
+/// A PostgreSQL stand-in: it mirrors the truth's versions and has none of
+/// its own.
+#[async_trait]
+impl VersionStore for MemoryStore {
+    async fn own_version(&self, data_set: DataSet) -> Result<DataVersion, StoreError> {
+        Err(StoreError::Unsupported(format!(
+            "the memory store keeps no own version of {data_set}"
+        )))
+    }
+    async fn mirrored_version(&self, data_set: DataSet) -> Result<Option<DataVersion>, StoreError> {
+        self.with(|s| s.mirrored.get(&data_set).cloned())
+    }
+    async fn advance_mirrored_version(
+        &self,
+        data_set: DataSet,
+        from: &DataVersion,
+        to: &DataVersion,
+    ) -> Result<bool, StoreError> {
+        self.with(|s| match s.mirrored.get_mut(&data_set) {
+            Some(v) if v == from => {
+                *v = to.clone();
+                true
+            }
+            _ => false,
+        })
+    }
+    async fn set_mirrored_version(
+        &self,
+        data_set: DataSet,
+        version: Option<&DataVersion>,
+    ) -> Result<(), StoreError> {
+        self.with(|s| match version {
+            Some(v) => {
+                s.mirrored.insert(data_set, v.clone());
+            }
+            None => {
+                s.mirrored.remove(&data_set);
+            }
+        })
     }
 }

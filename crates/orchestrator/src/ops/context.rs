@@ -2,12 +2,12 @@
 //! file, the JSON data directory and PostgreSQL.
 
 use crate::phase_state::{PhaseFile, PhaseRecord};
-use routing::outbox::Outbox;
 use crate::settings::Settings;
 use anyhow::{Context, Result};
 use domain::ports::Stores;
 use domain::{DataSet, Phase, PortfolioId};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use routing::journal::Journal;
 use std::sync::Arc;
 use storage_json::{JsonStore, JsonStoreOptions};
 use storage_pg::PgStore;
@@ -74,8 +74,8 @@ impl Migration {
             .with_context(|| format!("PostgreSQL at {url} does not answer"))
     }
 
-    pub fn outbox(&self) -> Outbox {
-        Outbox::new(self.settings.state_dir.join("outbox.jsonl"))
+    pub fn outbox(&self) -> Journal {
+        Journal::new(self.settings.state_dir.join("outbox.jsonl"))
     }
 
     /// A progress bar for long work, hidden when progress is off.

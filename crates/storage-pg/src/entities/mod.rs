@@ -4,7 +4,6 @@
 pub mod events;
 pub mod market_snapshots;
 pub mod markets;
-pub mod outbox;
 pub mod portfolio_history;
 pub mod portfolio_positions;
 pub mod portfolio_snapshots;

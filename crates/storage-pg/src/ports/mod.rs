@@ -12,6 +12,7 @@ mod metadata;
 mod portfolio;
 mod signals;
 mod trades;
+mod versions;
 
 pub(crate) use portfolio::write_portfolio;
 pub(crate) use trades::{insert_trades, promote_pending_links};

@@ -1,0 +1,288 @@
+//! The data directory's own version of each data set
+//! ([`domain::ports::VersionStore`]): PostgreSQL is current for a data set
+//! only when the version it mirrors equals this one.
+//!
+//! `<dir>/.prescient-versions.json` records, per data set, an epoch, a write
+//! count and the fingerprint (length, modification time, inode, change time)
+//! of the data set's files after the last write this store made. Every write
+//! through the store advances the count of each data set whose files it
+//! changed. Files that changed any other way — the Python system, an edit by
+//! hand, a restore, a crash between a data file and this record — no longer
+//! match their fingerprint; the data set then starts a new epoch, which no
+//! mirror holds, so PostgreSQL is behind until verify finds it level again.
+//!
+//! The record is replaced atomically but not fsynced: after a power loss it
+//! may be older than the data files, which then do not match its
+//! fingerprints and start new epochs — safe, as a version is never reused.
+
+use crate::fsio::{io_error, pretty};
+use crate::store::Layout;
+use domain::ports::DataVersion;
+use domain::{DataSet, StoreError};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::SystemTime;
+
+pub(crate) const VERSIONS_FILE: &str = ".prescient-versions.json";
+
+/// The epoch reported for files that changed outside a store that could
+/// record it (a read-only store): it matches no mirror.
+const UNRECORDED: &str = "unrecorded";
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+struct Recorded {
+    epoch: String,
+    seq: u64,
+    files: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+struct VersionsFile {
+    #[serde(default)]
+    data_sets: BTreeMap<String, Recorded>,
+}
+
+/// The record as last read or written, and the stamp of the file it came
+/// from (re-read when another process replaced it).
+#[derive(Debug, Default)]
+struct Cache {
+    file: VersionsFile,
+    stamp: Option<(u64, Option<SystemTime>)>,
+    loaded: bool,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Versions {
+    cache: Mutex<Cache>,
+}
+
+/// Fingerprints of every data set's files, taken around a write.
+pub(crate) type Fingerprints = BTreeMap<DataSet, String>;
+
+impl Versions {
+    /// The own version of `data_set`. A writable store records a new epoch
+    /// when the files changed behind its back; a read-only one reports them
+    /// as [`UNRECORDED`].
+    pub fn own(
+        &self,
+        layout: &Layout,
+        data_set: DataSet,
+        writable: bool,
+    ) -> Result<DataVersion, StoreError> {
+        let mut cache = self.lock()?;
+        self.refresh(&mut cache, layout)?;
+        let files = fingerprint(layout, data_set);
+        if let Some(r) = cache.file.data_sets.get(data_set.as_str()) {
+            if r.files == files {
+                return Ok(DataVersion::new(r.epoch.clone(), r.seq));
+            }
+        }
+        if !writable {
+            return Ok(DataVersion::new(UNRECORDED, 0));
+        }
+        note_changed(&cache, data_set);
+        let recorded = new_epoch(files);
+        let version = DataVersion::new(recorded.epoch.clone(), recorded.seq);
+        cache
+            .file
+            .data_sets
+            .insert(data_set.as_str().to_owned(), recorded);
+        persist(&mut cache, layout)?;
+        Ok(version)
+    }
+
+    /// Before a write: every data set's fingerprint, with files changed
+    /// behind the store's back given a new epoch first.
+    pub fn before_write(&self, layout: &Layout) -> Result<Fingerprints, StoreError> {
+        let mut cache = self.lock()?;
+        self.refresh(&mut cache, layout)?;
+        let mut changed = false;
+        let mut prints = Fingerprints::new();
+        for data_set in DataSet::ALL {
+            let files = fingerprint(layout, data_set);
+            let matches = cache
+                .file
+                .data_sets
+                .get(data_set.as_str())
+                .is_some_and(|r| r.files == files);
+            if !matches {
+                note_changed(&cache, data_set);
+                cache
+                    .file
+                    .data_sets
+                    .insert(data_set.as_str().to_owned(), new_epoch(files.clone()));
+                changed = true;
+            }
+            prints.insert(data_set, files);
+        }
+        if changed {
+            persist(&mut cache, layout)?;
+        }
+        Ok(prints)
+    }
+
+    /// After a write (whether it succeeded or not): one more write for every
+    /// data set whose files it changed.
+    pub fn after_write(&self, layout: &Layout, before: &Fingerprints) -> Result<(), StoreError> {
+        let mut cache = self.lock()?;
+        let mut changed = false;
+        for data_set in DataSet::ALL {
+            let files = fingerprint(layout, data_set);
+            if before.get(&data_set) == Some(&files) {
+                continue;
+            }
+            let entry = cache
+                .file
+                .data_sets
+                .entry(data_set.as_str().to_owned())
+                .or_insert_with(|| new_epoch(String::new()));
+            entry.seq = entry.seq.saturating_add(1);
+            entry.files = files;
+            changed = true;
+        }
+        if changed {
+            persist(&mut cache, layout)?;
+        }
+        Ok(())
+    }
+
+    fn lock(&self) -> Result<std::sync::MutexGuard<'_, Cache>, StoreError> {
+        // A panic elsewhere must not make the versions unusable: the cache is
+        // re-read from the file whenever it is in doubt.
+        Ok(self.cache.lock().unwrap_or_else(|poisoned| {
+            let mut cache = poisoned.into_inner();
+            cache.loaded = false;
+            cache
+        }))
+    }
+
+    /// Re-read the record when another process replaced it.
+    fn refresh(&self, cache: &mut Cache, layout: &Layout) -> Result<(), StoreError> {
+        let path = file_path(layout);
+        let stamp = stamp(&path);
+        if cache.loaded && cache.stamp == stamp {
+            return Ok(());
+        }
+        cache.file = match std::fs::read(&path) {
+            // An unreadable record starts every data set afresh (new epochs):
+            // nothing is claimed current that might not be.
+            Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+                tracing::warn!(file = %path.display(), error = %e,
+                    "the data-set versions do not parse; every data set starts a new epoch");
+                VersionsFile::default()
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => VersionsFile::default(),
+            Err(e) => return Err(io_error(format!("cannot read {}", path.display()), e)),
+        };
+        cache.stamp = stamp;
+        cache.loaded = true;
+        Ok(())
+    }
+}
+
+/// Files of a data set this store had recorded changed without it.
+fn note_changed(cache: &Cache, data_set: DataSet) {
+    if cache.file.data_sets.contains_key(data_set.as_str()) {
+        tracing::info!(%data_set, "files changed outside this store; the data set starts a new version epoch");
+    }
+}
+
+fn file_path(layout: &Layout) -> PathBuf {
+    layout.dir.join(VERSIONS_FILE)
+}
+
+fn stamp(path: &Path) -> Option<(u64, Option<SystemTime>)> {
+    std::fs::metadata(path)
+        .ok()
+        .map(|m| (m.len(), m.modified().ok()))
+}
+
+fn persist(cache: &mut Cache, layout: &Layout) -> Result<(), StoreError> {
+    let path = file_path(layout);
+    let bytes = pretty(&cache.file)?;
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, &bytes)
+        .and_then(|_| std::fs::rename(&tmp, &path))
+        .map_err(|e| io_error(format!("cannot write {}", path.display()), e))?;
+    cache.stamp = stamp(&path);
+    cache.loaded = true;
+    Ok(())
+}
+
+/// A series no store has seen: the time and process make it unique.
+fn new_epoch(files: String) -> Recorded {
+    let nanos = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    Recorded {
+        epoch: format!("{nanos:x}-{:x}", std::process::id()),
+        seq: 0,
+        files,
+    }
+}
+
+/// The files of a data set in the legacy layout.
+fn files(layout: &Layout, data_set: DataSet) -> Vec<PathBuf> {
+    match data_set {
+        DataSet::Portfolio => vec![
+            layout.portfolio(),
+            layout.portfolio_snapshots(),
+            layout.metadata(),
+        ],
+        DataSet::Trades => vec![layout.paper_trades()],
+        DataSet::History => {
+            let mut files = vec![layout.portfolio_history()];
+            if let Ok(dir) = std::fs::read_dir(layout.history_dir()) {
+                let mut archives: Vec<PathBuf> = dir
+                    .flatten()
+                    .map(|e| e.path())
+                    .filter(|p| {
+                        p.file_name()
+                            .and_then(|n| n.to_str())
+                            .and_then(crate::records::archive::month_of_file)
+                            .is_some()
+                    })
+                    .collect();
+                archives.sort();
+                files.extend(archives);
+            }
+            files
+        }
+        DataSet::Signals => vec![layout.current_signals()],
+        DataSet::Markets => vec![
+            layout.raw_events(),
+            layout.filtered_events(),
+            layout.filtered_markets(),
+            layout.market_snapshots(),
+        ],
+    }
+}
+
+/// What identifies the current contents of a data set's files without
+/// reading them.
+fn fingerprint(layout: &Layout, data_set: DataSet) -> String {
+    use std::os::unix::fs::MetadataExt;
+    let mut out = String::new();
+    for path in files(layout, data_set) {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        match std::fs::metadata(&path) {
+            Ok(m) => out.push_str(&format!(
+                "{name}:{}:{}.{}:{}:{}.{};",
+                m.len(),
+                m.mtime(),
+                m.mtime_nsec(),
+                m.ino(),
+                m.ctime(),
+                m.ctime_nsec()
+            )),
+            Err(_) => out.push_str(&format!("{name}:-;")),
+        }
+    }
+    out
+}
