@@ -44,9 +44,9 @@ pub struct App {
 impl App {
     pub async fn open(settings: Settings, choice: StoreChoice) -> Result<App> {
         let runtime_lock = Arc::new(
-            RuntimeLock::acquire(&settings.state_dir, "runtime").map_err(anyhow::Error::msg)?,
+            RuntimeLock::acquire(&settings.state_dir(), "runtime").map_err(anyhow::Error::msg)?,
         );
-        let phase_file = PhaseFile::in_dir(&settings.state_dir);
+        let phase_file = PhaseFile::in_dir(&settings.state_dir());
         let record = phase_file.load()?;
         let phase = record.phase()?;
         match choice {
@@ -114,7 +114,10 @@ impl App {
         } else {
             None
         };
-        let outbox = Arc::new(Journal::new(settings.state_dir.join("outbox.jsonl")));
+        if let Some(pg) = &pg {
+            check_phase_mirror(pg, phase, &settings).await?;
+        }
+        let outbox = Arc::new(Journal::new(settings.state_dir().join("outbox.jsonl")));
         let routed = RoutedStore::new(
             phase,
             settings.overrides,
@@ -155,6 +158,35 @@ impl App {
         if let Some(w) = &self.write_behind {
             w.flush().await;
         }
+    }
+}
+
+/// Refuse to run when PostgreSQL records another phase than the local phase
+/// file: the process is most likely pointed at another state directory than
+/// the one the migration ran in, and would route writes wrongly. When
+/// PostgreSQL does not answer (a dual-write phase must start anyway), the
+/// recorded versions keep reads safe, and the check waits for the next start.
+async fn check_phase_mirror(pg: &PgStore, phase: Phase, settings: &Settings) -> Result<()> {
+    use domain::ports::MetadataStore;
+    let recorded =
+        match tokio::time::timeout(std::time::Duration::from_secs(5), pg.load_metadata()).await {
+            Ok(Ok(meta)) => meta.get("migration_phase").cloned(),
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "cannot read PostgreSQL's phase; not checked this run");
+                return Ok(());
+            }
+            Err(_) => {
+                tracing::warn!("PostgreSQL's phase did not come within 5 s; not checked this run");
+                return Ok(());
+            }
+        };
+    match recorded {
+        Some(theirs) if theirs != phase.number() => anyhow::bail!(
+            "refusing to run: the phase file {} says phase {}, but PostgreSQL was moved to              phase {theirs} — this process is probably pointed at another state directory              (PRESCIENT_STATE_DIR) or data directory than the migration's; point it at the              right ones, or move the phase with `phase advance`/`phase rollback`",
+            settings.state_dir().join("phase.toml").display(),
+            phase.number()
+        ),
+        _ => Ok(()),
     }
 }
 

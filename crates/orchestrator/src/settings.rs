@@ -51,8 +51,12 @@ pub struct Settings {
     pub max_conviction: Option<Decimal>,
     /// `tracing` filter when `RUST_LOG` is not set.
     pub log: String,
-    /// Where the migration phase, the outbox and gate results are kept.
-    pub state_dir: PathBuf,
+    /// Where the migration phase, the outbox and gate results are kept, when
+    /// set (`PRESCIENT_STATE_DIR`); by default `<data dir>/.prescient`, so
+    /// every process pointed at a data directory finds the same phase and
+    /// journal whatever its working directory. Read it with [`Settings::state_dir`].
+    #[serde(default, rename = "state_dir")]
+    pub state_dir_setting: Option<PathBuf>,
     /// In DW, shadow-read one read in this many from PostgreSQL (0 = off).
     pub shadow_read_every: u64,
     /// `prescient serve`: the token actions (POST) require; unset = none.
@@ -105,13 +109,16 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("PRESCIENT_MIN_CONVICTION", ""),
     ("PRESCIENT_MAX_CONVICTION", ""),
     ("PRESCIENT_LOG", "info"),
-    ("PRESCIENT_STATE_DIR", "./state"),
+    ("PRESCIENT_STATE_DIR", ""),
     ("PRESCIENT_SHADOW_READ_EVERY", "10"),
     ("PRESCIENT_API_TOKEN", ""),
     ("PRESCIENT_PHASE6_HOLD_DAYS", "7"),
     ("PRESCIENT_PG_RETRY_AFTER_MS", "2000"),
     ("PRESCIENT_WRITE_BEHIND", "true"),
 ];
+
+/// The default state directory's name inside the data directory.
+pub const STATE_DIR_IN_DATA: &str = ".prescient";
 
 /// The plan's variables, read without the `PRESCIENT_` prefix.
 pub const OVERRIDE_VARIABLES: [&str; 3] = [
@@ -286,6 +293,13 @@ impl Settings {
             min_conviction: self.min_conviction,
             max_conviction: self.max_conviction,
         }
+    }
+
+    /// The state directory: `PRESCIENT_STATE_DIR`, or `<data dir>/.prescient`.
+    pub fn state_dir(&self) -> PathBuf {
+        self.state_dir_setting
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join(STATE_DIR_IN_DATA))
     }
 
     /// Resolve a path setting relative to `base` when it is relative.

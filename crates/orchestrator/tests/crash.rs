@@ -61,7 +61,7 @@ async fn a_crash_between_json_and_postgres_is_found_and_repaired() {
 
     let mut settings = settings();
     settings.data_dir = data.clone();
-    settings.state_dir = state.clone();
+    settings.state_dir_setting = Some(state.clone());
     settings
         .database
         .insert("DATABASE_URL".into(), db.url().to_owned());

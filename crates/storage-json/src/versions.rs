@@ -27,10 +27,6 @@ use std::time::SystemTime;
 
 pub(crate) const VERSIONS_FILE: &str = ".prescient-versions.json";
 
-/// The epoch reported for files that changed outside a store that could
-/// record it (a read-only store): it matches no mirror.
-const UNRECORDED: &str = "unrecorded";
-
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 struct Recorded {
     epoch: String,
@@ -62,9 +58,10 @@ pub(crate) struct Versions {
 pub(crate) type Fingerprints = BTreeMap<DataSet, String>;
 
 impl Versions {
-    /// The own version of `data_set`. A writable store records a new epoch
-    /// when the files changed behind its back; a read-only one reports them
-    /// as [`UNRECORDED`].
+    /// The own version of `data_set`. Files changed behind the store's back
+    /// start a new epoch named after their fingerprint, so a read-only store
+    /// (verify beside a running writer) reports the same version the writer
+    /// records.
     pub fn own(
         &self,
         layout: &Layout,
@@ -79,11 +76,11 @@ impl Versions {
                 return Ok(DataVersion::new(r.epoch.clone(), r.seq));
             }
         }
+        let recorded = new_epoch(files);
         if !writable {
-            return Ok(DataVersion::new(UNRECORDED, 0));
+            return Ok(DataVersion::new(recorded.epoch, recorded.seq));
         }
         note_changed(&cache, data_set);
-        let recorded = new_epoch(files);
         let version = DataVersion::new(recorded.epoch.clone(), recorded.seq);
         cache
             .file
@@ -211,14 +208,17 @@ fn persist(cache: &mut Cache, layout: &Layout) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// A series no store has seen: the time and process make it unique.
+/// A series starting at files in a state no store recorded: named after
+/// their fingerprint (FNV-1a), so every store that looks at them names it
+/// alike, and files in another state never share it.
 fn new_epoch(files: String) -> Recorded {
-    let nanos = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in files.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
     Recorded {
-        epoch: format!("{nanos:x}-{:x}", std::process::id()),
+        epoch: format!("{hash:016x}"),
         seq: 0,
         files,
     }

@@ -57,7 +57,7 @@ pub async fn status(State(s): State<ApiState>) -> Response {
     let (routes, pg_primary) = routes(&s);
     // The file may have moved on (`xtask phase advance`, `verify`) since the
     // server started: show it, and its last verify, fresh.
-    let phase_file = PhaseFile::in_dir(&app.settings.state_dir);
+    let phase_file = PhaseFile::in_dir(&app.settings.state_dir());
     let record = match phase_file.load() {
         Ok(r) => r,
         Err(e) => {

@@ -22,7 +22,7 @@ pub struct Migration {
 
 impl Migration {
     pub fn open(settings: Settings) -> Result<Migration> {
-        let phase_file = PhaseFile::in_dir(&settings.state_dir);
+        let phase_file = PhaseFile::in_dir(&settings.state_dir());
         let record = phase_file.load()?;
         Ok(Migration {
             settings,
@@ -75,7 +75,22 @@ impl Migration {
     }
 
     pub fn outbox(&self) -> Journal {
-        Journal::new(self.settings.state_dir.join("outbox.jsonl"))
+        Journal::new(self.settings.state_dir().join("outbox.jsonl"))
+    }
+
+    /// Whether PostgreSQL holds every write JSON holds, per data set; empty
+    /// when PostgreSQL is not configured or does not answer.
+    pub async fn currency(&self) -> Vec<routing::currency::Currency> {
+        let Ok(pg) = self.pg().await else {
+            return Vec::new();
+        };
+        let json = self.json_reader();
+        let pg = Stores::transactional(Arc::new(pg));
+        let mut out = Vec::new();
+        for ds in DataSet::ALL {
+            out.push(routing::currency::currency(&json, &pg, ds).await);
+        }
+        out
     }
 
     /// A progress bar for long work, hidden when progress is off.

@@ -116,7 +116,46 @@ pub async fn evaluate(m: &mut Migration, target: Phase) -> Vec<GateResult> {
             });
         }
     }
+    // Every data set written to both stores must be level: a write
+    // PostgreSQL missed (rejected, lost, made without it) refuses the step.
+    let dual: Vec<DataSet> = DataSet::ALL
+        .into_iter()
+        .filter(|d| {
+            matches!(
+                current.effective_route(*d, m.settings.overrides).route,
+                Route::DualWrite | Route::DualRead
+            )
+        })
+        .collect();
+    if !dual.is_empty() && target != Phase::JsonRetired {
+        out.push(currency_gate(m, &pg, &dual).await);
+    }
     out
+}
+
+/// PostgreSQL current for every one of `data_sets`.
+async fn currency_gate(m: &Migration, pg: &PgStore, data_sets: &[DataSet]) -> GateResult {
+    let json = m.json_reader();
+    let pg = Stores::transactional(Arc::new(pg.clone()));
+    let mut behind = Vec::new();
+    for ds in data_sets {
+        let c = routing::currency::currency(&json, &pg, *ds).await;
+        if !c.current {
+            behind.push(format!("{} {}", c.data_set, c.state()));
+        }
+    }
+    if behind.is_empty() {
+        gate("PostgreSQL current", true, "every dual-written data set")
+    } else {
+        gate(
+            "PostgreSQL current",
+            false,
+            format!(
+                "{} (replay with `outbox replay`, then `verify --repair`)",
+                behind.join(", ")
+            ),
+        )
+    }
 }
 
 async fn verify_gate(

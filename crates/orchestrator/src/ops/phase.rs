@@ -21,6 +21,9 @@ pub struct PhaseStatus {
     pub routes: Vec<(String, String)>,
     pub overrides: Vec<String>,
     pub outbox_depth: usize,
+    /// Whether PostgreSQL holds every write JSON holds, per data set
+    /// (empty when PostgreSQL is not configured or does not answer).
+    pub currency: Vec<routing::currency::Currency>,
     pub last_verify: Option<VerifyRecord>,
     pub next: Option<String>,
     /// The gates of the next phase (evaluated only with `--gates`).
@@ -44,6 +47,14 @@ impl std::fmt::Display for PhaseStatus {
             writeln!(f, "overrides: {}", self.overrides.join(", "))?;
         }
         writeln!(f, "outbox: {} queued", self.outbox_depth)?;
+        if !self.currency.is_empty() {
+            let states: Vec<String> = self
+                .currency
+                .iter()
+                .map(|c| format!("{} {}", c.data_set, c.state()))
+                .collect();
+            writeln!(f, "PostgreSQL: {}", states.join(", "))?;
+        }
         match &self.last_verify {
             Some(v) => writeln!(
                 f,
@@ -128,6 +139,7 @@ pub async fn status(m: &mut Migration, with_gates: bool) -> Result<PhaseStatus> 
         routes,
         overrides: describe_overrides(overrides),
         outbox_depth: m.outbox().depth().await?,
+        currency: m.currency().await,
         last_verify: m.record.last_verify.clone(),
         next: next.map(|n| n.to_string()),
         gates,
@@ -202,6 +214,15 @@ pub async fn rollback(m: &mut Migration) -> Result<Transition> {
         )
         .await?;
         bar.finish_and_clear();
+        // Both sides now hold the same records: PostgreSQL is level with
+        // what JSON holds after the copy.
+        let pg = m.pg().await?;
+        let json = m.json_reader();
+        let pg_stores = Stores::transactional(Arc::new(pg));
+        for ds in DataSet::ALL {
+            let version = json.versions.own_version(ds).await?;
+            routing::currency::mark_level(&pg_stores, ds, &version).await?;
+        }
         gates.push(GateResult {
             gate: "JSON resynced from PostgreSQL".into(),
             passed: true,
@@ -213,7 +234,7 @@ pub async fn rollback(m: &mut Migration) -> Result<Transition> {
 
 /// No runtime may run across a transition: it would keep the old routes.
 fn runtime_lock(m: &Migration) -> Result<crate::phase_state::RuntimeLock> {
-    crate::phase_state::RuntimeLock::acquire(&m.settings.state_dir, "phase transition")
+    crate::phase_state::RuntimeLock::acquire(&m.settings.state_dir(), "phase transition")
         .map_err(|e| anyhow::anyhow!("{e}: a running process keeps the routes it started with, so stop `prescient run`/`serve` before a phase transition and restart it after"))
 }
 
