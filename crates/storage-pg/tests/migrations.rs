@@ -10,6 +10,10 @@ use storage_pg::testing::TestDb;
 
 /// `table.column type[ null]`, in table then column order.
 const COLUMNS: &str = r"
+data_set_versions.data_set varchar(32)
+data_set_versions.epoch varchar(64)
+data_set_versions.seq bigint
+data_set_versions.updated_at timestamptz
 events.id integer
 events.event_id varchar(255)
 events.is_filtered boolean
@@ -52,15 +56,6 @@ markets.market_data jsonb
 markets.is_filtered boolean null
 markets.created_at timestamptz
 markets.updated_at timestamptz
-outbox.id bigint
-outbox.created_at timestamptz
-outbox.data_set varchar(32)
-outbox.operation varchar(64)
-outbox.key varchar(512)
-outbox.payload jsonb
-outbox.attempts integer
-outbox.last_error text null
-outbox.replayed_at timestamptz null
 portfolio_history.id integer
 portfolio_history.portfolio_id varchar(255)
 portfolio_history.snapshot_date date
@@ -173,6 +168,7 @@ trading_signals.created_at timestamptz
 /// primary keys and `UNIQUE` columns (`…_pkey`, `…_key`), and ours (`uq_…`,
 /// the composite `idx_…` documented in the migrations).
 const INDEXES: &str = r"
+data_set_versions data_set_versions_pkey
 events events_pkey
 events idx_events_end_date
 events idx_events_event_id
@@ -190,8 +186,6 @@ markets idx_markets_market_id
 markets idx_markets_volume
 markets markets_market_id_key
 markets markets_pkey
-outbox idx_outbox_pending
-outbox outbox_pkey
 portfolio_history idx_portfolio_history_date
 portfolio_history portfolio_history_pkey
 portfolio_history uq_portfolio_history_portfolio_timestamp
@@ -288,10 +282,10 @@ async fn up_creates_exactly_the_schema_down_removes_it_up_again() {
     assert_eq!(
         tables(db).await,
         [
+            "data_set_versions",
             "events",
             "market_snapshots",
             "markets",
-            "outbox",
             "portfolio_history",
             "portfolio_positions",
             "portfolio_snapshots",
