@@ -69,7 +69,18 @@ pub struct Repaired {
 
 /// `verify --repair`: each data set that does not verify clean is emptied on
 /// the side that is not the truth and copied again from the truth.
+///
+/// It holds the runtime lock (no cycle runs meanwhile), and before emptying a
+/// PostgreSQL data set it records it behind, so that even a reader beside it
+/// (or a repair cut short) never takes the half-copied rows for the truth;
+/// the verify that follows records it level again. (Deviation from "one
+/// transaction": the copy goes through the ports, and being behind keeps
+/// every reader on JSON until the copy is whole.)
 pub async fn repair(m: &Migration, dirty: &[DataSet]) -> Result<Vec<Repaired>> {
+    let _runtime = m.runtime_lock(
+        "repair",
+        "stop `prescient run`/`serve` (a cycle could read a data set while it is copied), then repair",
+    )?;
     let phase = m.phase()?;
     let pg = m.pg().await?;
     let pg_stores = Stores::transactional(Arc::new(pg.clone()));
@@ -77,6 +88,7 @@ pub async fn repair(m: &Migration, dirty: &[DataSet]) -> Result<Vec<Repaired>> {
     let bar = m.bar("repair");
     for ds in dirty {
         let report = if json_is_truth(phase, *ds) {
+            pg_stores.versions.set_mirrored_version(*ds, None).await?;
             pg.clear_data_set(*ds, &m.portfolio()).await?;
             copy_data_sets(
                 &m.json_reader(),
@@ -170,8 +182,13 @@ fn pg_dump(url: &str, file: &Path) -> Result<String, String> {
     }
 }
 
-/// `restore --from DIR`: a backup's JSON export loaded into an empty database.
+/// `restore --from DIR`: a backup's JSON export loaded into an empty database
+/// (never beside a running cycle: it holds the runtime lock).
 pub async fn restore(m: &Migration, from: &Path, force: bool) -> Result<CopyReport> {
+    let _runtime = m.runtime_lock(
+        "restore",
+        "stop `prescient run`/`serve` before restoring into the database it uses",
+    )?;
     let pg = m.pg().await?;
     pg.migrate().await.context("cannot apply migrations")?;
     restore_into(m, &pg, from, force).await

@@ -93,6 +93,13 @@ impl Migration {
         out
     }
 
+    /// The runtime lock, for `who`: refused, with `why` said, while a cycle,
+    /// `run` or `serve` holds it.
+    pub fn runtime_lock(&self, who: &str, why: &str) -> Result<crate::phase_state::RuntimeLock> {
+        crate::phase_state::RuntimeLock::acquire(&self.settings.state_dir(), who)
+            .map_err(|e| anyhow::anyhow!("{e}: {why}"))
+    }
+
     /// A progress bar for long work, hidden when progress is off.
     pub fn bar(&self, what: &str) -> ProgressBar {
         let bar = ProgressBar::new(0);

@@ -234,8 +234,7 @@ pub async fn rollback(m: &mut Migration) -> Result<Transition> {
 
 /// No runtime may run across a transition: it would keep the old routes.
 fn runtime_lock(m: &Migration) -> Result<crate::phase_state::RuntimeLock> {
-    crate::phase_state::RuntimeLock::acquire(&m.settings.state_dir(), "phase transition")
-        .map_err(|e| anyhow::anyhow!("{e}: a running process keeps the routes it started with, so stop `prescient run`/`serve` before a phase transition and restart it after"))
+    m.runtime_lock("phase transition", "a running process keeps the routes it started with, so stop `prescient run`/`serve` before a phase transition and restart it after")
 }
 
 async fn transition(
