@@ -126,7 +126,8 @@ impl App {
             Some(outbox.clone()),
             settings.shadow_read_every,
         )?
-        .with_retry_after(std::time::Duration::from_millis(settings.pg_retry_after_ms));
+        .with_retry_after(std::time::Duration::from_millis(settings.pg_retry_after_ms))
+        .with_shadow_log(shadow_log(&settings));
         let routing = routed.stats();
         // What an earlier run journaled and PostgreSQL has not taken goes
         // first, before any read.
@@ -188,6 +189,11 @@ async fn check_phase_mirror(pg: &PgStore, phase: Phase, settings: &Settings) -> 
         ),
         _ => Ok(()),
     }
+}
+
+/// Where shadow-read mismatches are kept, so `phase advance` refuses over them.
+pub fn shadow_log(settings: &Settings) -> routing::shadow::MismatchLog {
+    routing::shadow::MismatchLog::new(settings.state_dir().join("shadow_mismatches.jsonl"))
 }
 
 /// PostgreSQL settings from `DATABASE_URL` or `POSTGRES_*`.

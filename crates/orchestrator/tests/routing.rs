@@ -249,7 +249,10 @@ async fn database_primary_fails_cleanly_and_leaves_json_alone() {
 async fn shadow_reads_count_a_mismatch_with_its_key() {
     let rig = rig();
     rig.level().await;
-    let routed = rig.routed("4", Overrides::default());
+    let log = routing::shadow::MismatchLog::new(rig.data.join("../state/shadow_mismatches.jsonl"));
+    let routed = rig
+        .routed("4", Overrides::default())
+        .with_shadow_log(log.clone());
     let stats = routed.stats();
     let store = routed.into_stores();
     store
@@ -282,6 +285,16 @@ async fn shadow_reads_count_a_mismatch_with_its_key() {
         "{:?}",
         counts.shadow_mismatch_keys
     );
+    // Kept on disk, with its data set and key, for `phase advance`.
+    let kept = log.load();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(kept[0].data_set, "trades");
+    assert!(
+        kept[0].keys.iter().any(|k| k.contains(&trade_2)),
+        "{kept:?}"
+    );
+    log.clear(&[DataSet::Trades]).unwrap();
+    assert!(log.load().is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread")]

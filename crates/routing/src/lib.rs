@@ -247,6 +247,12 @@ impl RoutedStore {
         (Stores::transactional(me), FlushHandle { shared })
     }
 
+    /// Persist shadow-read mismatches in `log` (for `phase advance`).
+    pub fn with_shadow_log(mut self, log: shadow::MismatchLog) -> Self {
+        self.shadow = self.shadow.take().map(|s| s.with_log(log));
+        self
+    }
+
     /// Leave PostgreSQL alone for `pause` after it was found unavailable
     /// (default: try every time).
     pub fn with_retry_after(mut self, pause: Duration) -> Self {

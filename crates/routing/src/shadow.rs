@@ -5,7 +5,7 @@
 //! one. The JSON result is always what the caller gets.
 
 use domain::ports::Stores;
-use domain::{DataSet, Market, Portfolio, PortfolioHistoryEntry, Signal, StoreError, Trade};
+use domain::{DataSet, NaturalKey, Portfolio, StoreError};
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
@@ -66,8 +66,90 @@ impl<T: Compare + Clone + Send + Sync + 'static> ShadowRead<T> {
     }
 }
 
+/// One mismatch as `<state dir>/shadow_mismatches.jsonl` keeps it, so that
+/// `phase advance` (another process) sees what the runtime found.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Mismatch {
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub data_set: String,
+    pub read: String,
+    pub keys: Vec<String>,
+}
+
+/// The persisted mismatches of a state directory.
+#[derive(Clone, Debug)]
+pub struct MismatchLog {
+    path: std::path::PathBuf,
+}
+
+impl MismatchLog {
+    pub fn new(path: impl Into<std::path::PathBuf>) -> Self {
+        MismatchLog { path: path.into() }
+    }
+
+    fn append(&self, m: &Mismatch) {
+        let line = match serde_json::to_string(m) {
+            Ok(l) => l,
+            Err(_) => return,
+        };
+        let result = (|| {
+            use std::io::Write as _;
+            if let Some(dir) = self.path.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            let mut f = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&self.path)?;
+            writeln!(f, "{line}")?;
+            f.sync_data()
+        })();
+        if let Err(e) = result {
+            tracing::error!(file = %self.path.display(), error = %e, "cannot record a shadow mismatch");
+        }
+    }
+
+    /// Every mismatch recorded (lines that do not parse are skipped).
+    pub fn load(&self) -> Vec<Mismatch> {
+        std::fs::read(&self.path)
+            .map(|b| {
+                b.split(|c| *c == b'\n')
+                    .filter_map(|l| serde_json::from_slice(l).ok())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Forget the mismatches of `data_sets` (a verify found them clean).
+    pub fn clear(&self, data_sets: &[DataSet]) -> std::io::Result<()> {
+        let names: Vec<&str> = data_sets.iter().map(|d| d.as_str()).collect();
+        let left: Vec<Mismatch> = self
+            .load()
+            .into_iter()
+            .filter(|m| !names.contains(&m.data_set.as_str()))
+            .collect();
+        if left.is_empty() {
+            return match std::fs::remove_file(&self.path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+                _ => Ok(()),
+            };
+        }
+        let mut out = String::new();
+        for m in &left {
+            if let Ok(l) = serde_json::to_string(m) {
+                out.push_str(&l);
+                out.push('\n');
+            }
+        }
+        let tmp = self.path.with_extension("jsonl.tmp");
+        std::fs::write(&tmp, out)?;
+        std::fs::rename(&tmp, &self.path)
+    }
+}
+
 /// A sampler of shadow reads against one PostgreSQL store.
 pub struct Shadow {
+    log: Option<MismatchLog>,
     json: Stores,
     pg: Stores,
     every: u64,
@@ -80,6 +162,7 @@ impl Shadow {
     /// Shadow one read in `every` (1 = all).
     pub fn new(json: Stores, pg: Stores, every: u64, stats: Arc<RoutingStats>) -> Self {
         Shadow {
+            log: None,
             json,
             pg,
             every: every.max(1),
@@ -87,6 +170,12 @@ impl Shadow {
             stats,
             running: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Also record every mismatch in `log`.
+    pub fn with_log(mut self, log: MismatchLog) -> Self {
+        self.log = Some(log);
+        self
     }
 
     /// Return `value` (the JSON result) and, when sampled, compare it with
@@ -106,6 +195,7 @@ impl Shadow {
         let json_stores = self.json.clone();
         let pg = self.pg.clone();
         let stats = self.stats.clone();
+        let log = self.log.clone();
         let what = what.to_owned();
         let handle = tokio::spawn(async move {
             if !crate::currency::is_current(&json_stores, &pg, data_set)
@@ -119,6 +209,14 @@ impl Shadow {
                 Ok(pg_value) => {
                     let diff = (read.diff)(&json, &pg_value);
                     if !diff.is_empty() {
+                        if let Some(log) = &log {
+                            log.append(&Mismatch {
+                                at: chrono::Utc::now(),
+                                data_set: data_set.as_str().to_owned(),
+                                read: what.clone(),
+                                keys: diff.clone(),
+                            });
+                        }
                         stats.shadow.record(&what, diff);
                     }
                 }
@@ -153,36 +251,10 @@ pub trait Compare {
     fn diff(&self, pg: &Self) -> Vec<String>;
 }
 
-/// A record with a natural key.
-pub trait Keyed {
-    fn key(&self) -> String;
-}
-
-impl Keyed for Trade {
-    fn key(&self) -> String {
-        self.trade_id.to_string()
-    }
-}
-impl Keyed for PortfolioHistoryEntry {
-    fn key(&self) -> String {
-        domain::time::format_timestamp(self.timestamp)
-    }
-}
-impl Keyed for Signal {
-    fn key(&self) -> String {
-        self.market_id.to_string()
-    }
-}
-impl Keyed for Market {
-    fn key(&self) -> String {
-        self.id.to_string()
-    }
-}
-
-impl<T: Keyed + PartialEq> Compare for Vec<T> {
+impl<T: NaturalKey + PartialEq> Compare for Vec<T> {
     fn diff(&self, pg: &Self) -> Vec<String> {
-        let theirs: BTreeMap<String, &T> = pg.iter().map(|r| (r.key(), r)).collect();
-        let ours: BTreeMap<String, &T> = self.iter().map(|r| (r.key(), r)).collect();
+        let theirs: BTreeMap<String, &T> = pg.iter().map(|r| (r.natural_key(), r)).collect();
+        let ours: BTreeMap<String, &T> = self.iter().map(|r| (r.natural_key(), r)).collect();
         let mut out = Vec::new();
         for (k, v) in &ours {
             match theirs.get(k) {
@@ -221,23 +293,12 @@ impl Compare for Option<Portfolio> {
                 }
                 out.extend(
                     a.positions
-                        .clone()
+                        .diff(&b.positions)
                         .into_iter()
-                        .map(PositionKey)
-                        .collect::<Vec<_>>()
-                        .diff(&b.positions.clone().into_iter().map(PositionKey).collect()),
+                        .map(|k| format!("position {k}")),
                 );
                 out
             }
         }
-    }
-}
-
-#[derive(PartialEq)]
-struct PositionKey(domain::Position);
-
-impl Keyed for PositionKey {
-    fn key(&self) -> String {
-        format!("position {}", self.0.trade_id)
     }
 }

@@ -46,6 +46,14 @@ pub async fn verify_and_record(m: &mut Migration, data_sets: &[DataSet]) -> Resu
     .context("verify could not read a store")?;
     m.record.last_verify = Some(report.record(data_sets));
     m.phase_file.save(&m.record)?;
+    let clean: Vec<DataSet> = data_sets
+        .iter()
+        .copied()
+        .filter(|d| !report.dirty_data_sets().contains(d))
+        .collect();
+    crate::app::shadow_log(&m.settings)
+        .clear(&clean)
+        .context("cannot clear the shadow mismatches of the data sets verified clean")?;
     Ok(report)
 }
 

@@ -129,8 +129,43 @@ pub async fn evaluate(m: &mut Migration, target: Phase) -> Vec<GateResult> {
         .collect();
     if !dual.is_empty() && target != Phase::JsonRetired {
         out.push(currency_gate(m, &pg, &dual).await);
+        out.push(shadow_gate(m, &dual));
     }
     out
+}
+
+/// No shadow-read mismatch recorded for a dual-written data set since a
+/// clean verify of it.
+fn shadow_gate(m: &Migration, data_sets: &[DataSet]) -> GateResult {
+    let names: Vec<&str> = data_sets.iter().map(|d| d.as_str()).collect();
+    let found: Vec<String> = crate::app::shadow_log(&m.settings)
+        .load()
+        .into_iter()
+        .filter(|x| names.contains(&x.data_set.as_str()))
+        .flat_map(|x| {
+            x.keys
+                .into_iter()
+                .map(move |k| format!("{} {}: {k}", x.data_set, x.read))
+        })
+        .collect();
+    if found.is_empty() {
+        gate(
+            "no shadow mismatch",
+            true,
+            "none recorded since the last clean verify",
+        )
+    } else {
+        let shown: Vec<&str> = found.iter().take(5).map(String::as_str).collect();
+        gate(
+            "no shadow mismatch",
+            false,
+            format!(
+                "{} recorded ({}); `verify --repair`, then a clean verify clears them",
+                found.len(),
+                shown.join("; ")
+            ),
+        )
+    }
 }
 
 /// PostgreSQL current for every one of `data_sets`.
@@ -178,6 +213,11 @@ async fn verify_gate(
     {
         Ok(r) => {
             m.record.last_verify = Some(r.record(data_sets));
+            if r.is_clean() {
+                if let Err(e) = crate::app::shadow_log(&m.settings).clear(data_sets) {
+                    return gate(name, false, format!("cannot clear shadow mismatches: {e}"));
+                }
+            }
             gate(
                 name,
                 r.is_clean(),

@@ -4,7 +4,7 @@
 //! equal). Missing = in JSON, not in PostgreSQL; extra = the other way.
 
 use domain::ports::Stores;
-use domain::{DataSet, PortfolioId, StoreError};
+use domain::{DataSet, NaturalKey, PortfolioId, StoreError};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -141,6 +141,12 @@ pub async fn verify(
     Ok(report)
 }
 
+/// Records are matched by their natural key (`domain::keys`), as shadow
+/// reads match them.
+fn key<T: NaturalKey>(record: &T) -> String {
+    record.natural_key()
+}
+
 async fn compare_data_set(
     json: &Stores,
     pg: &Stores,
@@ -166,9 +172,7 @@ async fn compare_data_set(
                 };
                 report
                     .tables
-                    .push(compare(*ds, "portfolio_state", state(&a), state(&b), |p| {
-                        p.id.to_string()
-                    }));
+                    .push(compare(*ds, "portfolio_state", state(&a), state(&b), key));
                 let positions =
                     |p: Option<domain::Portfolio>| p.map(|p| p.positions).unwrap_or_default();
                 report.tables.push(compare(
@@ -176,14 +180,14 @@ async fn compare_data_set(
                     "portfolio_positions",
                     positions(a),
                     positions(b),
-                    |p| p.trade_id.to_string(),
+                    key,
                 ));
                 report.tables.push(compare(
                     *ds,
                     "portfolio_snapshots",
                     json.portfolio.load_portfolio_snapshots(portfolio).await?,
                     pg.portfolio.load_portfolio_snapshots(portfolio).await?,
-                    |s| domain::time::format_timestamp(s.timestamp),
+                    key,
                 ));
             }
             DataSet::Trades => report.tables.push(compare(
@@ -191,7 +195,7 @@ async fn compare_data_set(
                 "trades",
                 json.trades.load_trades(portfolio).await?,
                 pg.trades.load_trades(portfolio).await?,
-                |t| t.trade_id.to_string(),
+                key,
             )),
             DataSet::History => {
                 report.tables.push(compare(
@@ -199,14 +203,14 @@ async fn compare_data_set(
                     "portfolio_history",
                     json.history.load_history(portfolio).await?,
                     pg.history.load_history(portfolio).await?,
-                    |h| domain::time::format_timestamp(h.timestamp),
+                    key,
                 ));
                 report.tables.push(compare(
                     *ds,
                     "signal_archives",
                     json.history.load_signal_archives(None).await?,
                     pg.history.load_signal_archives(None).await?,
-                    |a| domain::time::format_timestamp(a.archived_at),
+                    key,
                 ));
             }
             DataSet::Signals => report.tables.push(compare(
@@ -214,14 +218,7 @@ async fn compare_data_set(
                 "trading_signals",
                 json.signals.load_current_signals().await?,
                 pg.signals.load_current_signals().await?,
-                |s| {
-                    format!(
-                        "{} {} {}",
-                        s.market_id,
-                        s.action,
-                        domain::time::format_timestamp(s.timestamp)
-                    )
-                },
+                key,
             )),
             DataSet::Markets => {
                 report.tables.push(compare(
@@ -229,34 +226,28 @@ async fn compare_data_set(
                     "events (raw)",
                     json.markets.load_raw_events().await?,
                     pg.markets.load_raw_events().await?,
-                    |e| e.id.to_string(),
+                    key,
                 ));
                 report.tables.push(compare(
                     *ds,
                     "events (filtered)",
                     json.markets.load_filtered_events().await?,
                     pg.markets.load_filtered_events().await?,
-                    |e| e.event.id.to_string(),
+                    key,
                 ));
                 report.tables.push(compare(
                     *ds,
                     "markets",
                     json.markets.load_filtered_markets().await?,
                     pg.markets.load_filtered_markets().await?,
-                    |m| m.id.to_string(),
+                    key,
                 ));
                 report.tables.push(compare(
                     *ds,
                     "market_snapshots",
                     json.markets.load_market_snapshots(None).await?,
                     pg.markets.load_market_snapshots(None).await?,
-                    |s| {
-                        format!(
-                            "{}@{}",
-                            s.market_id,
-                            domain::time::format_timestamp(s.timestamp)
-                        )
-                    },
+                    key,
                 ));
             }
         }
