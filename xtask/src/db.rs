@@ -157,14 +157,6 @@ fn find_binaries() -> Result<(PathBuf, PathBuf)> {
     }
 }
 
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-        .unwrap_or(false)
-}
-
 /// The unprivileged account a root process runs the cluster as.
 const CLUSTER_USER: &str = "nobody";
 
@@ -188,7 +180,7 @@ fn start_cluster() -> Result<String> {
     let (initdb, pg_ctl) = find_binaries()?;
     let dir = cluster_dir();
     let data = dir.join("data");
-    let root = is_root();
+    let root = cmd::is_root();
     if !data.join("PG_VERSION").exists() {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&data)
@@ -243,7 +235,7 @@ pub fn stop_cluster() -> Result<bool> {
         return Ok(false);
     }
     let (_, pg_ctl) = find_binaries()?;
-    let mut stop = pg_tool(&pg_ctl, is_root());
+    let mut stop = pg_tool(&pg_ctl, cmd::is_root());
     stop.arg("-D").arg(&data).args(["-m", "fast", "-w", "stop"]);
     // A cluster that is already stopped is fine; remove it all the same.
     if let Err(e) = cmd::run(stop) {

@@ -31,8 +31,8 @@ pub struct Cli {
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run one full trading cycle (SPEC §2): export, filter, signal, execute,
-    /// re-price, archive.
+    /// Run one full trading cycle: export, filter, signal, execute, re-price,
+    /// archive (README, "What a cycle does").
     Cycle(CycleArgs),
     /// Save the live Gamma data (events.json, markets.json) to DIR for replay
     /// with `--source snapshot:DIR`.
@@ -40,8 +40,8 @@ pub enum Command {
         /// Directory to write the snapshot to.
         dir: PathBuf,
     },
-    /// Serve the HTTP API and the dashboard (SPEC §7) until Ctrl-C. With
-    /// PRESCIENT_API_TOKEN set, POST actions require it.
+    /// Serve the HTTP API and the dashboard (README, "HTTP API") until Ctrl-C.
+    /// With PRESCIENT_API_TOKEN set, POST actions require it.
     Serve {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8004")]

@@ -1,7 +1,8 @@
 //! The dashboard at `/` in a real browser (headless Chromium): the page
 //! loads, the equity curve has one point per history entry, and a screenshot
-//! is written to `<target>/dashboard.png`. Skipped, with a note, when
-//! Chromium is not installed.
+//! is written to `<target>/dashboard.png`. Without Chromium on `PATH` it is
+//! skipped with a note, except under `CI=true`, where it fails (`cargo xtask
+//! test` installs Chromium in CI).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod api_support;
@@ -9,19 +10,6 @@ mod api_support;
 use api_support::*;
 use orchestrator::app::StoreChoice;
 use std::path::{Path, PathBuf};
-
-fn chromium() -> Option<PathBuf> {
-    ["chromium", "chromium-browser", "google-chrome"]
-        .iter()
-        .flat_map(|name| {
-            std::env::var_os("PATH")
-                .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
-                .unwrap_or_default()
-                .into_iter()
-                .map(move |dir| dir.join(name))
-        })
-        .find(|p| p.is_file())
-}
 
 async fn browser(chromium: &Path, profile: &Path, args: &[&str]) -> std::process::Output {
     tokio::process::Command::new(chromium)
@@ -68,8 +56,11 @@ fn screenshot_path() -> PathBuf {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_dashboard_draws_one_point_per_history_entry() {
-    let Some(chromium) = chromium() else {
-        println!("dashboard browser test skipped: chromium not found (apt-get install chromium)");
+    let Some(chromium) = testkit::browser::chromium() else {
+        testkit::ci::skip_or_fail(&format!(
+            "no Chromium on PATH ({}; Debian: apt-get install chromium)",
+            testkit::browser::CHROMIUM_NAMES.join(", ")
+        ));
         return;
     };
     let data = tempfile::tempdir().unwrap();

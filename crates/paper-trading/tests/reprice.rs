@@ -10,7 +10,6 @@ use paper_trading::{
     ExecutionPolicy, RepriceReport, Settlement, execute_signal, history_entry, reprice,
     settle_position, snapshot,
 };
-use std::path::Path;
 
 /// A portfolio of 10 000 holding one position: 100 on `action` in market "m" at 0.8.
 fn holding(action: Action) -> Portfolio {
@@ -265,25 +264,26 @@ fn realized_and_unrealized_both_count_in_total_profit_loss() {
     );
 }
 
-/// Recorded Gamma `/markets` objects (skipped with a note when absent).
-fn recorded(name: &str) -> Option<Market> {
-    let path = Path::new("/work/shared/fixtures/gamma/markets").join(name);
-    if !path.exists() {
-        println!("note: {} is absent; skipping", path.display());
-        return None;
-    }
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    Some(decode_market(&json).unwrap())
+/// Recorded Gamma `/markets` objects, by file name (`None`, with a note,
+/// when the shared fixtures are absent outside CI; under `CI=true` their
+/// absence fails the test).
+fn recorded<const N: usize>(names: [&str; N]) -> Option<[Market; N]> {
+    let dir = testkit::fixtures::shared()?.join("gamma/markets");
+    Some(names.map(|name| {
+        let path = dir.join(name);
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+        decode_market(&serde_json::from_str(&text).unwrap()).unwrap()
+    }))
 }
 
 #[test]
 fn recorded_markets_settle_stay_undecided_or_mark() {
-    let (Some(no_wins), Some(zero_zero), Some(up_down)) = (
-        recorded("resolved_no_wins.json"),
-        recorded("closed_zero_zero_undecided.json"),
-        recorded("open_up_down.json"),
-    ) else {
+    let Some([no_wins, zero_zero, up_down]) = recorded([
+        "resolved_no_wins.json",
+        "closed_zero_zero_undecided.json",
+        "open_up_down.json",
+    ]) else {
         return;
     };
     let mut p = portfolio("1000");

@@ -15,24 +15,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    testkit::fixtures::workspace_root()
 }
 
-/// `../shared/fixtures` beside the repository (or `PRESCIENT_FIXTURES`);
-/// `None`, with a note on stderr, when it is not there.
+/// The recorded Gamma fixtures (`testkit::fixtures::shared`): `None`, with a
+/// note, when absent outside CI; under `CI=true` a missing folder fails the
+/// test.
 pub fn real_fixtures() -> Option<PathBuf> {
-    let dir = std::env::var_os("PRESCIENT_FIXTURES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace().join("../shared/fixtures"));
-    if dir.join("gamma").is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "real-data suite skipped: {} not found (set PRESCIENT_FIXTURES)",
-            dir.display()
-        );
-        None
-    }
+    testkit::fixtures::shared()
 }
 
 /// A snapshot directory whose `events.json` holds the events of every given

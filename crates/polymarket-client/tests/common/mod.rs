@@ -69,22 +69,11 @@ pub fn read_json(path: &Path) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} should parse: {e}", path.display()))
 }
 
-/// The real recorded Gamma responses (SPEC §8): `$PRESCIENT_FIXTURES`, else
-/// `../shared/fixtures` beside the repository. `None` (with a line saying the
-/// suite is skipped) when absent; CI always has them.
+/// The real recorded Gamma responses (SPEC §8), found by
+/// `testkit::fixtures::shared`: `None`, with a note, when absent outside CI;
+/// under `CI=true` a missing folder fails the test.
 pub fn real_fixtures() -> Option<PathBuf> {
-    let dir = std::env::var_os("PRESCIENT_FIXTURES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures"));
-    if dir.join("gamma").is_dir() {
-        Some(dir)
-    } else {
-        println!(
-            "real-data suite skipped: {} not found (set PRESCIENT_FIXTURES)",
-            dir.join("gamma").display()
-        );
-        None
-    }
+    testkit::fixtures::shared()
 }
 
 /// The `*.json` files directly inside `dir`, sorted.
@@ -100,9 +89,10 @@ pub fn json_files(dir: &Path) -> Vec<PathBuf> {
 
 /// Events to serve from the fake Gamma: the real recorded ones when the
 /// fixtures are present (the 2028 nominee and Super Bowl events), else
-/// project-written ones of the same shape.
+/// project-written ones of the same shape. The crawl tests and bench do not
+/// need the recorded ones (only their shape), so their absence is no skip.
 pub fn template_events() -> Vec<Value> {
-    let Some(fixtures) = real_fixtures() else {
+    let Ok(fixtures) = testkit::fixtures::locate() else {
         return vec![event(
             "9000",
             vec![
