@@ -202,10 +202,7 @@ impl Site {
         }
         let mut m = self.migration()?;
         let report = crate::ops::backup::verify_and_record(&mut m, &DataSet::ALL).await?;
-        ensure!(
-            report.is_clean(),
-            "not level on entering {phase}: {report}"
-        );
+        ensure!(report.is_clean(), "not level on entering {phase}: {report}");
         Ok(())
     }
 
@@ -360,7 +357,8 @@ impl Site {
     }
 
     pub async fn accept_trades(&self) -> Result<()> {
-        self.sql("DROP TRIGGER IF EXISTS soak_refuse ON trades;").await
+        self.sql("DROP TRIGGER IF EXISTS soak_refuse ON trades;")
+            .await
     }
 
     /// Run `cycles` cycles with seeded faults, then a clean one, and check.
@@ -405,7 +403,11 @@ impl Site {
                     f.kills += 1;
                     f.pg_slow_kills += usize::from(saw);
                     let out = self.cycle(None, Fault::None, &self.cwd())?;
-                    ensure!(out.status.success(), "restart after slow kill: {}", stderr(&out));
+                    ensure!(
+                        out.status.success(),
+                        "restart after slow kill: {}",
+                        stderr(&out)
+                    );
                     f.cycles += 1;
                 }
                 Fault::PgRefuses => {
@@ -424,7 +426,11 @@ impl Site {
                 }
                 Fault::OtherCwd => {
                     let out = self.cycle(None, fault, &elsewhere)?;
-                    ensure!(out.status.success(), "cycle from another cwd: {}", stderr(&out));
+                    ensure!(
+                        out.status.success(),
+                        "cycle from another cwd: {}",
+                        stderr(&out)
+                    );
                     f.other_cwd += 1;
                     ensure!(
                         !elsewhere.join(".prescient").exists() && !elsewhere.join("state").exists(),
