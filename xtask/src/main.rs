@@ -11,6 +11,7 @@ mod bench;
 mod cmd;
 mod db;
 mod migrate;
+mod soak;
 mod test;
 
 use anyhow::Result;
@@ -89,6 +90,8 @@ enum Command {
         #[arg(long)]
         out: std::path::PathBuf,
     },
+    /// The crash harness, long: cycles killed and restarted in each phase.
+    Soak(soak::SoakArgs),
     /// The outbox of dual writes PostgreSQL did not take.
     Outbox {
         #[command(flatten)]
@@ -118,6 +121,7 @@ fn main() -> ExitCode {
         } => migrate::restore(&common, &from, force),
         Command::ArchiveJson { common, out } => migrate::archive_json(&common, &out),
         Command::Outbox { common, command } => migrate::outbox(&common, command),
+        Command::Soak(args) => soak::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

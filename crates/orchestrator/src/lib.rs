@@ -9,7 +9,9 @@
 //! that never overlap) and [`stats_cmd`] (`prescient stats`).
 //!
 //! Must not: contain domain rules (they live in `domain`, `strategy`,
-//! `paper-trading`) or know file formats or SQL (they live in the stores).
+//! `paper-trading`) or know file formats or SQL (they live in the stores);
+//! the one exception is [`soak`] (feature `soak`, tests and `cargo xtask soak`
+//! only), the crash harness, which sabotages a test database on purpose.
 //!
 //! Start with [`cycle::run_cycle`].
 
@@ -23,6 +25,8 @@ pub mod phase_state;
 pub mod prices;
 pub mod schedule;
 pub mod settings;
+#[cfg(feature = "soak")]
+pub mod soak;
 pub mod stats_cmd;
 pub mod summary;
 

@@ -1,0 +1,73 @@
+//! `cargo xtask soak`: the crash harness (`orchestrator::soak`) run long —
+//! builds `prescient`, then kills and restarts its cycles in each phase and
+//! prints the figures. Not part of the test suite; needs `DATABASE_URL`
+//! (an admin URL; each phase gets its own throw-away database).
+
+use crate::cmd;
+use anyhow::{Result, bail};
+use clap::Args;
+use orchestrator::soak::SoakConfig;
+
+#[derive(Debug, Args)]
+pub struct SoakArgs {
+    /// Cycles per phase.
+    #[arg(long, default_value_t = 100)]
+    cycles: usize,
+    /// Phases to soak.
+    #[arg(long, value_delimiter = ',', default_value = "1,4,5.1,5.4,6")]
+    phases: Vec<String>,
+    /// Seed of the kill points and faults (default: the clock).
+    #[arg(long)]
+    seed: Option<u64>,
+}
+
+pub fn run(args: SoakArgs) -> Result<()> {
+    let root = cmd::root();
+    let mut build = cmd::cargo();
+    build.args(["build", "-p", "orchestrator", "--bin", "prescient"]);
+    cmd::run(build)?;
+    let seed = args.seed.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs())
+    });
+    println!("soak seed {seed} (--seed {seed} reproduces it)");
+    let phases = args
+        .phases
+        .iter()
+        .map(|p| p.parse())
+        .collect::<Result<Vec<_>, _>>()?;
+    let cfg = SoakConfig {
+        binary: root.join("target/debug/prescient"),
+        example_snapshot: root.join("examples/snapshot"),
+        phases,
+        cycles: args.cycles,
+        seed,
+    };
+    let figures = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(orchestrator::soak::run(&cfg))?;
+    for f in &figures {
+        println!("{f}");
+    }
+    let (cycles, kills, checked, lost, duplicated) =
+        figures.iter().fold((0, 0, 0, 0, 0), |a, f| {
+            (
+                a.0 + f.cycles,
+                a.1 + f.kills,
+                a.2 + f.records_checked,
+                a.3 + f.lost,
+                a.4 + f.duplicated,
+            )
+        });
+    let clean = figures.iter().all(|f| f.verify_clean != Some(false));
+    println!(
+        "total: cycles {cycles}, kills {kills}, records checked {checked}, lost {lost}, duplicated {duplicated}, verify {}",
+        if clean { "clean" } else { "DIRTY" }
+    );
+    if figures.iter().any(|f| !f.is_ok()) {
+        bail!("soak found losses, duplicates or a dirty verify (seed {seed})");
+    }
+    Ok(())
+}
