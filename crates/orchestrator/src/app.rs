@@ -183,7 +183,7 @@ async fn check_phase_mirror(pg: &PgStore, phase: Phase, settings: &Settings) -> 
         };
     match recorded {
         Some(theirs) if theirs != phase.number() => anyhow::bail!(
-            "refusing to run: the phase file {} says phase {}, but PostgreSQL was moved to              phase {theirs} — this process is probably pointed at another state directory              (PRESCIENT_STATE_DIR) or data directory than the migration's; point it at the              right ones, or move the phase with `phase advance`/`phase rollback`",
+            "refusing to run: the phase file {} says phase {}, but PostgreSQL was moved to phase {theirs} — this process is probably pointed at another state directory (PRESCIENT_STATE_DIR) or data directory than the migration's; point it at the right ones, or move the phase with `phase advance`/`phase rollback`",
             settings.state_dir().join("phase.toml").display(),
             phase.number()
         ),
