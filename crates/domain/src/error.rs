@@ -8,6 +8,13 @@ use thiserror::Error;
 pub enum DomainError {
     #[error("price {0} is outside [0, 1]")]
     PriceOutOfRange(rust_decimal::Decimal),
+    /// A value no store can hold (an amount of 10^13 or more, negative shares…).
+    #[error("{what} {value} is outside {limit}")]
+    OutOfRange {
+        what: &'static str,
+        value: rust_decimal::Decimal,
+        limit: &'static str,
+    },
     #[error("cannot buy shares at a price of zero")]
     ZeroPrice,
     #[error("amount {0} must be positive")]

@@ -6,14 +6,20 @@
 //! (the same field differs between event and market level); `outcomes`,
 //! `outcomePrices` and `clobTokenIds` JSON-encoded inside strings; several
 //! date formats; optional fields; unknown fields kept verbatim in `raw`.
+//!
+//! Every decoded record is checked whole against what the stores can hold
+//! ([`crate::validate`]: id lengths, NUL characters anywhere in the object,
+//! money ranges); one that breaks a rule is a [`DecodeError`], skipped and
+//! counted like a record that does not parse. Numbers are parsed exactly: a
+//! number with more digits than a `Decimal` keeps is refused, never rounded.
 
 use crate::time::{NaiveZone, parse_timestamp};
+use crate::validate::Validate;
 use crate::{Event, EventContext, EventId, Extra, Market, MarketId, Price};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde_json::Value;
 use std::fmt;
-use std::str::FromStr;
 
 /// A record that could not be decoded. It is skipped and counted, never the
 /// whole page.
@@ -79,6 +85,7 @@ pub fn decode_event(value: &Value) -> Result<DecodedEvent, DecodeError> {
         raw: obj.clone(),
         id: EventId::new(id.clone()),
     };
+    event.validate().map_err(|e| fail(e.to_string()))?;
     Ok(DecodedEvent {
         event,
         skipped_markets,
@@ -123,7 +130,7 @@ pub fn decode_market(value: &Value) -> Result<Market, DecodeError> {
         event_title: string(obj, "event_title").unwrap_or_default(),
         event_end_date: date_field(obj, "event_end_date"),
     });
-    Ok(Market {
+    let market = Market {
         question: string(obj, "question").unwrap_or_default(),
         slug: string(obj, "slug"),
         outcomes,
@@ -139,8 +146,10 @@ pub fn decode_market(value: &Value) -> Result<Market, DecodeError> {
         uma_resolution_status: string(obj, "umaResolutionStatus"),
         event,
         raw: obj.clone(),
-        id: MarketId::new(id),
-    })
+        id: MarketId::new(id.clone()),
+    };
+    market.validate().map_err(|e| fail(e.to_string()))?;
+    Ok(market)
 }
 
 /// Write the event context into a market's raw object, so the detailed
@@ -174,12 +183,17 @@ pub fn decimal(value: &Value) -> Option<Decimal> {
     }
 }
 
-/// Parse a decimal written plainly or in scientific notation.
+/// Parse a decimal written plainly or in scientific notation, exactly: text
+/// with more digits than a `Decimal` holds (28 after the point, 28–29 in
+/// all) is `None`, never rounded.
 pub fn parse_decimal(s: &str) -> Option<Decimal> {
     let s = s.trim();
-    Decimal::from_str(s)
-        .ok()
-        .or_else(|| Decimal::from_scientific(s).ok())
+    if let Ok(d) = Decimal::from_str_exact(s) {
+        return Some(d);
+    }
+    let (base, _) = s.split_once(['e', 'E'])?;
+    Decimal::from_str_exact(base).ok()?;
+    Decimal::from_scientific(s).ok()
 }
 
 fn err(kind: &'static str, id: Option<&str>, message: impl Into<String>) -> DecodeError {
@@ -315,6 +329,67 @@ mod tests {
         assert!(decode_market(&market(json!({"outcomePrices": "not json"}))).is_err());
         assert!(decode_market(&json!({"question": "no id"})).is_err());
         assert!(decode_market(&json!([1, 2])).is_err());
+    }
+
+    #[test]
+    fn what_no_store_can_hold_is_a_decode_error_not_a_panic() {
+        let long_id = "9".repeat(256);
+        for (what, extra) in [
+            ("a 256-character id", json!({"id": long_id})),
+            (
+                "a NUL in the question",
+                json!({"question": "Will it\u{0}?"}),
+            ),
+            (
+                "a NUL deep inside",
+                json!({"clobRewards": [{"id": "\u{0}"}]}),
+            ),
+            ("liquidity beyond 10^13", json!({"liquidity": "5e28"})),
+            ("volume beyond Decimal", json!({"volume": "1e40"})),
+            (
+                "more digits than Decimal keeps",
+                json!({"volume": "0.12345678901234567890123456789"}),
+            ),
+            ("an event id too long", json!({"event_id": "e".repeat(300)})),
+        ] {
+            let e = decode_market(&market(extra)).expect_err(what);
+            assert_eq!(e.kind, "market", "{what}");
+        }
+        // A date that does not parse is absent, whatever its last character.
+        let m = decode_market(&market(json!({"endDate": "2026-02-08T12:00:00€"}))).unwrap();
+        assert_eq!(m.end_date, None);
+        let m = decode_market(&market(json!({"endDate": "2026-02-08T12:00:0😀"}))).unwrap();
+        assert_eq!(m.end_date, None);
+    }
+
+    #[test]
+    fn an_event_holding_what_no_store_can_keep_is_skipped_whole() {
+        let v = json!({
+            "id": "1", "title": "t\u{0}", "markets": [market(json!({}))]
+        });
+        assert!(decode_event(&v).is_err(), "raw JSONB cannot hold NUL");
+        let v = json!({"id": "1", "slug": "s".repeat(501)});
+        assert!(decode_event(&v).is_err());
+        let v = json!({"id": "1", "liquidity": 5e28});
+        assert!(decode_event(&v).is_err());
+    }
+
+    #[test]
+    fn numbers_parse_exactly_or_not_at_all() {
+        assert_eq!(
+            parse_decimal("0.9999989889179475"),
+            Some(dec!(0.9999989889179475))
+        );
+        assert_eq!(parse_decimal("1.2e3"), Some(dec!(1200)));
+        assert_eq!(
+            parse_decimal("5e28"),
+            Some(Decimal::from_scientific("5e28").unwrap())
+        );
+        assert_eq!(parse_decimal("1e-30"), None);
+        assert_eq!(parse_decimal("1e29"), None);
+        assert_eq!(parse_decimal("0.12345678901234567890123456789"), None);
+        assert_eq!(parse_decimal("NaN"), None);
+        assert_eq!(parse_decimal("€"), None);
     }
 
     #[test]

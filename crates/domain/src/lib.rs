@@ -5,7 +5,8 @@
 //! them, so the client and both stores read Gamma objects the same way),
 //! [`Signal`], [`Trade`], [`Position`], [`Portfolio`] and its invariant,
 //! history and snapshot records, the storage ports in [`ports`], and the
-//! migration [`Phase`] → [`Route`] table.
+//! migration [`Phase`] → [`Route`] table, and in [`validate`] the limits a
+//! record must respect for every store to hold it.
 //!
 //! Must not: do I/O, know about files, SQL, HTTP or a tokio runtime, or read the
 //! clock. Time and ids are passed in, so every rule is testable with fixed inputs.
@@ -26,6 +27,7 @@ pub mod ports;
 pub mod signal;
 pub mod time;
 pub mod trade;
+pub mod validate;
 
 pub use error::{DomainError, StoreError};
 pub use event::{Event, FilteredEvent};
@@ -38,6 +40,7 @@ pub use phase::{DataSet, EffectiveRoute, OverrideRefused, Overrides, Phase, Rout
 pub use portfolio::{Portfolio, Position, PositionStatus};
 pub use signal::{Action, Signal};
 pub use trade::Trade;
+pub use validate::{Invalid, Validate};
 
 /// Fields a record arrived with that Prescient does not model. They are kept
 /// and written back unchanged, so a file the original wrote keeps every field.
