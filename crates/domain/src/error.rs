@@ -59,6 +59,10 @@ pub enum StoreError {
         key: String,
         message: String,
     },
+    /// A record with this key is already stored with other content (a trade
+    /// id another trade holds). Nothing was written.
+    #[error("{location}: {key} is already stored with other content; nothing was written")]
+    Conflict { location: String, key: String },
     /// Another process holds the data set for writing.
     #[error("{path} is locked by another Prescient process ({holder}); stop it first")]
     Locked { path: String, holder: String },

@@ -12,33 +12,58 @@
 //! needs the keys already in the file. [`KeyIndex`] keeps them per file in
 //! memory, built lazily by one O(n) scan on the first append to that file in
 //! this process; every later append is O(1). The index is valid because one
-//! process writes a data directory at a time (the lock in `lock.rs`).
+//! process writes a data directory at a time (the lock in `lock.rs`). The
+//! scan reads every record the way a load does (checked whole), so a record
+//! that would not load stops the first append, before anything is written.
+//!
+//! Keys are unique: in files appended with [`OnConflict::Refuse`] (trades),
+//! each key also carries a fingerprint of its record, and appending a stored
+//! key with other content is [`StoreError::Conflict`] instead of a silent
+//! no-op (the new record would otherwise be lost).
 //!
 //! Crash window: the record is written over the old `]`; a crash in the middle
-//! of that write leaves a file without its closing bracket, which the next
-//! load reports as corrupt (with position) instead of silently losing data.
+//! of that write leaves a torn tail, which the next writer to open the store
+//! cuts back to its last complete record (torn.rs).
 
 use crate::fsio::{self, io_error};
 use domain::StoreError;
 use std::collections::{HashMap, HashSet};
 use std::fs::{File, OpenOptions};
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Mutex, PoisonError};
 
-/// Reads the natural keys of every record of one file (the O(n) scan).
-pub(crate) type KeyScanner<'a> = &'a dyn Fn(&Path, &[u8]) -> Result<Vec<String>, StoreError>;
+/// Reads the natural key and fingerprint of every record of one file (the
+/// O(n) scan), checking each record as a load does.
+pub(crate) type KeyScanner<'a> =
+    &'a dyn Fn(&Path, &[u8]) -> Result<Vec<(String, Fingerprint)>, StoreError>;
 
-/// Per-file sets of stored keys, built on first append.
-#[derive(Debug, Default)]
-pub(crate) struct KeyIndex {
-    files: Mutex<HashMap<PathBuf, HashSet<String>>>,
+/// A hash of a record's canonical JSON text (as Prescient writes it).
+pub(crate) type Fingerprint = u64;
+
+/// What an append does with a key that is already stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum OnConflict {
+    /// Same key: nothing written, whatever the content (timestamp-keyed
+    /// series, where a replay re-sends what is there).
+    Skip,
+    /// Same key and content: nothing written; other content: an error.
+    Refuse,
 }
 
-/// One record to append: its natural key and its pretty JSON text.
+/// Per-file stored keys (with fingerprints), built on first append.
+#[derive(Debug, Default)]
+pub(crate) struct KeyIndex {
+    files: Mutex<HashMap<PathBuf, HashMap<String, Fingerprint>>>,
+}
+
+/// One record to append: its natural key, its pretty JSON text and the
+/// fingerprint of that text.
 pub(crate) struct Keyed {
     pub key: String,
     pub json: String,
+    pub fingerprint: Fingerprint,
 }
 
 impl Keyed {
@@ -49,16 +74,28 @@ impl Keyed {
             context: format!("cannot serialize record {key}"),
             source: Box::new(e),
         })?;
-        Ok(Keyed { key, json })
+        let fingerprint = fingerprint(&json);
+        Ok(Keyed {
+            key,
+            json,
+            fingerprint,
+        })
     }
+}
+
+pub(crate) fn fingerprint(json: &str) -> Fingerprint {
+    let mut h = DefaultHasher::new();
+    json.hash(&mut h);
+    h.finish()
 }
 
 impl KeyIndex {
     /// Forget what is known of `path` (the file was removed or replaced).
     pub(crate) fn forget(&self, path: &Path) {
-        if let Ok(mut files) = self.files.lock() {
-            files.remove(path);
-        }
+        self.files
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(path);
     }
 
     /// Append the records whose key is not stored yet; returns how many were
@@ -68,11 +105,15 @@ impl KeyIndex {
         path: &Path,
         records: Vec<Keyed>,
         scan: KeyScanner<'_>,
+        on_conflict: OnConflict,
     ) -> Result<usize, StoreError> {
-        let mut files = self
-            .files
-            .lock()
-            .map_err(|_| poisoned("the append key index"))?;
+        // A writer that panicked mid-append may have left the index behind
+        // the file: start again from the files.
+        let mut files = self.files.lock().unwrap_or_else(|poisoned| {
+            let mut files = poisoned.into_inner();
+            files.clear();
+            files
+        });
         if !files.contains_key(path) {
             let keys = match fsio::read_bytes(path)? {
                 Some(bytes) => scan(path, &bytes)?,
@@ -80,14 +121,25 @@ impl KeyIndex {
             };
             files.insert(path.to_path_buf(), keys.into_iter().collect());
         }
-        let Some(known) = files.get_mut(path) else {
-            return Err(poisoned("the append key index"));
-        };
+        let known = files.entry(path.to_path_buf()).or_default();
         let mut fresh = Vec::new();
         let mut batch = HashSet::new();
         for record in records {
-            if !known.contains(&record.key) && batch.insert(record.key.clone()) {
-                fresh.push(record);
+            match known.get(&record.key) {
+                Some(stored)
+                    if on_conflict == OnConflict::Refuse && *stored != record.fingerprint =>
+                {
+                    return Err(StoreError::Conflict {
+                        location: path.display().to_string(),
+                        key: record.key,
+                    });
+                }
+                Some(_) => {}
+                None => {
+                    if batch.insert(record.key.clone()) {
+                        fresh.push(record);
+                    }
+                }
             }
         }
         if fresh.is_empty() {
@@ -105,15 +157,9 @@ impl KeyIndex {
         }
         append_to_array(path, &body)?;
         let written = fresh.len();
-        known.extend(fresh.into_iter().map(|r| r.key));
+        known.extend(fresh.into_iter().map(|r| (r.key, r.fingerprint)));
         Ok(written)
     }
-}
-
-fn poisoned(what: &str) -> StoreError {
-    StoreError::Unsupported(format!(
-        "{what} is unusable after a panic in another writer"
-    ))
 }
 
 /// Write `body` (one or more records, comma-separated) as the array's last items.
@@ -134,6 +180,7 @@ pub(crate) fn append_to_array(path: &Path, body: &str) -> Result<(), StoreError>
         match tail(&mut file, len).map_err(|e| io_error(context(), e))? {
             Tail::EmptyArray { after_open } => (after_open, format!("\n{body}\n]\n")),
             Tail::Items { close } => (close, format!(",\n{body}\n]\n")),
+            Tail::NotAnArray if len == 0 => (0, format!("[\n{body}\n]\n")),
             Tail::NotAnArray => return Err(not_an_array(path, &mut file, len)),
         }
     };
@@ -228,7 +275,17 @@ fn not_an_array(path: &Path, file: &mut File, len: u64) -> StoreError {
         return io_error(format!("cannot read {}", path.display()), e);
     }
     match serde_json::from_slice::<serde::de::IgnoredAny>(&bytes) {
-        Err(e) => fsio::corrupt(path, &e),
+        Err(e) => {
+            let mut err = fsio::corrupt(path, &e);
+            if let (StoreError::Corrupt { message, .. }, Some(_)) =
+                (&mut err, crate::torn::torn_cut(&bytes))
+            {
+                message.push_str(
+                    " (its tail is torn; it is cut back to its last complete record when the data directory is next opened for writing)",
+                );
+            }
+            err
+        }
         Ok(_) => {
             let line = bytes.iter().filter(|&&b| b == b'\n').count() + 1;
             let column = bytes.iter().rev().take_while(|&&b| b != b'\n').count();

@@ -10,8 +10,23 @@
 //! It stores what it is given and reads back what the original wrote.
 //!
 //! Where to start: [`JsonStore::open`] (store.rs) for the layout and the lock,
-//! `append.rs` for the O(1) append and its key index, `records/` for a file's
-//! fields, `ports.rs` for how each port maps onto files.
+//! `append.rs` for the O(1) append and its key index, `torn.rs` for cutting
+//! a torn tail back on open, `fsio.rs` for atomic overwrites, `records/` for
+//! a file's fields and the checks on every record read, `ports.rs` for how
+//! each port maps onto files.
+//!
+//! What happens to a file that does not load:
+//! - an append-only file (`paper_trades.json`, `portfolio_history.json`,
+//!   `portfolio_snapshots.json`, `market_snapshots.json`,
+//!   `signals_archive_*.json`) whose tail is torn is cut back to its last
+//!   complete record on open (the cut bytes kept as `<name>.torn-<time>`);
+//!   any other damage stops the command, naming file and position;
+//! - `portfolio.json` and `system_metadata.json` stop the command;
+//! - a derived file, rewritten from fresh data by every cycle
+//!   (`raw_events_backup.json`, `filtered_events.json`,
+//!   `filtered_markets.json`, `current_signals.json`), is moved aside as
+//!   `<name>.corrupt-<time>` before it is replaced; loading it stops the
+//!   reader with file and position.
 //!
 //! Compatibility rules (both directions with the Python system):
 //! - numbers the original wrote as ints, floats or numeric strings all parse;
@@ -25,6 +40,7 @@
 //! - only the default portfolio lives in this layout.
 
 mod append;
+mod counts;
 mod fsio;
 mod lock;
 mod maintenance;
@@ -33,5 +49,8 @@ mod ports;
 mod records;
 mod store;
 mod versions;
+mod torn;
 
+pub use counts::{corrupt_files_kept, torn_tails_recovered};
 pub use store::{JsonStore, JsonStoreOptions};
+pub use torn::TornTail;

@@ -9,8 +9,9 @@
 //! a numeric string, which still parses.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use domain::money::exact_confidence;
 use domain::time::{NaiveZone, format_timestamp, parse_timestamp};
-use domain::{Action, PositionStatus, Price, StoreError, Usd};
+use domain::{Action, PositionStatus, Price, Shares, StoreError, Usd, Validate};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde::de::{self, Visitor};
@@ -94,34 +95,71 @@ impl Visitor<'_> for NumVisitor {
         // meant: 0.9999989889179475, 10000.0 → 10000.
         domain::gamma::parse_decimal(&v.to_string())
             .map(Num)
-            .ok_or_else(|| E::custom(format!("number {v} is out of range")))
+            .ok_or_else(|| E::custom(format!("number {v:e} has more digits than can be kept")))
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Num, E> {
-        domain::gamma::parse_decimal(v)
-            .map(Num)
-            .ok_or_else(|| E::custom(format!("{v:?} is not a number")))
+        domain::gamma::parse_decimal(v).map(Num).ok_or_else(|| {
+            let shown: String = v.chars().take(40).collect();
+            E::custom(format!("{shown:?} is not a number that can be kept exactly"))
+        })
     }
 }
 
-/// Where a record sits (file) and which one it is (its key), for errors.
+/// Where a record sits (file and line) and which one it is (its key), for
+/// errors.
 pub(crate) struct RecordCtx<'a> {
     pub location: &'a str,
+    /// The line the record starts on, when known.
+    pub line: Option<usize>,
     pub key: String,
     pub zone: NaiveZone,
 }
 
 impl RecordCtx<'_> {
+    /// The file, and the line when known: `…/paper_trades.json line 14`.
+    pub(crate) fn place(&self) -> String {
+        match self.line {
+            Some(line) => format!("{} line {line}", self.location),
+            None => self.location.to_owned(),
+        }
+    }
+
     pub(crate) fn invalid(&self, message: impl Into<String>) -> StoreError {
         StoreError::InvalidRecord {
-            location: self.location.to_owned(),
+            location: self.place(),
             key: self.key.clone(),
             message: message.into(),
         }
     }
 
+    /// The record, checked whole against what every store can hold.
+    pub(crate) fn validate<T: Validate>(&self, record: T) -> Result<T, StoreError> {
+        record.validate().map_err(|e| self.invalid(e.to_string()))?;
+        Ok(record)
+    }
+
+    /// A price as written, every digit kept.
     pub(crate) fn price(&self, field: &str, n: Num) -> Result<Price, StoreError> {
-        Price::new(n.0).map_err(|e| self.invalid(format!("`{field}`: {e}")))
+        Price::exact(n.0).map_err(|e| self.invalid(format!("`{field}` {e}")))
+    }
+
+    /// An amount as written, every digit kept.
+    pub(crate) fn usd(&self, field: &str, n: Num) -> Result<Usd, StoreError> {
+        Usd::exact(n.0).map_err(|e| self.invalid(format!("`{field}` {e}")))
+    }
+
+    pub(crate) fn opt_usd(&self, field: &str, n: Option<Num>) -> Result<Option<Usd>, StoreError> {
+        n.map(|n| self.usd(field, n)).transpose()
+    }
+
+    /// Shares as written, every digit kept.
+    pub(crate) fn shares(&self, field: &str, n: Num) -> Result<Shares, StoreError> {
+        Shares::exact(n.0).map_err(|e| self.invalid(format!("`{field}` {e}")))
+    }
+
+    pub(crate) fn confidence(&self, field: &str, n: Num) -> Result<Decimal, StoreError> {
+        exact_confidence(n.0).map_err(|e| self.invalid(format!("`{field}` {e}")))
     }
 
     pub(crate) fn opt_price(
@@ -167,10 +205,6 @@ impl RecordCtx<'_> {
     }
 }
 
-pub(crate) fn usd(n: Num) -> Usd {
-    Usd::new(n.0)
-}
-
 pub(crate) fn time_text(t: DateTime<Utc>) -> String {
     format_timestamp(t)
 }
@@ -207,5 +241,7 @@ mod tests {
         assert_eq!(number_value(Decimal::new(999999, 6)), json!(0.999999));
         assert!(serde_json::from_value::<Num>(json!("abc")).is_err());
         assert!(serde_json::from_value::<Num>(json!(null)).is_err());
+        assert!(serde_json::from_value::<Num>(json!(1e300)).is_err(), "not rounded");
+        assert!(serde_json::from_value::<Num>(json!(1e-30)).is_err(), "not rounded");
     }
 }

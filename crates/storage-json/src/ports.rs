@@ -5,18 +5,18 @@
 //!
 //! [`Layout`]: crate::store::Layout
 
-use crate::append::Keyed;
-use crate::fsio::{self, load, pretty, write_atomic};
+use crate::append::{Keyed, OnConflict};
+use crate::fsio::{self, keep_if_corrupt, load, pretty, write_atomic};
 use crate::num::{RecordCtx, time_text};
 use crate::records::archive::{self, ArchiveRecord};
-use crate::records::history::{self, HistoryRecord};
+use crate::records::history::{self, HistoryRecord, convert_timestamped};
 use crate::records::market_snapshot::{self, MarketSnapshotRecord};
 use crate::records::metadata::{MetadataEntry, MetadataFile};
 use crate::records::portfolio::PortfolioRecord;
 use crate::records::portfolio_snapshot::PortfolioSnapshotRecord;
 use crate::records::signal::SignalRecord;
 use crate::records::trade::{self, TradeRecord};
-use crate::records::{convert_all, gamma};
+use crate::records::{convert_all, gamma, load_array};
 use crate::store::JsonStore;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -27,7 +27,7 @@ use domain::ports::{
 use domain::{
     DataSet, Event, Extra, FilteredEvent, Market, MarketId, MarketSnapshot, Portfolio,
     PortfolioHistoryEntry, PortfolioId, PortfolioSnapshot, Signal, SignalArchive, StoreError,
-    Trade,
+    Trade, Validate,
 };
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -50,6 +50,16 @@ fn loc(path: &Path) -> String {
     path.display().to_string()
 }
 
+/// Refuse to write a record that breaks a rule or that a store could not
+/// hold (the same check every read makes): nothing is written.
+fn checked<T: Validate>(file: &str, key: impl FnOnce() -> String, record: &T) -> Result<(), StoreError> {
+    record.validate().map_err(|e| StoreError::InvalidRecord {
+        location: file.to_owned(),
+        key: key(),
+        message: e.to_string(),
+    })
+}
+
 #[async_trait]
 impl PortfolioStore for JsonStore {
     async fn load_portfolio(&self, id: &PortfolioId) -> Result<Option<Portfolio>, StoreError> {
@@ -64,6 +74,7 @@ impl PortfolioStore for JsonStore {
             let location = loc(&path);
             let ctx = RecordCtx {
                 location: &location,
+                line: None,
                 key: "portfolio".into(),
                 zone: inner.zone,
             };
@@ -74,7 +85,8 @@ impl PortfolioStore for JsonStore {
 
     async fn save_portfolio(&self, portfolio: &Portfolio) -> Result<(), StoreError> {
         only_default(&portfolio.id, "the portfolio")?;
-        let bytes = pretty(&PortfolioRecord::from_domain(portfolio))?;
+        checked("trades/portfolio.json", || "portfolio".into(), portfolio)?;
+        let bytes = pretty(Path::new("trades/portfolio.json"), &PortfolioRecord::from_domain(portfolio))?;
         self.write(move |inner| write_atomic(&inner.layout.portfolio(), &bytes))
             .await
     }
@@ -84,6 +96,11 @@ impl PortfolioStore for JsonStore {
         snapshot: &PortfolioSnapshot,
     ) -> Result<(), StoreError> {
         only_default(&snapshot.portfolio_id, "a portfolio snapshot")?;
+        checked(
+            "history/portfolio_snapshots.json",
+            || time_text(snapshot.timestamp),
+            snapshot,
+        )?;
         let record = Keyed::new(
             time_text(snapshot.timestamp),
             &PortfolioSnapshotRecord::from_domain(snapshot),
@@ -93,7 +110,12 @@ impl PortfolioStore for JsonStore {
             inner.index.append(
                 &inner.layout.portfolio_snapshots(),
                 vec![record],
-                &|p: &Path, b: &[u8]| history::scan_timestamp_keys(p, b, zone),
+                &|p: &Path, b: &[u8]| {
+                    history::scan_timestamp_keys(p, b, zone, |r: PortfolioSnapshotRecord, ctx| {
+                        r.into_domain(ctx)
+                    })
+                },
+                OnConflict::Skip,
             )
         })
         .await
@@ -109,14 +131,8 @@ impl PortfolioStore for JsonStore {
         }
         self.read(|inner| {
             let path = inner.layout.portfolio_snapshots();
-            let records = load::<Vec<PortfolioSnapshotRecord>>(&path)?.unwrap_or_default();
-            convert_all(
-                &loc(&path),
-                inner.zone,
-                records,
-                |_, r| r.timestamp.clone(),
-                |r, ctx| r.into_domain(ctx),
-            )
+            let records = load_array::<PortfolioSnapshotRecord>(&path)?;
+            convert_timestamped(&path, records, inner.zone, |r, ctx| r.into_domain(ctx))
         })
         .await
     }
@@ -126,14 +142,7 @@ impl JsonStore {
     async fn all_trades(&self) -> Result<Vec<Trade>, StoreError> {
         self.read(|inner| {
             let path = inner.layout.paper_trades();
-            let records = load::<Vec<TradeRecord>>(&path)?.unwrap_or_default();
-            convert_all(
-                &loc(&path),
-                inner.zone,
-                records,
-                |_, r| r.trade_id.clone(),
-                |r, ctx| r.into_domain(ctx),
-            )
+            trade::convert(&path, load_array::<TradeRecord>(&path)?, inner.zone)
         })
         .await
     }
@@ -143,12 +152,19 @@ impl JsonStore {
 impl TradeStore for JsonStore {
     async fn append_trade(&self, trade: &Trade) -> Result<(), StoreError> {
         only_default(&trade.portfolio_id, "a trade")?;
+        checked(
+            "trades/paper_trades.json",
+            || trade.trade_id.to_string(),
+            trade,
+        )?;
         let record = Keyed::new(trade.trade_id.to_string(), &TradeRecord::from_domain(trade))?;
         self.write(move |inner| {
+            let zone = inner.zone;
             inner.index.append(
                 &inner.layout.paper_trades(),
                 vec![record],
-                &trade::scan_keys,
+                &|p: &Path, b: &[u8]| trade::scan_keys(p, b, zone),
+                OnConflict::Refuse,
             )
         })
         .await
@@ -186,6 +202,11 @@ impl TradeStore for JsonStore {
 impl HistoryStore for JsonStore {
     async fn append_history_entry(&self, entry: &PortfolioHistoryEntry) -> Result<(), StoreError> {
         only_default(&entry.portfolio_id, "a history entry")?;
+        checked(
+            "history/portfolio_history.json",
+            || time_text(entry.timestamp),
+            entry,
+        )?;
         let record = Keyed::new(
             time_text(entry.timestamp),
             &HistoryRecord::from_domain(entry),
@@ -195,7 +216,12 @@ impl HistoryStore for JsonStore {
             inner.index.append(
                 &inner.layout.portfolio_history(),
                 vec![record],
-                &|p: &Path, b: &[u8]| history::scan_timestamp_keys(p, b, zone),
+                &|p: &Path, b: &[u8]| {
+                    history::scan_timestamp_keys(p, b, zone, |r: HistoryRecord, ctx| {
+                        r.into_domain(ctx)
+                    })
+                },
+                OnConflict::Skip,
             )
         })
         .await
@@ -211,14 +237,8 @@ impl HistoryStore for JsonStore {
         }
         self.read(|inner| {
             let path = inner.layout.portfolio_history();
-            let records = load::<Vec<HistoryRecord>>(&path)?.unwrap_or_default();
-            convert_all(
-                &loc(&path),
-                inner.zone,
-                records,
-                |_, r| r.timestamp.clone(),
-                |r, ctx| r.into_domain(ctx),
-            )
+            let records = load_array::<HistoryRecord>(&path)?;
+            convert_timestamped(&path, records, inner.zone, |r, ctx| r.into_domain(ctx))
         })
         .await
     }
@@ -231,6 +251,11 @@ impl HistoryStore for JsonStore {
                 message: format!("month {:?} is not YYYY-MM", entry.month),
             });
         }
+        checked(
+            "history/signals_archive_YYYY-MM.json",
+            || time_text(entry.archived_at),
+            entry,
+        )?;
         let month = entry.month.clone();
         let record = Keyed::new(
             time_text(entry.archived_at),
@@ -242,6 +267,7 @@ impl HistoryStore for JsonStore {
                 &inner.layout.signals_archive(&month),
                 vec![record],
                 &|p: &Path, b: &[u8]| archive::scan_keys(p, b, zone),
+                OnConflict::Skip,
             )
         })
         .await
@@ -262,14 +288,8 @@ impl HistoryStore for JsonStore {
             let mut out = Vec::new();
             for m in months {
                 let path = inner.layout.signals_archive(&m);
-                let records = load::<Vec<ArchiveRecord>>(&path)?.unwrap_or_default();
-                out.extend(convert_all(
-                    &loc(&path),
-                    inner.zone,
-                    records,
-                    |_, r| r.archived_at.clone(),
-                    |r, ctx| r.into_domain(&m, ctx),
-                )?);
+                let records = load_array::<ArchiveRecord>(&path)?;
+                out.extend(archive::convert(&path, &m, records, inner.zone)?);
             }
             Ok(out)
         })
@@ -299,16 +319,23 @@ fn archive_months(dir: &Path) -> Result<Vec<String>, StoreError> {
 #[async_trait]
 impl SignalStore for JsonStore {
     async fn replace_current_signals(&self, signals: &[Signal]) -> Result<(), StoreError> {
+        for (i, s) in signals.iter().enumerate() {
+            checked(
+                "trades/current_signals.json",
+                || format!("[{i}] market {}", s.market_id),
+                s,
+            )?;
+        }
         let records: Vec<SignalRecord> = signals.iter().map(SignalRecord::from_domain).collect();
-        let bytes = pretty(&records)?;
-        self.write(move |inner| write_atomic(&inner.layout.current_signals(), &bytes))
+        let bytes = pretty(Path::new("trades/current_signals.json"), &records)?;
+        self.write(move |inner| replace_derived(&inner.layout.current_signals(), &bytes))
             .await
     }
 
     async fn load_current_signals(&self) -> Result<Vec<Signal>, StoreError> {
         self.read(|inner| {
             let path = inner.layout.current_signals();
-            let records = load::<Vec<SignalRecord>>(&path)?.unwrap_or_default();
+            let records = load_array::<SignalRecord>(&path)?;
             convert_all(
                 &loc(&path),
                 inner.zone,
@@ -324,45 +351,60 @@ impl SignalStore for JsonStore {
 #[async_trait]
 impl MarketStore for JsonStore {
     async fn save_raw_events(&self, events: &[Event]) -> Result<(), StoreError> {
+        for e in events {
+            checked("events/raw_events_backup.json", || format!("event {}", e.id), e)?;
+        }
         let bytes = gamma::raw_events_bytes(events)?;
-        self.write(move |inner| write_atomic(&inner.layout.raw_events(), &bytes))
+        self.write(move |inner| replace_derived(&inner.layout.raw_events(), &bytes))
             .await
     }
 
     async fn load_raw_events(&self) -> Result<Vec<Event>, StoreError> {
         self.read(|inner| {
             let path = inner.layout.raw_events();
-            let values = load::<Vec<Value>>(&path)?.unwrap_or_default();
+            let values = load_array::<Value>(&path)?;
             gamma::decode_events(&loc(&path), values)
         })
         .await
     }
 
     async fn save_filtered_events(&self, events: &[FilteredEvent]) -> Result<(), StoreError> {
-        let bytes = pretty(&gamma::filtered_event_values(events))?;
-        self.write(move |inner| write_atomic(&inner.layout.filtered_events(), &bytes))
+        for e in events {
+            checked("events/filtered_events.json", || format!("event {}", e.event.id), e)?;
+        }
+        let bytes = pretty(
+            Path::new("events/filtered_events.json"),
+            &gamma::filtered_event_values(events),
+        )?;
+        self.write(move |inner| replace_derived(&inner.layout.filtered_events(), &bytes))
             .await
     }
 
     async fn load_filtered_events(&self) -> Result<Vec<FilteredEvent>, StoreError> {
         self.read(|inner| {
             let path = inner.layout.filtered_events();
-            let values = load::<Vec<Value>>(&path)?.unwrap_or_default();
+            let values = load_array::<Value>(&path)?;
             gamma::decode_filtered_events(&loc(&path), values)
         })
         .await
     }
 
     async fn save_filtered_markets(&self, markets: &[Market]) -> Result<(), StoreError> {
-        let bytes = pretty(&gamma::market_values(markets))?;
-        self.write(move |inner| write_atomic(&inner.layout.filtered_markets(), &bytes))
+        for m in markets {
+            checked("markets/filtered_markets.json", || format!("market {}", m.id), m)?;
+        }
+        let bytes = pretty(
+            Path::new("markets/filtered_markets.json"),
+            &gamma::market_values(markets),
+        )?;
+        self.write(move |inner| replace_derived(&inner.layout.filtered_markets(), &bytes))
             .await
     }
 
     async fn load_filtered_markets(&self) -> Result<Vec<Market>, StoreError> {
         self.read(|inner| {
             let path = inner.layout.filtered_markets();
-            let values = load::<Vec<Value>>(&path)?.unwrap_or_default();
+            let values = load_array::<Value>(&path)?;
             gamma::decode_markets(&loc(&path), values)
         })
         .await
@@ -374,6 +416,13 @@ impl MarketStore for JsonStore {
     ) -> Result<(), StoreError> {
         if snapshots.is_empty() {
             return Ok(());
+        }
+        for s in snapshots {
+            checked(
+                "markets/market_snapshots.json",
+                || format!("{}@{}", s.market_id, time_text(s.timestamp)),
+                s,
+            )?;
         }
         let zone = self.inner.zone;
         let records = snapshots
@@ -391,6 +440,7 @@ impl MarketStore for JsonStore {
                 &inner.layout.market_snapshots(),
                 records,
                 &|p: &Path, b: &[u8]| market_snapshot::scan_keys(p, b, zone),
+                OnConflict::Skip,
             )
         })
         .await
@@ -404,17 +454,11 @@ impl MarketStore for JsonStore {
         let market = market.cloned();
         self.read(move |inner| {
             let path = inner.layout.market_snapshots();
-            let mut records = load::<Vec<MarketSnapshotRecord>>(&path)?.unwrap_or_default();
+            let mut records = load_array::<MarketSnapshotRecord>(&path)?;
             if let Some(m) = &market {
-                records.retain(|r| r.market_id == m.as_str());
+                records.retain(|r| r.record.market_id == m.as_str());
             }
-            convert_all(
-                &loc(&path),
-                inner.zone,
-                records,
-                |_, r| format!("{}@{}", r.market_id, r.timestamp),
-                |r, ctx| r.into_domain(ctx),
-            )
+            market_snapshot::convert(&path, records, inner.zone)
         })
         .await
     }
@@ -428,6 +472,13 @@ impl MetadataStore for JsonStore {
         value: &str,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        let invalid = |e: domain::Invalid| StoreError::InvalidRecord {
+            location: "system_metadata.json".into(),
+            key: key.to_owned(),
+            message: e.to_string(),
+        };
+        domain::validate::bounded("key", key, domain::validate::ID_LEN).map_err(invalid)?;
+        domain::validate::text("value", value).map_err(invalid)?;
         let (key, value) = (key.to_owned(), value.to_owned());
         self.write(move |inner| {
             let path = inner.layout.metadata();
@@ -444,7 +495,7 @@ impl MetadataStore for JsonStore {
                     extra,
                 },
             );
-            write_atomic(&path, &pretty(&file)?)
+            write_atomic(&path, &pretty(&path, &file)?)
         })
         .await
     }
@@ -490,4 +541,11 @@ impl VersionStore for JsonStore {
             "the JSON store mirrors no other store's versions".into(),
         ))
     }
+}
+
+/// Replace a derived file (rewritten from fresh data by every cycle): a
+/// corrupt one is moved aside first, so the user's bytes are kept.
+fn replace_derived(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    keep_if_corrupt(path)?;
+    write_atomic(path, bytes)
 }

@@ -4,10 +4,11 @@ use crate::append::KeyIndex;
 use crate::fsio::io_error;
 use crate::lock::DirLock;
 use crate::versions::Versions;
+use crate::torn::{self, TornTail};
 use domain::StoreError;
 use domain::time::NaiveZone;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
 
 /// How a [`JsonStore`] reads legacy files.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -34,10 +35,15 @@ pub(crate) struct Inner {
     /// `None` for a read-only store.
     pub lock: Option<DirLock>,
     /// Writers exclusive, readers shared, so a load never sees half an append.
+    /// It guards no data (the files are the state), so a task that panicked
+    /// holding it leaves nothing inconsistent behind: later tasks take it
+    /// anyway instead of failing on the poison.
     pub rw: RwLock<()>,
     pub index: KeyIndex,
     /// The own version of each data set, advanced by every write.
     pub versions: Versions,
+    /// Torn tails cut back when this store was opened.
+    pub recovered: Vec<TornTail>,
 }
 
 impl JsonStore {
@@ -46,6 +52,10 @@ impl JsonStore {
     /// process, or another `open` in this one) gets [`StoreError::Locked`]
     /// naming the holder's pid. The lock is released when the last clone of
     /// the store is dropped.
+    ///
+    /// Then every append-only file whose tail is torn (an append interrupted
+    /// by a crash) is cut back to its last complete record, the cut bytes kept
+    /// beside it as `<name>.torn-<time>` ([`JsonStore::recovered_tails`]).
     pub fn open(dir: impl AsRef<Path>, options: JsonStoreOptions) -> Result<Self, StoreError> {
         let layout = Layout::new(dir.as_ref());
         for sub in [
@@ -60,7 +70,20 @@ impl JsonStore {
         }
         let lock = DirLock::acquire(&layout.dir)?;
         tracing::debug!(lock = %lock.path().display(), "json store opened for writing");
-        Ok(Self::with(layout, options, Some(lock)))
+        let mut recovered = Vec::new();
+        for path in layout.append_only_files()? {
+            recovered.extend(torn::recover(&path)?);
+        }
+        let mut store = Self::with(layout, options, Some(lock));
+        if let Some(inner) = Arc::get_mut(&mut store.inner) {
+            inner.recovered = recovered;
+        }
+        Ok(store)
+    }
+
+    /// The append-only files whose torn tail [`JsonStore::open`] cut back.
+    pub fn recovered_tails(&self) -> &[TornTail] {
+        &self.inner.recovered
     }
 
     /// Open `dir` without taking the lock (for status and verify while a
@@ -79,6 +102,7 @@ impl JsonStore {
                 rw: RwLock::new(()),
                 index: KeyIndex::default(),
                 versions: Versions::default(),
+                recovered: Vec::new(),
             }),
         }
     }
@@ -110,7 +134,7 @@ impl JsonStore {
     {
         let inner = self.inner.clone();
         run_blocking(move || {
-            let _guard = inner.rw.read().map_err(|_| poisoned())?;
+            let _guard = inner.rw.read().unwrap_or_else(PoisonError::into_inner);
             f(&inner)
         })
         .await
@@ -130,7 +154,7 @@ impl JsonStore {
         }
         let inner = self.inner.clone();
         run_blocking(move || {
-            let _guard = inner.rw.write().map_err(|_| poisoned())?;
+            let _guard = inner.rw.write().unwrap_or_else(PoisonError::into_inner);
             let before = inner.versions.before_write(&inner.layout)?;
             let result = f(&inner);
             inner.versions.after_write(&inner.layout, &before)?;
@@ -138,10 +162,6 @@ impl JsonStore {
         })
         .await
     }
-}
-
-fn poisoned() -> StoreError {
-    StoreError::Unsupported("the JSON store is unusable after a panic in a writer".into())
 }
 
 async fn run_blocking<T, F>(f: F) -> Result<T, StoreError>
@@ -152,7 +172,7 @@ where
     tokio::task::spawn_blocking(f)
         .await
         .map_err(|e| StoreError::Backend {
-            context: "json store task failed".into(),
+            context: "a JSON store task stopped before it finished (the store stays usable)".into(),
             source: Box::new(e),
         })?
 }
@@ -214,5 +234,34 @@ impl Layout {
     }
     pub fn metadata(&self) -> PathBuf {
         self.dir.join("system_metadata.json")
+    }
+
+    /// Every append-only file that exists (the ones a torn tail can affect).
+    pub fn append_only_files(&self) -> Result<Vec<PathBuf>, StoreError> {
+        let mut files = vec![
+            self.paper_trades(),
+            self.portfolio_history(),
+            self.portfolio_snapshots(),
+            self.market_snapshots(),
+        ];
+        let dir = self.history_dir();
+        let entries = std::fs::read_dir(&dir)
+            .map_err(|e| io_error(format!("cannot list {}", dir.display()), e))?;
+        let mut archives = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|e| io_error(format!("cannot list {}", dir.display()), e))?;
+            let name = entry.file_name();
+            if name
+                .to_str()
+                .and_then(crate::records::archive::month_of_file)
+                .is_some()
+            {
+                archives.push(entry.path());
+            }
+        }
+        archives.sort();
+        files.extend(archives);
+        files.retain(|f| f.exists());
+        Ok(files)
     }
 }

@@ -15,7 +15,7 @@
 //! may be older than the data files, which then do not match its
 //! fingerprints and start new epochs — safe, as a version is never reused.
 
-use crate::fsio::{io_error, pretty};
+use crate::fsio::{io_error, pretty, write_atomic};
 use crate::store::Layout;
 use domain::ports::DataVersion;
 use domain::{DataSet, StoreError};
@@ -198,11 +198,9 @@ fn stamp(path: &Path) -> Option<(u64, Option<SystemTime>)> {
 
 fn persist(cache: &mut Cache, layout: &Layout) -> Result<(), StoreError> {
     let path = file_path(layout);
-    let bytes = pretty(&cache.file)?;
-    let tmp = path.with_extension("json.tmp");
-    std::fs::write(&tmp, &bytes)
-        .and_then(|_| std::fs::rename(&tmp, &path))
-        .map_err(|e| io_error(format!("cannot write {}", path.display()), e))?;
+    let bytes = pretty(&path, &cache.file)?;
+    // Atomic and durable (fsync, rename, directory fsync), like every overwrite.
+    write_atomic(&path, &bytes)?;
     cache.stamp = stamp(&path);
     cache.loaded = true;
     Ok(())

@@ -45,9 +45,19 @@ async fn a_thousand_appends_keep_one_valid_array_in_order() {
         store.load_trades(&PortfolioId::default()).await.unwrap(),
         trades
     );
+    // A stored id with other content is refused (the trade would be lost),
+    // and nothing is written.
+    let before = std::fs::read(dir.join("trades/paper_trades.json")).unwrap();
     let mut t = testkit::sample_trade(1000);
     t.trade_id = trades[500].trade_id.clone();
-    store.append_trade(&t).await.unwrap();
+    let err = store.append_trade(&t).await.unwrap_err();
+    assert!(
+        matches!(&err, domain::StoreError::Conflict { key, .. } if key == "trade-0000500"),
+        "{err:?}"
+    );
+    assert_eq!(std::fs::read(dir.join("trades/paper_trades.json")).unwrap(), before);
+    // The same trade again is a replay: nothing written, no error.
+    store.append_trade(&trades[500]).await.unwrap();
     assert_eq!(
         read_json(&dir.join("trades/paper_trades.json"))
             .as_array()
@@ -63,7 +73,7 @@ async fn an_empty_array_or_trailing_whitespace_is_appended_to() {
         "[]",
         "[]\n",
         "[\n]\n\n  \n",
-        "[\n  {\"trade_id\": \"legacy\", \"x\": 1}\n]   \n\n",
+        "[\n  {\"trade_id\": \"legacy\", \"timestamp\": \"2025-10-20T17:02:45.884042\", \"market_id\": \"1\", \"action\": \"buy_yes\", \"amount\": 100, \"entry_price\": 0.86, \"status\": \"open\", \"x\": 1}\n]   \n\n",
     ] {
         let (_tmp, dir, store) = empty_store();
         let path = dir.join("trades/paper_trades.json");

@@ -96,22 +96,42 @@ async fn an_empty_portfolio_file_is_corrupt_not_a_fresh_portfolio() {
 }
 
 #[tokio::test]
-async fn a_truncated_trade_history_refuses_loads_and_appends() {
+async fn a_truncated_trade_history_is_cut_back_to_its_complete_records_on_open() {
     let (_tmp, dir) = copy_of(&python_era());
     let path = dir.join("trades/paper_trades.json");
-    let bytes = damage(&path, truncated);
+    let complete = std::fs::read(&path).unwrap();
+    let torn = damage(&path, truncated);
     let store = open(&dir);
-    let err = store
-        .load_trades(&PortfolioId::default())
-        .await
-        .unwrap_err();
-    assert_corrupt(err, "paper_trades.json", None);
-    let err = store
-        .append_trade(&testkit::sample_trade(1))
-        .await
-        .unwrap_err();
-    assert_corrupt(err, "paper_trades.json", None);
-    assert_eq!(std::fs::read(&path).unwrap(), bytes, "nothing written");
+    let [recovered] = store.recovered_tails() else {
+        panic!("one file recovered: {:?}", store.recovered_tails());
+    };
+    assert!(recovered.file.ends_with("trades/paper_trades.json"));
+    let kept_path = recovered.kept.clone().expect("the cut bytes are kept");
+    let kept = std::fs::read(&kept_path).unwrap();
+    assert!(
+        kept_path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("paper_trades.json.torn-")
+    );
+    // Nothing is lost: what stays plus what was cut is the torn file.
+    let now = std::fs::read(&path).unwrap();
+    let stays = &torn[..torn.len() - kept.len()];
+    assert!(torn.ends_with(&kept));
+    assert!(now.starts_with(stays) && now.len() - stays.len() <= 3);
+    let trades = store.load_trades(&PortfolioId::default()).await.unwrap();
+    assert_eq!(trades.len(), recovered.records);
+    let all: Vec<serde_json::Value> = serde_json::from_slice(&complete).unwrap();
+    assert!(trades.len() < all.len());
+    for (t, v) in trades.iter().zip(&all) {
+        assert_eq!(v["trade_id"], serde_json::json!(t.trade_id.as_str()));
+    }
+    store.append_trade(&testkit::sample_trade(1)).await.unwrap();
+    assert_eq!(
+        store.load_trades(&PortfolioId::default()).await.unwrap().len(),
+        trades.len() + 1
+    );
 }
 
 #[tokio::test]
@@ -154,7 +174,7 @@ async fn an_unknown_action_or_a_bad_price_names_file_and_record() {
     else {
         panic!("expected InvalidRecord, got {err:?}");
     };
-    assert!(location.ends_with("paper_trades.json"));
+    assert!(location.contains("paper_trades.json line "), "{location}");
     assert_eq!(key, "trade_20251020_170245_634159");
     assert!(message.contains("sell_yes"), "{message}");
 

@@ -57,10 +57,14 @@ async fn the_portfolio_loads_with_derived_shares_and_initial_balance() {
     let [arizona, fed] = &p.positions[..] else {
         panic!("two positions, got {}", p.positions.len());
     };
-    assert_eq!(arizona.entry_price.value(), d("0.999999"), "6 dp");
+    assert_eq!(
+        arizona.entry_price.value().to_string(),
+        "0.9999989889179475",
+        "every digit the original wrote"
+    );
     assert_eq!(
         arizona.shares.value(),
-        d("100.000100"),
+        d("100.000101"),
         "amount / entry price"
     );
     assert_eq!(arizona.action, Action::BuyNo);
@@ -113,7 +117,10 @@ async fn trades_signals_history_and_archives_load() {
 
     let signals = store.load_current_signals().await.unwrap();
     assert_eq!(signals.len(), 2);
-    assert_eq!(signals[0].target_price.value(), d("0.999999"));
+    assert_eq!(
+        signals[0].target_price.value().to_string(),
+        "0.9999989889179475"
+    );
     assert_eq!(
         signals[0].yes_price.value(),
         d("0.000001"),

@@ -17,7 +17,7 @@ use crate::samples::*;
 use domain::ports::{
     HistoryStore, MarketStore, MetadataStore, PortfolioStore, SignalStore, TradeStore,
 };
-use domain::{MarketId, PortfolioId, TradeId};
+use domain::{MarketId, PortfolioId, StoreError, TradeId};
 use std::collections::BTreeMap;
 use std::future::Future;
 
@@ -118,19 +118,72 @@ pub async fn trades_round_trip<S: TradeStore>(store: &S) {
     );
 }
 
-/// Trades load in append order; appending a stored `trade_id` again (even
-/// with different content) changes nothing.
+/// Trades load in append order; appending a stored trade again (a replay)
+/// changes nothing; appending another trade under a stored `trade_id` is
+/// `StoreError::Conflict` and changes nothing either (ids are unique in the
+/// trade store, and the new trade must not vanish silently).
 pub async fn trades_append_idempotent<S: TradeStore>(store: &S) {
     let id = default_id();
     let trades: Vec<_> = (0..5).map(sample_trade).collect();
     for t in &trades {
         store.append_trade(t).await.unwrap();
     }
-    let mut replay = trades[2].clone();
-    replay.market_question = "changed on replay".into();
-    store.append_trade(&replay).await.unwrap();
+    store.append_trade(&trades[2]).await.unwrap();
     store.append_trade(&trades[0]).await.unwrap();
+    let mut other = trades[2].clone();
+    other.market_question = "another trade under a stored id".into();
+    let err = store.append_trade(&other).await.unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Conflict { key, .. } if key == trades[2].trade_id.as_str()),
+        "a conflict naming the id, got {err:?}"
+    );
     assert_eq!(store.load_trades(&id).await.unwrap(), trades);
+}
+
+/// Values as the original system wrote them (floats with 16 significant
+/// digits, amounts with more than cents) read back digit for digit: prices,
+/// amounts and P&L of trades, positions, the portfolio, signals and history.
+pub async fn legacy_values_keep_every_digit<S: AllPorts>(store: &S) {
+    let id = default_id();
+    let trade = sample_python_era_trade(1);
+    store.append_trade(&trade).await.unwrap();
+    let loaded = store.load_trades(&id).await.unwrap();
+    assert_eq!(loaded, vec![trade.clone()]);
+    assert_eq!(
+        loaded[0].entry_price.value().to_string(),
+        "0.9999989889179475"
+    );
+
+    let portfolio = sample_python_era_portfolio();
+    store.save_portfolio(&portfolio).await.unwrap();
+    let back = store.load_portfolio(&id).await.unwrap().expect("saved");
+    assert_eq!(back, portfolio);
+    assert_eq!(back.balance.value().to_string(), "9899.999999999998");
+    let position = &back.positions[0];
+    assert_eq!(position.entry_price.value().to_string(), "0.9999989889179475");
+    assert_eq!(
+        position.current_pnl.map(|u| u.value().to_string()),
+        Some("0.0001011".into())
+    );
+
+    let signal = sample_python_era_signal(1);
+    store
+        .replace_current_signals(std::slice::from_ref(&signal))
+        .await
+        .unwrap();
+    let signals = store.load_current_signals().await.unwrap();
+    assert_eq!(signals, vec![signal]);
+    assert_eq!(signals[0].yes_price.value().to_string(), "0.0000010110820525");
+    assert_eq!(
+        signals[0].market_liquidity.map(|u| u.value().to_string()),
+        Some("1758359.76599".into())
+    );
+
+    let entry = sample_python_era_history_entry();
+    store.append_history_entry(&entry).await.unwrap();
+    let history = store.load_history(&id).await.unwrap();
+    assert_eq!(history, vec![entry]);
+    assert_eq!(history[0].total_value.value().to_string(), "9900.0001011");
 }
 
 /// Per-market and most-recent queries.
@@ -336,6 +389,7 @@ where
         trades_round_trip,
         trades_append_idempotent,
         trades_queries,
+        legacy_values_keep_every_digit,
         history_append,
         signal_archives_by_month,
         current_signals_replace,
@@ -357,6 +411,7 @@ macro_rules! storage_conformance {
             trades_round_trip,
             trades_append_idempotent,
             trades_queries,
+            legacy_values_keep_every_digit,
             history_append,
             signal_archives_by_month,
             current_signals_replace,

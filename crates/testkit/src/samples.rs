@@ -125,6 +125,93 @@ pub fn sample_legacy_trade(n: u32) -> Trade {
     }
 }
 
+/// An exact value as the original wrote it (`exact("0.9999989889179475")`).
+pub fn exact_price(s: &str) -> Price {
+    Price::exact(dec(s)).expect("a price in [0, 1]")
+}
+
+pub fn exact_usd(s: &str) -> Usd {
+    Usd::exact(dec(s)).expect("an amount a store can hold")
+}
+
+/// A trade as the Python system recorded it: a float price with 16
+/// significant digits (SPEC §3), an int amount, shares derived.
+pub fn sample_python_era_trade(n: u32) -> Trade {
+    let price = exact_price("0.9999989889179475");
+    Trade {
+        trade_id: TradeId::new(format!("trade_20251020_170245_{}", 634_159 + n)),
+        action: Action::BuyNo,
+        amount: Usd::from_int(100),
+        entry_price: price,
+        shares: Shares::bought(Usd::from_int(100), price).expect("a valid buy"),
+        confidence: dec("0.5"),
+        ..sample_legacy_trade(n)
+    }
+}
+
+/// The portfolio holding [`sample_python_era_trade`]`(1)`, with a balance
+/// and a P&L no cent-rounding store would keep.
+pub fn sample_python_era_portfolio() -> Portfolio {
+    let t = sample_python_era_trade(1);
+    let mut p = Portfolio::new(
+        PortfolioId::default(),
+        exact_usd("9999.999999999998"),
+        base_time(),
+    );
+    p.positions.push(Position {
+        trade_id: t.trade_id,
+        market_id: t.market_id,
+        market_question: t.market_question,
+        action: t.action,
+        outcome: None,
+        amount: t.amount,
+        entry_price: t.entry_price,
+        shares: t.shares,
+        entry_timestamp: t.timestamp,
+        status: PositionStatus::Open,
+        current_price: None,
+        current_pnl: Some(exact_usd("0.0001011")),
+        realized_pnl: None,
+        exit_price: None,
+        exit_timestamp: None,
+        extra: Extra::new(),
+    });
+    p.balance = exact_usd("9899.999999999998");
+    p.total_invested = Usd::from_int(100);
+    p.total_profit_loss = exact_usd("0.0001011");
+    p.trade_count = 1;
+    p.check_invariant().expect("keeps the invariant");
+    p
+}
+
+/// A signal as the Python system wrote it: unrounded float prices, Gamma's
+/// liquidity and volume with more than cents.
+pub fn sample_python_era_signal(n: u32) -> Signal {
+    Signal {
+        action: Action::BuyNo,
+        target_price: exact_price("0.9999989889179475"),
+        yes_price: exact_price("0.0000010110820525"),
+        no_price: exact_price("0.9999989889179475"),
+        confidence: dec("0.5"),
+        market_liquidity: Some(exact_usd("1758359.76599")),
+        market_volume: Some(exact_usd("23286094.862589")),
+        ..sample_signal(n)
+    }
+}
+
+/// A history entry of [`sample_python_era_portfolio`], values unrounded.
+pub fn sample_python_era_history_entry() -> PortfolioHistoryEntry {
+    PortfolioHistoryEntry {
+        balance: exact_usd("9899.999999999998"),
+        total_invested: Usd::from_int(100),
+        total_profit_loss: exact_usd("0.0001011"),
+        total_value: exact_usd("9900.0001011"),
+        open_positions: 1,
+        trade_count: 1,
+        ..sample_history_entry(1)
+    }
+}
+
 /// The open position trade `n` opened, marked at its entry price + 0.01.
 pub fn sample_position(n: u32) -> Position {
     let t = sample_trade(n);

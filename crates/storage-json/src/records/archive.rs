@@ -2,9 +2,14 @@
 //! month, each an array of `{archived_at, signals_count, signals[]}`, keyed by
 //! `archived_at`. The month of an entry is the month of its file.
 
+use super::history::{Timestamped, convert_timestamped, scan_timestamp_keys};
 use super::signal::SignalRecord;
+use super::Located;
+use crate::append::Fingerprint;
 use crate::num::{Num, RecordCtx, time_text};
+use domain::time::NaiveZone;
 use domain::{Extra, SignalArchive, StoreError};
+use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -40,6 +45,7 @@ impl ArchiveRecord {
             .map(|(i, s)| {
                 let inner = RecordCtx {
                     location: ctx.location,
+                    line: ctx.line,
                     key: format!("{} signals{}", ctx.key, s.key(i)),
                     zone: ctx.zone,
                 };
@@ -57,16 +63,7 @@ impl ArchiveRecord {
 
 /// `YYYY-MM`, the only shape a month may have (it becomes part of a path).
 pub(crate) fn is_month(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 7
-        && b[4] == b'-'
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| i == 4 || c.is_ascii_digit())
-        && matches!(
-            &s[5..],
-            "01" | "02" | "03" | "04" | "05" | "06" | "07" | "08" | "09" | "10" | "11" | "12"
-        )
+    domain::validate::is_month(s)
 }
 
 pub(crate) fn file_name(month: &str) -> String {
@@ -81,19 +78,35 @@ pub(crate) fn month_of_file(name: &str) -> Option<&str> {
     is_month(month).then_some(month)
 }
 
-#[derive(Deserialize)]
-struct ArchiveKey {
-    archived_at: String,
+impl Timestamped for ArchiveRecord {
+    fn timestamp(&self) -> &str {
+        &self.archived_at
+    }
+}
+
+/// Every archive entry of one month's file, checked whole, each
+/// `archived_at` once.
+pub(crate) fn convert(
+    path: &Path,
+    month: &str,
+    records: Vec<Located<ArchiveRecord>>,
+    zone: NaiveZone,
+) -> Result<Vec<SignalArchive>, StoreError> {
+    convert_timestamped(path, records, zone, |r, ctx| r.into_domain(month, ctx))
 }
 
 pub(crate) fn scan_keys(
-    path: &std::path::Path,
+    path: &Path,
     bytes: &[u8],
-    zone: domain::time::NaiveZone,
-) -> Result<Vec<String>, StoreError> {
-    let keys: Vec<ArchiveKey> = crate::fsio::parse(path, bytes)?;
-    Ok(keys
-        .into_iter()
-        .map(|k| crate::num::time_key(&k.archived_at, zone))
-        .collect())
+    zone: NaiveZone,
+) -> Result<Vec<(String, Fingerprint)>, StoreError> {
+    let month = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(month_of_file)
+        .unwrap_or_default()
+        .to_owned();
+    scan_timestamp_keys(path, bytes, zone, |r: ArchiveRecord, ctx| {
+        r.into_domain(&month, ctx)
+    })
 }

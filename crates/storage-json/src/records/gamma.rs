@@ -6,16 +6,17 @@
 //! Raw events are written compact, one event per line inside the array:
 //! pretty-printing them was half of the original's cycle time (SPEC §2).
 
+use super::Located;
 use domain::gamma::{DecodeError, decode_event, decode_market};
-use domain::{Event, FilteredEvent, Market, StoreError};
+use domain::{Event, FilteredEvent, Market, StoreError, Validate};
 use serde_json::Value;
 
 /// The key filtered events carry on top of the raw event.
 const DAYS_UNTIL_END: &str = "days_until_end";
 
-fn invalid(location: &str, index: usize, e: DecodeError) -> StoreError {
+fn invalid(location: &str, line: usize, index: usize, e: DecodeError) -> StoreError {
     StoreError::InvalidRecord {
-        location: location.to_owned(),
+        location: format!("{location} line {line}"),
         key: e
             .id
             .clone()
@@ -25,49 +26,60 @@ fn invalid(location: &str, index: usize, e: DecodeError) -> StoreError {
     }
 }
 
-pub(crate) fn decode_events(location: &str, values: Vec<Value>) -> Result<Vec<Event>, StoreError> {
+pub(crate) fn decode_events(
+    location: &str,
+    values: Vec<Located<Value>>,
+) -> Result<Vec<Event>, StoreError> {
     values
         .iter()
         .enumerate()
         .map(|(i, v)| {
-            decode_event(v)
+            decode_event(&v.record)
                 .map(|d| d.event)
-                .map_err(|e| invalid(location, i, e))
+                .map_err(|e| invalid(location, v.line, i, e))
         })
         .collect()
 }
 
 pub(crate) fn decode_filtered_events(
     location: &str,
-    values: Vec<Value>,
+    values: Vec<Located<Value>>,
 ) -> Result<Vec<FilteredEvent>, StoreError> {
     values
         .into_iter()
         .enumerate()
-        .map(|(i, mut v)| {
-            let days = v
+        .map(|(i, v)| {
+            let line = v.line;
+            let mut value = v.record;
+            let days = value
                 .as_object_mut()
                 .and_then(|o| o.remove(DAYS_UNTIL_END))
                 .and_then(|d| d.as_i64().or_else(|| d.as_f64().map(|f| f.floor() as i64)));
-            let event = decode_event(&v)
+            let event = decode_event(&value)
                 .map(|d| d.event)
-                .map_err(|e| invalid(location, i, e))?;
-            Ok(FilteredEvent {
+                .map_err(|e| invalid(location, line, i, e))?;
+            let filtered = FilteredEvent {
                 event,
                 days_until_end: days,
-            })
+            };
+            filtered.validate().map_err(|e| StoreError::InvalidRecord {
+                location: format!("{location} line {line}"),
+                key: format!("event {}", filtered.event.id),
+                message: e.to_string(),
+            })?;
+            Ok(filtered)
         })
         .collect()
 }
 
 pub(crate) fn decode_markets(
     location: &str,
-    values: Vec<Value>,
+    values: Vec<Located<Value>>,
 ) -> Result<Vec<Market>, StoreError> {
     values
         .iter()
         .enumerate()
-        .map(|(i, v)| decode_market(v).map_err(|e| invalid(location, i, e)))
+        .map(|(i, v)| decode_market(&v.record).map_err(|e| invalid(location, v.line, i, e)))
         .collect()
 }
 

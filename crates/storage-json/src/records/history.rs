@@ -1,10 +1,14 @@
 //! `history/portfolio_history.json` (LEGACY-FORMATS §1.7), append-only,
-//! keyed by `timestamp`. The original's `total_value` (balance + P&L, which
-//! is wrong) is kept as stored: history is a record of what was reported.
+//! keyed by `timestamp` (an instant appears once). The original's
+//! `total_value` (balance + P&L, which is wrong) is kept as stored: history
+//! is a record of what was reported.
 
-use crate::num::{Num, RecordCtx, time_key, time_text, usd};
+use super::{Located, convert_all, read_array, unique_keys};
+use crate::append::Fingerprint;
+use crate::num::{Num, RecordCtx, time_key, time_text};
 use domain::time::NaiveZone;
-use domain::{Extra, PortfolioHistoryEntry, PortfolioId, StoreError};
+use domain::{Extra, PortfolioHistoryEntry, PortfolioId, StoreError, Validate};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -45,10 +49,10 @@ impl HistoryRecord {
             portfolio_id: PortfolioId::default(),
             date: ctx.date("date", &self.date)?,
             timestamp: ctx.time("timestamp", &self.timestamp)?,
-            balance: usd(self.balance),
-            total_invested: usd(self.total_invested),
-            total_profit_loss: usd(self.total_profit_loss),
-            total_value: usd(self.total_value),
+            balance: ctx.usd("balance", self.balance)?,
+            total_invested: ctx.usd("total_invested", self.total_invested)?,
+            total_profit_loss: ctx.usd("total_profit_loss", self.total_profit_loss)?,
+            total_value: ctx.usd("total_value", self.total_value)?,
             open_positions: ctx.count("open_positions", self.open_positions)?,
             trade_count: ctx.count("trade_count", self.trade_count)?,
             extra: self.extra,
@@ -56,20 +60,53 @@ impl HistoryRecord {
     }
 }
 
-#[derive(Deserialize)]
-struct TimestampKey {
-    timestamp: String,
+/// A record of a file keyed by one timestamp field.
+pub(crate) trait Timestamped {
+    fn timestamp(&self) -> &str;
 }
 
-/// Keys of a file of records keyed by `timestamp`, canonicalized.
-pub(crate) fn scan_timestamp_keys(
+impl Timestamped for HistoryRecord {
+    fn timestamp(&self) -> &str {
+        &self.timestamp
+    }
+}
+
+/// Every record of a timestamp-keyed file, converted and checked whole, each
+/// instant once.
+pub(crate) fn convert_timestamped<R: Timestamped, T: Validate>(
+    path: &Path,
+    records: Vec<Located<R>>,
+    zone: NaiveZone,
+    convert: impl Fn(R, &RecordCtx<'_>) -> Result<T, StoreError>,
+) -> Result<Vec<T>, StoreError> {
+    let location = path.display().to_string();
+    unique_keys(&location, &records, |r| time_key(r.timestamp(), zone))?;
+    convert_all(
+        &location,
+        zone,
+        records,
+        |_, r| r.timestamp().to_owned(),
+        convert,
+    )
+}
+
+/// The index scan of a timestamp-keyed file: every record read and checked
+/// as a load does; the keys are canonical instants.
+pub(crate) fn scan_timestamp_keys<R, T>(
     path: &Path,
     bytes: &[u8],
     zone: NaiveZone,
-) -> Result<Vec<String>, StoreError> {
-    let keys: Vec<TimestampKey> = crate::fsio::parse(path, bytes)?;
-    Ok(keys
-        .into_iter()
-        .map(|k| time_key(&k.timestamp, zone))
-        .collect())
+    convert: impl Fn(R, &RecordCtx<'_>) -> Result<T, StoreError>,
+) -> Result<Vec<(String, Fingerprint)>, StoreError>
+where
+    R: Timestamped + DeserializeOwned,
+    T: Validate,
+{
+    let records: Vec<Located<R>> = read_array(path, bytes)?;
+    let keys: Vec<String> = records
+        .iter()
+        .map(|r| time_key(r.record.timestamp(), zone))
+        .collect();
+    convert_timestamped(path, records, zone, convert)?;
+    Ok(keys.into_iter().map(|k| (k, 0)).collect())
 }

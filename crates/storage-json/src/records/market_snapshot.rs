@@ -1,8 +1,10 @@
 //! `markets/market_snapshots.json`: new in Prescient (the original ignores
 //! it), append-only, keyed by (`market_id`, `timestamp`).
 
-use crate::num::{Num, RecordCtx, time_key, time_text, usd};
-use domain::money::round_dp;
+use super::{Located, convert_all, read_array, unique_keys};
+use crate::append::Fingerprint;
+use crate::num::{Num, RecordCtx, time_key, time_text};
+use domain::money::exact_confidence;
 use domain::time::NaiveZone;
 use domain::{Extra, MarketId, MarketSnapshot, StoreError};
 use serde::{Deserialize, Serialize};
@@ -49,10 +51,13 @@ impl MarketSnapshotRecord {
             timestamp: ctx.time("timestamp", &self.timestamp)?,
             yes_price: ctx.opt_price("yes_price", self.yes_price)?,
             no_price: ctx.opt_price("no_price", self.no_price)?,
-            liquidity: self.liquidity.map(usd),
-            volume: self.volume.map(usd),
-            volume_24hr: self.volume_24hr.map(usd),
-            conviction: self.conviction.map(|c| round_dp(c.0, 6)),
+            liquidity: ctx.opt_usd("liquidity", self.liquidity)?,
+            volume: ctx.opt_usd("volume", self.volume)?,
+            volume_24hr: ctx.opt_usd("volume_24hr", self.volume_24hr)?,
+            conviction: self
+                .conviction
+                .map(|c| exact_confidence(c.0).map_err(|e| ctx.invalid(format!("`conviction` {e}"))))
+                .transpose()?,
         })
     }
 }
@@ -62,20 +67,33 @@ pub(crate) fn key(market_id: &str, timestamp: &str, zone: NaiveZone) -> String {
     format!("{market_id}@{}", time_key(timestamp, zone))
 }
 
-#[derive(Deserialize)]
-struct SnapshotKey {
-    market_id: String,
-    timestamp: String,
+/// Every snapshot of the file, checked whole, each (market, instant) once.
+pub(crate) fn convert(
+    path: &Path,
+    records: Vec<Located<MarketSnapshotRecord>>,
+    zone: NaiveZone,
+) -> Result<Vec<MarketSnapshot>, StoreError> {
+    let location = path.display().to_string();
+    unique_keys(&location, &records, |r| key(&r.market_id, &r.timestamp, zone))?;
+    convert_all(
+        &location,
+        zone,
+        records,
+        |_, r| format!("{}@{}", r.market_id, r.timestamp),
+        |r, ctx| r.into_domain(ctx),
+    )
 }
 
 pub(crate) fn scan_keys(
     path: &Path,
     bytes: &[u8],
     zone: NaiveZone,
-) -> Result<Vec<String>, StoreError> {
-    let keys: Vec<SnapshotKey> = crate::fsio::parse(path, bytes)?;
-    Ok(keys
-        .into_iter()
-        .map(|k| key(&k.market_id, &k.timestamp, zone))
-        .collect())
+) -> Result<Vec<(String, Fingerprint)>, StoreError> {
+    let records: Vec<Located<MarketSnapshotRecord>> = read_array(path, bytes)?;
+    let keys: Vec<String> = records
+        .iter()
+        .map(|r| key(&r.record.market_id, &r.record.timestamp, zone))
+        .collect();
+    convert(path, records, zone)?;
+    Ok(keys.into_iter().map(|k| (k, 0)).collect())
 }

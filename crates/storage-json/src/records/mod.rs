@@ -1,6 +1,11 @@
 //! One module per file (or record kind) of the legacy layout: the record as
 //! the file holds it (serde, unknown fields kept in `extra`) and its
 //! conversion to and from the domain type. Field tables: LEGACY-FORMATS §1.
+//!
+//! Every record read is checked whole when it is decoded: its JSON shape
+//! (an error names file, line and field), the domain's rules and the limits
+//! of every store ([`domain::validate`]), and, in keyed files, that its key
+//! appears once.
 
 pub(crate) mod archive;
 pub(crate) mod gamma;
@@ -13,16 +18,111 @@ pub(crate) mod position;
 pub(crate) mod signal;
 pub(crate) mod trade;
 
+use crate::fsio;
 use crate::num::RecordCtx;
-use domain::StoreError;
 use domain::time::NaiveZone;
+use domain::{StoreError, Validate};
+use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
+use std::collections::HashMap;
+use std::path::Path;
 
-/// Convert every record of a file, naming the file and the record's key on
-/// the first one that breaks a rule.
-pub(crate) fn convert_all<R, T>(
+/// A record of a JSON-array file and the line it starts on.
+#[derive(Debug)]
+pub(crate) struct Located<R> {
+    pub line: usize,
+    pub record: R,
+}
+
+/// Parse a JSON-array file record by record. A syntax error is `Corrupt` at
+/// its position; a record of the wrong shape is `Corrupt` at the record's
+/// position, naming the field (`field \`entry_price\`: invalid type …`).
+pub(crate) fn read_array<R: DeserializeOwned>(
+    path: &Path,
+    bytes: &[u8],
+) -> Result<Vec<Located<R>>, StoreError> {
+    let items: Vec<&RawValue> = fsio::parse(path, bytes)?;
+    let mut lines = Lines::new(bytes);
+    items
+        .into_iter()
+        .map(|raw| {
+            let text = raw.get();
+            let offset = (text.as_ptr() as usize).saturating_sub(bytes.as_ptr() as usize);
+            let (line, column) = lines.position(offset);
+            let mut de = serde_json::Deserializer::from_str(text);
+            let record = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+                let field = e.path().to_string();
+                let inner = e.into_inner();
+                let (at_line, at_column) = if inner.line() <= 1 {
+                    (line, column + inner.column())
+                } else {
+                    (line + inner.line() - 1, inner.column())
+                };
+                let message = fsio::serde_message(&inner);
+                StoreError::Corrupt {
+                    path: path.display().to_string(),
+                    line: at_line,
+                    column: at_column,
+                    message: if field == "." {
+                        message
+                    } else {
+                        format!("field `{field}`: {message}")
+                    },
+                }
+            })?;
+            Ok(Located { line, record })
+        })
+        .collect()
+}
+
+/// Read and parse a JSON-array file; a missing file has no records.
+pub(crate) fn load_array<R: DeserializeOwned>(path: &Path) -> Result<Vec<Located<R>>, StoreError> {
+    match fsio::read_bytes(path)? {
+        Some(bytes) => read_array(path, &bytes),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// Line and column of byte offsets, counted forward once.
+struct Lines<'a> {
+    bytes: &'a [u8],
+    at: usize,
+    line: usize,
+    line_start: usize,
+}
+
+impl<'a> Lines<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        Lines {
+            bytes,
+            at: 0,
+            line: 1,
+            line_start: 0,
+        }
+    }
+
+    /// 1-based line and 0-based column of `offset` (offsets never go back).
+    fn position(&mut self, offset: usize) -> (usize, usize) {
+        let end = offset.min(self.bytes.len());
+        if let Some(slice) = self.bytes.get(self.at..end) {
+            for (i, b) in slice.iter().enumerate() {
+                if *b == b'\n' {
+                    self.line += 1;
+                    self.line_start = self.at + i + 1;
+                }
+            }
+            self.at = end.max(self.at);
+        }
+        (self.line, offset.saturating_sub(self.line_start))
+    }
+}
+
+/// Convert every record of a file and check it whole, naming the file, the
+/// line and the record's key on the first one that breaks a rule.
+pub(crate) fn convert_all<R, T: Validate>(
     location: &str,
     zone: NaiveZone,
-    records: Vec<R>,
+    records: Vec<Located<R>>,
     key: impl Fn(usize, &R) -> String,
     convert: impl Fn(R, &RecordCtx<'_>) -> Result<T, StoreError>,
 ) -> Result<Vec<T>, StoreError> {
@@ -32,10 +132,67 @@ pub(crate) fn convert_all<R, T>(
         .map(|(i, r)| {
             let ctx = RecordCtx {
                 location,
-                key: key(i, &r),
+                line: Some(r.line),
+                key: key(i, &r.record),
                 zone,
             };
-            convert(r, &ctx)
+            let record = convert(r.record, &ctx)?;
+            ctx.validate(record)
         })
         .collect()
+}
+
+/// Keys of an append-only file appear once: a second record with a stored
+/// key (a trade id, a history timestamp) is an error naming both lines.
+pub(crate) fn unique_keys<R>(
+    location: &str,
+    records: &[Located<R>],
+    key: impl Fn(&R) -> String,
+) -> Result<(), StoreError> {
+    let mut seen: HashMap<String, usize> = HashMap::with_capacity(records.len());
+    for r in records {
+        let k = key(&r.record);
+        if let Some(first) = seen.get(&k) {
+            return Err(StoreError::InvalidRecord {
+                location: format!("{location} line {}", r.line),
+                key: k,
+                message: format!("is stored twice: the first record with this key is at line {first}"),
+            });
+        }
+        seen.insert(k, r.line);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Deserialize, Debug)]
+    struct Rec {
+        #[allow(dead_code)]
+        id: String,
+        #[allow(dead_code)]
+        n: u32,
+    }
+
+    #[test]
+    fn records_know_their_lines_and_bad_fields_are_named() {
+        let text = b"[\n  {\"id\": \"a\", \"n\": 1},\n  {\n    \"id\": \"b\",\n    \"n\": \"x\"\n  }\n]\n";
+        let err = read_array::<Rec>(Path::new("f.json"), text).unwrap_err();
+        let StoreError::Corrupt { line, message, .. } = &err else {
+            panic!("{err:?}");
+        };
+        assert_eq!(*line, 5, "{err}");
+        assert!(message.starts_with("field `n`:"), "{message}");
+        assert!(!message.contains("at line"), "the position once: {message}");
+        let ok = b"[\n  {\"id\": \"a\", \"n\": 1},\n\n  {\"id\": \"b\", \"n\": 2}\n]";
+        let lines: Vec<usize> = read_array::<Rec>(Path::new("f.json"), ok)
+            .unwrap()
+            .iter()
+            .map(|r| r.line)
+            .collect();
+        assert_eq!(lines, vec![2, 4]);
+    }
 }

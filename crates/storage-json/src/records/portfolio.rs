@@ -4,7 +4,7 @@
 //! invariant is checked on load.
 
 use super::position::PositionRecord;
-use crate::num::{Num, RecordCtx, time_text, usd};
+use crate::num::{Num, RecordCtx, time_text};
 use domain::{Extra, Portfolio, PortfolioId, StoreError};
 use serde::{Deserialize, Serialize};
 
@@ -55,19 +55,21 @@ impl PortfolioRecord {
                 let key = format!("{} positions[{i}] ({})", ctx.key, p.trade_id);
                 let inner = RecordCtx {
                     location: ctx.location,
+                    line: ctx.line,
                     key,
                     zone: ctx.zone,
                 };
                 p.into_domain(&inner)
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let balance = ctx.usd("balance", self.balance)?;
         let mut portfolio = Portfolio {
             id: PortfolioId::default(),
-            initial_balance: usd(self.balance),
-            balance: usd(self.balance),
+            initial_balance: balance,
+            balance,
             positions,
-            total_invested: usd(self.total_invested),
-            total_profit_loss: usd(self.total_profit_loss),
+            total_invested: ctx.usd("total_invested", self.total_invested)?,
+            total_profit_loss: ctx.usd("total_profit_loss", self.total_profit_loss)?,
             trade_count: ctx.count("trade_count", self.trade_count)?,
             created_at: ctx.time("created_at", &self.created_at)?,
             last_updated: ctx.time("last_updated", &self.last_updated)?,
@@ -77,13 +79,21 @@ impl PortfolioRecord {
         };
         match self.initial_balance {
             Some(initial) => {
-                portfolio.initial_balance = usd(initial);
+                portfolio.initial_balance = ctx.usd("initial_balance", initial)?;
                 portfolio
                     .check_invariant()
                     .map_err(|e| ctx.invalid(e.to_string()))?;
             }
-            None => portfolio.initial_balance = portfolio.implied_initial_balance(),
+            None => {
+                portfolio.initial_balance = portfolio.implied_initial_balance();
+                if !portfolio.initial_balance.is_storable() {
+                    return Err(ctx.invalid(format!(
+                        "the initial balance it implies ({}) is too large",
+                        portfolio.initial_balance
+                    )));
+                }
+            }
         }
-        Ok(portfolio)
+        ctx.validate(portfolio)
     }
 }

@@ -1,7 +1,8 @@
 //! `history/portfolio_snapshots.json`: new in Prescient (the original ignores
 //! it), append-only, keyed by `timestamp`; the default portfolio only.
 
-use crate::num::{Num, RecordCtx, time_text, usd};
+use super::history::Timestamped;
+use crate::num::{Num, RecordCtx, time_text};
 use domain::{Extra, PortfolioId, PortfolioSnapshot, StoreError};
 use serde::{Deserialize, Serialize};
 
@@ -32,10 +33,16 @@ impl PortfolioSnapshotRecord {
         Ok(PortfolioSnapshot {
             portfolio_id: PortfolioId::default(),
             timestamp: ctx.time("timestamp", &self.timestamp)?,
-            balance: usd(self.balance),
-            total_invested: usd(self.total_invested),
-            total_profit_loss: usd(self.total_profit_loss),
+            balance: ctx.usd("balance", self.balance)?,
+            total_invested: ctx.usd("total_invested", self.total_invested)?,
+            total_profit_loss: ctx.usd("total_profit_loss", self.total_profit_loss)?,
             trade_count: ctx.count("trade_count", self.trade_count)?,
         })
+    }
+}
+
+impl Timestamped for PortfolioSnapshotRecord {
+    fn timestamp(&self) -> &str {
+        &self.timestamp
     }
 }

@@ -2,7 +2,7 @@
 //! §1.5). Legacy positions are always `"open"` and have no `shares`
 //! (derived as amount / entry price), `realized_pnl` or `exit_*` fields.
 
-use crate::num::{Num, RecordCtx, time_text, usd};
+use crate::num::{Num, RecordCtx, time_text};
 use domain::{Extra, MarketId, Position, Shares, StoreError, TradeId};
 use serde::{Deserialize, Serialize};
 
@@ -58,12 +58,12 @@ impl PositionRecord {
     }
 
     pub(crate) fn into_domain(self, ctx: &RecordCtx<'_>) -> Result<Position, StoreError> {
-        let amount = usd(self.amount);
+        let amount = ctx.usd("amount", self.amount)?;
         let entry_price = ctx.price("entry_price", self.entry_price)?;
         let shares = match self.shares {
-            Some(s) => Shares::new(s.0),
+            Some(s) => ctx.shares("shares", s)?,
             None => Shares::bought(amount, entry_price)
-                .map_err(|e| ctx.invalid(format!("cannot derive shares: {e}")))?,
+                .map_err(|e| ctx.invalid(format!("`shares` cannot be derived: {e}")))?,
         };
         Ok(Position {
             trade_id: TradeId::new(self.trade_id),
@@ -77,8 +77,8 @@ impl PositionRecord {
             entry_timestamp: ctx.time("entry_timestamp", &self.entry_timestamp)?,
             status: ctx.status(&self.status)?,
             current_price: ctx.opt_price("current_price", self.current_price)?,
-            current_pnl: self.current_pnl.map(usd),
-            realized_pnl: self.realized_pnl.map(usd),
+            current_pnl: ctx.opt_usd("current_pnl", self.current_pnl)?,
+            realized_pnl: ctx.opt_usd("realized_pnl", self.realized_pnl)?,
             exit_price: ctx.opt_price("exit_price", self.exit_price)?,
             exit_timestamp: ctx.opt_time("exit_timestamp", self.exit_timestamp.as_deref())?,
             extra: self.extra,

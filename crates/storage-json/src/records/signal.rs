@@ -2,8 +2,7 @@
 //! (LEGACY-FORMATS §1.4). The original's `event_*` fields are always null;
 //! `executed`, `executed_at`, `trade_id` and `outcome` are ours.
 
-use crate::num::{Num, RecordCtx, time_text, usd};
-use domain::money::round_confidence;
+use crate::num::{Num, RecordCtx, time_text};
 use domain::{EventId, Extra, MarketId, Signal, StoreError, TradeId};
 use serde::{Deserialize, Serialize};
 
@@ -77,13 +76,13 @@ impl SignalRecord {
             action: ctx.action(&self.action)?,
             outcome: self.outcome,
             target_price: ctx.price("target_price", self.target_price)?,
-            amount: usd(self.amount),
-            confidence: round_confidence(self.confidence.0),
+            amount: ctx.usd("amount", self.amount)?,
+            confidence: ctx.confidence("confidence", self.confidence)?,
             reason: self.reason,
             yes_price: ctx.price("yes_price", self.yes_price)?,
             no_price: ctx.price("no_price", self.no_price)?,
-            market_liquidity: self.market_liquidity.map(usd),
-            market_volume: self.market_volume.map(usd),
+            market_liquidity: ctx.opt_usd("market_liquidity", self.market_liquidity)?,
+            market_volume: ctx.opt_usd("market_volume", self.market_volume)?,
             event_id: self.event_id.map(EventId::new),
             event_title: self.event_title,
             event_end_date: ctx.opt_time("event_end_date", self.event_end_date.as_deref())?,

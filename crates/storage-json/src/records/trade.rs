@@ -1,9 +1,13 @@
 //! `trades/paper_trades.json` (LEGACY-FORMATS §1.6), append-only, keyed by
-//! `trade_id`. Legacy trades have no `shares` (derived as amount / price) and
-//! a `current_pnl` of 0.0 that was never updated; both are kept as read.
+//! `trade_id` (unique: a second record with a stored id does not load).
+//! Legacy trades have no `shares` (derived as amount / price) and a
+//! `current_pnl` of 0.0 that was never updated; both are kept as read, and
+//! prices and amounts keep every digit they were written with.
 
-use crate::num::{Num, RecordCtx, time_text, usd};
-use domain::money::round_confidence;
+use super::{Located, convert_all, read_array, unique_keys};
+use crate::append::{Fingerprint, Keyed};
+use crate::num::{Num, RecordCtx, time_text};
+use domain::time::NaiveZone;
 use domain::{EventId, Extra, MarketId, PortfolioId, Shares, StoreError, Trade, TradeId};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -66,12 +70,12 @@ impl TradeRecord {
     }
 
     pub(crate) fn into_domain(self, ctx: &RecordCtx<'_>) -> Result<Trade, StoreError> {
-        let amount = usd(self.amount);
+        let amount = ctx.usd("amount", self.amount)?;
         let entry_price = ctx.price("entry_price", self.entry_price)?;
         let shares = match self.shares {
-            Some(s) => Shares::new(s.0),
+            Some(s) => ctx.shares("shares", s)?,
             None => Shares::bought(amount, entry_price)
-                .map_err(|e| ctx.invalid(format!("cannot derive shares: {e}")))?,
+                .map_err(|e| ctx.invalid(format!("`shares` cannot be derived: {e}")))?,
         };
         Ok(Trade {
             trade_id: TradeId::new(self.trade_id),
@@ -84,26 +88,57 @@ impl TradeRecord {
             amount,
             entry_price,
             shares,
-            confidence: round_confidence(self.confidence.map(|c| c.0).unwrap_or_default()),
+            confidence: self
+                .confidence
+                .map(|c| ctx.confidence("confidence", c))
+                .transpose()?
+                .unwrap_or_default(),
             reason: self.reason,
             status: ctx.status(&self.status)?,
             event_id: self.event_id.map(EventId::new),
             event_title: self.event_title,
             event_end_date: ctx.opt_time("event_end_date", self.event_end_date.as_deref())?,
-            current_pnl: self.current_pnl.map(usd),
-            realized_pnl: self.realized_pnl.map(usd),
+            current_pnl: ctx.opt_usd("current_pnl", self.current_pnl)?,
+            realized_pnl: ctx.opt_usd("realized_pnl", self.realized_pnl)?,
             extra: self.extra,
         })
     }
 }
 
-/// Just the key, for the one-time index scan (other fields are skipped).
-#[derive(Deserialize)]
-struct TradeKey {
-    trade_id: String,
+/// Every trade of the file, checked whole, each `trade_id` once.
+pub(crate) fn load(path: &Path, bytes: &[u8], zone: NaiveZone) -> Result<Vec<Trade>, StoreError> {
+    convert(path, read_array(path, bytes)?, zone)
 }
 
-pub(crate) fn scan_keys(path: &Path, bytes: &[u8]) -> Result<Vec<String>, StoreError> {
-    let keys: Vec<TradeKey> = crate::fsio::parse(path, bytes)?;
-    Ok(keys.into_iter().map(|k| k.trade_id).collect())
+pub(crate) fn convert(
+    path: &Path,
+    records: Vec<Located<TradeRecord>>,
+    zone: NaiveZone,
+) -> Result<Vec<Trade>, StoreError> {
+    let location = path.display().to_string();
+    unique_keys(&location, &records, |r| r.trade_id.clone())?;
+    convert_all(
+        &location,
+        zone,
+        records,
+        |_, r| r.trade_id.clone(),
+        |r, ctx| r.into_domain(ctx),
+    )
+}
+
+/// The index scan: every trade's id and the fingerprint of the record
+/// Prescient would write for it, so a second trade under a stored id is told
+/// apart from a replay of the same one.
+pub(crate) fn scan_keys(
+    path: &Path,
+    bytes: &[u8],
+    zone: NaiveZone,
+) -> Result<Vec<(String, Fingerprint)>, StoreError> {
+    load(path, bytes, zone)?
+        .iter()
+        .map(|t| {
+            let keyed = Keyed::new(t.trade_id.to_string(), &TradeRecord::from_domain(t))?;
+            Ok((keyed.key, keyed.fingerprint))
+        })
+        .collect()
 }
