@@ -123,8 +123,8 @@ async fn trades_signals_history_and_archives_load() {
     );
     assert_eq!(
         signals[0].yes_price.value(),
-        d("0.000001"),
-        "1.0110820525e-06 parses"
+        d("0.0000010110820525"),
+        "1.0110820525e-06 parses, every digit kept"
     );
     assert_eq!(signals[1].confidence, d("0.36"));
     assert_eq!(
