@@ -11,7 +11,8 @@
 //!
 //! Start with [`Migrator`] (the migrations in order), then `columns.rs` for the
 //! deviations that apply to every table (`TIMESTAMPTZ`, `portfolio_id`,
-//! `extra`). Run it with `cargo run -p migration -- up|down|status|fresh`
+//! `extra`), and `m20261201_000001_exact_legacy_values` for the widened
+//! money, price, shares and confidence columns (legacy values kept exactly). Run it with `cargo run -p migration -- up|down|status|fresh`
 //! against `DATABASE_URL` (or `-u URL`, or the plan's `POSTGRES_*` variables).
 
 pub use sea_orm_migration::prelude::*;
@@ -24,6 +25,7 @@ mod m20251027_000004_create_history;
 mod m20251027_000005_create_markets;
 mod m20251027_000006_create_system_metadata;
 mod m20251027_000007_create_outbox;
+mod m20261201_000001_exact_legacy_values;
 mod m20261201_000002_data_set_versions;
 
 pub use columns::DEFAULT_PORTFOLIO;
@@ -43,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20251027_000005_create_markets::Migration),
             Box::new(m20251027_000006_create_system_metadata::Migration),
             Box::new(m20251027_000007_create_outbox::Migration),
+            Box::new(m20261201_000001_exact_legacy_values::Migration),
             Box::new(m20261201_000002_data_set_versions::Migration),
         ]
     }

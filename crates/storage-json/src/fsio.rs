@@ -99,10 +99,7 @@ pub(crate) fn write_target(path: &Path) -> PathBuf {
             Ok(m) if m.file_type().is_symlink() => match std::fs::read_link(&target) {
                 Ok(next) if next.is_absolute() => target = next,
                 Ok(next) => {
-                    target = target
-                        .parent()
-                        .map(|dir| dir.join(&next))
-                        .unwrap_or(next);
+                    target = target.parent().map(|dir| dir.join(&next)).unwrap_or(next);
                 }
                 Err(_) => return target,
             },
@@ -208,11 +205,10 @@ pub(crate) fn keep_if_corrupt(path: &Path) -> Result<Option<PathBuf>, StoreError
     let Some(bytes) = read_bytes(&target)? else {
         return Ok(None);
     };
-    let problem =
-        match serde_json::from_slice::<Vec<serde::de::IgnoredAny>>(&bytes) {
-            Ok(_) => return Ok(None),
-            Err(e) => corrupt(path, &e),
-        };
+    let problem = match serde_json::from_slice::<Vec<serde::de::IgnoredAny>>(&bytes) {
+        Ok(_) => return Ok(None),
+        Err(e) => corrupt(path, &e),
+    };
     let aside = aside_name(&target, "corrupt");
     std::fs::rename(&target, &aside).map_err(|e| {
         io_error(

@@ -101,7 +101,9 @@ impl Visitor<'_> for NumVisitor {
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Num, E> {
         domain::gamma::parse_decimal(v).map(Num).ok_or_else(|| {
             let shown: String = v.chars().take(40).collect();
-            E::custom(format!("{shown:?} is not a number that can be kept exactly"))
+            E::custom(format!(
+                "{shown:?} is not a number that can be kept exactly"
+            ))
         })
     }
 }
@@ -241,7 +243,13 @@ mod tests {
         assert_eq!(number_value(Decimal::new(999999, 6)), json!(0.999999));
         assert!(serde_json::from_value::<Num>(json!("abc")).is_err());
         assert!(serde_json::from_value::<Num>(json!(null)).is_err());
-        assert!(serde_json::from_value::<Num>(json!(1e300)).is_err(), "not rounded");
-        assert!(serde_json::from_value::<Num>(json!(1e-30)).is_err(), "not rounded");
+        assert!(
+            serde_json::from_value::<Num>(json!(1e300)).is_err(),
+            "not rounded"
+        );
+        assert!(
+            serde_json::from_value::<Num>(json!(1e-30)).is_err(),
+            "not rounded"
+        );
     }
 }

@@ -52,7 +52,11 @@ fn loc(path: &Path) -> String {
 
 /// Refuse to write a record that breaks a rule or that a store could not
 /// hold (the same check every read makes): nothing is written.
-fn checked<T: Validate>(file: &str, key: impl FnOnce() -> String, record: &T) -> Result<(), StoreError> {
+fn checked<T: Validate>(
+    file: &str,
+    key: impl FnOnce() -> String,
+    record: &T,
+) -> Result<(), StoreError> {
     record.validate().map_err(|e| StoreError::InvalidRecord {
         location: file.to_owned(),
         key: key(),
@@ -86,7 +90,10 @@ impl PortfolioStore for JsonStore {
     async fn save_portfolio(&self, portfolio: &Portfolio) -> Result<(), StoreError> {
         only_default(&portfolio.id, "the portfolio")?;
         checked("trades/portfolio.json", || "portfolio".into(), portfolio)?;
-        let bytes = pretty(Path::new("trades/portfolio.json"), &PortfolioRecord::from_domain(portfolio))?;
+        let bytes = pretty(
+            Path::new("trades/portfolio.json"),
+            &PortfolioRecord::from_domain(portfolio),
+        )?;
         self.write(move |inner| write_atomic(&inner.layout.portfolio(), &bytes))
             .await
     }
@@ -352,7 +359,11 @@ impl SignalStore for JsonStore {
 impl MarketStore for JsonStore {
     async fn save_raw_events(&self, events: &[Event]) -> Result<(), StoreError> {
         for e in events {
-            checked("events/raw_events_backup.json", || format!("event {}", e.id), e)?;
+            checked(
+                "events/raw_events_backup.json",
+                || format!("event {}", e.id),
+                e,
+            )?;
         }
         let bytes = gamma::raw_events_bytes(events)?;
         self.write(move |inner| replace_derived(&inner.layout.raw_events(), &bytes))
@@ -370,7 +381,11 @@ impl MarketStore for JsonStore {
 
     async fn save_filtered_events(&self, events: &[FilteredEvent]) -> Result<(), StoreError> {
         for e in events {
-            checked("events/filtered_events.json", || format!("event {}", e.event.id), e)?;
+            checked(
+                "events/filtered_events.json",
+                || format!("event {}", e.event.id),
+                e,
+            )?;
         }
         let bytes = pretty(
             Path::new("events/filtered_events.json"),
@@ -391,7 +406,11 @@ impl MarketStore for JsonStore {
 
     async fn save_filtered_markets(&self, markets: &[Market]) -> Result<(), StoreError> {
         for m in markets {
-            checked("markets/filtered_markets.json", || format!("market {}", m.id), m)?;
+            checked(
+                "markets/filtered_markets.json",
+                || format!("market {}", m.id),
+                m,
+            )?;
         }
         let bytes = pretty(
             Path::new("markets/filtered_markets.json"),

@@ -221,7 +221,11 @@ mod tests {
             ",\n\0\0\0\0",
             "\0\0",
         ] {
-            assert_eq!(cut(&format!("{base}{tail}")), Some((base.into(), 1)), "{tail:?}");
+            assert_eq!(
+                cut(&format!("{base}{tail}")),
+                Some((base.into(), 1)),
+                "{tail:?}"
+            );
         }
         assert_eq!(
             cut("[\n  {\"a\": 1},\n  {\"a\": 2}\n"),

@@ -55,7 +55,10 @@ async fn a_thousand_appends_keep_one_valid_array_in_order() {
         matches!(&err, domain::StoreError::Conflict { key, .. } if key == "trade-0000500"),
         "{err:?}"
     );
-    assert_eq!(std::fs::read(dir.join("trades/paper_trades.json")).unwrap(), before);
+    assert_eq!(
+        std::fs::read(dir.join("trades/paper_trades.json")).unwrap(),
+        before
+    );
     // The same trade again is a replay: nothing written, no error.
     store.append_trade(&trades[500]).await.unwrap();
     assert_eq!(

@@ -129,7 +129,11 @@ async fn a_truncated_trade_history_is_cut_back_to_its_complete_records_on_open()
     }
     store.append_trade(&testkit::sample_trade(1)).await.unwrap();
     assert_eq!(
-        store.load_trades(&PortfolioId::default()).await.unwrap().len(),
+        store
+            .load_trades(&PortfolioId::default())
+            .await
+            .unwrap()
+            .len(),
         trades.len() + 1
     );
 }

@@ -32,12 +32,12 @@ events.updated_at timestamptz
 market_snapshots.id integer
 market_snapshots.market_id varchar(255)
 market_snapshots.timestamp timestamptz
-market_snapshots.yes_price numeric(10,6) null
-market_snapshots.no_price numeric(10,6) null
-market_snapshots.liquidity numeric(15,2) null
-market_snapshots.volume numeric(15,2) null
-market_snapshots.volume24hr numeric(15,2) null
-market_snapshots.market_conviction numeric(10,6) null
+market_snapshots.yes_price numeric(29,28) null
+market_snapshots.no_price numeric(29,28) null
+market_snapshots.liquidity numeric(41,28) null
+market_snapshots.volume numeric(41,28) null
+market_snapshots.volume24hr numeric(41,28) null
+market_snapshots.market_conviction numeric(29,28) null
 market_snapshots.created_at timestamptz
 markets.id integer
 markets.market_id varchar(255)
@@ -60,10 +60,10 @@ portfolio_history.id integer
 portfolio_history.portfolio_id varchar(255)
 portfolio_history.snapshot_date date
 portfolio_history.timestamp timestamptz
-portfolio_history.balance numeric(15,2)
-portfolio_history.total_invested numeric(15,2)
-portfolio_history.total_profit_loss numeric(15,2)
-portfolio_history.total_value numeric(15,2)
+portfolio_history.balance numeric(41,28)
+portfolio_history.total_invested numeric(41,28)
+portfolio_history.total_profit_loss numeric(41,28)
+portfolio_history.total_value numeric(41,28)
 portfolio_history.open_positions integer
 portfolio_history.trade_count integer
 portfolio_history.extra jsonb
@@ -76,31 +76,31 @@ portfolio_positions.market_id varchar(255)
 portfolio_positions.market_question text
 portfolio_positions.action varchar(50)
 portfolio_positions.outcome text null
-portfolio_positions.amount numeric(15,2)
-portfolio_positions.entry_price numeric(10,6)
-portfolio_positions.shares numeric(20,6)
+portfolio_positions.amount numeric(41,28)
+portfolio_positions.entry_price numeric(29,28)
+portfolio_positions.shares numeric(42,28)
 portfolio_positions.entry_timestamp timestamptz
 portfolio_positions.status varchar(50)
-portfolio_positions.current_price numeric(10,6) null
-portfolio_positions.current_pnl numeric(15,2) null
-portfolio_positions.realized_pnl numeric(15,2) null
-portfolio_positions.exit_price numeric(10,6) null
+portfolio_positions.current_price numeric(29,28) null
+portfolio_positions.current_pnl numeric(41,28) null
+portfolio_positions.realized_pnl numeric(41,28) null
+portfolio_positions.exit_price numeric(29,28) null
 portfolio_positions.exit_timestamp timestamptz null
 portfolio_positions.extra jsonb
 portfolio_positions.created_at timestamptz
 portfolio_snapshots.id integer
 portfolio_snapshots.portfolio_id varchar(255)
 portfolio_snapshots.timestamp timestamptz
-portfolio_snapshots.balance numeric(15,2)
-portfolio_snapshots.total_invested numeric(15,2)
-portfolio_snapshots.total_profit_loss numeric(15,2)
+portfolio_snapshots.balance numeric(41,28)
+portfolio_snapshots.total_invested numeric(41,28)
+portfolio_snapshots.total_profit_loss numeric(41,28)
 portfolio_snapshots.trade_count integer
 portfolio_snapshots.created_at timestamptz
 portfolio_state.portfolio_id varchar(255)
-portfolio_state.initial_balance numeric(15,2)
-portfolio_state.balance numeric(15,2)
-portfolio_state.total_invested numeric(15,2)
-portfolio_state.total_profit_loss numeric(15,2)
+portfolio_state.initial_balance numeric(41,28)
+portfolio_state.balance numeric(41,28)
+portfolio_state.total_invested numeric(41,28)
+portfolio_state.total_profit_loss numeric(41,28)
 portfolio_state.trade_count integer
 portfolio_state.created_at timestamptz
 portfolio_state.last_updated timestamptz
@@ -124,17 +124,17 @@ trades.market_id varchar(255)
 trades.market_question text
 trades.action varchar(50)
 trades.outcome text null
-trades.amount numeric(15,2)
-trades.entry_price numeric(10,6)
-trades.shares numeric(20,6)
-trades.confidence numeric(5,4)
+trades.amount numeric(41,28)
+trades.entry_price numeric(29,28)
+trades.shares numeric(42,28)
+trades.confidence numeric(29,28)
 trades.reason text null
 trades.status varchar(50)
 trades.event_id varchar(255) null
 trades.event_title text null
 trades.event_end_date timestamptz null
-trades.current_pnl numeric(15,2) null
-trades.realized_pnl numeric(15,2) null
+trades.current_pnl numeric(41,28) null
+trades.realized_pnl numeric(41,28) null
 trades.extra jsonb
 trades.created_at timestamptz
 trading_signals.id integer
@@ -143,14 +143,14 @@ trading_signals.market_id varchar(255)
 trading_signals.market_question text
 trading_signals.action varchar(50)
 trading_signals.outcome text null
-trading_signals.target_price numeric(10,6)
-trading_signals.amount numeric(15,2)
-trading_signals.confidence numeric(5,4)
+trading_signals.target_price numeric(29,28)
+trading_signals.amount numeric(41,28)
+trading_signals.confidence numeric(29,28)
 trading_signals.reason text null
-trading_signals.yes_price numeric(10,6)
-trading_signals.no_price numeric(10,6)
-trading_signals.market_liquidity numeric(15,2) null
-trading_signals.market_volume numeric(15,2) null
+trading_signals.yes_price numeric(29,28)
+trading_signals.no_price numeric(29,28)
+trading_signals.market_liquidity numeric(41,28) null
+trading_signals.market_volume numeric(41,28) null
 trading_signals.event_id varchar(255) null
 trading_signals.event_title text null
 trading_signals.event_end_date timestamptz null

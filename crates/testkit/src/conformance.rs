@@ -160,7 +160,10 @@ pub async fn legacy_values_keep_every_digit<S: AllPorts>(store: &S) {
     assert_eq!(back, portfolio);
     assert_eq!(back.balance.value().to_string(), "9899.999999999998");
     let position = &back.positions[0];
-    assert_eq!(position.entry_price.value().to_string(), "0.9999989889179475");
+    assert_eq!(
+        position.entry_price.value().to_string(),
+        "0.9999989889179475"
+    );
     assert_eq!(
         position.current_pnl.map(|u| u.value().to_string()),
         Some("0.0001011".into())
@@ -173,7 +176,10 @@ pub async fn legacy_values_keep_every_digit<S: AllPorts>(store: &S) {
         .unwrap();
     let signals = store.load_current_signals().await.unwrap();
     assert_eq!(signals, vec![signal]);
-    assert_eq!(signals[0].yes_price.value().to_string(), "0.0000010110820525");
+    assert_eq!(
+        signals[0].yes_price.value().to_string(),
+        "0.0000010110820525"
+    );
     assert_eq!(
         signals[0].market_liquidity.map(|u| u.value().to_string()),
         Some("1758359.76599".into())

@@ -2,15 +2,15 @@
 //! month, each an array of `{archived_at, signals_count, signals[]}`, keyed by
 //! `archived_at`. The month of an entry is the month of its file.
 
+use super::Located;
 use super::history::{Timestamped, convert_timestamped, scan_timestamp_keys};
 use super::signal::SignalRecord;
-use super::Located;
 use crate::append::Fingerprint;
 use crate::num::{Num, RecordCtx, time_text};
 use domain::time::NaiveZone;
 use domain::{Extra, SignalArchive, StoreError};
-use std::path::Path;
 use serde::{Deserialize, Serialize};
+use std::path::Path;
 
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct ArchiveRecord {

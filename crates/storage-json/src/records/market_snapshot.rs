@@ -56,7 +56,9 @@ impl MarketSnapshotRecord {
             volume_24hr: ctx.opt_usd("volume_24hr", self.volume_24hr)?,
             conviction: self
                 .conviction
-                .map(|c| exact_confidence(c.0).map_err(|e| ctx.invalid(format!("`conviction` {e}"))))
+                .map(|c| {
+                    exact_confidence(c.0).map_err(|e| ctx.invalid(format!("`conviction` {e}")))
+                })
                 .transpose()?,
         })
     }
@@ -74,7 +76,9 @@ pub(crate) fn convert(
     zone: NaiveZone,
 ) -> Result<Vec<MarketSnapshot>, StoreError> {
     let location = path.display().to_string();
-    unique_keys(&location, &records, |r| key(&r.market_id, &r.timestamp, zone))?;
+    unique_keys(&location, &records, |r| {
+        key(&r.market_id, &r.timestamp, zone)
+    })?;
     convert_all(
         &location,
         zone,

@@ -156,7 +156,9 @@ pub(crate) fn unique_keys<R>(
             return Err(StoreError::InvalidRecord {
                 location: format!("{location} line {}", r.line),
                 key: k,
-                message: format!("is stored twice: the first record with this key is at line {first}"),
+                message: format!(
+                    "is stored twice: the first record with this key is at line {first}"
+                ),
             });
         }
         seen.insert(k, r.line);
@@ -179,7 +181,8 @@ mod tests {
 
     #[test]
     fn records_know_their_lines_and_bad_fields_are_named() {
-        let text = b"[\n  {\"id\": \"a\", \"n\": 1},\n  {\n    \"id\": \"b\",\n    \"n\": \"x\"\n  }\n]\n";
+        let text =
+            b"[\n  {\"id\": \"a\", \"n\": 1},\n  {\n    \"id\": \"b\",\n    \"n\": \"x\"\n  }\n]\n";
         let err = read_array::<Rec>(Path::new("f.json"), text).unwrap_err();
         let StoreError::Corrupt { line, message, .. } = &err else {
             panic!("{err:?}");

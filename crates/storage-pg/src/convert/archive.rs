@@ -38,10 +38,11 @@ pub(crate) fn from_row(m: Model) -> Result<SignalArchive, StoreError> {
     };
     let signals: Vec<Signal> = serde_json::from_value(m.signals_data)
         .map_err(|e| ctx.invalid(format!("signals_data: {e}")))?;
-    Ok(SignalArchive {
+    let extra = ctx.extra(m.extra)?;
+    ctx.validate(SignalArchive {
         archived_at: m.archived_at,
         month: m.archive_month,
         signals,
-        extra: ctx.extra(m.extra)?,
+        extra,
     })
 }

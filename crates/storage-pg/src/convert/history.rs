@@ -37,7 +37,7 @@ pub(crate) fn from_row(m: Model) -> Result<PortfolioHistoryEntry, StoreError> {
         key: &key,
     };
     let open = ctx.count("open_positions", m.open_positions)?;
-    Ok(PortfolioHistoryEntry {
+    ctx.validate(PortfolioHistoryEntry {
         open_positions: u32::try_from(open)
             .map_err(|_| ctx.invalid("open_positions does not fit u32"))?,
         trade_count: ctx.count("trade_count", m.trade_count)?,

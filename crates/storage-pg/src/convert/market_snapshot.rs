@@ -28,7 +28,7 @@ pub(crate) fn from_row(m: Model) -> Result<MarketSnapshot, StoreError> {
         table: TABLE,
         key: &key,
     };
-    Ok(MarketSnapshot {
+    ctx.validate(MarketSnapshot {
         yes_price: ctx.opt_price("yes_price", m.yes_price)?,
         no_price: ctx.opt_price("no_price", m.no_price)?,
         market_id: MarketId::new(m.market_id),

@@ -8,7 +8,15 @@
 //! - instants are written truncated to microseconds (PostgreSQL's
 //!   precision; the JSON store writes microseconds too), so what is read is
 //!   what a second store would read;
-//! - `extra` maps are JSONB objects.
+//! - `extra` maps are JSONB objects;
+//! - values keep every digit (the columns are wide enough, migration
+//!   `m20261201_000001_exact_legacy_values`): a legacy price such as
+//!   `0.9999989889179475` reads back as written;
+//! - every record is checked whole when it is read ([`RowCtx::validate`]) and
+//!   before it is written ([`checked`]), against the same rules as the JSON
+//!   store (`domain::validate`), so a row that breaks one is an error naming
+//!   table and key, and a value PostgreSQL cannot take is refused before the
+//!   statement is sent.
 
 pub(crate) mod archive;
 pub(crate) mod event;
@@ -24,7 +32,7 @@ pub(crate) mod trade;
 use crate::error::invalid_row;
 use chrono::{DateTime, SubsecRound, Utc};
 use domain::money::{USD_DP, round_dp};
-use domain::{Action, Extra, PositionStatus, Price, StoreError, Usd};
+use domain::{Action, Extra, PositionStatus, Price, Shares, StoreError, Usd, Validate};
 use rust_decimal::Decimal;
 use serde_json::Value;
 
@@ -41,7 +49,13 @@ impl RowCtx<'_> {
     }
 
     pub fn price(&self, column: &str, value: Decimal) -> Result<Price, StoreError> {
-        Price::new(value.normalize()).map_err(|e| self.invalid(format!("{column}: {e}")))
+        Price::exact(value.normalize()).map_err(|e| self.invalid(format!("{column}: {e}")))
+    }
+
+    /// The record read from this row, checked whole.
+    pub fn validate<T: Validate>(&self, record: T) -> Result<T, StoreError> {
+        record.validate().map_err(|e| self.invalid(e.to_string()))?;
+        Ok(record)
     }
 
     pub fn opt_price(
@@ -89,8 +103,29 @@ pub(crate) fn num(d: Decimal) -> Decimal {
     d.normalize()
 }
 
+/// An amount as stored, every digit kept. (A value beyond the money limit
+/// cannot be in the column; if it were, the record's check refuses it.)
 pub(crate) fn usd(d: Decimal) -> Usd {
-    Usd::new(d.normalize())
+    let d = d.normalize();
+    Usd::exact(d).unwrap_or_else(|_| Usd::new(d))
+}
+
+/// Shares as stored, every digit kept (checked with the record).
+pub(crate) fn shares(d: Decimal) -> Shares {
+    let d = d.normalize();
+    Shares::exact(d).unwrap_or_else(|_| Shares::new(d))
+}
+
+/// Refuse to write a record that breaks a rule or that PostgreSQL could not
+/// hold: nothing is sent.
+pub(crate) fn checked<T: Validate>(
+    table: &'static str,
+    key: impl FnOnce() -> String,
+    record: &T,
+) -> Result<(), StoreError> {
+    record
+        .validate()
+        .map_err(|e| invalid_row(table, key(), e.to_string()))
 }
 
 pub(crate) fn opt_usd(d: Option<Decimal>) -> Option<Usd> {

@@ -28,11 +28,12 @@ pub(crate) fn to_row(p: &Portfolio) -> Result<ActiveModel, StoreError> {
 }
 
 pub(crate) fn from_row(m: Model, positions: Vec<Position>) -> Result<Portfolio, StoreError> {
+    let key = m.portfolio_id.clone();
     let ctx = RowCtx {
         table: TABLE,
-        key: &m.portfolio_id,
+        key: &key,
     };
-    Ok(Portfolio {
+    ctx.validate(Portfolio {
         trade_count: ctx.count("trade_count", m.trade_count)?,
         extra: ctx.extra(m.extra)?,
         id: PortfolioId::new(m.portfolio_id),

@@ -27,7 +27,7 @@ pub(crate) fn from_row(m: Model) -> Result<PortfolioSnapshot, StoreError> {
         table: TABLE,
         key: &key,
     };
-    Ok(PortfolioSnapshot {
+    ctx.validate(PortfolioSnapshot {
         trade_count: ctx.count("trade_count", m.trade_count)?,
         portfolio_id: PortfolioId::new(m.portfolio_id),
         timestamp: m.timestamp,

@@ -1,8 +1,8 @@
 //! `portfolio_positions` rows ↔ [`Position`].
 
-use super::{RowCtx, instant, json, num, opt_instant, opt_usd, usd};
+use super::{RowCtx, instant, json, opt_instant, opt_usd, shares, usd};
 use crate::entities::portfolio_positions::{ActiveModel, Model};
-use domain::{MarketId, PortfolioId, Position, Shares, StoreError, TradeId};
+use domain::{MarketId, PortfolioId, Position, StoreError, TradeId};
 use sea_orm::ActiveValue::{NotSet, Set};
 
 pub(crate) const TABLE: &str = "portfolio_positions";
@@ -34,11 +34,12 @@ pub(crate) fn to_row(portfolio: &PortfolioId, ordinal: i32, p: &Position) -> Act
 }
 
 pub(crate) fn from_row(m: Model) -> Result<Position, StoreError> {
+    let key = m.trade_id.clone();
     let ctx = RowCtx {
         table: TABLE,
-        key: &m.trade_id,
+        key: &key,
     };
-    Ok(Position {
+    ctx.validate(Position {
         action: ctx.action(&m.action)?,
         entry_price: ctx.price("entry_price", m.entry_price)?,
         status: ctx.status(&m.status)?,
@@ -50,7 +51,7 @@ pub(crate) fn from_row(m: Model) -> Result<Position, StoreError> {
         market_question: m.market_question,
         outcome: m.outcome,
         amount: usd(m.amount),
-        shares: Shares::new(num(m.shares)),
+        shares: shares(m.shares),
         entry_timestamp: m.entry_timestamp,
         current_pnl: opt_usd(m.current_pnl),
         realized_pnl: opt_usd(m.realized_pnl),

@@ -60,7 +60,7 @@ pub(crate) fn from_row(m: Model) -> Result<Signal, StoreError> {
         table: TABLE,
         key: &key,
     };
-    Ok(Signal {
+    ctx.validate(Signal {
         action: ctx.action(&m.action)?,
         target_price: ctx.price("target_price", m.target_price)?,
         yes_price: ctx.price("yes_price", m.yes_price)?,

@@ -1,8 +1,8 @@
 //! `trades` rows ↔ [`Trade`].
 
-use super::{RowCtx, instant, json, num, opt_instant, opt_usd, usd};
+use super::{RowCtx, instant, json, num, opt_instant, opt_usd, shares, usd};
 use crate::entities::trades::{ActiveModel, Model};
-use domain::{EventId, MarketId, PortfolioId, Shares, StoreError, Trade, TradeId};
+use domain::{EventId, MarketId, PortfolioId, StoreError, Trade, TradeId};
 use sea_orm::ActiveValue::{NotSet, Set};
 
 pub(crate) const TABLE: &str = "trades";
@@ -34,11 +34,12 @@ pub(crate) fn to_row(t: &Trade) -> ActiveModel {
 }
 
 pub(crate) fn from_row(m: Model) -> Result<Trade, StoreError> {
+    let key = m.trade_id.clone();
     let ctx = RowCtx {
         table: TABLE,
-        key: &m.trade_id,
+        key: &key,
     };
-    Ok(Trade {
+    ctx.validate(Trade {
         action: ctx.action(&m.action)?,
         entry_price: ctx.price("entry_price", m.entry_price)?,
         status: ctx.status(&m.status)?,
@@ -50,7 +51,7 @@ pub(crate) fn from_row(m: Model) -> Result<Trade, StoreError> {
         market_question: m.market_question,
         outcome: m.outcome,
         amount: usd(m.amount),
-        shares: Shares::new(num(m.shares)),
+        shares: shares(m.shares),
         confidence: num(m.confidence),
         reason: m.reason,
         event_id: m.event_id.map(EventId::new),
@@ -59,4 +60,14 @@ pub(crate) fn from_row(m: Model) -> Result<Trade, StoreError> {
         current_pnl: opt_usd(m.current_pnl),
         realized_pnl: opt_usd(m.realized_pnl),
     })
+}
+
+/// `t` as a row keeps it: instants truncated to microseconds (decimals
+/// compare by value), so a stored trade compares equal to the one given.
+pub(crate) fn as_stored(t: &Trade) -> Trade {
+    Trade {
+        timestamp: instant(t.timestamp),
+        event_end_date: opt_instant(t.event_end_date),
+        ..t.clone()
+    }
 }

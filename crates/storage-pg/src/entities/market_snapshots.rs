@@ -10,17 +10,17 @@ pub struct Model {
     pub id: i32,
     pub market_id: String,
     pub timestamp: DateTimeUtc,
-    #[sea_orm(column_type = "Decimal(Some((10, 6)))", nullable)]
+    #[sea_orm(column_type = "Decimal(Some((29, 28)))", nullable)]
     pub yes_price: Option<Decimal>,
-    #[sea_orm(column_type = "Decimal(Some((10, 6)))", nullable)]
+    #[sea_orm(column_type = "Decimal(Some((29, 28)))", nullable)]
     pub no_price: Option<Decimal>,
-    #[sea_orm(column_type = "Decimal(Some((15, 2)))", nullable)]
+    #[sea_orm(column_type = "Decimal(Some((41, 28)))", nullable)]
     pub liquidity: Option<Decimal>,
-    #[sea_orm(column_type = "Decimal(Some((15, 2)))", nullable)]
+    #[sea_orm(column_type = "Decimal(Some((41, 28)))", nullable)]
     pub volume: Option<Decimal>,
-    #[sea_orm(column_type = "Decimal(Some((15, 2)))", nullable)]
+    #[sea_orm(column_type = "Decimal(Some((41, 28)))", nullable)]
     pub volume24hr: Option<Decimal>,
-    #[sea_orm(column_type = "Decimal(Some((10, 6)))", nullable)]
+    #[sea_orm(column_type = "Decimal(Some((29, 28)))", nullable)]
     pub market_conviction: Option<Decimal>,
     pub created_at: DateTimeUtc,
 }

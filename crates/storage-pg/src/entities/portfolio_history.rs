@@ -10,13 +10,13 @@ pub struct Model {
     pub portfolio_id: String,
     pub snapshot_date: Date,
     pub timestamp: DateTimeUtc,
-    #[sea_orm(column_type = "Decimal(Some((15, 2)))")]
+    #[sea_orm(column_type = "Decimal(Some((41, 28)))")]
     pub balance: Decimal,
-    #[sea_orm(column_type = "Decimal(Some((15, 2)))")]
+    #[sea_orm(column_type = "Decimal(Some((41, 28)))")]
     pub total_invested: Decimal,
-    #[sea_orm(column_type = "Decimal(Some((15, 2)))")]
+    #[sea_orm(column_type = "Decimal(Some((41, 28)))")]
     pub total_profit_loss: Decimal,
-    #[sea_orm(column_type = "Decimal(Some((15, 2)))")]
+    #[sea_orm(column_type = "Decimal(Some((41, 28)))")]
     pub total_value: Decimal,
     pub open_positions: i32,
     pub trade_count: i32,

@@ -17,21 +17,21 @@ pub struct Model {
     pub action: String,
     #[sea_orm(column_type = "Text", nullable)]
     pub outcome: Option<String>,
-    #[sea_orm(column_type = "Decimal(Some((15, 2)))")]
+    #[sea_orm(column_type = "Decimal(Some((41, 28)))")]
     pub amount: Decimal,
-    #[sea_orm(column_type = "Decimal(Some((10, 6)))")]
+    #[sea_orm(column_type = "Decimal(Some((29, 28)))")]
     pub entry_price: Decimal,
-    #[sea_orm(column_type = "Decimal(Some((20, 6)))")]
+    #[sea_orm(column_type = "Decimal(Some((42, 28)))")]
     pub shares: Decimal,
     pub entry_timestamp: DateTimeUtc,
     pub status: String,
-    #[sea_orm(column_type = "Decimal(Some((10, 6)))", nullable)]
+    #[sea_orm(column_type = "Decimal(Some((29, 28)))", nullable)]
     pub current_price: Option<Decimal>,
-    #[sea_orm(column_type = "Decimal(Some((15, 2)))", nullable)]
+    #[sea_orm(column_type = "Decimal(Some((41, 28)))", nullable)]
     pub current_pnl: Option<Decimal>,
-    #[sea_orm(column_type = "Decimal(Some((15, 2)))", nullable)]
+    #[sea_orm(column_type = "Decimal(Some((41, 28)))", nullable)]
     pub realized_pnl: Option<Decimal>,
-    #[sea_orm(column_type = "Decimal(Some((10, 6)))", nullable)]
+    #[sea_orm(column_type = "Decimal(Some((29, 28)))", nullable)]
     pub exit_price: Option<Decimal>,
     pub exit_timestamp: Option<DateTimeUtc>,
     #[sea_orm(column_type = "JsonBinary")]

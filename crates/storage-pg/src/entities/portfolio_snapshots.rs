@@ -9,11 +9,11 @@ pub struct Model {
     pub id: i32,
     pub portfolio_id: String,
     pub timestamp: DateTimeUtc,
-    #[sea_orm(column_type = "Decimal(Some((15, 2)))")]
+    #[sea_orm(column_type = "Decimal(Some((41, 28)))")]
     pub balance: Decimal,
-    #[sea_orm(column_type = "Decimal(Some((15, 2)))")]
+    #[sea_orm(column_type = "Decimal(Some((41, 28)))")]
     pub total_invested: Decimal,
-    #[sea_orm(column_type = "Decimal(Some((15, 2)))")]
+    #[sea_orm(column_type = "Decimal(Some((41, 28)))")]
     pub total_profit_loss: Decimal,
     pub trade_count: i32,
     pub created_at: DateTimeUtc,

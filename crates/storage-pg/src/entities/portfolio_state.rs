@@ -7,13 +7,13 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub portfolio_id: String,
-    #[sea_orm(column_type = "Decimal(Some((15, 2)))")]
+    #[sea_orm(column_type = "Decimal(Some((41, 28)))")]
     pub initial_balance: Decimal,
-    #[sea_orm(column_type = "Decimal(Some((15, 2)))")]
+    #[sea_orm(column_type = "Decimal(Some((41, 28)))")]
     pub balance: Decimal,
-    #[sea_orm(column_type = "Decimal(Some((15, 2)))")]
+    #[sea_orm(column_type = "Decimal(Some((41, 28)))")]
     pub total_invested: Decimal,
-    #[sea_orm(column_type = "Decimal(Some((15, 2)))")]
+    #[sea_orm(column_type = "Decimal(Some((41, 28)))")]
     pub total_profit_loss: Decimal,
     pub trade_count: i32,
     pub created_at: DateTimeUtc,

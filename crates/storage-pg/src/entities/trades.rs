@@ -17,13 +17,13 @@ pub struct Model {
     pub action: String,
     #[sea_orm(column_type = "Text", nullable)]
     pub outcome: Option<String>,
-    #[sea_orm(column_type = "Decimal(Some((15, 2)))")]
+    #[sea_orm(column_type = "Decimal(Some((41, 28)))")]
     pub amount: Decimal,
-    #[sea_orm(column_type = "Decimal(Some((10, 6)))")]
+    #[sea_orm(column_type = "Decimal(Some((29, 28)))")]
     pub entry_price: Decimal,
-    #[sea_orm(column_type = "Decimal(Some((20, 6)))")]
+    #[sea_orm(column_type = "Decimal(Some((42, 28)))")]
     pub shares: Decimal,
-    #[sea_orm(column_type = "Decimal(Some((5, 4)))")]
+    #[sea_orm(column_type = "Decimal(Some((29, 28)))")]
     pub confidence: Decimal,
     #[sea_orm(column_type = "Text", nullable)]
     pub reason: Option<String>,
@@ -32,9 +32,9 @@ pub struct Model {
     #[sea_orm(column_type = "Text", nullable)]
     pub event_title: Option<String>,
     pub event_end_date: Option<DateTimeUtc>,
-    #[sea_orm(column_type = "Decimal(Some((15, 2)))", nullable)]
+    #[sea_orm(column_type = "Decimal(Some((41, 28)))", nullable)]
     pub current_pnl: Option<Decimal>,
-    #[sea_orm(column_type = "Decimal(Some((15, 2)))", nullable)]
+    #[sea_orm(column_type = "Decimal(Some((41, 28)))", nullable)]
     pub realized_pnl: Option<Decimal>,
     #[sea_orm(column_type = "JsonBinary")]
     pub extra: Json,

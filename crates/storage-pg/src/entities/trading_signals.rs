@@ -15,21 +15,21 @@ pub struct Model {
     pub action: String,
     #[sea_orm(column_type = "Text", nullable)]
     pub outcome: Option<String>,
-    #[sea_orm(column_type = "Decimal(Some((10, 6)))")]
+    #[sea_orm(column_type = "Decimal(Some((29, 28)))")]
     pub target_price: Decimal,
-    #[sea_orm(column_type = "Decimal(Some((15, 2)))")]
+    #[sea_orm(column_type = "Decimal(Some((41, 28)))")]
     pub amount: Decimal,
-    #[sea_orm(column_type = "Decimal(Some((5, 4)))")]
+    #[sea_orm(column_type = "Decimal(Some((29, 28)))")]
     pub confidence: Decimal,
     #[sea_orm(column_type = "Text", nullable)]
     pub reason: Option<String>,
-    #[sea_orm(column_type = "Decimal(Some((10, 6)))")]
+    #[sea_orm(column_type = "Decimal(Some((29, 28)))")]
     pub yes_price: Decimal,
-    #[sea_orm(column_type = "Decimal(Some((10, 6)))")]
+    #[sea_orm(column_type = "Decimal(Some((29, 28)))")]
     pub no_price: Decimal,
-    #[sea_orm(column_type = "Decimal(Some((15, 2)))", nullable)]
+    #[sea_orm(column_type = "Decimal(Some((41, 28)))", nullable)]
     pub market_liquidity: Option<Decimal>,
-    #[sea_orm(column_type = "Decimal(Some((15, 2)))", nullable)]
+    #[sea_orm(column_type = "Decimal(Some((41, 28)))", nullable)]
     pub market_volume: Option<Decimal>,
     pub event_id: Option<String>,
     #[sea_orm(column_type = "Text", nullable)]

@@ -13,6 +13,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 #[async_trait]
 impl HistoryStore for PgStore {
     async fn append_history_entry(&self, entry: &PortfolioHistoryEntry) -> Result<(), StoreError> {
+        crate::convert::checked("portfolio_history", || entry.timestamp.to_rfc3339(), entry)?;
         portfolio_history::Entity::insert(history::to_row(entry)?)
             .on_conflict_do_nothing_on([
                 portfolio_history::Column::PortfolioId,
@@ -47,6 +48,7 @@ impl HistoryStore for PgStore {
                 message: format!("month {:?} is not YYYY-MM", entry.month),
             });
         }
+        crate::convert::checked("signal_archives", || entry.archived_at.to_rfc3339(), entry)?;
         signal_archives::Entity::insert(archive::to_row(entry)?)
             .on_conflict_do_nothing_on([signal_archives::Column::ArchivedAt])
             .exec_without_returning(&self.db)

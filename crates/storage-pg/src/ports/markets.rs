@@ -83,6 +83,9 @@ impl PgStore {
 impl MarketStore for PgStore {
     async fn save_raw_events(&self, all: &[Event]) -> Result<(), StoreError> {
         check_unique(event::TABLE, all.iter().map(|e| e.id.as_str()))?;
+        for e in all {
+            crate::convert::checked(event::TABLE, || e.id.to_string(), e)?;
+        }
         let rows = all
             .iter()
             .enumerate()
@@ -101,6 +104,9 @@ impl MarketStore for PgStore {
 
     async fn save_filtered_events(&self, all: &[FilteredEvent]) -> Result<(), StoreError> {
         check_unique(event::TABLE, all.iter().map(|f| f.event.id.as_str()))?;
+        for f in all {
+            crate::convert::checked(event::TABLE, || f.event.id.to_string(), f)?;
+        }
         let rows = all
             .iter()
             .enumerate()
@@ -119,6 +125,9 @@ impl MarketStore for PgStore {
 
     async fn save_filtered_markets(&self, all: &[Market]) -> Result<(), StoreError> {
         check_unique(market::TABLE, all.iter().map(|m| m.id.as_str()))?;
+        for m in all {
+            crate::convert::checked(market::TABLE, || m.id.to_string(), m)?;
+        }
         let what = "save_filtered_markets";
         let rows: Vec<_> = all
             .iter()
@@ -156,6 +165,13 @@ impl MarketStore for PgStore {
     ) -> Result<(), StoreError> {
         if snapshots.is_empty() {
             return Ok(());
+        }
+        for s in snapshots {
+            crate::convert::checked(
+                "market_snapshots",
+                || format!("{}@{}", s.market_id, s.timestamp.to_rfc3339()),
+                s,
+            )?;
         }
         let what = "append_market_snapshots";
         let txn = begin(&self.db, what).await?;

@@ -42,6 +42,10 @@ impl MetadataStore for PgStore {
         value: &str,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        let invalid =
+            |e: domain::Invalid| crate::error::invalid_row("system_metadata", key, e.to_string());
+        domain::validate::bounded("key", key, domain::validate::ID_LEN).map_err(invalid)?;
+        domain::validate::text("value", value).map_err(invalid)?;
         let row = metadata::ActiveModel {
             key: Set(key.to_owned()),
             value: Set(value.to_owned()),

@@ -20,6 +20,7 @@ pub(crate) async fn write_portfolio<C: ConnectionTrait>(
     p: &Portfolio,
 ) -> Result<(), StoreError> {
     let what = format!("saving portfolio {}", p.id);
+    crate::convert::checked(portfolio::TABLE, || p.id.to_string(), p)?;
     state::Entity::insert(portfolio::to_row(p)?)
         .on_conflict(
             OnConflict::column(state::Column::PortfolioId)
@@ -128,6 +129,11 @@ impl PortfolioStore for PgStore {
         &self,
         snapshot: &PortfolioSnapshot,
     ) -> Result<(), StoreError> {
+        crate::convert::checked(
+            "portfolio_snapshots",
+            || snapshot.timestamp.to_rfc3339(),
+            snapshot,
+        )?;
         snapshots::Entity::insert(portfolio_snapshot::to_row(snapshot)?)
             .on_conflict_do_nothing_on([
                 snapshots::Column::PortfolioId,

@@ -100,6 +100,13 @@ async fn insert<C: ConnectionTrait>(
 #[async_trait]
 impl SignalStore for PgStore {
     async fn replace_current_signals(&self, all: &[Signal]) -> Result<(), StoreError> {
+        for (i, s) in all.iter().enumerate() {
+            crate::convert::checked(
+                "trading_signals",
+                || format!("[{i}] market {}", s.market_id),
+                s,
+            )?;
+        }
         let what = "replace_current_signals";
         let txn = begin(&self.db, what).await?;
         signals::Entity::delete_many()

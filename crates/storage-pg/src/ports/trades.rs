@@ -10,12 +10,17 @@ use domain::ports::TradeStore;
 use domain::{MarketId, PortfolioId, StoreError, Trade};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
-/// Insert `trades` in batches, skipping stored `trade_id`s; returns how many
-/// rows were inserted. Runs on the caller's transaction.
+/// Insert `trades` in batches, skipping stored trades (a replay); returns how
+/// many rows were inserted. A stored `trade_id` with other content is
+/// `StoreError::Conflict` (the caller's transaction then rolls back): trade
+/// ids are unique in the trade store. Runs on the caller's transaction.
 pub(crate) async fn insert_trades<C: ConnectionTrait>(
     conn: &C,
     all: &[Trade],
 ) -> Result<u64, StoreError> {
+    for t in all {
+        crate::convert::checked(trade::TABLE, || t.trade_id.to_string(), t)?;
+    }
     let mut inserted = 0;
     for chunk in all.chunks(BATCH_ROWS) {
         let rows: Vec<_> = chunk.iter().map(trade::to_row).collect();
@@ -24,11 +29,50 @@ pub(crate) async fn insert_trades<C: ConnectionTrait>(
             .exec_without_returning(conn)
             .await
             .map_err(|e| db_err("inserting trades", e))?;
-        if let sea_orm::TryInsertResult::Inserted(n) = result {
-            inserted += n;
+        let n = match result {
+            sea_orm::TryInsertResult::Inserted(n) => n,
+            _ => 0,
+        };
+        inserted += n;
+        if n < chunk.len() as u64 {
+            refuse_conflicts(conn, chunk).await?;
         }
     }
     Ok(inserted)
+}
+
+/// Some of `chunk` were already stored: each must be the same trade.
+async fn refuse_conflicts<C: ConnectionTrait>(conn: &C, chunk: &[Trade]) -> Result<(), StoreError> {
+    let ids: Vec<&str> = chunk.iter().map(|t| t.trade_id.as_str()).collect();
+    let stored = trades::Entity::find()
+        .filter(trades::Column::TradeId.is_in(ids))
+        .all(conn)
+        .await
+        .map_err(|e| db_err("comparing trades with stored ones", e))?;
+    for row in stored {
+        let Some(given) = chunk.iter().find(|t| t.trade_id.as_str() == row.trade_id) else {
+            continue;
+        };
+        if trade::from_row(row)? != trade::as_stored(given) {
+            return Err(StoreError::Conflict {
+                location: format!("postgres table {}", trade::TABLE),
+                key: given.trade_id.to_string(),
+            });
+        }
+    }
+    // Two trades with one id in the same call: the first is stored.
+    let mut seen = std::collections::HashMap::new();
+    for t in chunk {
+        if let Some(first) = seen.insert(t.trade_id.as_str(), t) {
+            if trade::as_stored(first) != trade::as_stored(t) {
+                return Err(StoreError::Conflict {
+                    location: format!("postgres table {}", trade::TABLE),
+                    key: t.trade_id.to_string(),
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Move signal links that waited for their trade (`pending_trade_id`) onto
@@ -58,6 +102,9 @@ impl PgStore {
     /// binds them (timestamps truncated to microseconds).
     pub async fn bulk_insert_trades(&self, all: &[Trade]) -> Result<u64, StoreError> {
         use sea_orm::sqlx;
+        for t in all {
+            crate::convert::checked(trade::TABLE, || t.trade_id.to_string(), t)?;
+        }
         let what = "bulk_insert_trades";
         let fail = |step: &'static str| {
             move |e: sqlx::Error| {
@@ -92,6 +139,18 @@ impl PgStore {
             .await
             .map_err(fail("inserting trades"))?
             .rows_affected();
+        // A staged trade whose id was stored with other content (or given
+        // twice): refused, and the transaction rolls back with the error.
+        let conflict: Option<(String,)> = sqlx::query_as(copy::FIRST_CONFLICT)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(fail("comparing trades with stored ones"))?;
+        if let Some((key,)) = conflict {
+            return Err(StoreError::Conflict {
+                location: format!("postgres table {}", trade::TABLE),
+                key,
+            });
+        }
         sqlx::query(PROMOTE_PENDING_LINKS)
             .execute(&mut *tx)
             .await
@@ -190,6 +249,19 @@ mod copy {
                 event_end_date, current_pnl, realized_pnl, extra \
          FROM trades_staging ORDER BY ord \
          ON CONFLICT (trade_id) DO NOTHING";
+
+    /// The first staged trade that differs from the stored row of its id
+    /// (the rows just inserted equal themselves).
+    pub(super) const FIRST_CONFLICT: &str = "SELECT s.trade_id::text FROM trades_staging s \
+         JOIN trades t ON t.trade_id = s.trade_id \
+         WHERE (t.portfolio_id, t.timestamp, t.market_id, t.market_question, t.action, \
+                t.outcome, t.amount, t.entry_price, t.shares, t.confidence, t.reason, t.status, \
+                t.event_id, t.event_title, t.event_end_date, t.current_pnl, t.realized_pnl, t.extra) \
+         IS DISTINCT FROM \
+               (s.portfolio_id, s.timestamp, s.market_id, s.market_question, s.action, \
+                s.outcome, s.amount, s.entry_price, s.shares, s.confidence, s.reason, s.status, \
+                s.event_id, s.event_title, s.event_end_date, s.current_pnl, s.realized_pnl, s.extra) \
+         LIMIT 1";
 
     /// `trades` as CSV rows numbered from `first`: every present value
     /// quoted, an absent one unquoted and empty (NULL).
