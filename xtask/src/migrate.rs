@@ -145,8 +145,10 @@ pub fn verify(common: &Common, dataset: &str, repair: bool) -> ExitCode {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
         Err(e) => {
-            let chain: Vec<String> = e.chain().map(ToString::to_string).collect();
-            eprintln!("error: verify could not run: {}", chain.join(": "));
+            eprintln!(
+                "error: verify could not run: {}",
+                orchestrator::one_line(&e)
+            );
             ExitCode::from(2)
         }
     }

@@ -8,12 +8,25 @@
 //! appended before the portfolio holding its position is saved, so a crash
 //! between the two leaves a trade without a position (visible, no money
 //! moved) rather than a position whose trade record is lost.
+//!
+//! Before its first write, a cycle reads every file and table a later step
+//! appends to or rewrites from what is there ([`preflight`]): a corrupt
+//! history, snapshot series, signal archive or metadata file stops it before
+//! anything is traded. (The trade history is read whole by the first append,
+//! before the first trade is written, and derived files are replaced anyway.)
+//! A failure after a trade was recorded is reported as such
+//! ([`CycleError::AfterTrading`]); the trades and the portfolio holding them
+//! are stored, and the next cycle archives the signal set the failed one did
+//! not.
 
 use crate::prices::PriceError;
 use crate::summary::{CycleSummary, StepSummary};
 use chrono::{DateTime, Utc};
 use domain::ports::Stores;
-use domain::{MarketId, MarketSnapshot, Portfolio, PortfolioId, SignalArchive, StoreError, Usd};
+use domain::{
+    MarketId, MarketSnapshot, Portfolio, PortfolioId, Signal, SignalArchive, StoreError, TradeId,
+    Usd,
+};
 use paper_trading::{ExecutionPolicy, SkipReason};
 use polymarket_client::{ClientError, MarketSource};
 use serde_json::json;
@@ -63,7 +76,34 @@ pub enum CycleError {
     },
     #[error("step {step}: {message}")]
     Invariant { step: &'static str, message: String },
+    /// A step failed after trades were recorded: they and the portfolio
+    /// holding them are stored; what the later steps would have written
+    /// (history, snapshot, archive, metadata) is missing for this cycle.
+    #[error(
+        "{source} — after {} trade(s) were recorded ({}); they and the portfolio holding them are stored, and the next cycle completes what is missing",
+        trades.len(),
+        trades.iter().map(TradeId::as_str).collect::<Vec<_>>().join(", ")
+    )]
+    AfterTrading {
+        trades: Vec<TradeId>,
+        #[source]
+        source: Box<CycleError>,
+    },
 }
+
+impl CycleError {
+    /// The error itself, whether or not trades were recorded before it.
+    pub fn cause(&self) -> &CycleError {
+        match self {
+            CycleError::AfterTrading { source, .. } => source.cause(),
+            other => other,
+        }
+    }
+}
+
+/// How many times an execution is retried under a fresh trade id when the
+/// trade store already holds the one allocated.
+const ID_RETRIES: usize = 100;
 
 fn store(step: &'static str) -> impl FnOnce(StoreError) -> CycleError {
     move |source| CycleError::Store { step, source }
@@ -79,6 +119,79 @@ pub async fn run_cycle(
     stores: &Stores,
     source: &dyn MarketSource,
     params: &CycleParams,
+) -> Result<CycleSummary, CycleError> {
+    let mut traded = Vec::new();
+    match cycle(stores, source, params, &mut traded).await {
+        Ok(summary) => Ok(summary),
+        Err(e) if traded.is_empty() => Err(e),
+        Err(e) => Err(CycleError::AfterTrading {
+            trades: traded,
+            source: Box::new(e),
+        }),
+    }
+}
+
+/// Read, before the first write, every file and table a later step appends
+/// to or rewrites from what is stored, so that a corrupt one stops the cycle
+/// before anything is traded. Returns the month's signal archives.
+async fn preflight(
+    stores: &Stores,
+    params: &CycleParams,
+    month: &str,
+) -> Result<Vec<SignalArchive>, CycleError> {
+    let step = "check stores";
+    stores
+        .history
+        .load_history(&params.portfolio_id)
+        .await
+        .map_err(store(step))?;
+    stores
+        .portfolio
+        .load_portfolio_snapshots(&params.portfolio_id)
+        .await
+        .map_err(store(step))?;
+    stores.metadata.load_metadata().await.map_err(store(step))?;
+    stores
+        .history
+        .load_signal_archives(Some(month))
+        .await
+        .map_err(store(step))
+}
+
+/// The previous cycle's signals when they were executed but never archived
+/// (it failed after trading): the next cycle archives them first.
+async fn unarchived_previous_signals(
+    stores: &Stores,
+    archives: &[SignalArchive],
+    month: &str,
+) -> Option<Vec<Signal>> {
+    // A corrupt current-signals file is replaced by step 4 anyway.
+    let previous = match stores.signals.load_current_signals().await {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::warn!(error = %e, "the previous signal set does not load; it is replaced by this cycle");
+            return None;
+        }
+    };
+    let first = previous.first()?;
+    if !previous.iter().any(|s| s.executed) || domain::time::month_key(first.timestamp) != month {
+        return None;
+    }
+    let archived = archives.iter().any(|a| {
+        a.signals.iter().any(|s| {
+            s.timestamp == first.timestamp
+                && s.market_id == first.market_id
+                && s.action == first.action
+        })
+    });
+    (!archived).then_some(previous)
+}
+
+async fn cycle(
+    stores: &Stores,
+    source: &dyn MarketSource,
+    params: &CycleParams,
+    traded: &mut Vec<TradeId>,
 ) -> Result<CycleSummary, CycleError> {
     let now = || (params.clock)();
     let started_at = now();
@@ -105,6 +218,25 @@ pub async fn run_cycle(
             step: "load portfolio",
             message: e.to_string(),
         })?;
+    let month = domain::time::month_key(started_at);
+    let archives = preflight(stores, params, &month).await?;
+    if let Some(previous) = unarchived_previous_signals(stores, &archives, &month).await {
+        tracing::warn!(
+            signals = previous.len(),
+            "the previous cycle traded but did not archive its signals; archiving them now"
+        );
+        let archived_at = now();
+        stores
+            .history
+            .append_signal_archive(&SignalArchive {
+                archived_at,
+                month: domain::time::month_key(archived_at),
+                signals: previous,
+                extra: Default::default(),
+            })
+            .await
+            .map_err(store("complete the previous cycle"))?;
+    }
 
     // 1. Export events.
     let step = Instant::now();
@@ -215,14 +347,9 @@ pub async fn run_cycle(
     let mut skipped = Vec::new();
     for signal in signals.iter_mut() {
         let at = now();
-        match paper_trading::execute_signal(&mut portfolio, signal, at, &params.policy) {
+        match execute(stores, &mut portfolio, signal, at, params).await? {
             Ok(trade) => {
-                signal.mark_executed(trade.trade_id.clone(), at);
-                stores
-                    .execution
-                    .record_execution(&trade, &portfolio, Some(signal))
-                    .await
-                    .map_err(store("execute"))?;
+                traded.push(trade.trade_id.clone());
                 executed.push(json!({
                     "trade_id": trade.trade_id.as_str(),
                     "market_id": trade.market_id.as_str(),
@@ -322,6 +449,48 @@ pub async fn run_cycle(
 
     summary.finish(&portfolio, now(), started.elapsed());
     Ok(summary)
+}
+
+/// Execute one signal and record it. When the trade store already holds the
+/// id allocated (with another trade: a restored older portfolio, a crash
+/// between trade and portfolio), the execution is undone and retried under
+/// the next free id, so the new trade is never lost.
+async fn execute(
+    stores: &Stores,
+    portfolio: &mut Portfolio,
+    signal: &mut Signal,
+    at: DateTime<Utc>,
+    params: &CycleParams,
+) -> Result<Result<domain::Trade, paper_trading::SkipReason>, CycleError> {
+    let mut taken: HashSet<String> = HashSet::new();
+    loop {
+        let (before, unlinked) = (portfolio.clone(), signal.clone());
+        let trade = match paper_trading::execute_signal_avoiding(
+            portfolio,
+            signal,
+            at,
+            &params.policy,
+            &|id| taken.contains(id),
+        ) {
+            Ok(trade) => trade,
+            Err(reason) => return Ok(Err(reason)),
+        };
+        signal.mark_executed(trade.trade_id.clone(), at);
+        match stores
+            .execution
+            .record_execution(&trade, portfolio, Some(signal))
+            .await
+        {
+            Ok(()) => return Ok(Ok(trade)),
+            Err(StoreError::Conflict { key, .. }) if taken.len() < ID_RETRIES => {
+                tracing::warn!(trade_id = %key, "the trade store already holds this id with another trade; taking the next one");
+                *portfolio = before;
+                *signal = unlinked;
+                taken.insert(key);
+            }
+            Err(e) => return Err(store("execute")(e)),
+        }
+    }
 }
 
 /// Step 6 runs the shared price update ([`crate::prices`]); its errors are

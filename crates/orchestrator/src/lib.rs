@@ -33,3 +33,21 @@ pub mod summary;
 pub use cycle::{CycleError, CycleParams, run_cycle};
 pub use settings::{Settings, Sources};
 pub use summary::CycleSummary;
+
+/// An error and its causes on one line, outermost first, each cause once: a
+/// cause whose text the line already holds (an error that prints its source)
+/// is not repeated.
+pub fn one_line(error: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if text.is_empty() || line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
+}

@@ -48,6 +48,19 @@ pub fn execute_signal(
     now: DateTime<Utc>,
     policy: &ExecutionPolicy,
 ) -> Result<Trade, SkipReason> {
+    execute_signal_avoiding(portfolio, signal, now, policy, &|_| false)
+}
+
+/// [`execute_signal`], also avoiding the ids `taken` says are used elsewhere
+/// (the trade store holds ids that no position of this portfolio has: a
+/// restored older portfolio, a crash between the trade and the portfolio).
+pub fn execute_signal_avoiding(
+    portfolio: &mut Portfolio,
+    signal: &Signal,
+    now: DateTime<Utc>,
+    policy: &ExecutionPolicy,
+    taken: &dyn Fn(&str) -> bool,
+) -> Result<Trade, SkipReason> {
     let shares = Shares::bought(signal.amount, signal.target_price).map_err(invalid)?;
     if policy.one_position_per_market {
         if let Some(open) = portfolio.open_position_in(&signal.market_id) {
@@ -64,7 +77,7 @@ pub fn execute_signal(
         });
     }
 
-    let trade_id = unique_trade_id(portfolio, &signal.market_id, now);
+    let trade_id = unique_trade_id(portfolio, &signal.market_id, now, taken);
     let trade = Trade {
         trade_id: trade_id.clone(),
         portfolio_id: portfolio.id.clone(),
@@ -117,13 +130,19 @@ fn invalid(e: DomainError) -> SkipReason {
     SkipReason::InvalidSignal(e.to_string())
 }
 
-fn unique_trade_id(portfolio: &Portfolio, market: &MarketId, now: DateTime<Utc>) -> TradeId {
+fn unique_trade_id(
+    portfolio: &Portfolio,
+    market: &MarketId,
+    now: DateTime<Utc>,
+    elsewhere: &dyn Fn(&str) -> bool,
+) -> TradeId {
     let base = format!("trade_{}_{}", now.format("%Y%m%d_%H%M%S"), market);
     let taken = |id: &str| {
-        portfolio
-            .positions
-            .iter()
-            .any(|p| p.trade_id.as_str() == id)
+        elsewhere(id)
+            || portfolio
+                .positions
+                .iter()
+                .any(|p| p.trade_id.as_str() == id)
     };
     if !taken(&base) {
         return TradeId::new(base);

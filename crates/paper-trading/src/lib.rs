@@ -26,7 +26,7 @@ mod reprice;
 mod settle;
 pub mod stats;
 
-pub use execute::{ExecutionPolicy, SkipReason, execute_signal};
+pub use execute::{ExecutionPolicy, SkipReason, execute_signal, execute_signal_avoiding};
 pub use report::{history_entry, snapshot};
 pub use reprice::{RepriceReport, reprice};
 pub use settle::{Settlement, settle_position};

@@ -32,10 +32,18 @@ pub async fn status(State(s): State<ApiState>) -> Result<Json<Value>, ApiError> 
     Ok(Json(json!({
         "filtered_markets": markets.len(),
         "with_event_context": markets.iter().filter(|m| m.event.is_some()).count(),
-        "total_liquidity": num(markets.iter().filter_map(|m| m.liquidity).sum()),
-        "total_volume": num(markets.iter().filter_map(|m| m.volume).sum()),
+        "total_liquidity": checked_sum(markets.iter().filter_map(|m| m.liquidity)),
+        "total_volume": checked_sum(markets.iter().filter_map(|m| m.volume)),
         "last_market_filter": metadata.get("last_market_filter"),
     })))
+}
+
+/// The sum, or `null` when it leaves `Decimal`'s range (every stored value is
+/// below 10^13, so only a file edited by hand gets there; never a panic).
+fn checked_sum(mut values: impl Iterator<Item = rust_decimal::Decimal>) -> Value {
+    values
+        .try_fold(rust_decimal::Decimal::ZERO, |a, b| a.checked_add(b))
+        .map_or(Value::Null, num)
 }
 
 /// `GET /markets/{id}/snapshots`: the price history of one market, oldest

@@ -47,6 +47,8 @@ fn average(values: impl Iterator<Item = rust_decimal::Decimal>) -> Value {
     if all.is_empty() {
         return Value::Null;
     }
-    let sum: rust_decimal::Decimal = all.iter().sum();
-    num((sum / rust_decimal::Decimal::from(all.len())).round_dp(4))
+    all.iter()
+        .try_fold(rust_decimal::Decimal::ZERO, |a, b| a.checked_add(*b))
+        .and_then(|sum| sum.checked_div(rust_decimal::Decimal::from(all.len())))
+        .map_or(Value::Null, |avg| num(avg.round_dp(4)))
 }

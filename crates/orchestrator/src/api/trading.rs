@@ -355,17 +355,19 @@ impl ApiState {
 
 /// Whether a cycle stopped on a store write (not on the initial load).
 fn is_failed_write(e: &CycleError) -> bool {
-    matches!(e, CycleError::Store { step, .. } if *step != "load portfolio")
+    matches!(e.cause(), CycleError::Store { step, .. } if !matches!(*step, "load portfolio" | "check stores"))
 }
 
 fn cycle_error(e: CycleError) -> ApiError {
     let detail = format!("cycle failed at {e}");
-    match &e {
+    match e.cause() {
         CycleError::Store {
             source: StoreError::Unavailable { .. },
             ..
         } => ApiError::Unavailable(detail),
-        CycleError::Store { .. } | CycleError::Invariant { .. } => ApiError::Internal(detail),
+        CycleError::Store { .. }
+        | CycleError::Invariant { .. }
+        | CycleError::AfterTrading { .. } => ApiError::Internal(detail),
         CycleError::Source { .. } => ApiError::BadGateway(detail),
     }
 }

@@ -27,9 +27,9 @@ async fn main() -> ExitCode {
     }
 }
 
-/// One line: the error and its causes, outermost first.
+/// One line: the error and its causes, outermost first, each cause once
+/// (many errors already print their source; it is not repeated).
 fn fail(error: &anyhow::Error) -> ExitCode {
-    let chain: Vec<String> = error.chain().map(ToString::to_string).collect();
-    eprintln!("error: {}", chain.join(": "));
+    eprintln!("error: {}", orchestrator::one_line(error));
     ExitCode::FAILURE
 }
