@@ -79,14 +79,12 @@ async fn python_era_prices_come_back_digit_for_digit_from_postgres_and_backup() 
     let backup = site.dir.path().join("backup");
     site.ok(&["backup", "--out", backup.to_str().unwrap()])
         .await;
-    let exported =
-        std::fs::read_to_string(backup.join("data/trades/paper_trades.json")).unwrap();
+    let exported = std::fs::read_to_string(backup.join("data/trades/paper_trades.json")).unwrap();
     assert!(
         exported.contains("\"entry_price\": 0.9999989889179475"),
         "{exported}"
     );
-    let signals =
-        std::fs::read_to_string(backup.join("data/trades/current_signals.json")).unwrap();
+    let signals = std::fs::read_to_string(backup.join("data/trades/current_signals.json")).unwrap();
     assert!(signals.contains("0.9999989889179475"), "{signals}");
     let original = Stores::single(Arc::new(storage_json::JsonStore::open_read_only(
         &site.data,

@@ -209,18 +209,33 @@ pub async fn run(cli: Cli, mut settings: Settings) -> Result<()> {
     }
 }
 
-/// The cycle parameters the settings describe.
+/// The cycle parameters the settings describe. An amount or a balance no
+/// store could hold, or a trade amount that is not positive, is refused.
 pub fn cycle_params(settings: &Settings) -> Result<CycleParams> {
+    let amount = Usd::new(settings.trade_amount);
+    if !amount.is_positive() || !amount.is_storable() {
+        anyhow::bail!(
+            "the trade amount {} must be positive and below 10^13",
+            settings.trade_amount
+        );
+    }
+    let initial_balance = Usd::new(settings.initial_balance);
+    if initial_balance.is_negative() || !initial_balance.is_storable() {
+        anyhow::bail!(
+            "the initial balance {} must be at least 0 and below 10^13",
+            settings.initial_balance
+        );
+    }
     Ok(CycleParams {
         portfolio_id: PortfolioId::default(),
-        initial_balance: Usd::new(settings.initial_balance),
+        initial_balance,
         event_filter: settings.event_filter(),
         market_filter: settings.market_filter(),
         policy: ExecutionPolicy {
             one_position_per_market: settings.one_position_per_market,
         },
         strategy: Arc::new(MostLikely {
-            amount: Usd::new(settings.trade_amount),
+            amount,
             threshold: Price::half(),
         }),
         clock: system_clock(),

@@ -12,8 +12,8 @@
 //! Before its first write, a cycle reads every file and table a later step
 //! appends to or rewrites from what is there ([`preflight`]): a corrupt
 //! history, snapshot series, signal archive or metadata file stops it before
-//! anything is traded. (The trade history is read whole by the first append,
-//! before the first trade is written, and derived files are replaced anyway.)
+//! anything is traded, with every file as it was. (Derived files are replaced
+//! by the cycle anyway; a corrupt one is kept aside by the store.)
 //! A failure after a trade was recorded is reported as such
 //! ([`CycleError::AfterTrading`]); the trades and the portfolio holding them
 //! are stored, and the next cycle archives the signal set the failed one did
@@ -140,6 +140,18 @@ async fn preflight(
     month: &str,
 ) -> Result<Vec<SignalArchive>, CycleError> {
     let step = "check stores";
+    stores
+        .trades
+        .load_trades(&params.portfolio_id)
+        .await
+        .map_err(store(step))?;
+    // Read the whole series; convert only a market that does not exist (the
+    // JSON store checks the shape of every record either way).
+    stores
+        .markets
+        .load_market_snapshots(Some(&MarketId::new("preflight: no such market")))
+        .await
+        .map_err(store(step))?;
     stores
         .history
         .load_history(&params.portfolio_id)

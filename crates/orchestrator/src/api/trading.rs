@@ -211,7 +211,7 @@ fn routes(s: &ApiState) -> (Value, bool) {
 /// The original's filter parameters of a cycle, as query parameters; each
 /// overrides its setting for this cycle only.
 #[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct CycleQuery {
     pub min_liquidity: Option<Decimal>,
     pub min_volume: Option<Decimal>,

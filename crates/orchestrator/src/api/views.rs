@@ -163,7 +163,7 @@ pub fn market(m: &Market) -> Value {
 
 /// `?limit=&offset=` of a paged list.
 #[derive(Clone, Copy, Debug, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Paging {
     pub limit: usize,
     pub offset: usize,

@@ -92,6 +92,10 @@ impl PortfolioRecord {
                         portfolio.initial_balance
                     )));
                 }
+                // Holds by construction but for a negative balance.
+                portfolio
+                    .check_invariant()
+                    .map_err(|e| ctx.invalid(e.to_string()))?;
             }
         }
         ctx.validate(portfolio)
