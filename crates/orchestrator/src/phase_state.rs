@@ -165,7 +165,14 @@ impl PhaseFile {
             f.write_all(text.as_bytes()).map_err(write_err)?;
             f.sync_all().map_err(write_err)?;
         }
-        std::fs::rename(&tmp, &self.path).map_err(write_err)
+        std::fs::rename(&tmp, &self.path).map_err(write_err)?;
+        // The rename is durable only once the directory is.
+        match self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            Some(dir) => std::fs::File::open(dir)
+                .and_then(|d| d.sync_all())
+                .map_err(write_err),
+            None => Ok(()),
+        }
     }
 }
 

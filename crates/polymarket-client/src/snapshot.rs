@@ -213,5 +213,12 @@ fn write_json_atomic(path: &Path, items: &[&domain::Extra]) -> Result<(), Client
     writer.write_all(b"\n").map_err(io)?;
     let file = writer.into_inner().map_err(|e| io(e.into_error()))?;
     file.sync_all().map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(io)
+    std::fs::rename(&tmp, path).map_err(io)?;
+    // The rename is durable only once the directory is.
+    match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(dir) => std::fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(io),
+        None => Ok(()),
+    }
 }

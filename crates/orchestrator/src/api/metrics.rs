@@ -271,6 +271,21 @@ pub async fn render(State(s): State<ApiState>) -> Response {
         "PostgreSQL reads that failed in DR and were served from JSON.",
         routing.fallback_reads,
     );
+    #[cfg(feature = "json")]
+    {
+        out.single(
+            "prescient_json_torn_tails_recovered_total",
+            "counter",
+            "Append-only JSON files whose torn tail was cut back on open (the cut bytes kept as <name>.torn-<time>).",
+            storage_json::torn_tails_recovered(),
+        );
+        out.single(
+            "prescient_json_corrupt_files_kept_total",
+            "counter",
+            "Corrupt derived JSON files moved aside as <name>.corrupt-<time> before being replaced.",
+            storage_json::corrupt_files_kept(),
+        );
+    }
     let depth = match &app.outbox {
         Some(o) => o.depth().await.ok(),
         None => Some(0),
