@@ -82,8 +82,10 @@ pub(crate) fn torn_cut(bytes: &[u8]) -> Option<Cut> {
             return Some(Cut { keep, records });
         }
         if records == 0 && rest.first() == Some(&b']') {
-            // `[]` followed by something: not a torn append.
-            return None;
+            // `[]` and NUL bytes after it: the array is whole; otherwise
+            // something follows it, which no append writes.
+            let after = rest.get(1..).unwrap_or_default();
+            return (after.contains(&0) && only_lost_bytes(after)).then_some(Cut { keep, records });
         }
         let mut stream =
             serde_json::Deserializer::from_slice(rest).into_iter::<serde::de::IgnoredAny>();
@@ -96,6 +98,13 @@ pub(crate) fn torn_cut(bytes: &[u8]) -> Option<Cut> {
                 match bytes.get(next) {
                     None => return Some(Cut { keep, records }),
                     Some(b',') => at = next + 1,
+                    // The whole array, then bytes that never reached the disk.
+                    Some(b']')
+                        if bytes[next + 1..].contains(&0)
+                            && only_lost_bytes(&bytes[next + 1..]) =>
+                    {
+                        return Some(Cut { keep, records });
+                    }
                     Some(_) if only_lost_bytes(&bytes[next..]) => {
                         return Some(Cut { keep, records });
                     }
@@ -233,6 +242,12 @@ mod tests {
             "complete record, bracket missing: nothing cut"
         );
         assert_eq!(cut("[\n  {\"a"), Some(("[".into(), 0)));
+        assert_eq!(
+            cut("[\n  {\"a\": 1}\n]\0\0"),
+            Some(("[\n  {\"a\": 1}".into(), 1)),
+            "complete, then lost bytes"
+        );
+        assert_eq!(cut("[]\0"), Some(("[".into(), 0)));
         assert_eq!(cut(""), Some((String::new(), 0)));
         assert_eq!(cut("\0\0\0"), Some((String::new(), 0)));
     }
