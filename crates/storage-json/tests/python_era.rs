@@ -129,7 +129,8 @@ async fn trades_signals_history_and_archives_load() {
     assert_eq!(signals[1].confidence, d("0.36"));
     assert_eq!(
         signals[1].market_liquidity.map(Usd::value),
-        Some(d("412345.12"))
+        Some(d("412345.1234")),
+        "Gamma's liquidity as the original stored it, not rounded to cents"
     );
     assert!(!signals[1].executed);
 
