@@ -48,8 +48,8 @@ mod num;
 mod ports;
 mod records;
 mod store;
-mod versions;
 mod torn;
+mod versions;
 
 pub use counts::{corrupt_files_kept, torn_tails_recovered};
 pub use store::{JsonStore, JsonStoreOptions};

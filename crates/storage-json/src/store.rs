@@ -3,8 +3,8 @@
 use crate::append::KeyIndex;
 use crate::fsio::io_error;
 use crate::lock::DirLock;
-use crate::versions::Versions;
 use crate::torn::{self, TornTail};
+use crate::versions::Versions;
 use domain::StoreError;
 use domain::time::NaiveZone;
 use std::path::{Path, PathBuf};

@@ -143,17 +143,19 @@ impl PortfolioStore for MemoryStore {
 impl TradeStore for MemoryStore {
     async fn append_trade(&self, trade: &Trade) -> Result<(), StoreError> {
         self.refuse()?;
-        self.with(|s| match s.trades.iter().find(|t| t.trade_id == trade.trade_id) {
-            Some(stored) if stored != trade => Err(StoreError::Conflict {
-                location: "memory trades".into(),
-                key: trade.trade_id.to_string(),
-            }),
-            Some(_) => Ok(()),
-            None => {
-                s.trades.push(trade.clone());
-                Ok(())
-            }
-        })?
+        self.with(
+            |s| match s.trades.iter().find(|t| t.trade_id == trade.trade_id) {
+                Some(stored) if stored != trade => Err(StoreError::Conflict {
+                    location: "memory trades".into(),
+                    key: trade.trade_id.to_string(),
+                }),
+                Some(_) => Ok(()),
+                None => {
+                    s.trades.push(trade.clone());
+                    Ok(())
+                }
+            },
+        )?
     }
     async fn load_trades(&self, id: &PortfolioId) -> Result<Vec<Trade>, StoreError> {
         self.with(|s| {
