@@ -265,3 +265,41 @@ impl Layout {
         Ok(files)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::ports::TradeStore;
+
+    /// A task that panics while it holds the store's lock (as a bad input
+    /// once did) leaves the store usable for every later task.
+    #[tokio::test]
+    async fn a_task_that_panics_inside_the_store_does_not_poison_it() {
+        let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let store = JsonStore::open(tmp.path(), JsonStoreOptions::default())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let failed = store
+            .write(|_| -> Result<(), StoreError> { panic!("a bug in a writer") })
+            .await;
+        assert!(
+            matches!(failed, Err(StoreError::Backend { .. })),
+            "{failed:?}"
+        );
+        let read = store
+            .read(|_| -> Result<(), StoreError> { panic!("a bug in a reader") })
+            .await;
+        assert!(read.is_err());
+        store
+            .append_trade(&testkit::sample_trade(1))
+            .await
+            .unwrap_or_else(|e| panic!("the store still writes: {e}"));
+        assert_eq!(
+            store
+                .load_trades(&domain::PortfolioId::default())
+                .await
+                .map(|t| t.len())
+                .ok(),
+            Some(1)
+        );
+    }
+}
