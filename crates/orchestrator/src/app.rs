@@ -114,10 +114,13 @@ impl App {
         } else {
             None
         };
-        if let Some(pg) = &pg {
-            check_phase_mirror(pg, phase, &settings).await?;
-        }
+        let pg_answered = match &pg {
+            Some(pg) => check_phase_mirror(pg, phase, &settings).await?,
+            None => false,
+        };
         let outbox = Arc::new(Journal::new(settings.state_dir().join("outbox.jsonl")));
+        #[cfg(feature = "json")]
+        let json_for_resync = json.clone();
         let routed = RoutedStore::new(
             phase,
             settings.overrides,
@@ -131,7 +134,29 @@ impl App {
         let routing = routed.stats();
         // What an earlier run journaled and PostgreSQL has not taken goes
         // first, before any read.
-        routed.recover().await;
+        let recovered = routed.recover().await;
+        // Then what the journal cannot hold: data sets PostgreSQL is behind
+        // on are copied from JSON and verified (only with PostgreSQL
+        // answering and nothing left in the journal).
+        #[cfg(feature = "json")]
+        if let (Some(json), Some(pg)) = (&json_for_resync, &pg) {
+            let dual: Vec<DataSet> = DataSet::ALL
+                .into_iter()
+                .filter(|d| {
+                    matches!(
+                        phase.effective_route(*d, settings.overrides).route,
+                        Route::DualWrite | Route::DualRead
+                    )
+                })
+                .collect();
+            let journal_empty = matches!(outbox.depth().await, Ok(0));
+            if pg_answered && !dual.is_empty() && recovered.stopped_by.is_none() && journal_empty {
+                crate::ops::resync::level_behind(json, pg, &dual, &domain::PortfolioId::default())
+                    .await;
+            }
+        }
+        #[cfg(not(feature = "json"))]
+        let _ = (recovered, pg_answered);
         let (stores, write_behind) = if settings.write_behind {
             let (stores, flush) = routed.into_stores_behind();
             (stores, Some(flush))
@@ -167,18 +192,19 @@ impl App {
 /// the one the migration ran in, and would route writes wrongly. When
 /// PostgreSQL does not answer (a dual-write phase must start anyway), the
 /// recorded versions keep reads safe, and the check waits for the next start.
-async fn check_phase_mirror(pg: &PgStore, phase: Phase, settings: &Settings) -> Result<()> {
+/// Returns whether PostgreSQL answered.
+async fn check_phase_mirror(pg: &PgStore, phase: Phase, settings: &Settings) -> Result<bool> {
     use domain::ports::MetadataStore;
     let recorded =
         match tokio::time::timeout(std::time::Duration::from_secs(5), pg.load_metadata()).await {
             Ok(Ok(meta)) => meta.get("migration_phase").cloned(),
             Ok(Err(e)) => {
                 tracing::warn!(error = %e, "cannot read PostgreSQL's phase; not checked this run");
-                return Ok(());
+                return Ok(false);
             }
             Err(_) => {
                 tracing::warn!("PostgreSQL's phase did not come within 5 s; not checked this run");
-                return Ok(());
+                return Ok(false);
             }
         };
     match recorded {
@@ -187,7 +213,7 @@ async fn check_phase_mirror(pg: &PgStore, phase: Phase, settings: &Settings) -> 
             settings.state_dir().join("phase.toml").display(),
             phase.number()
         ),
-        _ => Ok(()),
+        _ => Ok(true),
     }
 }
 

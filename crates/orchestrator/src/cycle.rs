@@ -24,8 +24,8 @@ use crate::summary::{CycleSummary, StepSummary};
 use chrono::{DateTime, Utc};
 use domain::ports::Stores;
 use domain::{
-    MarketId, MarketSnapshot, Portfolio, PortfolioId, Signal, SignalArchive, StoreError, TradeId,
-    Usd,
+    MarketId, MarketSnapshot, Portfolio, PortfolioId, Signal, SignalArchive, StoreError, Trade,
+    TradeId, Usd,
 };
 use paper_trading::{ExecutionPolicy, SkipReason};
 use polymarket_client::{ClientError, MarketSource};
@@ -133,14 +133,15 @@ pub async fn run_cycle(
 
 /// Read, before the first write, every file and table a later step appends
 /// to or rewrites from what is stored, so that a corrupt one stops the cycle
-/// before anything is traded. Returns the month's signal archives.
+/// before anything is traded. Returns the month's signal archives and the
+/// portfolio's trades.
 async fn preflight(
     stores: &Stores,
     params: &CycleParams,
     month: &str,
-) -> Result<Vec<SignalArchive>, CycleError> {
+) -> Result<(Vec<SignalArchive>, Vec<Trade>), CycleError> {
     let step = "check stores";
-    stores
+    let trades = stores
         .trades
         .load_trades(&params.portfolio_id)
         .await
@@ -163,11 +164,40 @@ async fn preflight(
         .await
         .map_err(store(step))?;
     stores.metadata.load_metadata().await.map_err(store(step))?;
-    stores
+    let archives = stores
         .history
         .load_signal_archives(Some(month))
         .await
-        .map_err(store(step))
+        .map_err(store(step))?;
+    Ok((archives, trades))
+}
+
+/// Trades recorded after the portfolio was last saved whose positions it
+/// lacks: an execution interrupted between its two writes (the trade is
+/// written first). Their positions are opened now, so the market is not
+/// bought again. Returns how many.
+fn adopt_interrupted_executions(
+    portfolio: &mut Portfolio,
+    trades: &[Trade],
+    now: chrono::DateTime<chrono::Utc>,
+    policy: &ExecutionPolicy,
+) -> usize {
+    let saved_at = portfolio.last_updated;
+    let mut adopted = 0;
+    for trade in trades.iter().filter(|t| t.timestamp >= saved_at) {
+        if portfolio
+            .positions
+            .iter()
+            .any(|p| p.trade_id == trade.trade_id)
+        {
+            continue;
+        }
+        match paper_trading::adopt_trade(portfolio, trade, now, policy) {
+            Ok(()) => adopted += 1,
+            Err(e) => tracing::warn!(error = %e, "a trade without its position was left as it is"),
+        }
+    }
+    adopted
 }
 
 /// The previous cycle's signals when they were executed but never archived
@@ -231,7 +261,15 @@ async fn cycle(
             message: e.to_string(),
         })?;
     let month = domain::time::month_key(started_at);
-    let archives = preflight(stores, params, &month).await?;
+    let (archives, trades) = preflight(stores, params, &month).await?;
+    if adopt_interrupted_executions(&mut portfolio, &trades, now(), &params.policy) > 0 {
+        stores
+            .portfolio
+            .save_portfolio(&portfolio)
+            .await
+            .map_err(store("complete the previous cycle"))?;
+    }
+    drop(trades);
     if let Some(previous) = unarchived_previous_signals(stores, &archives, &month).await {
         tracing::warn!(
             signals = previous.len(),

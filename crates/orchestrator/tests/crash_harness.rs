@@ -40,7 +40,6 @@ fn assert_sound(figures: &[PhaseFigures]) {
     }
 }
 
-#[ignore = "finds PostgreSQL-side trade losses the product still has (issue 10 open); run with --ignored or cargo xtask soak"]
 #[tokio::test(flavor = "multi_thread")]
 async fn killed_and_restarted_cycles_lose_and_double_nothing_in_every_phase() {
     // Four cycles: the four fixed faults (refused, unreachable, other cwd,
@@ -95,7 +94,6 @@ fn no_market_twice(markets: &[String]) {
     assert_eq!(d.len(), markets.len(), "a market held twice: {markets:?}");
 }
 
-#[ignore = "finds PostgreSQL-side trade losses the product still has (issue 10 open); run with --ignored or cargo xtask soak"]
 #[tokio::test(flavor = "multi_thread")]
 async fn a_trade_postgres_refuses_in_phase_5_1_stays_in_json_and_reaches_postgres_later() {
     let cfg = config(&["5.1"], 0);
@@ -125,7 +123,6 @@ async fn a_trade_postgres_refuses_in_phase_5_1_stays_in_json_and_reaches_postgre
     assert_eq!(pg_trade_ids(&site).await, after, "PostgreSQL lacks a trade");
 }
 
-#[ignore = "finds PostgreSQL-side trade losses the product still has (issue 10 open); run with --ignored or cargo xtask soak"]
 #[tokio::test(flavor = "multi_thread")]
 async fn a_kill_while_postgres_is_slow_loses_nothing_and_the_restart_replays_the_journal() {
     let cfg = config(&["4"], 0);

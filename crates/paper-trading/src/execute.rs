@@ -99,31 +99,96 @@ pub fn execute_signal_avoiding(
         realized_pnl: None,
         extra: Extra::new(),
     };
+    open_position(portfolio, &trade, now);
+    tracing::debug!(trade = %trade.trade_id, amount = %trade.amount, "executed signal");
+    Ok(trade)
+}
+
+/// Open the position `trade` bought and debit the balance.
+fn open_position(portfolio: &mut Portfolio, trade: &Trade, now: DateTime<Utc>) {
     portfolio.positions.push(Position {
-        trade_id,
-        market_id: signal.market_id.clone(),
-        market_question: signal.market_question.clone(),
-        action: signal.action,
-        outcome: signal.outcome.clone(),
-        amount: signal.amount,
-        entry_price: signal.target_price,
-        shares,
-        entry_timestamp: now,
+        trade_id: trade.trade_id.clone(),
+        market_id: trade.market_id.clone(),
+        market_question: trade.market_question.clone(),
+        action: trade.action,
+        outcome: trade.outcome.clone(),
+        amount: trade.amount,
+        entry_price: trade.entry_price,
+        shares: trade.shares,
+        entry_timestamp: trade.timestamp,
         status: PositionStatus::Open,
-        current_price: Some(signal.target_price),
-        current_pnl: Some(shares.worth(signal.target_price) - signal.amount),
+        current_price: Some(trade.entry_price),
+        current_pnl: Some(trade.shares.worth(trade.entry_price) - trade.amount),
         realized_pnl: None,
         exit_price: None,
         exit_timestamp: None,
         extra: Extra::new(),
     });
-    portfolio.balance -= signal.amount;
-    portfolio.total_invested += signal.amount;
+    portfolio.balance -= trade.amount;
+    portfolio.total_invested += trade.amount;
     portfolio.trade_count += 1;
     portfolio.last_updated = now;
     refresh_profit_loss(portfolio);
-    tracing::debug!(trade = %trade.trade_id, amount = %trade.amount, "executed signal");
-    Ok(trade)
+}
+
+/// Why a recorded trade was not taken into the portfolio.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum AdoptError {
+    #[error("trade {0} belongs to another portfolio")]
+    OtherPortfolio(TradeId),
+    #[error("trade {0} already has its position")]
+    AlreadyHeld(TradeId),
+    #[error("trade {0} is not an open buy")]
+    NotOpen(TradeId),
+    #[error("trade {trade}: {reason}")]
+    Skipped { trade: TradeId, reason: SkipReason },
+}
+
+/// Complete an execution a crash cut short: `trade` is in the trade store
+/// (it is written first) but the portfolio was never saved with its
+/// position. Open that position as the execution would have, at the trade's
+/// own price and time, so the market is not bought a second time. Nothing
+/// changes on an error.
+pub fn adopt_trade(
+    portfolio: &mut Portfolio,
+    trade: &Trade,
+    now: DateTime<Utc>,
+    policy: &ExecutionPolicy,
+) -> Result<(), AdoptError> {
+    if trade.portfolio_id != portfolio.id {
+        return Err(AdoptError::OtherPortfolio(trade.trade_id.clone()));
+    }
+    if portfolio
+        .positions
+        .iter()
+        .any(|p| p.trade_id == trade.trade_id)
+    {
+        return Err(AdoptError::AlreadyHeld(trade.trade_id.clone()));
+    }
+    if trade.status != PositionStatus::Open || trade.realized_pnl.is_some() {
+        return Err(AdoptError::NotOpen(trade.trade_id.clone()));
+    }
+    let skipped = |reason| AdoptError::Skipped {
+        trade: trade.trade_id.clone(),
+        reason,
+    };
+    if policy.one_position_per_market {
+        if let Some(open) = portfolio.open_position_in(&trade.market_id) {
+            return Err(skipped(SkipReason::PositionAlreadyOpen {
+                market_id: trade.market_id.clone(),
+                trade_id: open.trade_id.clone(),
+            }));
+        }
+    }
+    if trade.amount > portfolio.balance {
+        return Err(skipped(SkipReason::InsufficientBalance {
+            needed: trade.amount,
+            available: portfolio.balance,
+        }));
+    }
+    open_position(portfolio, trade, now);
+    tracing::warn!(trade = %trade.trade_id, "a trade recorded without its position (an interrupted execution) now has it");
+    Ok(())
 }
 
 fn invalid(e: DomainError) -> SkipReason {

@@ -26,7 +26,9 @@ mod reprice;
 mod settle;
 pub mod stats;
 
-pub use execute::{ExecutionPolicy, SkipReason, execute_signal, execute_signal_avoiding};
+pub use execute::{
+    AdoptError, ExecutionPolicy, SkipReason, adopt_trade, execute_signal, execute_signal_avoiding,
+};
 pub use report::{history_entry, snapshot};
 pub use reprice::{RepriceReport, reprice};
 pub use settle::{Settlement, settle_position};

@@ -5,7 +5,7 @@ mod common;
 
 use common::{assert_ledger, dec, portfolio, price, signal, t0, usd};
 use domain::{Action, PositionStatus, Shares, TradeId, Usd};
-use paper_trading::{ExecutionPolicy, SkipReason, execute_signal};
+use paper_trading::{AdoptError, ExecutionPolicy, SkipReason, adopt_trade, execute_signal};
 
 #[test]
 fn a_trade_opens_a_position_and_debits_the_balance() {
@@ -155,4 +155,58 @@ fn a_new_second_gets_the_plain_legacy_id() {
 #[test]
 fn policy_defaults_to_one_position_per_market() {
     assert!(ExecutionPolicy::default().one_position_per_market);
+}
+
+#[test]
+fn a_trade_recorded_without_its_position_is_adopted_as_executed() {
+    // The execution wrote the trade, then the process died before the
+    // portfolio was saved: the saved portfolio is the one from before.
+    let before = portfolio("10000");
+    let mut executed = before.clone();
+    let s = signal("634159", Action::BuyYes, "0.8", "100");
+    let trade = execute_signal(&mut executed, &s, t0(), &ExecutionPolicy::default()).unwrap();
+
+    let mut p = before.clone();
+    adopt_trade(&mut p, &trade, t0(), &ExecutionPolicy::default()).unwrap();
+    assert_eq!(
+        p, executed,
+        "the same portfolio as if the save had happened"
+    );
+    assert_ledger(&p);
+
+    // Adopting it again, or a second trade in the same market, changes nothing.
+    let again = adopt_trade(&mut p, &trade, t0(), &ExecutionPolicy::default());
+    assert!(
+        matches!(again, Err(AdoptError::AlreadyHeld(_))),
+        "{again:?}"
+    );
+    let mut other = trade.clone();
+    other.trade_id = TradeId::new("trade_20251020_170245_634159_2");
+    let twice = adopt_trade(&mut p, &other, t0(), &ExecutionPolicy::default());
+    assert!(
+        matches!(
+            twice,
+            Err(AdoptError::Skipped {
+                reason: SkipReason::PositionAlreadyOpen { .. },
+                ..
+            })
+        ),
+        "{twice:?}"
+    );
+    assert_eq!(p, executed);
+
+    // Not more than the balance holds.
+    let mut poor = portfolio("50");
+    let short = adopt_trade(&mut poor, &trade, t0(), &ExecutionPolicy::default());
+    assert!(
+        matches!(
+            short,
+            Err(AdoptError::Skipped {
+                reason: SkipReason::InsufficientBalance { .. },
+                ..
+            })
+        ),
+        "{short:?}"
+    );
+    assert_eq!(poor, portfolio("50"));
 }

@@ -11,6 +11,7 @@ pub mod context;
 pub mod copy;
 pub mod gates;
 pub mod phase;
+pub mod resync;
 pub mod verify;
 
 pub use context::Migration;
