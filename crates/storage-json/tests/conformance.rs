@@ -15,3 +15,12 @@ testkit::storage_conformance!(fresh);
 async fn run_all_passes_on_one_factory() {
     testkit::conformance::run_all(fresh).await;
 }
+
+/// Executions step by step (trade, then portfolio), as the JSON store's
+/// `Stores` records them.
+#[tokio::test]
+async fn execution_records_trade_and_portfolio() {
+    let (_dir, store) = fresh().await;
+    let ports = testkit::ports::Ports(domain::ports::Stores::single(std::sync::Arc::new(store)));
+    testkit::conformance::execution_records_trade_and_portfolio(&ports).await;
+}

@@ -13,3 +13,10 @@ async fn fresh() -> (TestDb, PgStore) {
 }
 
 testkit::storage_conformance!(fresh);
+
+/// An execution is one transaction here.
+#[tokio::test]
+async fn execution_records_trade_and_portfolio() {
+    let (_db, store) = fresh().await;
+    testkit::conformance::execution_records_trade_and_portfolio(&store).await;
+}

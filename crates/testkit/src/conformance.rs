@@ -32,6 +32,38 @@ impl<S> AllPorts for S where
 {
 }
 
+/// An execution stores the trade and the portfolio holding its position;
+/// recording it again changes nothing.
+pub async fn execution_records_trade_and_portfolio<S>(store: &S)
+where
+    S: domain::ports::ExecutionStore + TradeStore + PortfolioStore,
+{
+    let trade = sample_trade(0);
+    let portfolio = sample_portfolio(1, 0);
+    assert_eq!(portfolio.positions[0].trade_id, trade.trade_id);
+    store
+        .record_execution(&trade, &portfolio, None)
+        .await
+        .expect("record_execution");
+    store
+        .record_execution(&trade, &portfolio, None)
+        .await
+        .expect("record_execution again");
+    assert_eq!(
+        store.load_trades(&default_id()).await.expect("load_trades"),
+        vec![trade],
+        "the trade, once"
+    );
+    assert_eq!(
+        store
+            .load_portfolio(&default_id())
+            .await
+            .expect("load_portfolio"),
+        Some(portfolio),
+        "the portfolio holding its position"
+    );
+}
+
 fn default_id() -> PortfolioId {
     PortfolioId::default()
 }

@@ -25,6 +25,7 @@ pub mod conformance;
 pub mod files;
 pub mod fixtures;
 pub mod memory;
+pub mod ports;
 pub mod samples;
 
 pub use samples::*;
