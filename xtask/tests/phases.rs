@@ -8,6 +8,8 @@ mod common;
 
 use common::*;
 use domain::DataSet;
+use orchestrator::app::{App, StoreChoice};
+use orchestrator::run_cycle;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn walk_every_phase_from_a_python_era_data_set_to_json_retired() {
@@ -118,4 +120,50 @@ async fn a_transition_waits_for_running_processes_to_stop() {
     drop(running);
     site.ok(&["phase", "advance"]).await;
     assert_eq!(site.phase().await, "1");
+}
+
+/// A write PostgreSQL never saw (here a `--store json` cycle in phase 1)
+/// shows as "behind" in `phase status`, and `phase advance` refuses over it;
+/// the next routed cycle brings PostgreSQL level by itself and the gate
+/// passes that check again.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_data_set_postgres_is_behind_on_shows_and_holds_the_phase() {
+    let mut site = Site::new().await;
+    site.force_to("1").await;
+    site.ok(&["backfill"]).await;
+    site.ok(&["verify"]).await;
+    let status = site.ok(&["phase", "status", "--no-gates"]).await;
+    assert!(
+        status.contains("trades current") && status.contains("portfolio current"),
+        "{status}"
+    );
+
+    // JSON alone takes a cycle's writes.
+    site.clock += chrono::Duration::hours(1);
+    let settings = site.settings();
+    let mut params = orchestrator::cli::cycle_params(&settings).unwrap();
+    let now = site.clock;
+    params.clock = std::sync::Arc::new(move || now);
+    let app = App::open(settings, StoreChoice::Json).await.unwrap();
+    let source =
+        polymarket_client::SnapshotSource::open(workspace().join("examples/snapshot")).unwrap();
+    run_cycle(&app.stores, &source, &params).await.unwrap();
+    drop(app);
+
+    let status = site.ok(&["phase", "status", "--no-gates"]).await;
+    assert!(status.contains("trades behind"), "{status}");
+    let refused = site.xtask(&["phase", "advance"]).await;
+    assert_eq!(refused.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(err.contains("PostgreSQL current"), "{err}");
+    assert_eq!(site.phase().await, "1");
+
+    // A routed cycle starts by copying what PostgreSQL missed, and verifies it.
+    site.cycle().await;
+    let status = site.ok(&["phase", "status", "--no-gates"]).await;
+    assert!(
+        status.contains("trades current") && status.contains("portfolio current"),
+        "{status}"
+    );
+    site.ok(&["verify", "--dataset", "trades"]).await;
 }

@@ -602,6 +602,10 @@ async fn status_reports_the_database_down_within_the_health_timeout() {
     assert_eq!(code, 200, "{body}");
     let (_, status) = s.get("/trading/status").await;
     assert!(status["outbox"]["depth"].as_u64().unwrap() > 0, "{status}");
+    assert_eq!(
+        status["postgres_current"]["trades"], "unknown (PostgreSQL does not answer)",
+        "{status}"
+    );
     assert!(
         status["routing"]["pg_write_failures"].as_u64().unwrap() > 0,
         "{status}"

@@ -46,19 +46,18 @@ pub async fn is_current(json: &Stores, pg: &Stores, data_set: DataSet) -> Result
 pub async fn currency(json: &Stores, pg: &Stores, data_set: DataSet) -> Currency {
     let own = json.versions.own_version(data_set).await;
     let mirrored = pg.versions.mirrored_version(data_set).await;
-    let error = match (&own, &mirrored) {
-        (Err(e), _) | (_, Err(e)) => Some(e.to_string()),
-        _ => None,
-    };
-    let json = own.ok();
-    let pg = mirrored.ok().flatten();
-    Currency {
-        data_set: data_set.as_str().to_owned(),
-        current: error.is_none() && json.is_some() && json == pg,
-        json,
-        pg,
-        error,
-    }
+    assemble(data_set, own, mirrored)
+}
+
+/// The currency of `data_set` through one store that answers both halves:
+/// the routed store gives JSON's own version and PostgreSQL's mirrored one.
+pub async fn currency_through(
+    versions: &dyn domain::ports::VersionStore,
+    data_set: DataSet,
+) -> Currency {
+    let own = versions.own_version(data_set).await;
+    let mirrored = versions.mirrored_version(data_set).await;
+    assemble(data_set, own, mirrored)
 }
 
 /// Record PostgreSQL as level with JSON for `data_set` at `version` — after
@@ -72,4 +71,24 @@ pub async fn mark_level(
     pg.versions
         .set_mirrored_version(data_set, Some(version))
         .await
+}
+
+fn assemble(
+    data_set: DataSet,
+    own: Result<DataVersion, StoreError>,
+    mirrored: Result<Option<DataVersion>, StoreError>,
+) -> Currency {
+    let error = match (&own, &mirrored) {
+        (Err(e), _) | (_, Err(e)) => Some(e.to_string()),
+        _ => None,
+    };
+    let json = own.ok();
+    let pg = mirrored.ok().flatten();
+    Currency {
+        data_set: data_set.as_str().to_owned(),
+        current: error.is_none() && json.is_some() && json == pg,
+        json,
+        pg,
+        error,
+    }
 }

@@ -88,6 +88,39 @@ pub async fn status(State(s): State<ApiState>) -> Response {
             Err(e) => json!({ "depth": null, "error": e.to_string() }),
         },
     };
+    // Per dual-written data set: whether PostgreSQL holds every write JSON
+    // holds (reads of a behind data set answer from JSON).
+    let mut currency = Map::new();
+    for data_set in domain::DataSet::ALL {
+        let route = app
+            .phase
+            .effective_route(data_set, app.settings.overrides)
+            .route;
+        if !matches!(route, domain::Route::DualWrite | domain::Route::DualRead) {
+            continue;
+        }
+        if db_down {
+            currency.insert(
+                data_set.to_string(),
+                json!("unknown (PostgreSQL does not answer)"),
+            );
+            continue;
+        }
+        let c = routing::currency::currency_through(app.stores.versions.as_ref(), data_set).await;
+        if !c.current {
+            warnings.push(format!(
+                "PostgreSQL is {} for {data_set}; its reads answer from JSON until it is level",
+                c.state()
+            ));
+        }
+        currency.insert(data_set.to_string(), json!(c.state()));
+    }
+    let dead_letters = app.outbox.as_ref().map_or(0, |o| o.dead_count());
+    if dead_letters > 0 {
+        warnings.push(format!(
+            "{dead_letters} dual writes PostgreSQL rejected are set aside in the dead letters"
+        ));
+    }
     let routing = app.routing.as_ref().map(|r| r.counts());
     let shadow_mismatches = routing.as_ref().map_or(0, |r| r.shadow_mismatches);
     if shadow_mismatches > 0 {
@@ -136,7 +169,7 @@ pub async fn status(State(s): State<ApiState>) -> Response {
     };
     if db_down && !pg_primary {
         warnings.push(
-            "PostgreSQL is down; JSON is still the truth and failed writes queue in the outbox"
+            "PostgreSQL is down; JSON is still the truth and dual writes wait in the journal (outbox)"
                 .into(),
         );
     }
@@ -161,6 +194,8 @@ pub async fn status(State(s): State<ApiState>) -> Response {
             "DATABASE_FALLBACK_TO_JSON": o.fallback_to_json,
         },
         "outbox": outbox,
+        "dead_letters": dead_letters,
+        "postgres_current": currency,
         "shadow_mismatches": shadow_mismatches,
         "routing": routing,
         "last_verify": record.last_verify,

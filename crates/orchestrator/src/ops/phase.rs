@@ -21,6 +21,8 @@ pub struct PhaseStatus {
     pub routes: Vec<(String, String)>,
     pub overrides: Vec<String>,
     pub outbox_depth: usize,
+    /// Writes PostgreSQL rejected, set aside (their data sets are behind).
+    pub dead_letters: usize,
     /// Whether PostgreSQL holds every write JSON holds, per data set
     /// (empty when PostgreSQL is not configured or does not answer).
     pub currency: Vec<routing::currency::Currency>,
@@ -46,7 +48,11 @@ impl std::fmt::Display for PhaseStatus {
         } else {
             writeln!(f, "overrides: {}", self.overrides.join(", "))?;
         }
-        writeln!(f, "outbox: {} queued", self.outbox_depth)?;
+        writeln!(
+            f,
+            "outbox: {} queued, {} dead letters",
+            self.outbox_depth, self.dead_letters
+        )?;
         if !self.currency.is_empty() {
             let states: Vec<String> = self
                 .currency
@@ -139,6 +145,7 @@ pub async fn status(m: &mut Migration, with_gates: bool) -> Result<PhaseStatus> 
         routes,
         overrides: describe_overrides(overrides),
         outbox_depth: m.outbox().depth().await?,
+        dead_letters: m.outbox().dead_count(),
         currency: m.currency().await,
         last_verify: m.record.last_verify.clone(),
         next: next.map(|n| n.to_string()),
