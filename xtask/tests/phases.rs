@@ -167,3 +167,29 @@ async fn a_data_set_postgres_is_behind_on_shows_and_holds_the_phase() {
     );
     site.ok(&["verify", "--dataset", "trades"]).await;
 }
+
+/// A process whose phase file says one phase while PostgreSQL was moved to
+/// another (pointed at the wrong state directory) refuses to run, naming both.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_process_whose_phase_disagrees_with_postgres_refuses_to_run() {
+    let mut site = Site::new().await;
+    site.force_to("4").await;
+    site.sql("UPDATE system_metadata SET value = '5.1' WHERE key = 'migration_phase'")
+        .await;
+    let before = hash_tree(&site.data);
+    let err = match App::open(site.settings(), StoreChoice::Phase).await {
+        Ok(_) => panic!("a process in phase 4 ran while PostgreSQL says 5.1"),
+        Err(e) => format!("{e:#}"),
+    };
+    assert!(
+        err.contains("says phase 4")
+            && err.contains("phase 5.1")
+            && err.contains("PRESCIENT_STATE_DIR"),
+        "{err}"
+    );
+    assert_eq!(
+        hash_tree(&site.data),
+        before,
+        "no file of the data directory changed"
+    );
+}

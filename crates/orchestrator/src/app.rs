@@ -98,11 +98,6 @@ impl App {
             .iter()
             .any(|r| matches!(r, Route::Json | Route::DualWrite | Route::DualRead));
         let needs_pg = routes.iter().any(|r| *r != Route::Json);
-        let json = if needs_json {
-            Some(json_stores(&settings)?)
-        } else {
-            None
-        };
         // Lazily: in dual-write phases a cycle must start while PostgreSQL is
         // down; in D/P the first operation fails cleanly instead.
         let pg = if needs_pg {
@@ -117,6 +112,12 @@ impl App {
         let pg_answered = match &pg {
             Some(pg) => check_phase_mirror(pg, phase, &settings).await?,
             None => false,
+        };
+        // Only then the data directory: a refused process touches nothing.
+        let json = if needs_json {
+            Some(json_stores(&settings)?)
+        } else {
+            None
         };
         let outbox = Arc::new(Journal::new(settings.state_dir().join("outbox.jsonl")));
         #[cfg(feature = "json")]
