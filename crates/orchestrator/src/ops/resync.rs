@@ -1,5 +1,6 @@
 //! Bringing PostgreSQL level by itself: at start, a process in a dual-write
-//! phase whose journal is empty but finds a data set *behind* (a write
+//! phase whose journal is empty but finds a data set that was level once
+//! *behind* (a write
 //! PostgreSQL rejected, one lost between the JSON write and the journal in a
 //! crash, one made with `--store json` or under `USE_DATABASE_WRITE=false`)
 //! copies that data set from JSON, the truth, into PostgreSQL — every
@@ -40,6 +41,14 @@ pub async fn level_behind(
             Ok(true) => continue,
             Ok(false) => {}
             // PostgreSQL does not answer: nothing to do now.
+            Err(_) => return out,
+        }
+        // Only a data set that was level once and fell behind: the first
+        // copy of a history is the operator's `backfill` + `verify` (it can
+        // be long, and a phase gate waits for it), not a cycle's side effect.
+        match pg_stores.versions.mirrored_version(*ds).await {
+            Ok(Some(_)) => {}
+            Ok(None) => continue,
             Err(_) => return out,
         }
         let outcome = level_one(json, pg, &pg_stores, *ds, portfolio).await;
