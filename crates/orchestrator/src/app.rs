@@ -98,10 +98,13 @@ impl App {
             .iter()
             .any(|r| matches!(r, Route::Json | Route::DualWrite | Route::DualRead));
         let needs_pg = routes.iter().any(|r| *r != Route::Json);
+        // D with DATABASE_FALLBACK_TO_JSON: the files, read-only, for reads
+        // answered stale while PostgreSQL is down (`routing::stale`).
+        let stale_json = stale_json(&settings, phase, record.since);
         let json = if needs_json {
             Some(json_stores(&settings)?)
         } else {
-            None
+            stale_json.as_ref().map(|(stores, _)| stores.clone())
         };
         // Lazily: in dual-write phases a cycle must start while PostgreSQL is
         // down; in D/P the first operation fails cleanly instead.
@@ -131,6 +134,10 @@ impl App {
         )?
         .with_retry_after(std::time::Duration::from_millis(settings.pg_retry_after_ms))
         .with_shadow_log(shadow_log(&settings));
+        let routed = match stale_json {
+            Some((_, at)) if !needs_json => routed.with_json_as_of(at),
+            _ => routed,
+        };
         let routing = routed.stats();
         // What an earlier run journaled and PostgreSQL has not taken goes
         // first, before any read.
@@ -215,6 +222,44 @@ async fn check_phase_mirror(pg: &PgStore, phase: Phase, settings: &Settings) -> 
         ),
         _ => Ok(true),
     }
+}
+
+/// The JSON files, read-only, and their time, when the phase's D routes may
+/// answer reads from them (`DATABASE_FALLBACK_TO_JSON` on); the time is
+/// their newest write, or the phase's start when that cannot be told.
+#[cfg(feature = "json")]
+fn stale_json(
+    settings: &Settings,
+    phase: Phase,
+    since: chrono::DateTime<chrono::Utc>,
+) -> Option<(Stores, chrono::DateTime<chrono::Utc>)> {
+    let falls_back = DataSet::ALL.iter().any(|d| {
+        let r = phase.effective_route(*d, settings.overrides);
+        r.route == Route::Database && r.fallback
+    });
+    if !falls_back {
+        return None;
+    }
+    let at = match storage_json::last_written(&settings.data_dir) {
+        Ok(Some(at)) => at,
+        _ => since,
+    };
+    let store = storage_json::JsonStore::open_read_only(
+        &settings.data_dir,
+        storage_json::JsonStoreOptions {
+            naive_zone: settings.naive_zone(),
+        },
+    );
+    Some((Stores::single(Arc::new(store)), at))
+}
+
+#[cfg(not(feature = "json"))]
+fn stale_json(
+    _: &Settings,
+    _: Phase,
+    _: chrono::DateTime<chrono::Utc>,
+) -> Option<(Stores, chrono::DateTime<chrono::Utc>)> {
+    None
 }
 
 /// Where shadow-read mismatches are kept, so `phase advance` refuses over them.
