@@ -118,7 +118,7 @@ impl App {
             None
         };
         let pg_answered = match &pg {
-            Some(pg) => check_phase_mirror(pg, phase, &settings).await?,
+            Some(pg) => check_phase_mirror(pg, phase, &record, &settings).await?,
             None => false,
         };
         let outbox = Arc::new(Journal::new(settings.state_dir().join("outbox.jsonl")));
@@ -200,7 +200,12 @@ impl App {
 /// PostgreSQL does not answer (a dual-write phase must start anyway), the
 /// recorded versions keep reads safe, and the check waits for the next start.
 /// Returns whether PostgreSQL answered.
-async fn check_phase_mirror(pg: &PgStore, phase: Phase, settings: &Settings) -> Result<bool> {
+async fn check_phase_mirror(
+    pg: &PgStore,
+    phase: Phase,
+    record: &PhaseRecord,
+    settings: &Settings,
+) -> Result<bool> {
     use domain::ports::MetadataStore;
     let recorded =
         match tokio::time::timeout(std::time::Duration::from_secs(5), pg.load_metadata()).await {
@@ -215,6 +220,16 @@ async fn check_phase_mirror(pg: &PgStore, phase: Phase, settings: &Settings) -> 
             }
         };
     match recorded {
+        // This state directory made a transition PostgreSQL missed (it was
+        // down): the next verify tells it.
+        Some(theirs) if theirs != phase.number() && record.mirror_pending => {
+            tracing::warn!(
+                theirs,
+                ours = phase.number(),
+                "PostgreSQL has not been told of the last phase transition; run `cargo xtask verify --repair`"
+            );
+            Ok(true)
+        }
         Some(theirs) if theirs != phase.number() => anyhow::bail!(
             "refusing to run: the phase file {} says phase {}, but PostgreSQL was moved to phase {theirs} — this process is probably pointed at another state directory (PRESCIENT_STATE_DIR) or data directory than the migration's; point it at the right ones, or move the phase with `phase advance`/`phase rollback`",
             settings.state_dir().join("phase.toml").display(),
