@@ -268,11 +268,14 @@ pub async fn rollback(m: &mut Migration) -> Result<Transition> {
     transition(m, current, target, "rollback", false, gates).await
 }
 
+/// The `system_metadata` key PostgreSQL's copy of the phase is kept under.
+pub const PHASE_KEY: &str = "migration_phase";
+
 /// Record `phase` as PostgreSQL's `migration_phase`.
 pub(crate) async fn mirror_phase(m: &Migration, phase: Phase) -> Result<()> {
     use domain::ports::MetadataStore;
     let pg = m.pg().await?;
-    pg.set_metadata("migration_phase", phase.number(), Utc::now())
+    pg.set_metadata(PHASE_KEY, phase.number(), Utc::now())
         .await?;
     Ok(())
 }
