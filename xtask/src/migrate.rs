@@ -37,7 +37,12 @@ pub enum PhaseCommand {
         force: bool,
     },
     /// Step back one phase.
-    Rollback,
+    Rollback {
+        /// From phase 6 without PostgreSQL: restore the data directory from
+        /// this backup (`cargo xtask backup --out DIR`) and step to 5.4.
+        #[arg(long, value_name = "DIR")]
+        from_backup: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -102,8 +107,11 @@ pub fn phase(common: &Common, command: PhaseCommand) -> Result<()> {
                 );
                 Ok(())
             }
-            PhaseCommand::Rollback => {
-                let t = phase::rollback(&mut m).await?;
+            PhaseCommand::Rollback { from_backup } => {
+                let t = match from_backup {
+                    Some(dir) => phase::rollback_from_backup(&mut m, &dir).await?,
+                    None => phase::rollback(&mut m).await?,
+                };
                 for g in &t.gates {
                     println!("  {}: {}", g.gate, g.detail);
                 }

@@ -220,8 +220,11 @@ pub struct Overrides {
     pub use_database_write: Option<bool>,
     /// `USE_DATABASE_READ=false`: every DR route back to DW.
     pub use_database_read: Option<bool>,
-    /// `DATABASE_FALLBACK_TO_JSON=false`: a failed PostgreSQL read in DR fails
-    /// instead of falling back to JSON.
+    /// `DATABASE_FALLBACK_TO_JSON` (on unless `false`): a failed PostgreSQL
+    /// read in DR answers from JSON (the truth there); in D a read for
+    /// display, PostgreSQL being unavailable, answers from the JSON files as
+    /// last written, marked stale. `false` makes both fail instead; `true`
+    /// is refused in phase 7 (P has no JSON).
     pub fallback_to_json: Option<bool>,
 }
 
@@ -297,7 +300,11 @@ impl Phase {
         if overrides.use_database_read == Some(false) && route == Route::DualRead {
             route = Route::DualWrite;
         }
-        let fallback = route == Route::DualRead && overrides.fallback_to_json != Some(false);
+        let may_fall_back = match route {
+            Route::DualRead | Route::Database => true,
+            Route::Json | Route::DualWrite | Route::PostgresOnly => false,
+        };
+        let fallback = may_fall_back && overrides.fallback_to_json != Some(false);
         EffectiveRoute { route, fallback }
     }
 }
@@ -380,7 +387,7 @@ mod tests {
     }
 
     #[test]
-    fn fallback_is_on_in_dual_read_unless_disabled() {
+    fn fallback_is_on_in_dual_read_and_database_primary_unless_disabled() {
         let phase = Phase::ReadsMarkets;
         assert!(
             phase
@@ -393,11 +400,27 @@ mod tests {
         };
         assert!(!phase.effective_route(DataSet::Trades, off).fallback);
         assert!(
-            !Phase::DatabasePrimary
+            Phase::DatabasePrimary
                 .effective_route(DataSet::Trades, Overrides::default())
                 .fallback,
-            "D fails cleanly instead of reading stale JSON"
+            "D may answer a read from the JSON files, marked stale"
         );
+        assert!(
+            !Phase::DatabasePrimary
+                .effective_route(DataSet::Trades, off)
+                .fallback
+        );
+        assert!(
+            !Phase::JsonRetired
+                .effective_route(DataSet::Trades, Overrides::default())
+                .fallback,
+            "P has no JSON to fall back to"
+        );
+        let on = Overrides {
+            fallback_to_json: Some(true),
+            ..Default::default()
+        };
+        assert!(Phase::JsonRetired.check_overrides(on).is_err());
     }
 
     #[test]

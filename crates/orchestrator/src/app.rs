@@ -98,6 +98,9 @@ impl App {
             .iter()
             .any(|r| matches!(r, Route::Json | Route::DualWrite | Route::DualRead));
         let needs_pg = routes.iter().any(|r| *r != Route::Json);
+        // D with DATABASE_FALLBACK_TO_JSON: the files, read-only, for reads
+        // answered stale while PostgreSQL is down (`routing::stale`).
+        let stale_json = stale_json(&settings, phase, record.since);
         // Lazily: in dual-write phases a cycle must start while PostgreSQL is
         // down; in D/P the first operation fails cleanly instead.
         let pg = if needs_pg {
@@ -110,14 +113,14 @@ impl App {
             None
         };
         let pg_answered = match &pg {
-            Some(pg) => check_phase_mirror(pg, phase, &settings).await?,
+            Some(pg) => check_phase_mirror(pg, phase, &record, &settings).await?,
             None => false,
         };
         // Only then the data directory: a refused process touches nothing.
         let json = if needs_json {
             Some(json_stores(&settings)?)
         } else {
-            None
+            stale_json.as_ref().map(|(stores, _)| stores.clone())
         };
         let outbox = Arc::new(Journal::new(settings.state_dir().join("outbox.jsonl")));
         #[cfg(feature = "json")]
@@ -132,6 +135,10 @@ impl App {
         )?
         .with_retry_after(std::time::Duration::from_millis(settings.pg_retry_after_ms))
         .with_shadow_log(shadow_log(&settings));
+        let routed = match stale_json {
+            Some((_, at)) if !needs_json => routed.with_json_as_of(at),
+            _ => routed,
+        };
         let routing = routed.stats();
         // What an earlier run journaled and PostgreSQL has not taken goes
         // first, before any read.
@@ -194,7 +201,12 @@ impl App {
 /// PostgreSQL does not answer (a dual-write phase must start anyway), the
 /// recorded versions keep reads safe, and the check waits for the next start.
 /// Returns whether PostgreSQL answered.
-async fn check_phase_mirror(pg: &PgStore, phase: Phase, settings: &Settings) -> Result<bool> {
+async fn check_phase_mirror(
+    pg: &PgStore,
+    phase: Phase,
+    record: &PhaseRecord,
+    settings: &Settings,
+) -> Result<bool> {
     use domain::ports::MetadataStore;
     let recorded =
         match tokio::time::timeout(std::time::Duration::from_secs(5), pg.load_metadata()).await {
@@ -209,6 +221,16 @@ async fn check_phase_mirror(pg: &PgStore, phase: Phase, settings: &Settings) -> 
             }
         };
     match recorded {
+        // This state directory made a transition PostgreSQL missed (it was
+        // down): the next verify tells it.
+        Some(theirs) if theirs != phase.number() && record.mirror_pending => {
+            tracing::warn!(
+                theirs,
+                ours = phase.number(),
+                "PostgreSQL has not been told of the last phase transition; run `cargo xtask verify --repair`"
+            );
+            Ok(true)
+        }
         Some(theirs) if theirs != phase.number() => anyhow::bail!(
             "refusing to run: the phase file {} says phase {}, but PostgreSQL was moved to phase {theirs} — this process is probably pointed at another state directory (PRESCIENT_STATE_DIR) or data directory than the migration's; point it at the right ones, or move the phase with `phase advance`/`phase rollback`",
             settings.state_dir().join("phase.toml").display(),
@@ -216,6 +238,44 @@ async fn check_phase_mirror(pg: &PgStore, phase: Phase, settings: &Settings) -> 
         ),
         _ => Ok(true),
     }
+}
+
+/// The JSON files, read-only, and their time, when the phase's D routes may
+/// answer reads from them (`DATABASE_FALLBACK_TO_JSON` on); the time is
+/// their newest write, or the phase's start when that cannot be told.
+#[cfg(feature = "json")]
+fn stale_json(
+    settings: &Settings,
+    phase: Phase,
+    since: chrono::DateTime<chrono::Utc>,
+) -> Option<(Stores, chrono::DateTime<chrono::Utc>)> {
+    let falls_back = DataSet::ALL.iter().any(|d| {
+        let r = phase.effective_route(*d, settings.overrides);
+        r.route == Route::Database && r.fallback
+    });
+    if !falls_back {
+        return None;
+    }
+    let at = match storage_json::last_written(&settings.data_dir) {
+        Ok(Some(at)) => at,
+        _ => since,
+    };
+    let store = storage_json::JsonStore::open_read_only(
+        &settings.data_dir,
+        storage_json::JsonStoreOptions {
+            naive_zone: settings.naive_zone(),
+        },
+    );
+    Some((Stores::single(Arc::new(store)), at))
+}
+
+#[cfg(not(feature = "json"))]
+fn stale_json(
+    _: &Settings,
+    _: Phase,
+    _: chrono::DateTime<chrono::Utc>,
+) -> Option<(Stores, chrono::DateTime<chrono::Utc>)> {
+    None
 }
 
 /// Where shadow-read mismatches are kept, so `phase advance` refuses over them.

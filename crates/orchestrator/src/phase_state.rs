@@ -67,6 +67,11 @@ pub struct PhaseRecord {
     pub archive: Option<ArchiveRecord>,
     #[serde(default)]
     pub transitions: Vec<Transition>,
+    /// The last transition could not be mirrored into PostgreSQL (it was
+    /// down, e.g. `phase rollback --from-backup`): its `migration_phase` is
+    /// out of date until the next verify writes it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub mirror_pending: bool,
 }
 
 impl PhaseRecord {
@@ -78,6 +83,7 @@ impl PhaseRecord {
             last_round_trip: None,
             archive: None,
             transitions: Vec::new(),
+            mirror_pending: false,
         }
     }
 

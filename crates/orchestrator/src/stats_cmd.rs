@@ -119,9 +119,17 @@ pub struct StatsArgs {
 pub async fn command(args: StatsArgs, settings: crate::Settings) -> anyhow::Result<()> {
     use anyhow::Context;
     let app = crate::app::App::open(settings, args.store).await?;
-    let performance = load_performance(&app.stores, &PortfolioId::default())
-        .await
-        .context("cannot compute the performance")?;
+    // Shown, never written back: it may answer from the JSON files while
+    // PostgreSQL is down in phase 6 (marked stale).
+    let (performance, stale) =
+        routing::stale::allow_stale(load_performance(&app.stores, &PortfolioId::default())).await;
+    let performance = performance.context("cannot compute the performance")?;
+    if let Some(at) = stale {
+        eprintln!(
+            "warning: PostgreSQL did not answer; these figures are from the JSON files as of {} (stale)",
+            domain::time::format_timestamp(at)
+        );
+    }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&performance)?);
     } else {

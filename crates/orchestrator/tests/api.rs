@@ -612,12 +612,18 @@ async fn status_reports_the_database_down_within_the_health_timeout() {
     );
     s.stop().await;
 
-    // Phase 6: PostgreSQL is primary → down, 503 with the same body; reads 503.
+    // Phase 6: PostgreSQL is primary → down, 503 with the same body; reads
+    // 503 with the JSON fallback off (on, see the stale test below).
     let data = tempfile::tempdir().unwrap();
     let state = tempfile::tempdir().unwrap();
     phase_file(state.path(), "6");
+    let strict: Vec<(&str, &str)> = DOWN
+        .iter()
+        .copied()
+        .chain([("DATABASE_FALLBACK_TO_JSON", "false")])
+        .collect();
     let s = Server::start(
-        settings(data.path(), state.path(), DOWN),
+        settings(data.path(), state.path(), &strict),
         StoreChoice::Phase,
         None,
         example_source(),
@@ -636,4 +642,82 @@ async fn status_reports_the_database_down_within_the_health_timeout() {
         "{body}"
     );
     s.stop().await;
+}
+
+/// Phase 6 with PostgreSQL down: GETs answer from the JSON files as last
+/// written, with `X-Prescient-Stale: <their time>`; status says since when;
+/// a cycle fails cleanly and writes no file.
+#[tokio::test(flavor = "multi_thread")]
+async fn in_phase_6_with_postgres_down_reads_answer_from_json_marked_stale() {
+    let data = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    phase_file(state.path(), "0");
+    let s = Server::start(
+        settings(data.path(), state.path(), DOWN),
+        StoreChoice::Phase,
+        None,
+        example_source(),
+    )
+    .await;
+    let (code, body) = s.post(CYCLE, None).await;
+    assert_eq!(code, 200, "{body}");
+    let (_, fresh) = s.get("/paper-trading/portfolio").await;
+    s.stop().await;
+
+    phase_file(state.path(), "6");
+    let before = files(data.path());
+    let s = Server::start(
+        settings(data.path(), state.path(), DOWN),
+        StoreChoice::Phase,
+        None,
+        example_source(),
+    )
+    .await;
+    let r = s
+        .client
+        .get(s.url("/paper-trading/portfolio"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let stale = r
+        .headers()
+        .get("x-prescient-stale")
+        .expect("a stale read is marked")
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let at = chrono::DateTime::parse_from_rfc3339(&stale).unwrap();
+    assert!(at <= chrono::Utc::now(), "{stale}");
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body, fresh, "the portfolio as the JSON files hold it");
+
+    let (code, status) = s.get("/trading/status").await;
+    assert_eq!(code, 503, "{status}");
+    assert_eq!(status["stale_since"], json!(stale), "{status}");
+    assert!(
+        status["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("(stale)")),
+        "{status}"
+    );
+
+    let (code, body) = s.post(CYCLE, None).await;
+    assert_ne!(code, 200, "{body}");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("postgres"),
+        "{body}"
+    );
+    s.stop().await;
+    assert_eq!(
+        files(data.path()),
+        before,
+        "no JSON file written in phase 6"
+    );
 }

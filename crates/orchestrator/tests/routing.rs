@@ -668,3 +668,115 @@ async fn writes_that_skip_postgres_leave_it_behind_and_dual_reads_answer_json() 
     std::fs::write(&path, text.replace("\n", "\n ")).unwrap();
     assert!(!rig.current(DataSet::Portfolio));
 }
+
+/// Phase 6 with PostgreSQL down (issue #10 item 6): a read for display
+/// answers from the JSON files, marked stale with their time; anything else
+/// — a cycle's reads, every write — fails cleanly and JSON stays untouched.
+#[tokio::test(flavor = "multi_thread")]
+async fn database_primary_answers_display_reads_from_json_marked_stale_while_postgres_is_down() {
+    use routing::stale::allow_stale;
+    let rig = rig();
+    for n in 1..=2 {
+        rig.json
+            .trades
+            .append_trade(&testkit::sample_trade(n))
+            .await
+            .unwrap();
+    }
+    let pg = Stores::single(rig.pg.clone());
+    for n in 1..=3 {
+        pg.trades
+            .append_trade(&testkit::sample_trade(n))
+            .await
+            .unwrap();
+    }
+    let json_file = rig.data.join("trades/paper_trades.json");
+    let json_before = std::fs::read(&json_file).unwrap();
+    let as_of = chrono::DateTime::parse_from_rfc3339("2026-11-30T12:00:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let routed = rig.routed("6", Overrides::default()).with_json_as_of(as_of);
+    let stats = routed.stats();
+    let store = routed.into_stores();
+
+    let (trades, stale) = allow_stale(store.trades.load_trades(&id())).await;
+    assert_eq!(
+        (trades.unwrap().len(), stale),
+        (3, None),
+        "PostgreSQL up: its answer"
+    );
+
+    rig.pg.set_down(true);
+    let (trades, stale) = allow_stale(store.trades.load_trades(&id())).await;
+    assert_eq!(
+        (trades.unwrap().len(), stale),
+        (2, Some(as_of)),
+        "PostgreSQL down: the JSON files' answer, stale as of their time"
+    );
+    let counts = stats.counts();
+    assert_eq!((counts.stale_reads, counts.stale_since), (1, Some(as_of)));
+
+    let err = store.trades.load_trades(&id()).await.unwrap_err();
+    assert!(
+        matches!(err, domain::StoreError::Unavailable { .. }),
+        "a read outside a display scope (a cycle's) fails cleanly: {err}"
+    );
+    let (write, _) = allow_stale(store.trades.append_trade(&testkit::sample_trade(4))).await;
+    let err = write.unwrap_err();
+    assert!(
+        matches!(err, domain::StoreError::Unavailable { .. }),
+        "a write fails cleanly, even in a display scope: {err}"
+    );
+    assert_eq!(
+        std::fs::read(&json_file).unwrap(),
+        json_before,
+        "no write reaches JSON in phase 6"
+    );
+
+    rig.pg.set_down(false);
+    let (trades, stale) = allow_stale(store.trades.load_trades(&id())).await;
+    assert_eq!((trades.unwrap().len(), stale), (3, None), "PostgreSQL back");
+    assert_eq!(stats.counts().stale_since, None, "no longer stale");
+
+    let off = Overrides {
+        fallback_to_json: Some(false),
+        ..Default::default()
+    };
+    let strict = rig.routed("6", off).with_json_as_of(as_of).into_stores();
+    rig.pg.set_down(true);
+    let (trades, _) = allow_stale(strict.trades.load_trades(&id())).await;
+    assert!(
+        trades.is_err(),
+        "DATABASE_FALLBACK_TO_JSON=false: reads fail instead"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn json_retired_refuses_the_fallback_and_never_reads_json() {
+    let rig = rig();
+    let on = Overrides {
+        fallback_to_json: Some(true),
+        ..Default::default()
+    };
+    let refused = RoutedStore::new(
+        Phase::JsonRetired,
+        on,
+        Some(rig.json.clone()),
+        Some(Stores::single(rig.pg.clone())),
+        None,
+        0,
+    );
+    assert!(matches!(refused, Err(RoutingError::Refused(_))));
+    rig.json
+        .trades
+        .append_trade(&testkit::sample_trade(1))
+        .await
+        .unwrap();
+    let store = rig.routed("7", Overrides::default()).into_stores();
+    rig.pg.set_down(true);
+    let (trades, stale) = routing::stale::allow_stale(store.trades.load_trades(&id())).await;
+    assert!(
+        trades.is_err() && stale.is_none(),
+        "P fails cleanly, even for display"
+    );
+}

@@ -12,7 +12,12 @@
 //!   for the data set — its recorded version equals JSON's ([`currency`]) —
 //!   and from JSON otherwise (counted and logged), unless
 //!   `DATABASE_FALLBACK_TO_JSON=false`.
-//! - `D`/`P`: PostgreSQL only; a failure fails the operation cleanly.
+//! - `D`: PostgreSQL only; a failure fails the operation cleanly — except a
+//!   read inside [`stale::allow_stale`] (display, never a cycle) while
+//!   PostgreSQL is unavailable and `DATABASE_FALLBACK_TO_JSON` is on: it
+//!   answers from the JSON files as last written, marked stale with their
+//!   time ([`stale`]). Writes never touch JSON.
+//! - `P`: PostgreSQL only; a failure fails the operation cleanly.
 //!
 //! The decision itself is the pure table in `domain::phase`; this crate is
 //! the glue, and depends on nothing but `domain`.
@@ -22,6 +27,7 @@ pub mod breaker;
 pub mod currency;
 pub mod journal;
 pub mod shadow;
+pub mod stale;
 pub mod write;
 
 use async_trait::async_trait;
@@ -80,6 +86,11 @@ pub struct RoutingStats {
     /// behind until verify brings them level).
     pub outbox_failures: AtomicU64,
     pub shadow: shadow::ShadowStats,
+    /// D reads answered from the JSON files while PostgreSQL was unavailable.
+    pub stale_reads: AtomicU64,
+    /// The time of the JSON data reads have been answered from since
+    /// PostgreSQL last failed a D read; cleared when it answers one again.
+    pub stale_since: std::sync::Mutex<Option<DateTime<Utc>>>,
 }
 
 /// A plain copy of [`RoutingStats`].
@@ -95,6 +106,8 @@ pub struct RoutingCounts {
     pub shadow_reads: u64,
     pub shadow_mismatches: u64,
     pub shadow_mismatch_keys: Vec<String>,
+    pub stale_reads: u64,
+    pub stale_since: Option<DateTime<Utc>>,
 }
 
 impl RoutingStats {
@@ -111,6 +124,20 @@ impl RoutingStats {
             shadow_reads: get(&self.shadow.reads),
             shadow_mismatches: get(&self.shadow.mismatches),
             shadow_mismatch_keys: self.shadow.keys(),
+            stale_reads: get(&self.stale_reads),
+            stale_since: self.stale_since(),
+        }
+    }
+
+    /// The time of the JSON data reads answer from while PostgreSQL is
+    /// unavailable in D, if they do.
+    pub fn stale_since(&self) -> Option<DateTime<Utc>> {
+        self.stale_since.lock().map(|g| *g).unwrap_or_default()
+    }
+
+    fn set_stale_since(&self, at: Option<DateTime<Utc>>) {
+        if let Ok(mut g) = self.stale_since.lock() {
+            *g = at;
         }
     }
 }
@@ -146,6 +173,9 @@ pub struct RoutedStore {
     writing: tokio::sync::Mutex<()>,
     /// Set when the PostgreSQL half of dual writes runs behind the cycle.
     behind: std::sync::OnceLock<Arc<Shared>>,
+    /// When the JSON files were last written (D reads answered from them are
+    /// stale as of this time); without it D never falls back.
+    json_as_of: Option<DateTime<Utc>>,
 }
 
 impl RoutedStore {
@@ -208,6 +238,7 @@ impl RoutedStore {
             breaker: Breaker::default(),
             writing: tokio::sync::Mutex::new(()),
             behind: std::sync::OnceLock::new(),
+            json_as_of: None,
         })
     }
 
@@ -257,6 +288,13 @@ impl RoutedStore {
     /// (default: try every time).
     pub fn with_retry_after(mut self, pause: Duration) -> Self {
         self.breaker = Breaker::new(pause);
+        self
+    }
+
+    /// The JSON files' time, for D reads answered from them while PostgreSQL
+    /// is unavailable (needs the JSON store; see [`stale`]).
+    pub fn with_json_as_of(mut self, at: DateTime<Utc>) -> Self {
+        self.json_as_of = Some(at);
         self
     }
 
@@ -513,8 +551,55 @@ impl RoutedStore {
                 tracing::warn!(%data_set, read = what, reason = %why, "reading JSON instead of PostgreSQL");
                 read(self.json()?.clone()).await
             }
-            Route::Database | Route::PostgresOnly => read(self.pg()?.clone()).await,
+            Route::Database => self.read_database(data_set, what, effective, read).await,
+            Route::PostgresOnly => read(self.pg()?.clone()).await,
         }
+    }
+
+    /// A D read: PostgreSQL; when it is unavailable and the read may be
+    /// answered stale ([`stale`]), the JSON files, marked stale.
+    async fn read_database<T, F, Fut>(
+        &self,
+        data_set: DataSet,
+        what: &str,
+        effective: EffectiveRoute,
+        read: F,
+    ) -> Result<T, StoreError>
+    where
+        F: Fn(Stores) -> Fut,
+        Fut: Future<Output = Result<T, StoreError>>,
+    {
+        let stale_json = match (&self.json, self.json_as_of) {
+            (Some(json), Some(at)) if effective.fallback && stale::allowed() => Some((json, at)),
+            _ => None,
+        };
+        let Some((json, at)) = stale_json else {
+            return read(self.pg()?.clone()).await;
+        };
+        // While PostgreSQL rests after failing, do not wait on it again.
+        let why = if self.breaker.resting() {
+            "PostgreSQL resting after a failure".to_owned()
+        } else {
+            match read(self.pg()?.clone()).await {
+                Ok(v) => {
+                    self.breaker.reset();
+                    self.stats.set_stale_since(None);
+                    return Ok(v);
+                }
+                Err(e @ StoreError::Unavailable { .. }) => {
+                    self.breaker.trip();
+                    e.to_string()
+                }
+                Err(e) => return Err(e),
+            }
+        };
+        let value = read(json.clone()).await?;
+        self.stats.stale_reads.fetch_add(1, Ordering::Relaxed);
+        self.stats.set_stale_since(Some(at));
+        stale::note(at);
+        tracing::warn!(%data_set, read = what, reason = %why, json_as_of = %at,
+            "PostgreSQL unavailable: answered from the JSON files, stale");
+        Ok(value)
     }
 }
 

@@ -13,7 +13,8 @@
 //! `append.rs` for the O(1) append and its key index, `torn.rs` for cutting
 //! a torn tail back on open, `fsio.rs` for atomic overwrites, `records/` for
 //! a file's fields and the checks on every record read, `ports.rs` for how
-//! each port maps onto files.
+//! each port maps onto files, `replace.rs` for the legacy files as a whole
+//! (their last write time, replacing them with a backup's).
 //!
 //! What happens to a file that does not load:
 //! - an append-only file (`paper_trades.json`, `portfolio_history.json`,
@@ -47,10 +48,12 @@ mod maintenance;
 mod num;
 mod ports;
 mod records;
+mod replace;
 mod store;
 mod torn;
 mod versions;
 
 pub use counts::{corrupt_files_kept, torn_tails_recovered};
+pub use replace::{Replaced, last_written, legacy_files};
 pub use store::{JsonStore, JsonStoreOptions};
 pub use torn::TornTail;

@@ -6,7 +6,9 @@
 //! history), [`strategy`] (signals), [`markets`], [`events`], [`metrics`]
 //! (Prometheus text at `/metrics`), [`dashboard`] (the page at `/`). Bodies
 //! are built in [`views`] with the original's field names; failures are
-//! [`ApiError`]s (JSON with a fitting status code).
+//! [`ApiError`]s (JSON with a fitting status code). In phase 6 with
+//! PostgreSQL down, GETs answer from the JSON files, marked stale
+//! ([`stale`]: the `X-Prescient-Stale` header, `stale_since` in status).
 //!
 //! Rules: a GET never writes (the original's GETs rewrote the portfolio);
 //! actions are POST and, with `PRESCIENT_API_TOKEN` set, need
@@ -19,6 +21,7 @@ pub mod events;
 pub mod markets;
 pub mod metrics;
 pub mod paper_trading;
+pub mod stale;
 pub mod strategy;
 pub mod trading;
 pub mod views;
@@ -218,6 +221,7 @@ pub fn router(state: ApiState) -> Router {
         .route("/events/{id}", get(events::one))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn(stale::allow_stale_reads))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             metrics::count_requests,

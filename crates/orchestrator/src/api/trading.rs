@@ -153,6 +153,16 @@ pub async fn status(State(s): State<ApiState>) -> Response {
         Err(e) => json!({ "error": e.to_string() }),
     };
 
+    // After the reads above: whether they, and reads before them, were
+    // answered from the JSON files because PostgreSQL did not answer.
+    let stale_since = app.routing.as_ref().and_then(|r| r.stale_since());
+    if let Some(at) = stale_since {
+        warnings.push(format!(
+            "PostgreSQL is down: reads answer from the JSON files as of {} (stale); cycles fail until it is back, or roll back with `cargo xtask phase rollback --from-backup DIR`",
+            domain::time::format_timestamp(at)
+        ));
+    }
+
     let last = s.last_cycle();
     if let Some(l) = &last
         && l.outcome != "success"
@@ -198,6 +208,7 @@ pub async fn status(State(s): State<ApiState>) -> Response {
         "postgres_current": currency,
         "shadow_mismatches": shadow_mismatches,
         "routing": routing,
+        "stale_since": opt(stale_since, time),
         "last_verify": record.last_verify,
         "cycle": {
             "running": s.running_since().is_some(),

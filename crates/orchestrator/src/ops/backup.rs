@@ -36,6 +36,13 @@ pub async fn backfill(m: &Migration, data_sets: &[DataSet]) -> Result<CopyReport
 /// `verify`, recorded in the phase file as the last verify.
 pub async fn verify_and_record(m: &mut Migration, data_sets: &[DataSet]) -> Result<VerifyReport> {
     let pg = m.pg().await?;
+    // A transition PostgreSQL missed while it was down (a rollback from a
+    // backup): tell it now, so processes started from here are not refused.
+    if m.record.mirror_pending {
+        super::phase::mirror_phase(m, m.phase()?).await?;
+        m.record.mirror_pending = false;
+        m.phase_file.save(&m.record)?;
+    }
     let report = verify(
         &m.json_reader(),
         &Stores::transactional(Arc::new(pg)),

@@ -90,7 +90,11 @@ pub async fn copy_data_sets(
                     progress.inc(1);
                 }
                 report.add("portfolio_snapshots", snapshots.len());
-                let meta = from.metadata.load_metadata().await?;
+                let mut meta = from.metadata.load_metadata().await?;
+                // Each store's phase mirror is set by transitions, not
+                // copied: a backup restored into the data directory carries
+                // the phase it was taken in, which repair must not put back.
+                meta.remove(super::phase::PHASE_KEY);
                 let now = chrono::Utc::now();
                 for (k, v) in &meta {
                     to.metadata.set_metadata(k, v, now).await?;

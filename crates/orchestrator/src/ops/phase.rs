@@ -5,11 +5,12 @@ use super::context::Migration;
 use super::copy::copy_data_sets;
 use super::gates;
 use crate::phase_state::{GateResult, Transition, VerifyRecord};
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use chrono::Utc;
 use domain::ports::Stores;
 use domain::{DataSet, Overrides, Phase};
 use serde::Serialize;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 #[derive(Clone, Debug, Serialize)]
@@ -27,6 +28,9 @@ pub struct PhaseStatus {
     /// (empty when PostgreSQL is not configured or does not answer).
     pub currency: Vec<routing::currency::Currency>,
     pub last_verify: Option<VerifyRecord>,
+    /// What to do next about PostgreSQL, if anything (behind where JSON is
+    /// the truth, or not yet told of the last transition).
+    pub todo: Vec<String>,
     pub next: Option<String>,
     /// The gates of the next phase (evaluated only with `--gates`).
     pub gates: Vec<GateResult>,
@@ -60,6 +64,9 @@ impl std::fmt::Display for PhaseStatus {
                 .map(|c| format!("{} {}", c.data_set, c.state()))
                 .collect();
             writeln!(f, "PostgreSQL: {}", states.join(", "))?;
+        }
+        for todo in &self.todo {
+            writeln!(f, "to do: {todo}")?;
         }
         match &self.last_verify {
             Some(v) => writeln!(
@@ -138,6 +145,27 @@ pub async fn status(m: &mut Migration, with_gates: bool) -> Result<PhaseStatus> 
         (Some(n), true) => gates::evaluate(m, n).await,
         _ => Vec::new(),
     };
+    let currency = m.currency().await;
+    let mut todo = Vec::new();
+    let behind: Vec<&str> = currency
+        .iter()
+        .filter(|c| c.error.is_none() && !c.current)
+        .filter_map(|c| c.data_set.parse::<DataSet>().ok())
+        .filter(|d| super::backup::json_is_truth(phase, *d))
+        .map(|d| d.as_str())
+        .collect();
+    if !behind.is_empty() {
+        todo.push(format!(
+            "PostgreSQL is behind JSON for {}: run `cargo xtask verify --repair` to bring it level",
+            behind.join(", ")
+        ));
+    }
+    if m.record.mirror_pending {
+        todo.push(
+            "PostgreSQL has not been told of the last transition (it did not answer); the next `cargo xtask verify` tells it"
+                .into(),
+        );
+    }
     Ok(PhaseStatus {
         phase: phase.number().into(),
         title: phase.title().into(),
@@ -146,7 +174,8 @@ pub async fn status(m: &mut Migration, with_gates: bool) -> Result<PhaseStatus> 
         overrides: describe_overrides(overrides),
         outbox_depth: m.outbox().depth().await?,
         dead_letters: m.outbox().dead_count(),
-        currency: m.currency().await,
+        currency,
+        todo,
         last_verify: m.record.last_verify.clone(),
         next: next.map(|n| n.to_string()),
         gates,
@@ -239,6 +268,91 @@ pub async fn rollback(m: &mut Migration) -> Result<Transition> {
     transition(m, current, target, "rollback", false, gates).await
 }
 
+/// The `system_metadata` key PostgreSQL's copy of the phase is kept under.
+pub const PHASE_KEY: &str = "migration_phase";
+
+/// Record `phase` as PostgreSQL's `migration_phase`.
+pub(crate) async fn mirror_phase(m: &Migration, phase: Phase) -> Result<()> {
+    use domain::ports::MetadataStore;
+    let pg = m.pg().await?;
+    pg.set_metadata(PHASE_KEY, phase.number(), Utc::now())
+        .await?;
+    Ok(())
+}
+
+/// `phase rollback --from-backup DIR`: the way back to JSON from phase 6
+/// while PostgreSQL is down. The data directory's legacy files are replaced
+/// by the backup's JSON export (`DIR/data`, or `DIR` itself), the replaced
+/// ones moved to `<data dir>.before-rollback-<time>`, and the phase set to
+/// 5.4, where JSON is the truth again. PostgreSQL is not needed: it is told
+/// the phase if it answers, else at the next verify. It is then behind for
+/// every data set (the files changed behind its versions), and
+/// `verify --repair` brings it level from JSON once it is back.
+pub async fn rollback_from_backup(m: &mut Migration, backup: &Path) -> Result<Transition> {
+    let _runtime = runtime_lock(m)?;
+    let current = m.phase()?;
+    if current != Phase::DatabasePrimary {
+        bail!(
+            "--from-backup rolls back from phase 6 only (this is phase {}); use `phase rollback`",
+            current.number()
+        );
+    }
+    let from = if backup.join("data").is_dir() {
+        backup.join("data")
+    } else {
+        backup.to_path_buf()
+    };
+    if !from.join("trades").is_dir() {
+        bail!("{} holds no backup (no trades/ directory)", from.display());
+    }
+    // A backup that does not load must not replace the files.
+    let options = storage_json::JsonStoreOptions {
+        naive_zone: m.settings.naive_zone(),
+    };
+    let check = Stores::single(Arc::new(storage_json::JsonStore::open_read_only(
+        &from, options,
+    )));
+    check
+        .portfolio
+        .load_portfolio(&m.portfolio())
+        .await
+        .and(check.trades.load_trades(&m.portfolio()).await.map(drop))
+        .and(check.history.load_history(&m.portfolio()).await.map(drop))
+        .with_context(|| format!("the backup in {} does not load", from.display()))?;
+    let taken = storage_json::last_written(&from)?;
+    let now = Utc::now();
+    let data_dir = m.settings.data_dir.clone();
+    let aside = PathBuf::from(format!(
+        "{}.before-rollback-{}",
+        data_dir.display(),
+        now.format("%Y%m%dT%H%M%SZ")
+    ));
+    // The JSON writer holds the data-directory lock while the files change.
+    let json = m.json_writer()?;
+    let replaced = json.replace_legacy_files(&from, &aside)?;
+    drop(json);
+    let gate = GateResult {
+        gate: "JSON restored from backup".into(),
+        passed: true,
+        detail: format!(
+            "restored from backup {} ({} files, backup time {}); the replaced files are in {}",
+            from.display(),
+            replaced.files,
+            taken.map_or_else(|| "unknown".to_owned(), domain::time::format_timestamp),
+            replaced.aside.display()
+        ),
+    };
+    transition(
+        m,
+        current,
+        Phase::ReadsMarkets,
+        "rollback",
+        false,
+        vec![gate],
+    )
+    .await
+}
+
 /// No runtime may run across a transition: it would keep the old routes.
 fn runtime_lock(m: &Migration) -> Result<crate::phase_state::RuntimeLock> {
     m.runtime_lock("phase transition", "a running process keeps the routes it started with, so stop `prescient run`/`serve` before a phase transition and restart it after")
@@ -270,17 +384,18 @@ async fn transition(
     m.record.transitions.push(t.clone());
     m.phase_file.save(&m.record)?;
     // Mirror into system_metadata; the local file stays the authority, so a
-    // database that does not answer does not stop a rollback.
-    match m.pg().await {
-        Ok(pg) => {
-            use domain::ports::MetadataStore;
-            if let Err(e) = pg.set_metadata("migration_phase", to.number(), now).await {
-                tracing::warn!(error = %e, "could not mirror the phase into system_metadata");
-            }
-        }
+    // database that does not answer does not stop a rollback (the next
+    // verify mirrors it: `mirror_pending`).
+    let pending = match mirror_phase(m, to).await {
+        Ok(()) => false,
         Err(e) => {
-            tracing::warn!(error = %format!("{e:#}"), "could not mirror the phase into system_metadata")
+            tracing::warn!(error = %format!("{e:#}"), "could not mirror the phase into system_metadata");
+            true
         }
+    };
+    if pending != m.record.mirror_pending {
+        m.record.mirror_pending = pending;
+        m.phase_file.save(&m.record)?;
     }
     tracing::info!(
         from = from.number(),
