@@ -31,7 +31,10 @@ pub mod validate;
 
 pub use error::{DomainError, StoreError};
 pub use event::{Event, FilteredEvent};
-pub use history::{MarketSnapshot, PortfolioHistoryEntry, PortfolioSnapshot, SignalArchive};
+pub use history::{
+    Drawdown, HistorySummary, MarketSnapshot, PortfolioHistoryEntry, PortfolioSnapshot,
+    SignalArchive,
+};
 pub use ids::{EventId, MarketId, PortfolioId, TradeId};
 pub use keys::NaturalKey;
 pub use market::{EventContext, Market, Resolution};

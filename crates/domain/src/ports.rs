@@ -10,9 +10,9 @@
 //! - a value reads back exactly as written (money 2 dp, prices 6 dp, UTC).
 
 use crate::{
-    DataSet, Event, FilteredEvent, Market, MarketId, MarketSnapshot, Portfolio,
+    DataSet, Event, FilteredEvent, HistorySummary, Market, MarketId, MarketSnapshot, Portfolio,
     PortfolioHistoryEntry, PortfolioId, PortfolioSnapshot, Signal, SignalArchive, StoreError,
-    Trade,
+    Trade, TradeId,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -55,6 +55,29 @@ pub trait TradeStore: Send + Sync {
         portfolio: &PortfolioId,
         limit: usize,
     ) -> Result<Vec<Trade>, StoreError>;
+    /// How many trades the portfolio has (in `market` only, when given).
+    async fn count_trades(
+        &self,
+        portfolio: &PortfolioId,
+        market: Option<&MarketId>,
+    ) -> Result<u64, StoreError>;
+    /// One page of the portfolio's trades (of `market` only, when given),
+    /// newest first (reverse append order): the `offset` newest skipped, at
+    /// most `limit` returned.
+    async fn trades_page(
+        &self,
+        portfolio: &PortfolioId,
+        market: Option<&MarketId>,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<Trade>, StoreError>;
+    /// The portfolio's trades whose id is among `ids`, oldest first; ids
+    /// without a stored trade are left out.
+    async fn trades_by_ids(
+        &self,
+        portfolio: &PortfolioId,
+        ids: &[TradeId],
+    ) -> Result<Vec<Trade>, StoreError>;
 }
 
 /// Portfolio history and signal archives.
@@ -66,6 +89,9 @@ pub trait HistoryStore: Send + Sync {
         &self,
         portfolio: &PortfolioId,
     ) -> Result<Vec<PortfolioHistoryEntry>, StoreError>;
+    /// Count, first and last timestamps and max drawdown of the history
+    /// ([`HistorySummary::of`] of what `load_history` returns).
+    async fn history_summary(&self, portfolio: &PortfolioId) -> Result<HistorySummary, StoreError>;
     /// Idempotent on `archived_at`.
     async fn append_signal_archive(&self, archive: &SignalArchive) -> Result<(), StoreError>;
     /// Archives of one `YYYY-MM` month, or of every month when `None`, oldest first.

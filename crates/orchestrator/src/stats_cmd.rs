@@ -3,7 +3,7 @@
 //! the JSON files and PostgreSQL report the same numbers for the same records.
 
 use domain::ports::Stores;
-use domain::{PortfolioId, StoreError, Usd};
+use domain::{HistorySummary, Portfolio, PortfolioId, StoreError, TradeId, Usd};
 use paper_trading::stats::{MarketPnl, Performance};
 use rust_decimal::Decimal;
 use std::fmt::Write as _;
@@ -16,7 +16,8 @@ pub enum StatsError {
     Store(#[from] StoreError),
 }
 
-/// Load the portfolio, its trades and its history, and compute its performance.
+/// Load the portfolio, the trades of its open positions and its history's
+/// summary, and compute its performance.
 pub async fn load_performance(
     stores: &Stores,
     portfolio_id: &PortfolioId,
@@ -26,11 +27,40 @@ pub async fn load_performance(
         .load_portfolio(portfolio_id)
         .await?
         .ok_or_else(|| StatsError::NoPortfolio(portfolio_id.clone()))?;
-    let trades = stores.trades.load_trades(portfolio_id).await?;
-    let history = stores.history.load_history(portfolio_id).await?;
-    Ok(paper_trading::stats::performance(
-        &portfolio, &trades, &history,
-    ))
+    Ok(performance_of(stores, &portfolio).await?.performance)
+}
+
+/// A performance with the store aggregates it was computed from.
+pub struct PerformanceReads {
+    pub performance: Performance,
+    pub total_trades: u64,
+    pub history: HistorySummary,
+}
+
+/// The performance of `portfolio` from what the stores aggregate: the trades
+/// of its open positions (their events), the trade count and the history's
+/// summary, so neither every trade nor every entry is loaded (PostgreSQL
+/// answers each off an index or in one statement).
+pub async fn performance_of(
+    stores: &Stores,
+    portfolio: &Portfolio,
+) -> Result<PerformanceReads, StoreError> {
+    let open: Vec<TradeId> = portfolio
+        .open_positions()
+        .map(|p| p.trade_id.clone())
+        .collect();
+    let trades = stores.trades.trades_by_ids(&portfolio.id, &open).await?;
+    let total_trades = stores.trades.count_trades(&portfolio.id, None).await?;
+    let history = stores.history.history_summary(&portfolio.id).await?;
+    Ok(PerformanceReads {
+        performance: paper_trading::stats::performance_with(
+            portfolio,
+            &trades,
+            history.max_drawdown.clone(),
+        ),
+        total_trades,
+        history,
+    })
 }
 
 /// The performance as a table for the terminal.

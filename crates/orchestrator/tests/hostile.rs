@@ -714,6 +714,9 @@ impl HistoryStore for FailingAppends {
     ) -> Result<Vec<PortfolioHistoryEntry>, StoreError> {
         self.0.history.load_history(p).await
     }
+    async fn history_summary(&self, p: &PortfolioId) -> Result<domain::HistorySummary, StoreError> {
+        self.0.history.history_summary(p).await
+    }
     async fn append_signal_archive(&self, a: &SignalArchive) -> Result<(), StoreError> {
         self.0.history.append_signal_archive(a).await
     }

@@ -15,7 +15,8 @@ use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
 /// Decimal places of the ratios (return, win rate, drawdown fraction).
-pub const RATIO_DP: u32 = 6;
+pub use domain::history::RATIO_DP;
+pub use domain::history::{Drawdown, max_drawdown};
 
 /// How many markets [`Performance::best_markets`] and
 /// [`Performance::worst_markets`] list at most.
@@ -59,23 +60,6 @@ pub struct Performance {
     pub worst_markets: Vec<MarketPnl>,
 }
 
-/// The largest fall of `total_value` from a running peak of the history.
-///
-/// `amount` and `fraction` are each the largest of their own measure, so they
-/// may come from different dips (a $10 fall from $1000 is a bigger amount but a
-/// smaller fraction than a $6 fall from $50). Both are 0 for a history that
-/// never fell.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct Drawdown {
-    /// Largest `peak − value`, ≥ 0.
-    pub amount: Usd,
-    /// Largest `(peak − value) / peak` over positive peaks, in [0, 1] while
-    /// values are not negative.
-    pub fraction: Decimal,
-    /// The history entries the drawdown was computed from.
-    pub entries: usize,
-}
-
 /// Open positions of one event.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct EventExposure {
@@ -107,6 +91,17 @@ pub fn performance(
     trades: &[Trade],
     history: &[PortfolioHistoryEntry],
 ) -> Performance {
+    performance_with(portfolio, trades, max_drawdown(history))
+}
+
+/// [`performance`] from what a store can aggregate itself: the trades of the
+/// open positions (any superset will do) and the history's drawdown
+/// (`HistoryStore::history_summary`), so nothing loads every trade.
+pub fn performance_with(
+    portfolio: &Portfolio,
+    trades: &[Trade],
+    max_drawdown: Drawdown,
+) -> Performance {
     let realized_pnl = portfolio.realized_pnl();
     let unrealized_pnl = portfolio.unrealized_pnl();
     let total_pnl = realized_pnl + unrealized_pnl;
@@ -136,41 +131,11 @@ pub fn performance(
         win_rate: ratio(count(wins.len()), count(closed.len())),
         average_win: mean(&wins),
         average_loss: mean(&losses),
-        max_drawdown: max_drawdown(history),
+        max_drawdown,
         exposure_by_event: exposure_by_event(portfolio, trades),
         best_markets,
         worst_markets,
     }
-}
-
-/// The largest fall from a running peak of `total_value`, entries taken in
-/// timestamp order (stores return them in append order, which may differ).
-pub fn max_drawdown(history: &[PortfolioHistoryEntry]) -> Drawdown {
-    let mut entries: Vec<&PortfolioHistoryEntry> = history.iter().collect();
-    entries.sort_by_key(|e| e.timestamp);
-    let mut drawdown = Drawdown {
-        entries: entries.len(),
-        ..Drawdown::default()
-    };
-    let mut peak: Option<Usd> = None;
-    for entry in entries {
-        let value = entry.total_value;
-        let top = match peak {
-            Some(p) if p >= value => p,
-            _ => value,
-        };
-        peak = Some(top);
-        let fall = top - value;
-        if fall > drawdown.amount {
-            drawdown.amount = fall;
-        }
-        if let Some(fraction) = ratio(fall.value(), top.value()) {
-            if fraction > drawdown.fraction {
-                drawdown.fraction = fraction;
-            }
-        }
-    }
-    drawdown
 }
 
 fn exposure_by_event(portfolio: &Portfolio, trades: &[Trade]) -> Vec<EventExposure> {

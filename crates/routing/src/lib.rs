@@ -745,6 +745,56 @@ impl TradeStore for RoutedStore {
         )
         .await
     }
+    async fn count_trades(
+        &self,
+        portfolio: &PortfolioId,
+        market: Option<&MarketId>,
+    ) -> Result<u64, StoreError> {
+        self.read(
+            DataSet::Trades,
+            "count_trades",
+            |s| {
+                let (id, m) = (portfolio.clone(), market.cloned());
+                async move { s.trades.count_trades(&id, m.as_ref()).await }
+            },
+            None,
+        )
+        .await
+    }
+    async fn trades_page(
+        &self,
+        portfolio: &PortfolioId,
+        market: Option<&MarketId>,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<Trade>, StoreError> {
+        self.read(
+            DataSet::Trades,
+            "trades_page",
+            |s| {
+                let (id, m) = (portfolio.clone(), market.cloned());
+                async move { s.trades.trades_page(&id, m.as_ref(), offset, limit).await }
+            },
+            None,
+        )
+        .await
+    }
+    async fn trades_by_ids(
+        &self,
+        portfolio: &PortfolioId,
+        ids: &[domain::TradeId],
+    ) -> Result<Vec<Trade>, StoreError> {
+        self.read(
+            DataSet::Trades,
+            "trades_by_ids",
+            |s| {
+                let (id, ids) = (portfolio.clone(), ids.to_vec());
+                async move { s.trades.trades_by_ids(&id, &ids).await }
+            },
+            None,
+        )
+        .await
+    }
 }
 
 #[async_trait]
@@ -768,6 +818,21 @@ impl HistoryStore for RoutedStore {
                 let id = key.clone();
                 async move { pg.history.load_history(&id).await }
             })),
+        )
+        .await
+    }
+    async fn history_summary(
+        &self,
+        portfolio: &PortfolioId,
+    ) -> Result<domain::HistorySummary, StoreError> {
+        self.read(
+            DataSet::History,
+            "history_summary",
+            |s| {
+                let id = portfolio.clone();
+                async move { s.history.history_summary(&id).await }
+            },
+            None,
         )
         .await
     }

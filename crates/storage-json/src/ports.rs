@@ -25,9 +25,9 @@ use domain::ports::{
     VersionStore,
 };
 use domain::{
-    DataSet, Event, Extra, FilteredEvent, Market, MarketId, MarketSnapshot, Portfolio,
-    PortfolioHistoryEntry, PortfolioId, PortfolioSnapshot, Signal, SignalArchive, StoreError,
-    Trade, Validate,
+    DataSet, Event, Extra, FilteredEvent, HistorySummary, Market, MarketId, MarketSnapshot,
+    Portfolio, PortfolioHistoryEntry, PortfolioId, PortfolioSnapshot, Signal, SignalArchive,
+    StoreError, Trade, TradeId, Validate,
 };
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -203,6 +203,49 @@ impl TradeStore for JsonStore {
         let trades = self.load_trades(portfolio).await?;
         Ok(trades.into_iter().rev().take(limit).collect())
     }
+
+    // The file holds no index: the queries below read it whole, as every
+    // JSON read does, and answer in Rust.
+    async fn count_trades(
+        &self,
+        portfolio: &PortfolioId,
+        market: Option<&MarketId>,
+    ) -> Result<u64, StoreError> {
+        let trades = self.load_trades(portfolio).await?;
+        let n = trades
+            .iter()
+            .filter(|t| market.is_none_or(|m| &t.market_id == m))
+            .count();
+        Ok(u64::try_from(n).unwrap_or(u64::MAX))
+    }
+
+    async fn trades_page(
+        &self,
+        portfolio: &PortfolioId,
+        market: Option<&MarketId>,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<Trade>, StoreError> {
+        let trades = self.load_trades(portfolio).await?;
+        Ok(trades
+            .into_iter()
+            .rev()
+            .filter(|t| market.is_none_or(|m| &t.market_id == m))
+            .skip(offset)
+            .take(limit)
+            .collect())
+    }
+
+    async fn trades_by_ids(
+        &self,
+        portfolio: &PortfolioId,
+        ids: &[TradeId],
+    ) -> Result<Vec<Trade>, StoreError> {
+        let wanted: std::collections::HashSet<&TradeId> = ids.iter().collect();
+        let mut trades = self.load_trades(portfolio).await?;
+        trades.retain(|t| wanted.contains(&t.trade_id));
+        Ok(trades)
+    }
 }
 
 #[async_trait]
@@ -248,6 +291,10 @@ impl HistoryStore for JsonStore {
             convert_timestamped(&path, records, inner.zone, |r, ctx| r.into_domain(ctx))
         })
         .await
+    }
+
+    async fn history_summary(&self, portfolio: &PortfolioId) -> Result<HistorySummary, StoreError> {
+        Ok(HistorySummary::of(&self.load_history(portfolio).await?))
     }
 
     async fn append_signal_archive(&self, entry: &SignalArchive) -> Result<(), StoreError> {

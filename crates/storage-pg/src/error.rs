@@ -91,6 +91,12 @@ pub(crate) fn db_err(context: impl Into<String>, e: DbErr) -> StoreError {
     }
 }
 
+/// An error of a statement sent through sqlx directly (the hot reads and
+/// the bulk paths that bypass SeaORM), mapped as [`db_err`] maps SeaORM's.
+pub(crate) fn sqlx_err(context: impl Into<String>, e: sea_orm::sqlx::Error) -> StoreError {
+    db_err(context, DbErr::Query(RuntimeErr::SqlxError(e.into())))
+}
+
 /// A stored row that does not convert back into a domain value.
 pub(crate) fn invalid_row(
     table: &str,

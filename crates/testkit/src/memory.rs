@@ -10,9 +10,9 @@ use domain::ports::{
     VersionStore,
 };
 use domain::{
-    DataSet, Event, FilteredEvent, Market, MarketId, MarketSnapshot, Portfolio,
+    DataSet, Event, FilteredEvent, HistorySummary, Market, MarketId, MarketSnapshot, Portfolio,
     PortfolioHistoryEntry, PortfolioId, PortfolioSnapshot, Signal, SignalArchive, StoreError,
-    Trade,
+    Trade, TradeId,
 };
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -194,6 +194,51 @@ impl TradeStore for MemoryStore {
                 .collect()
         })
     }
+    async fn count_trades(
+        &self,
+        id: &PortfolioId,
+        market: Option<&MarketId>,
+    ) -> Result<u64, StoreError> {
+        self.with(|s| {
+            let n = s
+                .trades
+                .iter()
+                .filter(|t| &t.portfolio_id == id && market.is_none_or(|m| &t.market_id == m))
+                .count();
+            u64::try_from(n).unwrap_or(u64::MAX)
+        })
+    }
+    async fn trades_page(
+        &self,
+        id: &PortfolioId,
+        market: Option<&MarketId>,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<Trade>, StoreError> {
+        self.with(|s| {
+            s.trades
+                .iter()
+                .rev()
+                .filter(|t| &t.portfolio_id == id && market.is_none_or(|m| &t.market_id == m))
+                .skip(offset)
+                .take(limit)
+                .cloned()
+                .collect()
+        })
+    }
+    async fn trades_by_ids(
+        &self,
+        id: &PortfolioId,
+        ids: &[TradeId],
+    ) -> Result<Vec<Trade>, StoreError> {
+        self.with(|s| {
+            s.trades
+                .iter()
+                .filter(|t| &t.portfolio_id == id && ids.contains(&t.trade_id))
+                .cloned()
+                .collect()
+        })
+    }
 }
 
 #[async_trait]
@@ -213,6 +258,9 @@ impl HistoryStore for MemoryStore {
                 .cloned()
                 .collect()
         })
+    }
+    async fn history_summary(&self, id: &PortfolioId) -> Result<HistorySummary, StoreError> {
+        Ok(HistorySummary::of(&self.load_history(id).await?))
     }
     async fn append_signal_archive(&self, a: &SignalArchive) -> Result<(), StoreError> {
         self.refuse()?;

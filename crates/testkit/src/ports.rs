@@ -10,8 +10,9 @@ use domain::ports::{
     TradeStore,
 };
 use domain::{
-    Event, FilteredEvent, Market, MarketId, MarketSnapshot, Portfolio, PortfolioHistoryEntry,
-    PortfolioId, PortfolioSnapshot, Signal, SignalArchive, StoreError, Trade,
+    Event, FilteredEvent, HistorySummary, Market, MarketId, MarketSnapshot, Portfolio,
+    PortfolioHistoryEntry, PortfolioId, PortfolioSnapshot, Signal, SignalArchive, StoreError,
+    Trade, TradeId,
 };
 use std::collections::BTreeMap;
 
@@ -56,6 +57,25 @@ impl TradeStore for Ports {
     async fn recent_trades(&self, p: &PortfolioId, limit: usize) -> Result<Vec<Trade>, StoreError> {
         self.0.trades.recent_trades(p, limit).await
     }
+    async fn count_trades(&self, p: &PortfolioId, m: Option<&MarketId>) -> Result<u64, StoreError> {
+        self.0.trades.count_trades(p, m).await
+    }
+    async fn trades_page(
+        &self,
+        p: &PortfolioId,
+        m: Option<&MarketId>,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<Trade>, StoreError> {
+        self.0.trades.trades_page(p, m, offset, limit).await
+    }
+    async fn trades_by_ids(
+        &self,
+        p: &PortfolioId,
+        ids: &[TradeId],
+    ) -> Result<Vec<Trade>, StoreError> {
+        self.0.trades.trades_by_ids(p, ids).await
+    }
 }
 
 #[async_trait]
@@ -68,6 +88,9 @@ impl HistoryStore for Ports {
         p: &PortfolioId,
     ) -> Result<Vec<PortfolioHistoryEntry>, StoreError> {
         self.0.history.load_history(p).await
+    }
+    async fn history_summary(&self, p: &PortfolioId) -> Result<HistorySummary, StoreError> {
+        self.0.history.history_summary(p).await
     }
     async fn append_signal_archive(&self, a: &SignalArchive) -> Result<(), StoreError> {
         self.0.history.append_signal_archive(a).await

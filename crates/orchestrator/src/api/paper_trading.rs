@@ -29,18 +29,17 @@ pub async fn trades_history(
     paging: Result<Query<Paging>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let Query(paging) = paging.map_err(|e| ApiError::BadRequest(e.body_text()))?;
-    let mut trades = s
-        .app()
-        .stores
-        .trades
-        .load_trades(&PortfolioId::default())
+    let trades = &s.app().stores.trades;
+    let id = PortfolioId::default();
+    // The store cuts the page and counts (PostgreSQL off its indexes).
+    let total = trades.count_trades(&id, None).await?;
+    let page = trades
+        .trades_page(&id, None, paging.offset, paging.limit())
         .await?;
-    trades.reverse();
-    let (page, meta) = paging.page(&trades);
     Ok(Json(json!({
         "trades": page.iter().map(views::trade).collect::<Vec<_>>(),
-        "total_trades": trades.len(),
-        "paging": meta,
+        "total_trades": total,
+        "paging": paging.meta(total, page.len()),
     })))
 }
 

@@ -420,7 +420,9 @@ fn cycle_error(e: CycleError) -> ApiError {
 
 /// `GET /trading/performance-summary`: P&L, win rate, drawdown, exposure,
 /// best and worst markets (`paper_trading::stats`), from the stored
-/// portfolio, trades and history. 404 before the first cycle.
+/// portfolio, the trades of its open positions, the trade count and the
+/// history's summary (no read loads every trade or entry). 404 before the
+/// first cycle.
 pub async fn performance_summary(State(s): State<ApiState>) -> Result<Json<Value>, ApiError> {
     let stores = &s.app().stores;
     let id = PortfolioId::default();
@@ -429,9 +431,9 @@ pub async fn performance_summary(State(s): State<ApiState>) -> Result<Json<Value
         .load_portfolio(&id)
         .await?
         .ok_or_else(no_portfolio)?;
-    let trades = stores.trades.load_trades(&id).await?;
-    let history = stores.history.load_history(&id).await?;
-    let p = paper_trading::stats::performance(&portfolio, &trades, &history);
+    let performance = crate::stats_cmd::performance_of(stores, &portfolio).await?;
+    let p = &performance.performance;
+    let history = &performance.history;
     let markets = |list: &[paper_trading::stats::MarketPnl]| -> Vec<Value> {
         list.iter()
             .map(|m| {
@@ -455,7 +457,7 @@ pub async fn performance_summary(State(s): State<ApiState>) -> Result<Json<Value
         "realized_pnl": usd(p.realized_pnl),
         "unrealized_pnl": usd(p.unrealized_pnl),
         "return_on_initial": opt(p.return_on_initial, num),
-        "total_trades": trades.len(),
+        "total_trades": performance.total_trades,
         "open_positions": p.open_positions,
         "closed_positions": p.closed_positions,
         "wins": p.wins,
@@ -477,9 +479,9 @@ pub async fn performance_summary(State(s): State<ApiState>) -> Result<Json<Value
         })).collect::<Vec<_>>(),
         "best_markets": markets(&p.best_markets),
         "worst_markets": markets(&p.worst_markets),
-        "history_entries": history.len(),
-        "first_entry": opt(history.first().map(|h| h.timestamp), time),
-        "last_entry": opt(history.last().map(|h| h.timestamp), time),
+        "history_entries": history.max_drawdown.entries,
+        "first_entry": opt(history.first, time),
+        "last_entry": opt(history.last, time),
     })))
 }
 

@@ -181,22 +181,32 @@ impl Default for Paging {
 impl Paging {
     pub const MAX_LIMIT: usize = 1000;
 
+    /// The limit as applied: at least 1, at most [`Self::MAX_LIMIT`].
+    pub fn limit(self) -> usize {
+        self.limit.clamp(1, Self::MAX_LIMIT)
+    }
+
     /// The page of `items`, and the paging as applied.
     pub fn page<T: Clone>(self, items: &[T]) -> (Vec<T>, Value) {
-        let limit = self.limit.clamp(1, Self::MAX_LIMIT);
         let page: Vec<T> = items
             .iter()
             .skip(self.offset)
-            .take(limit)
+            .take(self.limit())
             .cloned()
             .collect();
-        let meta = json!({
-            "total": items.len(),
-            "limit": limit,
-            "offset": self.offset,
-            "returned": page.len(),
-        });
+        let meta = self.meta(items.len() as u64, page.len());
         (page, meta)
+    }
+
+    /// The paging as applied to a page of `returned` items out of `total`
+    /// (a page a store cut itself).
+    pub fn meta(self, total: u64, returned: usize) -> Value {
+        json!({
+            "total": total,
+            "limit": self.limit(),
+            "offset": self.offset,
+            "returned": returned,
+        })
     }
 }
 

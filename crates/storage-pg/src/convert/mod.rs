@@ -89,6 +89,16 @@ impl RowCtx<'_> {
     }
 }
 
+/// A column of a row read through sqlx that does not decode into its type.
+pub(crate) fn invalid_row_of(
+    table: &'static str,
+    key: &str,
+    column: &str,
+    e: sea_orm::sqlx::Error,
+) -> StoreError {
+    invalid_row(table, key, format!("{column}: {e}"))
+}
+
 /// An instant as stored: UTC, truncated to microseconds.
 pub(crate) fn instant(t: DateTime<Utc>) -> DateTime<Utc> {
     t.trunc_subsecs(6)

@@ -4,6 +4,8 @@ use super::{RowCtx, instant, json, num, opt_instant, opt_usd, shares, usd};
 use crate::entities::trades::{ActiveModel, Model};
 use domain::{EventId, MarketId, PortfolioId, StoreError, Trade, TradeId};
 use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::sqlx::Row;
+use sea_orm::sqlx::postgres::PgRow;
 
 pub(crate) const TABLE: &str = "trades";
 
@@ -70,4 +72,56 @@ pub(crate) fn as_stored(t: &Trade) -> Trade {
         event_end_date: opt_instant(t.event_end_date),
         ..t.clone()
     }
+}
+
+/// The columns [`from_pg_row`] decodes, in its order: a hot read selects
+/// exactly these and decodes each row straight into a [`Trade`], without a
+/// SeaORM model in between (about a quarter of the cost a row).
+pub(crate) const COLUMNS: &str = "trade_id, portfolio_id, timestamp, market_id, market_question, \
+     action, outcome, amount, entry_price, shares, confidence, reason, status, event_id, \
+     event_title, event_end_date, current_pnl, realized_pnl, extra";
+
+/// A row of [`COLUMNS`] as the trade it stores, checked as [`from_row`]
+/// checks a model.
+pub(crate) fn from_pg_row(row: &PgRow) -> Result<Trade, StoreError> {
+    let trade_id: String = row
+        .try_get(0)
+        .map_err(|e| super::invalid_row_of(TABLE, "?", "trade_id", e))?;
+    let ctx = RowCtx {
+        table: TABLE,
+        key: &trade_id,
+    };
+    macro_rules! col {
+        ($i:literal, $name:literal, $t:ty) => {
+            row.try_get::<$t, _>($i)
+                .map_err(|e| super::invalid_row_of(TABLE, ctx.key, $name, e))?
+        };
+    }
+    let action = col!(5, "action", &str);
+    let status = col!(12, "status", &str);
+    let trade = Trade {
+        portfolio_id: PortfolioId::new(col!(1, "portfolio_id", String)),
+        timestamp: col!(2, "timestamp", chrono::DateTime<chrono::Utc>),
+        market_id: MarketId::new(col!(3, "market_id", String)),
+        market_question: col!(4, "market_question", String),
+        action: ctx.action(action)?,
+        outcome: col!(6, "outcome", Option<String>),
+        amount: usd(col!(7, "amount", rust_decimal::Decimal)),
+        entry_price: ctx.price("entry_price", col!(8, "entry_price", rust_decimal::Decimal))?,
+        shares: shares(col!(9, "shares", rust_decimal::Decimal)),
+        confidence: num(col!(10, "confidence", rust_decimal::Decimal)),
+        reason: col!(11, "reason", Option<String>),
+        status: ctx.status(status)?,
+        event_id: {
+            let e = col!(13, "event_id", Option<String>);
+            e.map(EventId::new)
+        },
+        event_title: col!(14, "event_title", Option<String>),
+        event_end_date: col!(15, "event_end_date", Option<chrono::DateTime<chrono::Utc>>),
+        current_pnl: opt_usd(col!(16, "current_pnl", Option<rust_decimal::Decimal>)),
+        realized_pnl: opt_usd(col!(17, "realized_pnl", Option<rust_decimal::Decimal>)),
+        extra: ctx.extra(col!(18, "extra", serde_json::Value))?,
+        trade_id: TradeId::new(trade_id.clone()),
+    };
+    ctx.validate(trade)
 }

@@ -4,11 +4,12 @@ use super::{BATCH_ROWS, begin, commit};
 use crate::PgStore;
 use crate::convert::trade;
 use crate::entities::trades;
-use crate::error::db_err;
+use crate::error::{db_err, sqlx_err};
 use async_trait::async_trait;
 use domain::ports::TradeStore;
-use domain::{MarketId, PortfolioId, StoreError, Trade};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use domain::{MarketId, PortfolioId, StoreError, Trade, TradeId};
+use sea_orm::sqlx;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 /// Insert `trades` in batches, skipping stored trades (a replay); returns how
 /// many rows were inserted. A stored `trade_id` with other content is
@@ -101,7 +102,6 @@ impl PgStore {
     /// backfill most of its time. Values are written as [`trade::to_row`]
     /// binds them (timestamps truncated to microseconds).
     pub async fn bulk_insert_trades(&self, all: &[Trade]) -> Result<u64, StoreError> {
-        use sea_orm::sqlx;
         for t in all {
             crate::convert::checked(trade::TABLE, || t.trade_id.to_string(), t)?;
         }
@@ -159,30 +159,64 @@ impl PgStore {
         Ok(inserted)
     }
 
-    async fn query_trades(
+    /// Trades of `sql` (selecting [`trade::COLUMNS`]) with `binds`, each
+    /// row decoded straight into a [`Trade`].
+    async fn fetch_trades(
         &self,
-        portfolio: &PortfolioId,
-        market: Option<&MarketId>,
-        newest_first_limit: Option<u64>,
+        what: &'static str,
+        sql: String,
+        binds: Binds<'_>,
     ) -> Result<Vec<Trade>, StoreError> {
-        let mut query =
-            trades::Entity::find().filter(trades::Column::PortfolioId.eq(portfolio.as_str()));
-        if let Some(m) = market {
-            query = query.filter(trades::Column::MarketId.eq(m.as_str()));
+        let pool = self.db.get_postgres_connection_pool();
+        // Built from this module's constants only, never from input.
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(binds.portfolio.to_string());
+        if let Some(m) = binds.market {
+            query = query.bind(m.to_string());
         }
-        // Append order is `id` order (the JSON file's order).
-        query = match newest_first_limit {
-            Some(limit) => query.order_by_desc(trades::Column::Id).limit(limit),
-            None => query.order_by_asc(trades::Column::Id),
-        };
-        query
-            .all(&self.db)
-            .await
-            .map_err(|e| db_err("loading trades", e))?
-            .into_iter()
-            .map(trade::from_row)
-            .collect()
+        if let Some(ids) = binds.ids {
+            query = query.bind(ids);
+        }
+        if let Some((limit, offset)) = binds.page {
+            query = query.bind(limit).bind(offset);
+        }
+        let rows = query.fetch_all(pool).await.map_err(|e| sqlx_err(what, e))?;
+        rows.iter().map(trade::from_pg_row).collect()
     }
+}
+
+/// What one trade read binds, in this order after the portfolio.
+struct Binds<'a> {
+    portfolio: &'a PortfolioId,
+    market: Option<&'a MarketId>,
+    ids: Option<Vec<String>>,
+    /// `LIMIT`, `OFFSET`.
+    page: Option<(i64, i64)>,
+}
+
+impl<'a> Binds<'a> {
+    fn new(portfolio: &'a PortfolioId, market: Option<&'a MarketId>) -> Self {
+        Binds {
+            portfolio,
+            market,
+            ids: None,
+            page: None,
+        }
+    }
+}
+
+/// `SELECT` of a portfolio's trades (of `$2`'s market when `market`), in
+/// append order (`id`, the JSON file's order) or newest first.
+fn select(market: bool, newest_first: bool, tail: &str) -> String {
+    format!(
+        "SELECT {} FROM trades WHERE portfolio_id = $1{} ORDER BY id {}{tail}",
+        trade::COLUMNS,
+        if market { " AND market_id = $2" } else { "" },
+        if newest_first { "DESC" } else { "ASC" },
+    )
+}
+
+fn bind_count(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 #[async_trait]
@@ -196,7 +230,9 @@ impl TradeStore for PgStore {
     }
 
     async fn load_trades(&self, portfolio: &PortfolioId) -> Result<Vec<Trade>, StoreError> {
-        self.query_trades(portfolio, None, None).await
+        let sql = select(false, false, "");
+        self.fetch_trades("loading trades", sql, Binds::new(portfolio, None))
+            .await
     }
 
     async fn trades_for_market(
@@ -204,7 +240,13 @@ impl TradeStore for PgStore {
         portfolio: &PortfolioId,
         market: &MarketId,
     ) -> Result<Vec<Trade>, StoreError> {
-        self.query_trades(portfolio, Some(market), None).await
+        let sql = select(true, false, "");
+        self.fetch_trades(
+            "loading a market's trades",
+            sql,
+            Binds::new(portfolio, Some(market)),
+        )
+        .await
     }
 
     async fn recent_trades(
@@ -212,8 +254,74 @@ impl TradeStore for PgStore {
         portfolio: &PortfolioId,
         limit: usize,
     ) -> Result<Vec<Trade>, StoreError> {
-        let limit = u64::try_from(limit).unwrap_or(u64::MAX);
-        self.query_trades(portfolio, None, Some(limit)).await
+        self.trades_page(portfolio, None, 0, limit).await
+    }
+
+    async fn count_trades(
+        &self,
+        portfolio: &PortfolioId,
+        market: Option<&MarketId>,
+    ) -> Result<u64, StoreError> {
+        // All of a portfolio's: the row `trade_counts` keeps (migration
+        // `m20261215_000001_trade_reads`); one market's: off its index.
+        let pool = self.db.get_postgres_connection_pool();
+        let what = "counting trades";
+        let n: Option<i64> = match market {
+            None => sqlx::query_scalar("SELECT trades FROM trade_counts WHERE portfolio_id = $1")
+                .bind(portfolio.as_str())
+                .fetch_optional(pool)
+                .await
+                .map_err(|e| sqlx_err(what, e))?,
+            Some(m) => sqlx::query_scalar(
+                "SELECT count(*) FROM trades WHERE portfolio_id = $1 AND market_id = $2",
+            )
+            .bind(portfolio.as_str())
+            .bind(m.as_str())
+            .fetch_optional(pool)
+            .await
+            .map_err(|e| sqlx_err(what, e))?,
+        };
+        Ok(n.and_then(|n| u64::try_from(n).ok()).unwrap_or(0))
+    }
+
+    async fn trades_page(
+        &self,
+        portfolio: &PortfolioId,
+        market: Option<&MarketId>,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<Trade>, StoreError> {
+        let binds = market.map_or(1, |_| 2);
+        let sql = select(
+            market.is_some(),
+            true,
+            &format!(" LIMIT ${} OFFSET ${}", binds + 1, binds + 2),
+        );
+        let binds = Binds {
+            page: Some((bind_count(limit), bind_count(offset))),
+            ..Binds::new(portfolio, market)
+        };
+        self.fetch_trades("loading a page of trades", sql, binds)
+            .await
+    }
+
+    async fn trades_by_ids(
+        &self,
+        portfolio: &PortfolioId,
+        ids: &[TradeId],
+    ) -> Result<Vec<Trade>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT {} FROM trades WHERE portfolio_id = $1 AND trade_id = ANY($2) ORDER BY id",
+            trade::COLUMNS
+        );
+        let binds = Binds {
+            ids: Some(ids.iter().map(ToString::to_string).collect()),
+            ..Binds::new(portfolio, None)
+        };
+        self.fetch_trades("loading trades by id", sql, binds).await
     }
 }
 
