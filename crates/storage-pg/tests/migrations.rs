@@ -116,6 +116,8 @@ signal_archives.created_at timestamptz
 system_metadata.key varchar(255)
 system_metadata.value text
 system_metadata.updated_at timestamptz
+trade_counts.portfolio_id varchar(255)
+trade_counts.trades bigint
 trades.id integer
 trades.portfolio_id varchar(255)
 trades.trade_id varchar(255)
@@ -202,9 +204,11 @@ signal_archives idx_signal_archives_month
 signal_archives signal_archives_archived_at_key
 signal_archives signal_archives_pkey
 system_metadata system_metadata_pkey
+trade_counts trade_counts_pkey
 trades idx_trades_market_id
 trades idx_trades_portfolio_id
 trades idx_trades_portfolio_market
+trades idx_trades_portfolio_market_id
 trades idx_trades_status
 trades idx_trades_timestamp
 trades trades_pkey
@@ -293,6 +297,7 @@ async fn up_creates_exactly_the_schema_down_removes_it_up_again() {
             "seaql_migrations",
             "signal_archives",
             "system_metadata",
+            "trade_counts",
             "trades",
             "trading_signals",
         ]

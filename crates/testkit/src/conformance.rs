@@ -259,6 +259,156 @@ pub async fn trades_queries<S: TradeStore>(store: &S) {
     assert_eq!(store.recent_trades(&id, 100).await.unwrap().len(), 7);
 }
 
+/// Counts and pages newest first (of one market or all) and lookups by id
+/// answer as the full loads do.
+pub async fn trades_pages_and_counts<S: TradeStore>(store: &S) {
+    let id = default_id();
+    let none: &[TradeId] = &[];
+    assert_eq!(store.count_trades(&id, None).await.unwrap(), 0);
+    assert!(
+        store
+            .trades_page(&id, None, 0, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(store.trades_by_ids(&id, none).await.unwrap().is_empty());
+    let trades: Vec<_> = (0..7).map(sample_trade).collect();
+    for t in &trades {
+        store.append_trade(t).await.unwrap();
+    }
+    store.append_trade(&trades[3]).await.unwrap();
+    let ids = |page: Vec<domain::Trade>| -> Vec<String> {
+        page.into_iter().map(|t| t.trade_id.to_string()).collect()
+    };
+    assert_eq!(
+        store.count_trades(&id, None).await.unwrap(),
+        7,
+        "a replay counts once"
+    );
+    assert_eq!(
+        ids(store.trades_page(&id, None, 0, 3).await.unwrap()),
+        ["trade-0000006", "trade-0000005", "trade-0000004"],
+        "first page, newest first"
+    );
+    assert_eq!(
+        ids(store.trades_page(&id, None, 5, 10).await.unwrap()),
+        ["trade-0000001", "trade-0000000"],
+        "last page, short"
+    );
+    assert!(
+        store
+            .trades_page(&id, None, 7, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store.trades_page(&id, None, 0, 3).await.unwrap()[0],
+        trades[6]
+    );
+
+    let market = sample_market_id(1);
+    let mut of_market: Vec<_> = trades
+        .iter()
+        .filter(|t| t.market_id == market)
+        .cloned()
+        .collect();
+    of_market.reverse();
+    assert!(of_market.len() >= 2);
+    assert_eq!(
+        store.count_trades(&id, Some(&market)).await.unwrap(),
+        of_market.len() as u64
+    );
+    assert_eq!(
+        store.trades_page(&id, Some(&market), 0, 100).await.unwrap(),
+        of_market,
+        "one market's, newest first"
+    );
+    assert_eq!(
+        store.trades_page(&id, Some(&market), 1, 1).await.unwrap(),
+        of_market[1..2].to_vec()
+    );
+    let nowhere = MarketId::new("no-such-market");
+    assert_eq!(store.count_trades(&id, Some(&nowhere)).await.unwrap(), 0);
+    assert!(
+        store
+            .trades_page(&id, Some(&nowhere), 0, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let wanted = [
+        trades[4].trade_id.clone(),
+        TradeId::new("no-such-trade"),
+        trades[1].trade_id.clone(),
+    ];
+    assert_eq!(
+        store.trades_by_ids(&id, &wanted).await.unwrap(),
+        vec![trades[1].clone(), trades[4].clone()],
+        "found ones, oldest first"
+    );
+    let other = PortfolioId::new("someone-else");
+    assert_eq!(store.count_trades(&other, None).await.unwrap(), 0);
+    assert!(
+        store
+            .trades_page(&other, None, 0, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .trades_by_ids(&other, &wanted)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+/// The history's summary (count, first and last, max drawdown) is what the
+/// entries give, whatever order they were appended in.
+pub async fn history_summary_of_entries<S: HistoryStore>(store: &S) {
+    let id = default_id();
+    assert_eq!(
+        store.history_summary(&id).await.unwrap(),
+        domain::HistorySummary::default(),
+        "no history"
+    );
+    // A fall of 1 from 3 (a third, the largest fraction) and of 110 from
+    // 1100 (the largest amount), appended out of timestamp order.
+    let values = ["3", "2", "1000", "1100", "990"];
+    let entries: Vec<_> = values
+        .iter()
+        .enumerate()
+        .map(|(n, v)| {
+            let mut e = sample_history_entry(n as u32);
+            e.total_value = domain::Usd::new(v.parse().unwrap());
+            e
+        })
+        .collect();
+    for n in [2, 0, 4, 1, 3] {
+        store.append_history_entry(&entries[n]).await.unwrap();
+    }
+    let summary = store.history_summary(&id).await.unwrap();
+    assert_eq!(summary, domain::HistorySummary::of(&entries));
+    assert_eq!(summary.first, Some(entries[0].timestamp));
+    assert_eq!(summary.last, Some(entries[4].timestamp));
+    assert_eq!(summary.max_drawdown.entries, 5);
+    assert_eq!(summary.max_drawdown.amount.value().to_string(), "110");
+    assert_eq!(summary.max_drawdown.fraction.to_string(), "0.333333");
+    assert_eq!(
+        store
+            .history_summary(&PortfolioId::new("someone-else"))
+            .await
+            .unwrap()
+            .max_drawdown
+            .entries,
+        0
+    );
+}
+
 /// History entries load in append order, idempotent on timestamp.
 pub async fn history_append<S: HistoryStore>(store: &S) {
     let id = default_id();
@@ -427,8 +577,10 @@ where
         trades_round_trip,
         trades_append_idempotent,
         trades_queries,
+        trades_pages_and_counts,
         legacy_values_keep_every_digit,
         history_append,
+        history_summary_of_entries,
         signal_archives_by_month,
         current_signals_replace,
         markets_and_events_round_trip,
@@ -449,8 +601,10 @@ macro_rules! storage_conformance {
             trades_round_trip,
             trades_append_idempotent,
             trades_queries,
+            trades_pages_and_counts,
             legacy_values_keep_every_digit,
             history_append,
+            history_summary_of_entries,
             signal_archives_by_month,
             current_signals_replace,
             markets_and_events_round_trip,
