@@ -9,12 +9,19 @@
 //! (`DATABASE_URL` server, see `storage_pg::testing::TestDb`), filled through
 //! `COPY`, and its own JSON data directory, written directly.
 //!
-//! Criterion ids `pg_reads/<query>/<size>`, queries for `pg_` and `json_`:
-//! - `load_portfolio`: `load_portfolio` of a 100-position portfolio;
-//! - `trades_by_market`: `trades_for_market` (a third of the trades; the JSON
-//!   store loads every trade and filters);
-//! - `recent_trades_100`: `recent_trades(…, 100)` (JSON: load all, take 100);
+//! Shaped like use: markets ≈ trades / 20 (`support::TRADES_PER_MARKET`), an
+//! hourly history of a month (720 entries), portfolios of 100 and 10,000
+//! open positions. Criterion ids `pg_reads/<query>/<size>`, queries for
+//! `pg_` and `json_`, each the port calls an API handler makes:
+//! - `load_portfolio_<open>`: `GET /paper-trading/portfolio`;
+//! - `trades_page_50`: `trades-history?limit=50` (count + newest 50);
+//! - `trades_by_market`: the same for one market (count + newest 50);
+//! - `performance_summary_<open>`: `GET /trading/performance-summary`'s reads
+//!   (portfolio, trades of its open positions, count, history summary);
 //! - `full_trade_history`: `load_trades`, every trade.
+//!
+//! The two paged reads are also timed call by call on PostgreSQL
+//! (`pg_<query>_p99/<size>`, seconds).
 //!
 //! Then, timed directly (a 1M-row insert is too slow for criterion's ten
 //! samples): `bulk_insert_trades` of `size` rows into an empty table vs the
@@ -30,8 +37,8 @@ mod results;
 mod support;
 
 use criterion::{BenchmarkId, Criterion, SamplingMode};
-use domain::PortfolioId;
-use domain::ports::{PortfolioStore, TradeStore};
+use domain::ports::{HistoryStore, PortfolioStore, TradeStore};
+use domain::{Portfolio, PortfolioId, TradeId, Usd};
 use results::{Results, per_iteration};
 use sea_orm::ConnectionTrait;
 use std::time::{Duration, Instant};
@@ -39,15 +46,43 @@ use storage_json::{JsonStore, JsonStoreOptions};
 use storage_pg::testing::TestDb;
 use tokio::runtime::Runtime;
 
-const QUERIES: [&str; 4] = [
+const QUERIES: [&str; 5] = [
     "load_portfolio",
+    "trades_page_50",
     "trades_by_market",
-    "recent_trades_100",
+    "performance_summary",
     "full_trade_history",
 ];
 
-/// One query on one store.
-async fn query<S: PortfolioStore + TradeStore>(store: &S, which: &str) -> usize {
+/// Open positions of the two portfolios each size is measured with.
+const PORTFOLIOS: [u32; 2] = [100, 10_000];
+
+/// Calls timed one by one for the p99 of the paged reads.
+const P99_CALLS: usize = 200;
+
+/// A portfolio of `open` open positions on the first `open` trades.
+fn bench_portfolio(open: u32) -> Portfolio {
+    let mut p = testkit::sample_portfolio(0, 0);
+    p.positions = (0..open).map(testkit::sample_position).collect();
+    let invested: Usd = p.positions.iter().map(|x| x.amount).sum();
+    p.initial_balance = invested + Usd::from_int(10_000);
+    p.balance = Usd::from_int(10_000);
+    p.total_invested = invested;
+    p.total_profit_loss = p.realized_pnl() + p.unrealized_pnl();
+    p.trade_count = u64::from(open);
+    p.check_invariant()
+        .expect("bench portfolio keeps the invariant");
+    p
+}
+
+/// One query on one store, as the API asks it (`/paper-trading/portfolio`,
+/// `trades-history?limit=50`, the same for one market, the reads of
+/// `/trading/performance-summary`, every trade).
+async fn query<S: PortfolioStore + TradeStore + HistoryStore>(
+    store: &S,
+    which: &str,
+    size: u32,
+) -> usize {
     let id = PortfolioId::default();
     match which {
         "load_portfolio" => store
@@ -55,14 +90,39 @@ async fn query<S: PortfolioStore + TradeStore>(store: &S, which: &str) -> usize 
             .await
             .unwrap()
             .map_or(0, |p| p.positions.len()),
-        "trades_by_market" => store
-            .trades_for_market(&id, &testkit::sample_market_id(1))
-            .await
-            .unwrap()
-            .len(),
-        "recent_trades_100" => store.recent_trades(&id, 100).await.unwrap().len(),
+        "trades_page_50" => {
+            let total = store.count_trades(&id, None).await.unwrap();
+            total as usize + store.trades_page(&id, None, 0, 50).await.unwrap().len()
+        }
+        "trades_by_market" => {
+            let market = support::bench_market(size / 2);
+            let total = store.count_trades(&id, Some(&market)).await.unwrap();
+            total as usize
+                + store
+                    .trades_page(&id, Some(&market), 0, 50)
+                    .await
+                    .unwrap()
+                    .len()
+        }
+        "performance_summary" => {
+            let p = store.load_portfolio(&id).await.unwrap().unwrap();
+            let open: Vec<TradeId> = p.open_positions().map(|x| x.trade_id.clone()).collect();
+            let trades = store.trades_by_ids(&id, &open).await.unwrap();
+            let total = store.count_trades(&id, None).await.unwrap();
+            let history = store.history_summary(&id).await.unwrap();
+            trades.len() + total as usize + history.max_drawdown.entries
+        }
         "full_trade_history" => store.load_trades(&id).await.unwrap().len(),
         other => unreachable!("unknown query {other}"),
+    }
+}
+
+/// Criterion id and results key of `q` with a portfolio of `open` positions
+/// (only the portfolio reads depend on it).
+fn name(q: &str, open: u32) -> String {
+    match q {
+        "load_portfolio" | "performance_summary" => format!("{q}_{open}"),
+        _ => q.to_owned(),
     }
 }
 
@@ -77,20 +137,26 @@ fn reads(c: &mut Criterion, rt: &Runtime, size: u32, out: &mut Results) {
             .execute_unprepared("ANALYZE trades")
             .await
             .unwrap();
-        let portfolio = testkit::sample_portfolio(60, 40);
-        pg.save_portfolio(&portfolio).await.unwrap();
         support::write_json_trades(tmp.path(), size).await;
         let json = JsonStore::open(tmp.path(), JsonStoreOptions::default()).unwrap();
-        json.save_portfolio(&portfolio).await.unwrap();
+        // An hourly history of a month.
+        for n in 0..720 {
+            let e = testkit::sample_history_entry(n);
+            pg.append_history_entry(&e).await.unwrap();
+            json.append_history_entry(&e).await.unwrap();
+        }
         json
     });
     eprintln!(
         "generated {size} trades (PostgreSQL and JSON) in {:.1?}",
         started.elapsed()
     );
-    let expected = rt.block_on(query(&pg, "full_trade_history"));
+    let expected = rt.block_on(query(&pg, "full_trade_history", size));
     assert_eq!(expected, size as usize);
-    assert_eq!(rt.block_on(query(&json, "full_trade_history")), expected);
+    assert_eq!(
+        rt.block_on(query(&json, "full_trade_history", size)),
+        expected
+    );
 
     let mut group = c.benchmark_group("pg_reads");
     group
@@ -100,28 +166,57 @@ fn reads(c: &mut Criterion, rt: &Runtime, size: u32, out: &mut Results) {
     if size >= 100_000 {
         group.sampling_mode(SamplingMode::Flat);
     }
-    for q in QUERIES {
-        let mut samples = Vec::new();
-        group.bench_function(BenchmarkId::new(format!("pg_{q}"), size), |b| {
-            b.iter_custom(|iters| {
-                let start = Instant::now();
-                for _ in 0..iters {
-                    std::hint::black_box(rt.block_on(query(&pg, q)));
-                }
-                per_iteration(&mut samples, iters, start.elapsed())
-            })
+    for open in PORTFOLIOS {
+        let portfolio = bench_portfolio(open);
+        rt.block_on(async {
+            pg.save_portfolio(&portfolio).await.unwrap();
+            json.save_portfolio(&portfolio).await.unwrap();
         });
-        out.set_median(format!("pg_{q}/{size}"), &std::mem::take(&mut samples));
-        group.bench_function(BenchmarkId::new(format!("json_{q}"), size), |b| {
-            b.iter_custom(|iters| {
-                let start = Instant::now();
-                for _ in 0..iters {
-                    std::hint::black_box(rt.block_on(query(&json, q)));
-                }
-                per_iteration(&mut samples, iters, start.elapsed())
-            })
-        });
-        out.set_median(format!("json_{q}/{size}"), &samples);
+        for q in QUERIES {
+            let key = name(q, open);
+            if open != PORTFOLIOS[0] && key == q {
+                continue; // measured with the first portfolio
+            }
+            assert_eq!(
+                rt.block_on(query(&pg, q, size)),
+                rt.block_on(query(&json, q, size)),
+                "{key}: the same answer from both stores"
+            );
+            let mut samples = Vec::new();
+            group.bench_function(BenchmarkId::new(format!("pg_{key}"), size), |b| {
+                b.iter_custom(|iters| {
+                    let start = Instant::now();
+                    for _ in 0..iters {
+                        std::hint::black_box(rt.block_on(query(&pg, q, size)));
+                    }
+                    per_iteration(&mut samples, iters, start.elapsed())
+                })
+            });
+            out.set_median(format!("pg_{key}/{size}"), &std::mem::take(&mut samples));
+            group.bench_function(BenchmarkId::new(format!("json_{key}"), size), |b| {
+                b.iter_custom(|iters| {
+                    let start = Instant::now();
+                    for _ in 0..iters {
+                        std::hint::black_box(rt.block_on(query(&json, q, size)));
+                    }
+                    per_iteration(&mut samples, iters, start.elapsed())
+                })
+            });
+            out.set_median(format!("json_{key}/{size}"), &samples);
+            if matches!(q, "trades_page_50" | "trades_by_market") {
+                let mut each: Vec<f64> = (0..P99_CALLS)
+                    .map(|_| {
+                        let start = Instant::now();
+                        std::hint::black_box(rt.block_on(query(&pg, q, size)));
+                        start.elapsed().as_secs_f64()
+                    })
+                    .collect();
+                each.sort_by(f64::total_cmp);
+                let p99 = each[(each.len() * 99).div_ceil(100) - 1];
+                eprintln!("pg_{key}/{size}: p99 {:.2} ms", p99 * 1e3);
+                out.set(format!("pg_{key}_p99/{size}"), p99);
+            }
+        }
     }
     group.finish();
 }

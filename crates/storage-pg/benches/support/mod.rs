@@ -18,11 +18,21 @@ use storage_json::{JsonStore, JsonStoreOptions};
 /// with this period; generated trades cycle through it.
 pub const PERIOD: u32 = 2 * 3 * 49;
 
+/// Trades per market of a generated history: markets ≈ trades / 20, as a
+/// portfolio that trades a market a few times over its life.
+pub const TRADES_PER_MARKET: u32 = 20;
+
+/// The market of trade `n`: `bench-market-{n / TRADES_PER_MARKET}`.
+pub fn bench_market(n: u32) -> domain::MarketId {
+    domain::MarketId::new(format!("bench-market-{:07}", n / TRADES_PER_MARKET))
+}
+
 /// Trade `n` of a generated history: sample `n mod PERIOD` under a unique id
-/// (`trade-{n:07}`, as `sample_trade` names it).
+/// (`trade-{n:07}`, as `sample_trade` names it), in [`bench_market`]`(n)`.
 pub fn bench_trade(n: u32) -> Trade {
     let mut t = testkit::sample_trade(n % PERIOD);
     t.trade_id = TradeId::new(format!("trade-{n:07}"));
+    t.market_id = bench_market(n);
     t
 }
 
@@ -52,6 +62,7 @@ pub async fn write_json_trades(data: &Path, n: u32) {
     for i in 0..n {
         let mut record = templates[(i % PERIOD) as usize].clone();
         record["trade_id"] = serde_json::Value::from(format!("trade-{i:07}"));
+        record["market_id"] = serde_json::Value::from(bench_market(i).to_string());
         let pretty = serde_json::to_string_pretty(&record).unwrap();
         out.write_all(if i == 0 { b"\n" } else { b",\n" }).unwrap();
         for (j, line) in pretty.lines().enumerate() {
