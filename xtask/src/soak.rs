@@ -47,10 +47,7 @@ pub fn run(args: SoakArgs) -> Result<()> {
     let figures = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?
-        .block_on(orchestrator::soak::run(&cfg))?;
-    for f in &figures {
-        println!("{f}");
-    }
+        .block_on(orchestrator::soak::run_reporting(&cfg, |f| println!("{f}")))?;
     let (cycles, kills, checked, lost, duplicated) =
         figures.iter().fold((0, 0, 0, 0, 0), |a, f| {
             (

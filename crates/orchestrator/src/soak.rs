@@ -108,12 +108,22 @@ pub enum Fault {
 
 /// Run every configured phase; the figures of each.
 pub async fn run(cfg: &SoakConfig) -> Result<Vec<PhaseFigures>> {
+    run_reporting(cfg, |_| {}).await
+}
+
+/// [`run`], handing each phase's figures to `done` as soon as it finishes
+/// (a long soak shows its progress).
+pub async fn run_reporting(
+    cfg: &SoakConfig,
+    mut done: impl FnMut(&PhaseFigures),
+) -> Result<Vec<PhaseFigures>> {
     let mut out = Vec::new();
     for (i, phase) in cfg.phases.iter().enumerate() {
         let seed = cfg.seed.wrapping_add(i as u64);
         let figures = run_phase(cfg, *phase, seed)
             .await
             .with_context(|| format!("phase {} (seed {seed})", phase.number()))?;
+        done(&figures);
         out.push(figures);
     }
     Ok(out)
