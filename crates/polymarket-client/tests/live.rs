@@ -256,11 +256,66 @@ async fn a_misbehaving_server_still_yields_the_right_set() {
         .unwrap();
     assert_eq!(resolved.markets.len(), 1);
     assert!(resolved.markets[0].closed);
-    let last = server.hits().last().cloned().unwrap();
+    let hits = server.hits();
+    let states: HashSet<Option<&str>> = hits[hits.len() - 2..]
+        .iter()
+        .map(|h| h.param("closed"))
+        .collect();
     assert_eq!(
-        last.param("closed"),
-        Some("true"),
-        "closed markets asked for explicitly"
+        states,
+        [Some("false"), Some("true")].into(),
+        "closed markets asked for explicitly, open ones too"
+    );
+}
+
+/// Re-pricing 500 open positions, half of whose markets have closed, against
+/// a Gamma whose `closed` is a filter: both states are asked in batches and
+/// merged, so it costs O(positions / batch) requests, not one per position
+/// the first state left out.
+#[tokio::test]
+async fn repricing_asks_both_states_in_batches() {
+    let markets: Vec<Value> = (0..500)
+        .map(|i| {
+            let closed = i % 2 == 1;
+            let prices = if closed { ["0", "1"] } else { ["0.4", "0.6"] };
+            market(&format!("m{i}"), closed, prices)
+        })
+        .collect();
+    let (server, url) = FakeGamma::new(&[], &markets, Behaviour::default())
+        .start()
+        .await;
+    let client = GammaClient::new(config(&url)).unwrap();
+    let ids: Vec<MarketId> = (0..500).map(|i| MarketId::new(format!("m{i}"))).collect();
+
+    let quotes = client.fetch_markets(&ids, true).await.unwrap();
+    let got: Vec<MarketId> = quotes.markets.iter().map(|m| m.id.clone()).collect();
+    assert_eq!(got, ids, "every market, open or closed, in the order asked");
+    assert_eq!(quotes.markets.iter().filter(|m| m.closed).count(), 250);
+    assert!(quotes.missing.is_empty());
+    let hits = server.hits();
+    assert!(
+        hits.len() <= 25,
+        "{} requests for 500 positions (batches of 50)",
+        hits.len()
+    );
+    assert_eq!(quotes.stats.requests, hits.len() as u64);
+    assert!(
+        of_route(&hits, "market").is_empty(),
+        "no request per position"
+    );
+    let states: HashSet<Option<&str>> = hits.iter().map(|h| h.param("closed")).collect();
+    assert_eq!(states, [Some("false"), Some("true")].into());
+
+    // Open markets only: one state, closed ones left out by the server.
+    let before = server.hits().len();
+    let open = client.fetch_markets(&ids, false).await.unwrap();
+    assert_eq!(open.markets.len(), 250);
+    assert_eq!(open.missing.len(), 250);
+    assert!(open.markets.iter().all(|m| !m.closed));
+    let asked_one_by_one = of_route(&server.hits()[before..], "market").len();
+    assert_eq!(
+        asked_one_by_one, 250,
+        "ids a batch left out are asked one by one"
     );
 }
 

@@ -75,12 +75,17 @@ async fn markets(State(d): State<Arc<Data>>, RawQuery(q): RawQuery) -> Json<Valu
         .filter(|(k, _)| k == "id")
         .map(|(_, v)| v.as_str())
         .collect();
-    let closed_too = p.iter().any(|(k, v)| k == "closed" && v == "true");
+    // `closed` is a filter, as on Gamma: `true` only closed markets, `false`
+    // only open ones, absent both.
+    let state = p
+        .iter()
+        .find(|(k, _)| k == "closed")
+        .map(|(_, v)| v == "true");
     Json(Value::Array(
         d.markets
             .iter()
             .filter(|m| ids.contains(&m["id"].as_str().unwrap_or_default()))
-            .filter(|m| closed_too || m["closed"] != true)
+            .filter(|m| state.is_none_or(|closed| (m["closed"] == true) == closed))
             .cloned()
             .collect(),
     ))

@@ -1,6 +1,12 @@
 //! Detailed market records by id (SPEC §2 step 3, §3): `GET /markets?id=A&id=B…`
 //! in batches, several in flight; ids a batch left out are asked one by one
 //! (`GET /markets/{id}`); records not asked for are dropped and counted.
+//!
+//! Gamma's `closed` is a filter, not an "include": `closed=true` returns only
+//! closed markets, `closed=false` only open ones. A request for open and
+//! closed markets alike (re-pricing, SPEC §3) therefore sends each batch
+//! twice, once per state, and merges the answers, so it costs
+//! O(ids / batch) requests, not one per id the first state left out.
 
 use super::Inner;
 use super::events::records;
@@ -84,29 +90,43 @@ pub(crate) async fn fetch(
     let counters = Arc::new(Counters::default());
     let mut answers = Answers::default();
     let batch_size = inner.config.batch_size.clamp(1, 100);
-    let batches: Vec<Vec<MarketId>> = wanted.chunks(batch_size).map(<[_]>::to_vec).collect();
+    let states: &[bool] = if include_closed {
+        &[false, true]
+    } else {
+        &[false]
+    };
+    let batches: Vec<(Vec<MarketId>, bool)> = wanted
+        .chunks(batch_size)
+        .flat_map(|ids| states.iter().map(move |closed| (ids.to_vec(), *closed)))
+        .collect();
     progress.set_length(batches.len() as u64);
 
     // Batches, up to `concurrency` in flight.
     let permits = Arc::new(Semaphore::new(inner.config.concurrency.max(1)));
     let mut tasks = JoinSet::new();
-    for batch in batches {
+    for (batch, closed) in batches {
         let (inner, counters, permits) = (inner.clone(), counters.clone(), permits.clone());
         tasks.spawn(async move {
             let _permit = permits.acquire_owned().await;
-            let result = get_batch(&inner, &batch, include_closed, &counters).await;
+            let result = get_batch(&inner, &batch, closed, &counters).await;
             (batch, result.map(decode_all))
         });
     }
-    let mut unanswered = Vec::new();
+    let mut asked_in_batches = Vec::new();
     while let Some(joined) = tasks.join_next().await {
         let (batch, records) = super::unwind(joined);
         let asked: HashSet<MarketId> = batch.iter().cloned().collect();
         answers.take(records?, &asked, include_closed);
-        unanswered.extend(batch.into_iter().filter(|id| !answers.answered(id)));
+        asked_in_batches.extend(batch);
         progress.inc(1);
         show(progress, &answers, &counters);
     }
+    // Only once every state's batch has answered is an id left out.
+    let mut seen = HashSet::new();
+    let unanswered: Vec<MarketId> = asked_in_batches
+        .into_iter()
+        .filter(|id| !answers.answered(id) && seen.insert(id.clone()))
+        .collect();
 
     // Ids a batch left out, one by one (404: missing).
     progress.inc_length(unanswered.len() as u64);
@@ -150,17 +170,17 @@ pub(crate) async fn fetch(
     Ok(out)
 }
 
-/// `GET /markets?id=A&id=B…` (the key repeated, not `id[]`), with
-/// `closed=true` when closed markets are wanted and `closed=false` otherwise:
+/// `GET /markets?id=A&id=B…` (the key repeated, not `id[]`) of the markets
+/// in one state: `closed=true` for closed ones, `closed=false` for open ones,
 /// sent explicitly either way, as list endpoints disagree on the default
 /// (LEGACY-FORMATS §2).
 async fn get_batch(
     inner: &Inner,
     batch: &[MarketId],
-    include_closed: bool,
+    closed: bool,
     counters: &Counters,
 ) -> Result<Vec<Value>, ClientError> {
-    let closed = if include_closed { "true" } else { "false" };
+    let closed = if closed { "true" } else { "false" };
     let mut query: Vec<(&str, &str)> = batch.iter().map(|id| ("id", id.as_str())).collect();
     query.push(("closed", closed));
     let url = inner.transport.url(&["markets"], &query);

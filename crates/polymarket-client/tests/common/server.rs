@@ -293,14 +293,19 @@ async fn markets(State(s): State<Arc<FakeGamma>>, RawQuery(q): RawQuery) -> Resp
     if let Some(r) = fault {
         return r;
     }
-    // Gamma's `/markets` leaves closed markets out unless `closed=true`.
-    let closed = param(&query, "closed") == Some("true");
+    // Gamma's `closed` is a filter: `closed=true` returns only closed
+    // markets, `closed=false` only open ones (absent: both).
+    let state = match param(&query, "closed") {
+        Some("true") => Some(true),
+        Some("false") => Some(false),
+        _ => None,
+    };
     let mut found: Vec<Arc<str>> = query
         .iter()
         .filter(|(k, _)| k == "id")
         .filter(|(_, id)| !s.behaviour.withhold.contains(id))
         .filter_map(|(_, id)| s.markets.get(id))
-        .filter(|m| closed || !m.closed)
+        .filter(|m| state.is_none_or(|closed| m.closed == closed))
         .map(|m| m.body.clone())
         .collect();
     if let Some(extra) = s
