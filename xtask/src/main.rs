@@ -92,6 +92,15 @@ enum Command {
     },
     /// The crash harness, long: cycles killed and restarted in each phase.
     Soak(soak::SoakArgs),
+    /// Write a Gamma snapshot directory of generated events shaped like the
+    /// recorded fixtures (`DIR/events.json`), for the memory benches.
+    GenSnapshot {
+        #[arg(long, default_value_t = 1000)]
+        events: usize,
+        #[arg(long, default_value_t = 10)]
+        markets_per_event: usize,
+        dir: std::path::PathBuf,
+    },
     /// The outbox of dual writes PostgreSQL did not take.
     Outbox {
         #[command(flatten)]
@@ -99,6 +108,17 @@ enum Command {
         #[command(subcommand)]
         command: migrate::OutboxCommand,
     },
+}
+
+fn gen_snapshot(dir: &std::path::Path, events: usize, markets_per_event: usize) -> Result<()> {
+    let template = testkit::generate::template().map_err(anyhow::Error::msg)?;
+    let bytes = testkit::generate::write_snapshot(dir, &template, events, markets_per_event)?;
+    eprintln!(
+        "{events} events × {markets_per_event} markets: {} ({:.1} MB)",
+        dir.join("events.json").display(),
+        bytes as f64 / 1e6
+    );
+    Ok(())
 }
 
 fn main() -> ExitCode {
@@ -122,6 +142,11 @@ fn main() -> ExitCode {
         Command::ArchiveJson { common, out } => migrate::archive_json(&common, &out),
         Command::Outbox { common, command } => migrate::outbox(&common, command),
         Command::Soak(args) => soak::run(args),
+        Command::GenSnapshot {
+            events,
+            markets_per_event,
+            dir,
+        } => gen_snapshot(&dir, events, markets_per_event),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,6 +1,6 @@
 //! A Gamma event with its nested markets.
 
-use crate::{EventId, Extra, Market};
+use crate::{EventId, Market, RawJson};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -22,7 +22,7 @@ pub struct Event {
     /// The nested markets that decoded; the ones that did not are counted by
     /// the decoder and left out here (they stay in `raw`).
     pub markets: Vec<Market>,
-    pub raw: Extra,
+    pub raw: RawJson,
 }
 
 /// An event that passed the event filter, with the days left until it ends

@@ -15,10 +15,11 @@
 
 use crate::time::{NaiveZone, parse_timestamp};
 use crate::validate::Validate;
-use crate::{Event, EventContext, EventId, Extra, Market, MarketId, Price};
+use crate::{Event, EventContext, EventId, Extra, Market, MarketId, Price, RawJson};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde_json::Value;
+use serde_json::value::RawValue;
 use std::fmt;
 
 /// A record that could not be decoded. It is skipped and counted, never the
@@ -50,22 +51,40 @@ pub struct DecodedEvent {
     pub skipped_markets: Vec<DecodeError>,
 }
 
-/// Decode one Gamma event object. Nested markets that do not decode are
-/// skipped and returned in `skipped_markets`.
+/// Decode one Gamma event object given as a tree (stores reading a file
+/// whole, tests): written back to text once, then as [`decode_event_raw`].
 pub fn decode_event(value: &Value) -> Result<DecodedEvent, DecodeError> {
-    let Some(obj) = value.as_object() else {
-        return Err(err("event", None, "not a JSON object"));
-    };
+    decode_event_raw(to_raw("event", value)?)
+}
+
+/// Decode one Gamma market object given as a tree (see [`decode_event`]).
+pub fn decode_market(value: &Value) -> Result<Market, DecodeError> {
+    decode_market_raw(to_raw("market", value)?)
+}
+
+fn to_raw(kind: &'static str, value: &Value) -> Result<RawJson, DecodeError> {
+    if !value.is_object() {
+        return Err(err(kind, None, "not a JSON object"));
+    }
+    RawJson::from_value(value).map_err(|e| err(kind, None, e.to_string()))
+}
+
+/// Decode one Gamma event object kept as text: only the fields Prescient
+/// reads are parsed; the text itself becomes `raw`, and each nested market's
+/// `raw` is a slice of it (one copy of the bytes). Nested markets that do not
+/// decode are skipped and returned in `skipped_markets`.
+pub fn decode_event_raw(raw: RawJson) -> Result<DecodedEvent, DecodeError> {
+    let fields = known_fields(&raw, EVENT_FIELDS).map_err(|e| err("event", None, e))?;
+    let obj = &fields.map;
     let id = record_id(obj).ok_or_else(|| err("event", None, "missing id"))?;
     let fail = |message: String| err("event", Some(&id), message);
     let mut markets = Vec::new();
     let mut skipped_markets = Vec::new();
-    if let Some(nested) = obj.get("markets").filter(|v| !v.is_null()) {
-        let Some(items) = nested.as_array() else {
-            return Err(fail("`markets` is not an array".into()));
-        };
+    if let Some(nested) = fields.markets {
+        let items: Vec<&RawValue> = serde_json::from_str(nested)
+            .map_err(|_| fail("`markets` is not an array".into()))?;
         for item in items {
-            match decode_market(item) {
+            match decode_market_raw(raw.slice(item.get())) {
                 Ok(m) => markets.push(m),
                 Err(e) => skipped_markets.push(e),
             }
@@ -82,7 +101,7 @@ pub fn decode_event(value: &Value) -> Result<DecodedEvent, DecodeError> {
         active: bool_field(obj, "active"),
         closed: bool_field(obj, "closed"),
         markets,
-        raw: obj.clone(),
+        raw,
         id: EventId::new(id.clone()),
     };
     event.validate().map_err(|e| fail(e.to_string()))?;
@@ -92,11 +111,11 @@ pub fn decode_event(value: &Value) -> Result<DecodedEvent, DecodeError> {
     })
 }
 
-/// Decode one Gamma market object (nested in an event or from `/markets`).
-pub fn decode_market(value: &Value) -> Result<Market, DecodeError> {
-    let Some(obj) = value.as_object() else {
-        return Err(err("market", None, "not a JSON object"));
-    };
+/// Decode one Gamma market object kept as text (nested in an event or from
+/// `/markets`); the text becomes `raw`.
+pub fn decode_market_raw(raw: RawJson) -> Result<Market, DecodeError> {
+    let fields = known_fields(&raw, MARKET_FIELDS).map_err(|e| err("market", None, e))?;
+    let obj = &fields.map;
     let id = record_id(obj).ok_or_else(|| err("market", None, "missing id"))?;
     let fail = |message: String| err("market", Some(&id), message);
     let outcomes = string_list(obj, "outcomes")
@@ -145,31 +164,121 @@ pub fn decode_market(value: &Value) -> Result<Market, DecodeError> {
         end_date: date_field(obj, "endDate"),
         uma_resolution_status: string(obj, "umaResolutionStatus"),
         event,
-        raw: obj.clone(),
+        raw,
         id: MarketId::new(id.clone()),
     };
     market.validate().map_err(|e| fail(e.to_string()))?;
     Ok(market)
 }
 
+/// The event fields Prescient reads (`markets` is taken as text).
+const EVENT_FIELDS: &[&str] = &[
+    "id", "title", "slug", "liquidity", "volume", "volume24hr", "startDate", "endDate",
+    "active", "closed",
+];
+
+/// The market fields Prescient reads.
+const MARKET_FIELDS: &[&str] = &[
+    "id", "question", "slug", "outcomes", "outcomePrices", "liquidity", "volume",
+    "volume24hr", "active", "closed", "archived", "acceptingOrders", "endDate",
+    "umaResolutionStatus", "event_id", "event_title", "event_end_date",
+];
+
+/// The fields of an object that decoding reads, as a small map, and the text
+/// of its `markets` member; every other member is skipped unparsed.
+struct KnownFields<'a> {
+    map: Extra,
+    markets: Option<&'a str>,
+}
+
+fn known_fields<'a>(raw: &'a RawJson, wanted: &'static [&'static str]) -> Result<KnownFields<'a>, String> {
+    struct Visit(&'static [&'static str]);
+    impl<'de> serde::de::Visitor<'de> for Visit {
+        type Value = KnownFields<'de>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut access: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut out = KnownFields {
+                map: Extra::new(),
+                markets: None,
+            };
+            while let Some(key) = access.next_key::<Key<'de>>()? {
+                let key = key.as_str();
+                if key == "markets" {
+                    let text = access.next_value::<&'de RawValue>()?.get();
+                    out.markets = (text != "null").then_some(text);
+                } else if self.0.contains(&key) {
+                    let value = access.next_value::<Value>()?;
+                    out.map.insert(key.to_owned(), value);
+                } else {
+                    access.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+            Ok(out)
+        }
+    }
+    let mut de = serde_json::Deserializer::from_str(raw.get());
+    let fields = serde::Deserializer::deserialize_any(&mut de, Visit(wanted))
+        .map_err(|e| if e.is_data() { "not a JSON object".to_owned() } else { e.to_string() })?;
+    de.end().map_err(|e| e.to_string())?;
+    Ok(fields)
+}
+
+/// An object key, borrowed from the text unless it holds escapes.
+enum Key<'a> {
+    Borrowed(&'a str),
+    Owned(String),
+}
+
+impl Key<'_> {
+    fn as_str(&self) -> &str {
+        match self {
+            Key::Borrowed(s) => s,
+            Key::Owned(s) => s,
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Self::Value, E> {
+                Ok(Key::Borrowed(s))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Self::Value, E> {
+                Ok(Key::Owned(s.to_owned()))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
 /// Write the event context into a market's raw object, so the detailed
 /// record persisted keeps it (LEGACY-FORMATS §1.3: the original lost it).
+/// Every other member keeps its text.
 pub fn attach_event_context(market: &mut Market, context: EventContext) {
-    market.raw.insert(
-        "event_id".into(),
-        Value::String(context.event_id.to_string()),
-    );
-    market.raw.insert(
-        "event_title".into(),
-        Value::String(context.event_title.clone()),
-    );
-    market.raw.insert(
-        "event_end_date".into(),
-        context
-            .event_end_date
-            .map(|d| Value::String(crate::time::format_timestamp(d)))
-            .unwrap_or(Value::Null),
-    );
+    let end = context
+        .event_end_date
+        .map(|d| Value::String(crate::time::format_timestamp(d)))
+        .unwrap_or(Value::Null);
+    let fields = [
+        ("event_id", Value::String(context.event_id.to_string())),
+        ("event_title", Value::String(context.event_title.clone())),
+        ("event_end_date", end),
+    ];
+    // `raw` is an object (decoding checked it), so this cannot fail.
+    if let Ok(raw) = market.raw.with_fields(&fields) {
+        market.raw = raw;
+    }
     market.event = Some(context);
 }
 
@@ -315,7 +424,7 @@ mod tests {
         assert_eq!(m.volume_24hr, Some(dec!(10374216.164318996)));
         assert!(m.is_tradable_binary());
         assert_eq!(
-            m.raw.get("someFutureField"),
+            m.raw.to_object().unwrap().get("someFutureField"),
             Some(&json!({"nested": [1, 2]}))
         );
         assert_eq!(m.conviction(), Some(dec!(0.987)));
@@ -437,7 +546,7 @@ mod tests {
         assert_eq!(d.event.markets.len(), 1);
         assert_eq!(d.skipped_markets.len(), 1);
         assert_eq!(d.skipped_markets[0].id.as_deref(), Some("2"));
-        assert_eq!(d.event.raw, *v.as_object().unwrap());
+        assert_eq!(d.event.raw.to_value().unwrap(), v);
         assert_eq!(d.event.liquidity, Some(dec!(22924218.59881)));
     }
 
@@ -450,7 +559,7 @@ mod tests {
             event_end_date: parse_timestamp("2026-02-08T12:00:00Z", NaiveZone::default()),
         };
         attach_event_context(&mut m, ctx.clone());
-        let again = decode_market(&Value::Object(m.raw.clone())).unwrap();
+        let again = decode_market_raw(m.raw.clone()).unwrap();
         assert_eq!(again.event, Some(ctx));
     }
 }

@@ -1,7 +1,7 @@
 //! A Gamma market, its outcomes and prices, and when it counts as resolved.
 
 use crate::money::round_dp;
-use crate::{EventId, Extra, MarketId, Price};
+use crate::{EventId, MarketId, Price, RawJson};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -37,7 +37,7 @@ pub struct Market {
     pub uma_resolution_status: Option<String>,
     pub event: Option<EventContext>,
     /// The object exactly as Gamma sent it (plus the event context once added).
-    pub raw: Extra,
+    pub raw: RawJson,
 }
 
 /// Whether a market has settled, and what a share of each outcome pays.

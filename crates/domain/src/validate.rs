@@ -385,7 +385,7 @@ impl Validate for Market {
         if let Some(e) = &self.event {
             id("event_id", e.event_id.as_str())?;
         }
-        json_object("raw", &self.raw)
+        raw_text("raw", &self.raw)
     }
 }
 
@@ -398,8 +398,19 @@ impl Validate for Event {
         opt(self.volume_24hr.as_ref(), |d| {
             money_decimal("volume24hr", *d)
         })?;
-        json_object("raw", &self.raw)
+        raw_text("raw", &self.raw)
     }
+}
+
+/// A Gamma object kept as text: no string in it may hold a NUL character.
+fn raw_text(field: &str, raw: &crate::RawJson) -> Check {
+    if raw.has_nul() {
+        return Err(Invalid::new(
+            field,
+            "holds a NUL character, which no store can keep".to_owned(),
+        ));
+    }
+    Ok(())
 }
 
 impl Validate for FilteredEvent {

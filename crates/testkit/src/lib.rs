@@ -24,6 +24,7 @@ pub mod ci;
 pub mod conformance;
 pub mod files;
 pub mod fixtures;
+pub mod generate;
 pub mod memory;
 pub mod ports;
 pub mod samples;

@@ -1,0 +1,227 @@
+//! [`RawJson`]: a Gamma object kept as the bytes it arrived as. Only the
+//! fields Prescient reads are decoded (`crate::gamma`); the object itself is
+//! stored and re-written by copying its text, so every field round-trips
+//! and no `serde_json::Value` tree of a whole crawl is ever built (a tree
+//! costs ten times the text it came from).
+//!
+//! A nested market's `RawJson` is a slice of its event's text (one shared
+//! buffer), so an event and its markets hold one copy of the bytes.
+
+use serde::de::Error as _;
+use serde::ser::Error as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+use std::fmt;
+use std::ops::Range;
+use std::sync::Arc;
+
+/// The JSON text of one object, shared: clones are cheap.
+#[derive(Clone)]
+pub struct RawJson {
+    buf: Arc<str>,
+    range: Range<usize>,
+}
+
+impl RawJson {
+    /// Take JSON text whose validity the caller checked (it came out of a
+    /// JSON parser).
+    fn from_valid(text: String) -> Self {
+        let len = text.len();
+        Self {
+            buf: Arc::from(text),
+            range: 0..len,
+        }
+    }
+
+    /// Check `text` is one JSON value and keep it.
+    pub fn parse(text: String) -> Result<Self, serde_json::Error> {
+        serde_json::from_str::<&RawValue>(&text)?;
+        Ok(Self::from_valid(text.trim().to_owned()))
+    }
+
+    /// The text of a parsed raw value.
+    pub fn from_raw(raw: Box<RawValue>) -> Self {
+        Self::from_valid(String::from(Box::<str>::from(raw)))
+    }
+
+    /// The text of `value`, written compact.
+    pub fn from_value<T: Serialize + ?Sized>(value: &T) -> Result<Self, serde_json::Error> {
+        serde_json::to_string(value).map(Self::from_valid)
+    }
+
+    /// `{}`.
+    pub fn empty_object() -> Self {
+        Self::from_valid("{}".to_owned())
+    }
+
+    /// The JSON text.
+    pub fn get(&self) -> &str {
+        &self.buf[self.range.clone()]
+    }
+
+    /// A part of this text (`inner` must be a subslice of [`RawJson::get`],
+    /// e.g. a `&RawValue` borrowed from it) sharing the buffer; a copy if not.
+    pub fn slice(&self, inner: &str) -> Self {
+        let base = self.buf.as_ptr() as usize;
+        let at = inner.as_ptr() as usize;
+        if at >= base && at + inner.len() <= base + self.buf.len() {
+            let start = at - base;
+            return Self {
+                buf: self.buf.clone(),
+                range: start..start + inner.len(),
+            };
+        }
+        Self::from_valid(inner.to_owned())
+    }
+
+    /// The object as a map (for callers that add fields before serving it).
+    pub fn to_object(&self) -> Result<Map<String, Value>, serde_json::Error> {
+        serde_json::from_str(self.get())
+    }
+
+    /// The value as a tree.
+    pub fn to_value(&self) -> Result<Value, serde_json::Error> {
+        serde_json::from_str(self.get())
+    }
+
+    /// This object with `fields` set: an existing key keeps its place and
+    /// gets the new value, a new key goes at the end; every other member is
+    /// copied as text.
+    pub fn with_fields(&self, fields: &[(&str, Value)]) -> Result<Self, serde_json::Error> {
+        let members: Vec<(String, &RawValue)> = members(self.get())?;
+        let mut out = String::with_capacity(self.get().len() + 64 * fields.len());
+        out.push('{');
+        let mut first = true;
+        let mut put = |out: &mut String, key: &str, value: &str| -> Result<(), serde_json::Error> {
+            if !first {
+                out.push(',');
+            }
+            first = false;
+            out.push_str(&serde_json::to_string(key)?);
+            out.push(':');
+            out.push_str(value);
+            Ok(())
+        };
+        for (key, value) in &members {
+            match fields.iter().find(|(k, _)| k == key) {
+                Some((_, new)) => put(&mut out, key, &serde_json::to_string(new)?)?,
+                None => put(&mut out, key, value.get())?,
+            }
+        }
+        for (key, value) in fields {
+            if !members.iter().any(|(k, _)| k == key) {
+                put(&mut out, key, &serde_json::to_string(value)?)?;
+            }
+        }
+        out.push('}');
+        Ok(Self::from_valid(out))
+    }
+
+    /// Whether a string anywhere in the text (key or value) holds a NUL
+    /// character, which neither JSONB nor the legacy files' readers keep.
+    /// JSON text cannot hold a raw NUL, so only `\u0000` escapes count.
+    pub fn has_nul(&self) -> bool {
+        let bytes = self.get().as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'\\' {
+                if bytes.get(i + 1) == Some(&b'u') && bytes.get(i + 2..i + 6) == Some(b"0000") {
+                    return true;
+                }
+                i += 2;
+            } else {
+                i += 1;
+            }
+        }
+        false
+    }
+}
+
+/// The members of an object, values borrowed as text.
+fn members(text: &str) -> Result<Vec<(String, &RawValue)>, serde_json::Error> {
+    struct Members<'a>(std::marker::PhantomData<&'a ()>);
+    impl<'de> serde::de::Visitor<'de> for Members<'de> {
+        type Value = Vec<(String, &'de RawValue)>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::new();
+            while let Some(key) = map.next_key::<String>()? {
+                out.push((key, map.next_value::<&'de RawValue>()?));
+            }
+            Ok(out)
+        }
+    }
+    let mut de = serde_json::Deserializer::from_str(text);
+    let out = serde::Deserializer::deserialize_map(&mut de, Members(std::marker::PhantomData))?;
+    de.end()?;
+    Ok(out)
+}
+
+impl fmt::Debug for RawJson {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.get())
+    }
+}
+
+/// Equal when the JSON values are (key order and layout aside: a store such
+/// as JSONB does not keep them).
+impl PartialEq for RawJson {
+    fn eq(&self, other: &Self) -> bool {
+        self.get() == other.get()
+            || matches!((self.to_value(), other.to_value()), (Ok(a), Ok(b)) if a == b)
+    }
+}
+
+impl Serialize for RawJson {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let raw: &RawValue = serde_json::from_str(self.get()).map_err(S::Error::custom)?;
+        raw.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for RawJson {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = Box::<RawValue>::deserialize(d)?;
+        if !raw.get().starts_with('{') {
+            return Err(D::Error::custom("expected a JSON object"));
+        }
+        Ok(Self::from_raw(raw))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn fields_are_set_in_place_or_appended_and_the_rest_copied_as_text() {
+        let raw = RawJson::parse(r#"{"a": 1.50, "b":"x", "c" : [1,2]}"#.into()).unwrap();
+        let out = raw
+            .with_fields(&[("b", json!("y")), ("d", json!(null))])
+            .unwrap();
+        assert_eq!(out.get(), r#"{"a":1.50,"b":"y","c":[1,2],"d":null}"#);
+    }
+
+    #[test]
+    fn only_an_escaped_nul_is_a_nul() {
+        let has = |s: &str| RawJson::parse(s.into()).unwrap().has_nul();
+        assert!(has(r#"{"a": "x\u0000"}"#));
+        assert!(has(r#"{"\u0000": 1}"#));
+        assert!(!has(r#"{"a": "\\u0000"}"#));
+        assert!(!has(r#"{"a": "\u00001"}"#.replace("\\u00001", "\\u0001").as_str()));
+    }
+
+    #[test]
+    fn a_slice_shares_the_text_and_equality_ignores_layout() {
+        let raw = RawJson::parse(r#"{"m": {"id": "1"}}"#.into()).unwrap();
+        let inner: std::collections::HashMap<String, &RawValue> =
+            serde_json::from_str(raw.get()).unwrap();
+        let m = raw.slice(inner["m"].get());
+        assert_eq!(m.get(), r#"{"id": "1"}"#);
+        assert_eq!(m, RawJson::parse(r#"{ "id":"1" }"#.into()).unwrap());
+    }
+}
