@@ -81,8 +81,8 @@ pub fn decode_event_raw(raw: RawJson) -> Result<DecodedEvent, DecodeError> {
     let mut markets = Vec::new();
     let mut skipped_markets = Vec::new();
     if let Some(nested) = fields.markets {
-        let items: Vec<&RawValue> = serde_json::from_str(nested)
-            .map_err(|_| fail("`markets` is not an array".into()))?;
+        let items: Vec<&RawValue> =
+            serde_json::from_str(nested).map_err(|_| fail("`markets` is not an array".into()))?;
         for item in items {
             match decode_market_raw(raw.slice(item.get())) {
                 Ok(m) => markets.push(m),
@@ -173,15 +173,37 @@ pub fn decode_market_raw(raw: RawJson) -> Result<Market, DecodeError> {
 
 /// The event fields Prescient reads (`markets` is taken as text).
 const EVENT_FIELDS: &[&str] = &[
-    "id", "title", "slug", "liquidity", "volume", "volume24hr", "startDate", "endDate",
-    "active", "closed",
+    "id",
+    "title",
+    "slug",
+    "liquidity",
+    "volume",
+    "volume24hr",
+    "startDate",
+    "endDate",
+    "active",
+    "closed",
 ];
 
 /// The market fields Prescient reads.
 const MARKET_FIELDS: &[&str] = &[
-    "id", "question", "slug", "outcomes", "outcomePrices", "liquidity", "volume",
-    "volume24hr", "active", "closed", "archived", "acceptingOrders", "endDate",
-    "umaResolutionStatus", "event_id", "event_title", "event_end_date",
+    "id",
+    "question",
+    "slug",
+    "outcomes",
+    "outcomePrices",
+    "liquidity",
+    "volume",
+    "volume24hr",
+    "active",
+    "closed",
+    "archived",
+    "acceptingOrders",
+    "endDate",
+    "umaResolutionStatus",
+    "event_id",
+    "event_title",
+    "event_end_date",
 ];
 
 /// The fields of an object that decoding reads, as a small map, and the text
@@ -191,7 +213,10 @@ struct KnownFields<'a> {
     markets: Option<&'a str>,
 }
 
-fn known_fields<'a>(raw: &'a RawJson, wanted: &'static [&'static str]) -> Result<KnownFields<'a>, String> {
+fn known_fields<'a>(
+    raw: &'a RawJson,
+    wanted: &'static [&'static str],
+) -> Result<KnownFields<'a>, String> {
     struct Visit(&'static [&'static str]);
     impl<'de> serde::de::Visitor<'de> for Visit {
         type Value = KnownFields<'de>;
@@ -222,8 +247,13 @@ fn known_fields<'a>(raw: &'a RawJson, wanted: &'static [&'static str]) -> Result
         }
     }
     let mut de = serde_json::Deserializer::from_str(raw.get());
-    let fields = serde::Deserializer::deserialize_any(&mut de, Visit(wanted))
-        .map_err(|e| if e.is_data() { "not a JSON object".to_owned() } else { e.to_string() })?;
+    let fields = serde::Deserializer::deserialize_any(&mut de, Visit(wanted)).map_err(|e| {
+        if e.is_data() {
+            "not a JSON object".to_owned()
+        } else {
+            e.to_string()
+        }
+    })?;
     de.end().map_err(|e| e.to_string())?;
     Ok(fields)
 }

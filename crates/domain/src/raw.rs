@@ -146,7 +146,10 @@ fn members(text: &str) -> Result<Vec<(String, &RawValue)>, serde_json::Error> {
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.write_str("a JSON object")
         }
-        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
             let mut out = Vec::new();
             while let Some(key) = map.next_key::<String>()? {
                 out.push((key, map.next_value::<&'de RawValue>()?));
@@ -212,7 +215,9 @@ mod tests {
         assert!(has(r#"{"a": "x\u0000"}"#));
         assert!(has(r#"{"\u0000": 1}"#));
         assert!(!has(r#"{"a": "\\u0000"}"#));
-        assert!(!has(r#"{"a": "\u00001"}"#.replace("\\u00001", "\\u0001").as_str()));
+        assert!(!has(
+            r#"{"a": "\u00001"}"#.replace("\\u00001", "\\u0001").as_str()
+        ));
     }
 
     #[test]

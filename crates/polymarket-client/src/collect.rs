@@ -4,8 +4,8 @@
 //! snapshot replay.
 
 use crate::FetchStats;
-use domain::gamma::{DecodeError, DecodedEvent, decode_event};
-use domain::{Event, EventId};
+use domain::gamma::{DecodeError, DecodedEvent, decode_event, decode_event_raw};
+use domain::{Event, EventId, RawJson};
 use serde_json::Value;
 use std::collections::HashSet;
 
@@ -18,6 +18,11 @@ pub(crate) fn decode_page(records: &[Value]) -> Vec<Decoded> {
     records.iter().map(decode_event).collect()
 }
 
+/// Decode records kept as text, each on its own.
+pub(crate) fn decode_raw_page(records: Vec<RawJson>) -> Vec<Decoded> {
+    records.into_iter().map(decode_event_raw).collect()
+}
+
 #[derive(Debug, Default)]
 pub(crate) struct EventCollector {
     pub events: Vec<Event>,
@@ -26,11 +31,6 @@ pub(crate) struct EventCollector {
 }
 
 impl EventCollector {
-    /// Decode one page and take it in (see [`EventCollector::merge`]).
-    pub fn page(&mut self, records: &[Value]) {
-        self.merge(decode_page(records));
-    }
-
     /// Take in one decoded page: first-seen order, later copies of an id
     /// counted as duplicates, records (events or nested markets) that did not
     /// decode counted with their ids and logged.

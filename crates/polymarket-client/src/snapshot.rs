@@ -13,12 +13,12 @@
 //! details follow the live `/markets`, which leaves closed markets out unless
 //! they are asked for (SPEC §3).
 
-use crate::collect::{EventCollector, json_kind};
+use crate::collect::{EventCollector, decode_raw_page};
 use crate::{ClientError, EventsFetch, FetchStats, MarketSource, MarketsFetch};
 use async_trait::async_trait;
-use domain::gamma::{DecodeError, decode_market};
-use domain::{Event, Market, MarketId};
-use serde_json::Value;
+use domain::gamma::{DecodeError, decode_market_raw};
+use domain::{Event, Market, MarketId, RawJson};
+use serde_json::value::RawValue;
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -50,15 +50,15 @@ impl SnapshotSource {
     pub fn open(dir: impl AsRef<Path>) -> Result<Self, ClientError> {
         let dir = dir.as_ref().to_path_buf();
         let raw_events = read_array(&dir.join(EVENTS_FILE))?;
-        let (events, events_stats) = decode_events(&raw_events);
+        let (events, events_stats) = decode_events(raw_events);
 
         let markets_path = dir.join(MARKETS_FILE);
         let mut details = HashMap::new();
         let mut details_stats = FetchStats::default();
         let mut details_skipped = HashMap::new();
         if markets_path.exists() {
-            for value in read_array(&markets_path)? {
-                match decode_market(&value) {
+            for raw in read_array(&markets_path)? {
+                match decode_market_raw(raw) {
                     Ok(m) => insert_first(&mut details, m, &mut details_stats),
                     Err(e) => {
                         if let Some(id) = &e.id {
@@ -148,9 +148,9 @@ impl MarketSource for SnapshotSource {
 
 /// Decode an array of Gamma events (see [`EventCollector`]); a snapshot is
 /// one page.
-fn decode_events(raw: &[Value]) -> (Vec<Event>, FetchStats) {
+fn decode_events(raw: Vec<RawJson>) -> (Vec<Event>, FetchStats) {
     let mut collector = EventCollector::default();
-    collector.page(raw);
+    collector.merge(decode_raw_page(raw));
     collector.stats.pages = 1;
     (collector.events, collector.stats)
 }
@@ -163,8 +163,10 @@ fn insert_first(details: &mut HashMap<MarketId, Market>, market: Market, stats: 
     }
 }
 
-fn read_array(path: &Path) -> Result<Vec<Value>, ClientError> {
-    let bytes = std::fs::read(path).map_err(|source| ClientError::Io {
+/// The records of a JSON array file, each kept as its own text: the file is
+/// read through a buffer, never whole and never as a tree.
+fn read_array(path: &Path) -> Result<Vec<RawJson>, ClientError> {
+    let file = std::fs::File::open(path).map_err(|source| ClientError::Io {
         path: path.display().to_string(),
         source,
     })?;
@@ -172,12 +174,30 @@ fn read_array(path: &Path) -> Result<Vec<Value>, ClientError> {
         what: path.display().to_string(),
         message,
     };
-    match serde_json::from_slice::<Value>(&bytes).map_err(|e| malformed(e.to_string()))? {
-        Value::Array(items) => Ok(items),
-        other => Err(malformed(format!(
-            "expected a JSON array, found {}",
-            json_kind(&other)
-        ))),
+    let mut de =
+        serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(1 << 16, file));
+    let records = serde::Deserializer::deserialize_any(&mut de, RawArray)
+        .map_err(|e| malformed(e.to_string()))?;
+    de.end().map_err(|e| malformed(e.to_string()))?;
+    Ok(records)
+}
+
+/// A JSON array read element by element into [`RawJson`]s.
+struct RawArray;
+
+impl<'de> serde::de::Visitor<'de> for RawArray {
+    type Value = Vec<RawJson>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON array")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(raw) = seq.next_element::<Box<RawValue>>()? {
+            out.push(RawJson::from_raw(raw));
+        }
+        Ok(out)
     }
 }
 
@@ -195,13 +215,13 @@ pub fn write_snapshot(
         path: dir.display().to_string(),
         source,
     })?;
-    let events: Vec<&domain::Extra> = events.iter().map(|e| &e.raw).collect();
-    let markets: Vec<&domain::Extra> = markets.iter().map(|m| &m.raw).collect();
+    let events: Vec<&RawJson> = events.iter().map(|e| &e.raw).collect();
+    let markets: Vec<&RawJson> = markets.iter().map(|m| &m.raw).collect();
     write_json_atomic(&dir.join(EVENTS_FILE), &events)?;
     write_json_atomic(&dir.join(MARKETS_FILE), &markets)
 }
 
-fn write_json_atomic(path: &Path, items: &[&domain::Extra]) -> Result<(), ClientError> {
+fn write_json_atomic(path: &Path, items: &[&RawJson]) -> Result<(), ClientError> {
     let io = |source| ClientError::Io {
         path: path.display().to_string(),
         source,

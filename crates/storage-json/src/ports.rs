@@ -436,7 +436,7 @@ impl MarketStore for JsonStore {
         }
         let bytes = pretty(
             Path::new("events/filtered_events.json"),
-            &gamma::filtered_event_values(events),
+            &gamma::filtered_event_values(events)?,
         )?;
         self.write(move |inner| replace_derived(&inner.layout.filtered_events(), &bytes))
             .await

@@ -184,12 +184,26 @@ async fn gamma_events_and_markets_load_with_every_field() {
         placeholder.outcome_prices, None,
         "no outcomePrices is a placeholder"
     );
-    assert!(raw[0].raw.contains_key("tags") && raw[0].raw.contains_key("negRiskMarketID"));
+    assert!(
+        raw[0].raw.to_object().unwrap().contains_key("tags")
+            && raw[0]
+                .raw
+                .to_object()
+                .unwrap()
+                .contains_key("negRiskMarketID")
+    );
 
     let filtered = store.load_filtered_events().await.unwrap();
     let days: Vec<_> = filtered.iter().map(|f| f.days_until_end).collect();
     assert_eq!(days, [Some(111), None]);
-    assert!(!filtered[0].event.raw.contains_key("days_until_end"));
+    assert!(
+        !filtered[0]
+            .event
+            .raw
+            .to_object()
+            .unwrap()
+            .contains_key("days_until_end")
+    );
     assert_eq!(filtered[1].event.end_date, None);
 
     let markets = store.load_filtered_markets().await.unwrap();

@@ -220,13 +220,22 @@ fn every_market_of_every_event_is_seen_and_passed_ones_carry_their_event() {
         ]
     );
     // The context is in the raw record too, so the persisted market keeps it.
-    assert_eq!(r.passed[0].raw.get("event_id"), Some(&json!("e1")));
-    assert_eq!(r.passed[0].raw.get("event_title"), Some(&json!("Event e1")));
     assert_eq!(
-        r.passed[0].raw.get("event_end_date"),
+        r.passed[0].raw.to_object().unwrap().get("event_id"),
+        Some(&json!("e1"))
+    );
+    assert_eq!(
+        r.passed[0].raw.to_object().unwrap().get("event_title"),
+        Some(&json!("Event e1"))
+    );
+    assert_eq!(
+        r.passed[0].raw.to_object().unwrap().get("event_end_date"),
         Some(&json!("2026-02-08T12:00:00.000000+00:00"))
     );
-    assert_eq!(r.passed[1].raw.get("event_end_date"), Some(&json!(null)));
+    assert_eq!(
+        r.passed[1].raw.to_object().unwrap().get("event_end_date"),
+        Some(&json!(null))
+    );
 }
 
 #[test]
@@ -249,22 +258,26 @@ fn detailed_records_get_the_context_of_their_candidate_in_their_own_order() {
         market("a", "0.8", "0.2"),
     ];
     let out = carry_event_context(detailed, &candidates);
-    let got: Vec<(&str, Option<&str>, Option<&str>)> = out
+    let got: Vec<(&str, Option<&str>, Option<String>)> = out
         .iter()
         .map(|m| {
             (
                 m.id.as_str(),
                 m.event.as_ref().map(|c| c.event_id.as_str()),
-                m.raw.get("event_id").and_then(|v| v.as_str()),
+                m.raw
+                    .to_object()
+                    .unwrap()
+                    .get("event_id")
+                    .and_then(|v| v.as_str().map(str::to_owned)),
             )
         })
         .collect();
     assert_eq!(
         got,
         [
-            ("b", Some("e2"), Some("e2")),
+            ("b", Some("e2"), Some("e2".to_owned())),
             ("x", None, None),
-            ("a", Some("e1"), Some("e1"))
+            ("a", Some("e1"), Some("e1".to_owned()))
         ]
     );
     // The detailed prices are kept, not the candidate's.

@@ -102,7 +102,10 @@ mod tests {
         assert_ne!(a["id"], b["id"]);
         assert_eq!(a["markets"].as_array().unwrap().len(), 10);
         assert_ne!(a["markets"][0]["id"], a["markets"][1]["id"]);
-        assert_ne!(a["markets"][0]["outcomePrices"], b["markets"][0]["outcomePrices"]);
+        assert_ne!(
+            a["markets"][0]["outcomePrices"],
+            b["markets"][0]["outcomePrices"]
+        );
         assert_eq!(a["tags"], t["tags"]);
         assert_eq!(
             a.as_object().unwrap().len(),

@@ -13,7 +13,8 @@ use serde_json::{Value, json};
 /// An event as Gamma sent it (nested markets included), and for filtered
 /// events the `days_until_end` the original added.
 fn event(e: &Event, days_until_end: Option<Option<i64>>) -> Value {
-    let mut raw = e.raw.clone();
+    // Served as a tree; text a tree cannot hold (a number beyond f64) is served as `{}`.
+    let mut raw = e.raw.to_object().unwrap_or_default();
     raw.entry("id")
         .or_insert_with(|| Value::String(e.id.as_str().to_owned()));
     if let Some(days) = days_until_end {

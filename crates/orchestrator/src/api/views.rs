@@ -144,7 +144,8 @@ pub fn history_entry(h: &PortfolioHistoryEntry) -> Value {
 /// carries the event context once the cycle added it), with the prices
 /// Prescient read from it.
 pub fn market(m: &Market) -> Value {
-    let mut raw = m.raw.clone();
+    // Served as a tree; text a tree cannot hold (a number beyond f64) is served as `{}`.
+    let mut raw = m.raw.to_object().unwrap_or_default();
     raw.entry("id")
         .or_insert_with(|| Value::String(m.id.as_str().to_owned()));
     raw.insert("yes_price".into(), opt(m.yes_price(), price));

@@ -88,7 +88,7 @@ pub fn market(id: &str, yes: &str, no: &str, closed: bool) -> Market {
         end_date: None,
         uma_resolution_status: None,
         event: None,
-        raw: Extra::new(),
+        raw: domain::RawJson::empty_object(),
     }
 }
 

@@ -8,7 +8,7 @@
 
 use super::Located;
 use domain::gamma::{DecodeError, decode_event, decode_market};
-use domain::{Event, FilteredEvent, Market, StoreError, Validate};
+use domain::{Event, FilteredEvent, Market, RawJson, StoreError, Validate};
 use serde_json::Value;
 
 /// The key filtered events carry on top of the raw event.
@@ -85,33 +85,36 @@ pub(crate) fn decode_markets(
 
 /// `[\n{event},\n{event}\n]\n`: compact objects, one per line.
 pub(crate) fn raw_events_bytes(events: &[Event]) -> Result<Vec<u8>, StoreError> {
-    let mut out = Vec::with_capacity(events.len() * 4096 + 4);
+    let len: usize = events.iter().map(|e| e.raw.get().len() + 2).sum();
+    let mut out = Vec::with_capacity(len + 4);
     out.extend_from_slice(b"[");
     for (i, event) in events.iter().enumerate() {
         out.extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
-        serde_json::to_writer(&mut out, &event.raw).map_err(|e| StoreError::Backend {
-            context: format!("cannot serialize event {}", event.id),
-            source: Box::new(e),
-        })?;
+        // The event's text as received: copied, never re-serialized.
+        out.extend_from_slice(event.raw.get().as_bytes());
     }
     out.extend_from_slice(if events.is_empty() { b"]\n" } else { b"\n]\n" });
     Ok(out)
 }
 
-pub(crate) fn filtered_event_values(events: &[FilteredEvent]) -> Vec<Value> {
+/// Each filtered event's text with `days_until_end` added (every other
+/// member copied as text).
+pub(crate) fn filtered_event_values(events: &[FilteredEvent]) -> Result<Vec<RawJson>, StoreError> {
     events
         .iter()
         .map(|f| {
-            let mut raw = f.event.raw.clone();
-            raw.insert(
-                DAYS_UNTIL_END.into(),
-                f.days_until_end.map(Value::from).unwrap_or(Value::Null),
-            );
-            Value::Object(raw)
+            let days = f.days_until_end.map(Value::from).unwrap_or(Value::Null);
+            f.event
+                .raw
+                .with_fields(&[(DAYS_UNTIL_END, days)])
+                .map_err(|e| StoreError::Backend {
+                    context: format!("cannot write event {}", f.event.id),
+                    source: Box::new(e),
+                })
         })
         .collect()
 }
 
-pub(crate) fn market_values(markets: &[Market]) -> Vec<&serde_json::Map<String, Value>> {
+pub(crate) fn market_values(markets: &[Market]) -> Vec<&RawJson> {
     markets.iter().map(|m| &m.raw).collect()
 }

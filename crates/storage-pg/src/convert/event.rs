@@ -8,7 +8,6 @@ use crate::entities::events::{ActiveModel, Model};
 use domain::gamma::decode_event;
 use domain::{Event, FilteredEvent, StoreError};
 use sea_orm::ActiveValue::{NotSet, Set};
-use serde_json::Value;
 
 pub(crate) const TABLE: &str = "events";
 
@@ -30,6 +29,11 @@ pub(crate) fn to_row(
         ),
         None => None,
     };
+    // JSONB takes a tree: the kept text is parsed here, one record at a time.
+    let data = e
+        .raw
+        .to_value()
+        .map_err(|err| ctx.invalid(format!("event_data: {err}")))?;
     Ok(ActiveModel {
         id: NotSet,
         event_id: Set(e.id.to_string()),
@@ -43,7 +47,7 @@ pub(crate) fn to_row(
         start_date: Set(opt_instant(e.start_date)),
         end_date: Set(opt_instant(e.end_date)),
         days_until_end: Set(days),
-        event_data: Set(Value::Object(e.raw.clone())),
+        event_data: Set(data),
         created_at: NotSet,
         updated_at: NotSet,
     })

@@ -7,12 +7,20 @@ use crate::entities::markets::{ActiveModel, Model};
 use domain::gamma::decode_market;
 use domain::{Market, StoreError};
 use sea_orm::ActiveValue::{NotSet, Set};
-use serde_json::Value;
 
 pub(crate) const TABLE: &str = "markets";
 
-pub(crate) fn to_row(m: &Market, ordinal: i32) -> ActiveModel {
-    ActiveModel {
+pub(crate) fn to_row(m: &Market, ordinal: i32) -> Result<ActiveModel, StoreError> {
+    let ctx = RowCtx {
+        table: TABLE,
+        key: m.id.as_str(),
+    };
+    // JSONB takes a tree: the kept text is parsed here, one record at a time.
+    let data = m
+        .raw
+        .to_value()
+        .map_err(|e| ctx.invalid(format!("market_data: {e}")))?;
+    Ok(ActiveModel {
         id: NotSet,
         market_id: Set(m.id.to_string()),
         ordinal: Set(ordinal),
@@ -26,11 +34,11 @@ pub(crate) fn to_row(m: &Market, ordinal: i32) -> ActiveModel {
         yes_price: Set(m.yes_price().map(|p| p.value())),
         no_price: Set(m.no_price().map(|p| p.value())),
         market_conviction: Set(m.conviction()),
-        market_data: Set(Value::Object(m.raw.clone())),
+        market_data: Set(data),
         is_filtered: Set(Some(true)),
         created_at: NotSet,
         updated_at: NotSet,
-    }
+    })
 }
 
 pub(crate) fn from_row(m: Model) -> Result<Market, StoreError> {

@@ -133,7 +133,7 @@ impl MarketStore for PgStore {
             .iter()
             .enumerate()
             .map(|(i, m)| market::to_row(m, ordinal(i)))
-            .collect();
+            .collect::<Result<_, _>>()?;
         let txn = begin(&self.db, what).await?;
         markets::Entity::delete_many()
             .exec(&txn)

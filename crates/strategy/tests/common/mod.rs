@@ -3,7 +3,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::{DateTime, Utc};
-use domain::{Event, EventId, Extra, FilteredEvent, Market, MarketId, Price};
+use domain::{Event, EventId, FilteredEvent, Market, MarketId, Price};
 use rust_decimal::Decimal;
 use std::str::FromStr;
 
@@ -37,7 +37,7 @@ pub fn market(id: &str, yes: &str, no: &str) -> Market {
         end_date: None,
         uma_resolution_status: None,
         event: None,
-        raw: Extra::new(),
+        raw: domain::RawJson::empty_object(),
     }
 }
 
@@ -55,7 +55,7 @@ pub fn event(id: &str, volume: &str, end: Option<DateTime<Utc>>) -> Event {
         active: true,
         closed: false,
         markets: Vec::new(),
-        raw: Extra::new(),
+        raw: domain::RawJson::empty_object(),
     }
 }
 
