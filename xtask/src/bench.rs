@@ -21,7 +21,8 @@ pub struct BenchArgs {
     /// crawl (10,000 events). `PRESCIENT_BENCH_SIZES` overrides the sizes.
     #[arg(long)]
     full: bool,
-    /// Run only these benches (json_store, crawl, pg_vs_json, migration).
+    /// Run only these benches (json_store, crawl, pg_vs_json, migration,
+    /// cycle_memory).
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
     /// Print the table from the last results without running anything.
@@ -36,7 +37,7 @@ struct Bench {
     features: Option<&'static str>,
 }
 
-const BENCHES: [Bench; 4] = [
+const BENCHES: [Bench; 5] = [
     Bench {
         name: "json_store",
         package: "storage-json",
@@ -54,6 +55,11 @@ const BENCHES: [Bench; 4] = [
     },
     Bench {
         name: "migration",
+        package: "orchestrator",
+        features: None,
+    },
+    Bench {
+        name: "cycle_memory",
         package: "orchestrator",
         features: None,
     },
@@ -76,7 +82,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
         .filter(|b| args.only.is_empty() || args.only.iter().any(|o| o == b.name))
         .collect();
     if selected.is_empty() {
-        bail!("--only names none of json_store, crawl, pg_vs_json, migration");
+        bail!("--only names none of json_store, crawl, pg_vs_json, migration, cycle_memory");
     }
     let mut failed = Vec::new();
     if !args.report_only {

@@ -112,12 +112,26 @@ pub(crate) fn write_target(path: &Path) -> PathBuf {
 /// Replace `path` with `bytes` atomically (temp file, fsync, rename, fsync
 /// dir), keeping the file's mode, owner and a symlink in front of it.
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    write_atomic_with(path, |w| w.write_all(bytes))
+}
+
+/// [`write_atomic`] of what `fill` writes, streamed through a buffer (a
+/// large file is never held in memory whole).
+pub(crate) fn write_atomic_with(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<(), StoreError> {
     let target = write_target(path);
     let dir = target.parent().unwrap_or(Path::new("."));
     let context = || format!("cannot write {}", path.display());
     let old = std::fs::metadata(&target).ok();
     let mut tmp = temp_in(dir).map_err(|e| io_error(context(), e))?;
-    tmp.write_all(bytes).map_err(|e| io_error(context(), e))?;
+    {
+        let mut out = io::BufWriter::with_capacity(1 << 16, tmp.as_file_mut());
+        fill(&mut out)
+            .and_then(|()| out.flush())
+            .map_err(|e| io_error(context(), e))?;
+    }
     if let Some(old) = &old {
         keep_attributes(tmp.as_file(), old).map_err(|e| io_error(context(), e))?;
     }

@@ -412,9 +412,14 @@ impl MarketStore for JsonStore {
                 e,
             )?;
         }
-        let bytes = gamma::raw_events_bytes(events)?;
-        self.write(move |inner| replace_derived(&inner.layout.raw_events(), &bytes))
-            .await
+        // Shared texts (no copy): the file is streamed from them.
+        let raws: Vec<domain::RawJson> = events.iter().map(|e| e.raw.clone()).collect();
+        self.write(move |inner| {
+            let path = inner.layout.raw_events();
+            keep_if_corrupt(&path)?;
+            fsio::write_atomic_with(&path, |out| gamma::write_raw_events(out, &raws))
+        })
+        .await
     }
 
     async fn load_raw_events(&self) -> Result<Vec<Event>, StoreError> {

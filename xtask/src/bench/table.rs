@@ -34,7 +34,13 @@ const MS: f64 = 1e-3;
 /// Render the table (Markdown) from the results that exist.
 pub fn render(all: &BTreeMap<&str, Results>) -> String {
     let mut rows = Vec::new();
-    let missing: Vec<&str> = ["json_store", "crawl", "pg_vs_json", "migration"]
+    let missing: Vec<&str> = [
+        "json_store",
+        "crawl",
+        "pg_vs_json",
+        "migration",
+        "cycle_memory",
+    ]
         .into_iter()
         .filter(|b| !all.contains_key(b))
         .collect();
@@ -49,6 +55,9 @@ pub fn render(all: &BTreeMap<&str, Results>) -> String {
     }
     if let Some(r) = all.get("migration") {
         migration(r, &mut rows);
+    }
+    if let Some(r) = all.get("cycle_memory") {
+        cycle_memory(r, &mut rows);
     }
     let mut out = String::new();
     out.push_str("| area | measurement | size | measured | goal | ratio | meets goal |\n");
@@ -321,5 +330,66 @@ fn migration(r: &Results, rows: &mut Vec<Row>) {
     }
     if let Some(v) = r.get("verify_seconds") {
         rows.push(Row::info(AREA, "verify (trades data set)", n, time(v)));
+    }
+}
+
+/// The original Python system's figures on the same generated snapshots
+/// (issue #13), which the goals are fractions of: peak RSS of one cycle in
+/// MiB at 1,000 and 5,000 events × 10 markets, and ten cycles in seconds.
+const PYTHON_RSS_MIB: [(u64, f64); 2] = [(1000, 285.0), (5000, 1061.0)];
+const PYTHON_TEN_CYCLES_S: f64 = 63.4;
+
+fn cycle_memory(r: &Results, rows: &mut Vec<Row>) {
+    const AREA: &str = "Cycle (whole process)";
+    for (events, python) in PYTHON_RSS_MIB {
+        let Some(rss) = r.get(&format!("peak_rss_mib/{events}")) else {
+            continue;
+        };
+        let ratio = rss / python;
+        rows.push(Row {
+            area: AREA,
+            measure: "peak RSS of one `prescient cycle` ÷ the original's".into(),
+            size: format!("{} events × 10 markets", count(events)),
+            value: format!("{rss:.0} MiB (Python {python:.0} MiB)"),
+            goal: "≤ 0.25".into(),
+            ratio: Some(format!("{ratio:.2}")),
+            meets: Some(ratio <= 0.25),
+        });
+    }
+    if let (Some(small), Some(large)) = (r.get("peak_rss_mib/1000"), r.get("peak_rss_mib/5000")) {
+        let ratio = large / small;
+        rows.push(Row {
+            area: AREA,
+            measure: "peak RSS at 5,000 events ÷ at 1,000 (linear: ≤ 5)".into(),
+            size: "×10 markets".into(),
+            value: format!("{large:.0} / {small:.0} MiB"),
+            goal: "≤ 5".into(),
+            ratio: Some(format!("{ratio:.2}")),
+            meets: Some(ratio <= 5.0),
+        });
+    }
+    if let Some(total) = r.get("ten_cycles_s") {
+        let speedup = PYTHON_TEN_CYCLES_S / total;
+        rows.push(Row {
+            area: AREA,
+            measure: "ten cycles as processes: the original's time ÷ ours".into(),
+            size: "1,000 events × 10 markets".into(),
+            value: format!("{} (Python {PYTHON_TEN_CYCLES_S} s)", time(total)),
+            goal: "≥ 20×".into(),
+            ratio: Some(format!("{speedup:.1}×")),
+            meets: Some(speedup >= 20.0),
+        });
+    }
+    if let (Some(first), Some(tenth)) = (r.get("cycle_first_s"), r.get("cycle_tenth_s")) {
+        let ratio = tenth / first;
+        rows.push(Row {
+            area: AREA,
+            measure: "10th cycle ÷ 1st".into(),
+            size: "1,000 events × 10 markets".into(),
+            value: format!("{} / {}", time(tenth), time(first)),
+            goal: "≤ 1.2×".into(),
+            ratio: Some(format!("{ratio:.2}×")),
+            meets: Some(ratio <= 1.2),
+        });
     }
 }

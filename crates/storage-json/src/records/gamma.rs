@@ -10,6 +10,7 @@ use super::Located;
 use domain::gamma::{DecodeError, decode_event, decode_market};
 use domain::{Event, FilteredEvent, Market, RawJson, StoreError, Validate};
 use serde_json::Value;
+use std::io::{self, Write};
 
 /// The key filtered events carry on top of the raw event.
 const DAYS_UNTIL_END: &str = "days_until_end";
@@ -83,18 +84,15 @@ pub(crate) fn decode_markets(
         .collect()
 }
 
-/// `[\n{event},\n{event}\n]\n`: compact objects, one per line.
-pub(crate) fn raw_events_bytes(events: &[Event]) -> Result<Vec<u8>, StoreError> {
-    let len: usize = events.iter().map(|e| e.raw.get().len() + 2).sum();
-    let mut out = Vec::with_capacity(len + 4);
-    out.extend_from_slice(b"[");
-    for (i, event) in events.iter().enumerate() {
-        out.extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
-        // The event's text as received: copied, never re-serialized.
-        out.extend_from_slice(event.raw.get().as_bytes());
+/// `[\n{event},\n{event}\n]\n`: compact objects, one per line, each the
+/// event's text as received: copied, never re-serialized.
+pub(crate) fn write_raw_events(out: &mut dyn Write, events: &[RawJson]) -> io::Result<()> {
+    out.write_all(b"[")?;
+    for (i, raw) in events.iter().enumerate() {
+        out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
+        out.write_all(raw.get().as_bytes())?;
     }
-    out.extend_from_slice(if events.is_empty() { b"]\n" } else { b"\n]\n" });
-    Ok(out)
+    out.write_all(if events.is_empty() { b"]\n" } else { b"\n]\n" })
 }
 
 /// Each filtered event's text with `days_until_end` added (every other
