@@ -112,7 +112,13 @@ enum Command {
 
 fn gen_snapshot(dir: &std::path::Path, events: usize, markets_per_event: usize) -> Result<()> {
     let template = testkit::generate::template().map_err(anyhow::Error::msg)?;
-    let bytes = testkit::generate::write_snapshot(dir, &template, events, markets_per_event)?;
+    let bytes = testkit::generate::write_snapshot(
+        dir,
+        &template,
+        events,
+        markets_per_event,
+        chrono::Utc::now(),
+    )?;
     eprintln!(
         "{events} events × {markets_per_event} markets: {} ({:.1} MB)",
         dir.join("events.json").display(),

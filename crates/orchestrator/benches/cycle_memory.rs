@@ -105,8 +105,14 @@ fn main() {
     let mut first_snapshot = None;
     for events in sizes() {
         let snapshot = root.path().join(format!("snapshot-{events}"));
-        let bytes =
-            testkit::generate::write_snapshot(&snapshot, &template, events, per_event).unwrap();
+        let bytes = testkit::generate::write_snapshot(
+            &snapshot,
+            &template,
+            events,
+            per_event,
+            chrono::Utc::now(),
+        )
+        .unwrap();
         let scratch = tempfile::tempdir().unwrap();
         let (wall, rss) = cycle(&snapshot, &scratch.path().join("data"), scratch.path());
         eprintln!(

@@ -216,10 +216,15 @@ pub(crate) fn aside_name(path: &Path, what: &str) -> PathBuf {
 /// Returns where it went.
 pub(crate) fn keep_if_corrupt(path: &Path) -> Result<Option<PathBuf>, StoreError> {
     let target = write_target(path);
-    let Some(bytes) = read_bytes(&target)? else {
-        return Ok(None);
+    // Streamed: a derived file can be the whole crawl (tens of MB).
+    let file = match File::open(&target) {
+        Ok(file) => file,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io_error(format!("cannot read {}", path.display()), e)),
     };
-    let problem = match serde_json::from_slice::<Vec<serde::de::IgnoredAny>>(&bytes) {
+    let reader = io::BufReader::with_capacity(1 << 16, file);
+    // An array of anything (its elements are zero-sized: nothing is kept).
+    let problem = match serde_json::from_reader::<_, Vec<serde::de::IgnoredAny>>(reader) {
         Ok(_) => return Ok(None),
         Err(e) => corrupt(path, &e),
     };

@@ -2,8 +2,11 @@
 //! memory and whole-process benches (`cargo xtask gen-snapshot`): a real
 //! fixture event is the template, and each generated event and market gets
 //! its own id, title/question, slug and prices, every other field as
-//! recorded.
+//! recorded. End dates fall 2 to 61 days after the `now` passed in, so the
+//! default filters let events through and the cycle trades, as it would on
+//! a live crawl.
 
+use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 use std::io::{self, Write};
 use std::path::Path;
@@ -27,13 +30,16 @@ pub fn template() -> Result<Value, String> {
 /// Event `i` of a generated snapshot: the template with `markets_per_event`
 /// nested markets (the template's, cycled), ids `9{i:06}` for the event and
 /// `8{i:06}{j:03}` for its markets, prices varying with the ids.
-pub fn event(template: &Value, i: usize, markets_per_event: usize) -> Value {
+pub fn event(template: &Value, i: usize, markets_per_event: usize, now: DateTime<Utc>) -> Value {
     let mut e = template.clone();
+    let end = (now + Duration::days(2 + (i % 60) as i64))
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
     let markets: Vec<Value> = template["markets"]
         .as_array()
         .map(|ms| {
             (0..markets_per_event)
-                .filter_map(|j| ms.get(j % ms.len()).map(|m| market(m, i, j)))
+                .filter_map(|j| ms.get(j % ms.len()).map(|m| market(m, i, j, &end)))
                 .collect()
         })
         .unwrap_or_default();
@@ -41,12 +47,13 @@ pub fn event(template: &Value, i: usize, markets_per_event: usize) -> Value {
     e["title"] = json!(format!("Generated event {i}"));
     e["slug"] = json!(format!("generated-event-{i}"));
     e["ticker"] = json!(format!("generated-event-{i}"));
-    e["volume"] = json!(1000.0 + (i % 997) as f64 * 1234.5);
+    e["volume"] = json!(100_000.0 + (i % 997) as f64 * 1234.5);
+    e["endDate"] = json!(end);
     e["markets"] = Value::Array(markets);
     e
 }
 
-fn market(template: &Value, i: usize, j: usize) -> Value {
+fn market(template: &Value, i: usize, j: usize, end: &str) -> Value {
     let mut m = template.clone();
     // A price in 0.001..0.999 that differs between markets, three decimals.
     let thousandths = 1 + (i * 31 + j * 17) % 998;
@@ -59,6 +66,7 @@ fn market(template: &Value, i: usize, j: usize) -> Value {
     m["volume"] = json!(format!("{}.5", 10_000 + (i * 7 + j) % 100_000));
     m["active"] = json!(true);
     m["closed"] = json!(false);
+    m["endDate"] = json!(end);
     m["acceptingOrders"] = json!(true);
     m
 }
@@ -70,6 +78,7 @@ pub fn write_snapshot(
     template: &Value,
     events: usize,
     markets_per_event: usize,
+    now: DateTime<Utc>,
 ) -> io::Result<u64> {
     std::fs::create_dir_all(dir)?;
     let file = std::fs::File::create(dir.join("events.json"))?;
@@ -82,7 +91,7 @@ pub fn write_snapshot(
     put(&mut out, b"[")?;
     for i in 0..events {
         put(&mut out, if i == 0 { b"\n" } else { b",\n" })?;
-        let text = serde_json::to_vec(&event(template, i, markets_per_event))?;
+        let text = serde_json::to_vec(&event(template, i, markets_per_event, now))?;
         put(&mut out, &text)?;
     }
     put(&mut out, b"\n]\n")?;
@@ -97,8 +106,9 @@ mod tests {
     #[test]
     fn generated_events_differ_where_it_matters_and_keep_every_other_field() {
         let t = template().unwrap();
-        let a = event(&t, 1, 10);
-        let b = event(&t, 2, 10);
+        let now = Utc::now();
+        let a = event(&t, 1, 10, now);
+        let b = event(&t, 2, 10, now);
         assert_ne!(a["id"], b["id"]);
         assert_eq!(a["markets"].as_array().unwrap().len(), 10);
         assert_ne!(a["markets"][0]["id"], a["markets"][1]["id"]);

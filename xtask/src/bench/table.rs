@@ -41,9 +41,9 @@ pub fn render(all: &BTreeMap<&str, Results>) -> String {
         "migration",
         "cycle_memory",
     ]
-        .into_iter()
-        .filter(|b| !all.contains_key(b))
-        .collect();
+    .into_iter()
+    .filter(|b| !all.contains_key(b))
+    .collect();
     if let Some(r) = all.get("json_store") {
         json_store(r, &mut rows);
     }
