@@ -439,12 +439,17 @@ impl MarketStore for JsonStore {
                 e,
             )?;
         }
-        let bytes = pretty(
-            Path::new("events/filtered_events.json"),
-            &gamma::filtered_event_values(events)?,
-        )?;
-        self.write(move |inner| replace_derived(&inner.layout.filtered_events(), &bytes))
-            .await
+        // Shared texts (no copy): the file is streamed from them.
+        let raws: Vec<(domain::RawJson, Option<i64>)> = events
+            .iter()
+            .map(|f| (f.event.raw.clone(), f.days_until_end))
+            .collect();
+        self.write(move |inner| {
+            let path = inner.layout.filtered_events();
+            keep_if_corrupt(&path)?;
+            fsio::write_atomic_with(&path, |out| gamma::write_filtered_events(out, &raws))
+        })
+        .await
     }
 
     async fn load_filtered_events(&self) -> Result<Vec<FilteredEvent>, StoreError> {

@@ -95,22 +95,37 @@ pub(crate) fn write_raw_events(out: &mut dyn Write, events: &[RawJson]) -> io::R
     out.write_all(if events.is_empty() { b"]\n" } else { b"\n]\n" })
 }
 
-/// Each filtered event's text with `days_until_end` added (every other
-/// member copied as text).
-pub(crate) fn filtered_event_values(events: &[FilteredEvent]) -> Result<Vec<RawJson>, StoreError> {
-    events
-        .iter()
-        .map(|f| {
-            let days = f.days_until_end.map(Value::from).unwrap_or(Value::Null);
-            f.event
-                .raw
-                .with_fields(&[(DAYS_UNTIL_END, days)])
-                .map_err(|e| StoreError::Backend {
-                    context: format!("cannot write event {}", f.event.id),
-                    source: Box::new(e),
-                })
-        })
-        .collect()
+/// `events/filtered_events.json` in the layout of [`write_raw_events`]:
+/// each filtered event's text with `days_until_end` added at the end, every
+/// other member copied as text.
+pub(crate) fn write_filtered_events(
+    out: &mut dyn Write,
+    events: &[(RawJson, Option<i64>)],
+) -> io::Result<()> {
+    let key = format!("\"{DAYS_UNTIL_END}\"");
+    out.write_all(b"[")?;
+    for (i, (raw, days)) in events.iter().enumerate() {
+        out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
+        let days = days.map(Value::from).unwrap_or(Value::Null);
+        let text = raw.get().trim_end();
+        match text.strip_suffix('}') {
+            // The common case: append the member to the text as it is.
+            Some(body) if !text.contains(&key) => {
+                out.write_all(body.as_bytes())?;
+                let empty = body.trim_end().ends_with('{');
+                out.write_all(if empty { b"" } else { b"," })?;
+                write!(out, "{key}:{days}}}")?;
+            }
+            // Already there (or not an object): set it through the members.
+            _ => {
+                let set = raw
+                    .with_fields(&[(DAYS_UNTIL_END, days)])
+                    .map_err(io::Error::other)?;
+                out.write_all(set.get().as_bytes())?;
+            }
+        }
+    }
+    out.write_all(if events.is_empty() { b"]\n" } else { b"\n]\n" })
 }
 
 pub(crate) fn market_values(markets: &[Market]) -> Vec<&RawJson> {
