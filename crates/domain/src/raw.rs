@@ -19,7 +19,9 @@ use std::sync::Arc;
 /// The JSON text of one object, shared: clones are cheap.
 #[derive(Clone)]
 pub struct RawJson {
-    buf: Arc<str>,
+    /// `Arc<Box<str>>`, not `Arc<str>`: a parsed record's text is kept where
+    /// the parser put it, not copied behind a new header.
+    buf: Arc<Box<str>>,
     range: Range<usize>,
 }
 
@@ -27,9 +29,13 @@ impl RawJson {
     /// Take JSON text whose validity the caller checked (it came out of a
     /// JSON parser).
     fn from_valid(text: String) -> Self {
+        Self::from_boxed(text.into_boxed_str())
+    }
+
+    fn from_boxed(text: Box<str>) -> Self {
         let len = text.len();
         Self {
-            buf: Arc::from(text),
+            buf: Arc::new(text),
             range: 0..len,
         }
     }
@@ -42,7 +48,7 @@ impl RawJson {
 
     /// The text of a parsed raw value.
     pub fn from_raw(raw: Box<RawValue>) -> Self {
-        Self::from_valid(String::from(Box::<str>::from(raw)))
+        Self::from_boxed(Box::<str>::from(raw))
     }
 
     /// The text of `value`, written compact.

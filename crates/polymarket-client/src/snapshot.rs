@@ -19,6 +19,7 @@ use async_trait::async_trait;
 use domain::gamma::{DecodeError, decode_market_raw};
 use domain::{Event, Market, MarketId, RawJson};
 use serde_json::value::RawValue;
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -28,13 +29,23 @@ pub const EVENTS_FILE: &str = "events.json";
 /// File of the detailed markets in a snapshot directory (optional).
 pub const MARKETS_FILE: &str = "markets.json";
 
+/// Where a snapshot's market details are.
+#[derive(Debug)]
+enum Details {
+    /// `markets.json`, decoded.
+    Recorded(HashMap<MarketId, Market>),
+    /// No `markets.json`: the events' nested markets (first seen wins), by
+    /// event and market index.
+    Nested(HashMap<MarketId, (usize, usize)>),
+}
+
 /// A snapshot directory loaded into memory and decoded once.
 #[derive(Debug)]
 pub struct SnapshotSource {
     dir: PathBuf,
     events: Vec<Event>,
     events_stats: FetchStats,
-    details: HashMap<MarketId, Market>,
+    details: Details,
     details_stats: FetchStats,
     /// Ids of detail records that did not decode, with why.
     details_skipped: HashMap<String, DecodeError>,
@@ -53,10 +64,10 @@ impl SnapshotSource {
         let (events, events_stats) = decode_events(raw_events);
 
         let markets_path = dir.join(MARKETS_FILE);
-        let mut details = HashMap::new();
         let mut details_stats = FetchStats::default();
         let mut details_skipped = HashMap::new();
-        if markets_path.exists() {
+        let details = if markets_path.exists() {
+            let mut details = HashMap::new();
             for raw in read_array(&markets_path)? {
                 match decode_market_raw(raw) {
                     Ok(m) => insert_first(&mut details, m, &mut details_stats),
@@ -68,11 +79,22 @@ impl SnapshotSource {
                     }
                 }
             }
+            Details::Recorded(details)
         } else {
-            for market in events.iter().flat_map(|e| &e.markets) {
-                insert_first(&mut details, market.clone(), &mut details_stats);
+            // An index into the events, not copies of their markets.
+            let mut index = HashMap::new();
+            for (e, event) in events.iter().enumerate() {
+                for (m, market) in event.markets.iter().enumerate() {
+                    match index.entry(market.id.clone()) {
+                        Entry::Occupied(_) => details_stats.duplicates += 1,
+                        Entry::Vacant(slot) => {
+                            slot.insert((e, m));
+                        }
+                    }
+                }
             }
-        }
+            Details::Nested(index)
+        };
         Ok(Self {
             dir,
             events,
@@ -97,7 +119,19 @@ impl SnapshotSource {
 
     /// How many distinct market details the snapshot holds.
     pub fn details_len(&self) -> usize {
-        self.details.len()
+        match &self.details {
+            Details::Recorded(d) => d.len(),
+            Details::Nested(d) => d.len(),
+        }
+    }
+
+    fn detail(&self, id: &MarketId) -> Option<&Market> {
+        match &self.details {
+            Details::Recorded(d) => d.get(id),
+            Details::Nested(d) => d
+                .get(id)
+                .and_then(|&(e, m)| self.events.get(e)?.markets.get(m)),
+        }
     }
 }
 
@@ -131,7 +165,7 @@ impl MarketSource for SnapshotSource {
             if !seen.insert(id) {
                 continue;
             }
-            match self.details.get(id) {
+            match self.detail(id) {
                 // The live `/markets` leaves closed markets out unless asked.
                 Some(m) if include_closed || !m.closed => out.markets.push(m.clone()),
                 _ => {
