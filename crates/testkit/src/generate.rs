@@ -63,7 +63,9 @@ fn market(template: &Value, i: usize, j: usize, end: &str) -> Value {
     m["question"] = json!(format!("Will outcome {j} of generated event {i} happen?"));
     m["slug"] = json!(format!("generated-event-{i}-outcome-{j}"));
     m["outcomePrices"] = json!(serde_json::to_string(&[&yes, &no]).unwrap_or_default());
-    m["volume"] = json!(format!("{}.5", 10_000 + (i * 7 + j) % 100_000));
+    // Mostly above the market filter's default minimum (50,000), as active
+    // recorded markets are.
+    m["volume"] = json!(format!("{}.5", 40_000 + (i * 7919 + j * 104_729) % 1_000_000));
     m["active"] = json!(true);
     m["closed"] = json!(false);
     m["endDate"] = json!(end);
