@@ -65,7 +65,10 @@ fn market(template: &Value, i: usize, j: usize, end: &str) -> Value {
     m["outcomePrices"] = json!(serde_json::to_string(&[&yes, &no]).unwrap_or_default());
     // Mostly above the market filter's default minimum (50,000), as active
     // recorded markets are.
-    m["volume"] = json!(format!("{}.5", 40_000 + (i * 7919 + j * 104_729) % 1_000_000));
+    m["volume"] = json!(format!(
+        "{}.5",
+        40_000 + (i * 7919 + j * 104_729) % 1_000_000
+    ));
     m["active"] = json!(true);
     m["closed"] = json!(false);
     m["endDate"] = json!(end);
