@@ -131,3 +131,20 @@ pub(crate) fn write_filtered_events(
 pub(crate) fn market_values(markets: &[Market]) -> Vec<&RawJson> {
     markets.iter().map(|m| &m.raw).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_until_end_is_appended_and_read_back() {
+        let raw = RawJson::parse(r#"{"id": "1", "title": "t"}"#.into()).unwrap();
+        let mut out = Vec::new();
+        write_filtered_events(&mut out, &[(raw.clone(), Some(37)), (raw, None)]).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(
+            text,
+            "[\n{\"id\": \"1\", \"title\": \"t\",\"days_until_end\":37},\n{\"id\": \"1\", \"title\": \"t\",\"days_until_end\":null}\n]\n"
+        );
+    }
+}
