@@ -184,11 +184,49 @@ impl PartialEq for RawJson {
     }
 }
 
+/// Written as the text, on one line: a text kept as received may be
+/// pretty-printed (a snapshot file), and a record serialized into a
+/// line-per-record file (the outbox journal) must not break its line. The
+/// whitespace between tokens is dropped; every token keeps its bytes.
 impl Serialize for RawJson {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let raw: &RawValue = serde_json::from_str(self.get()).map_err(S::Error::custom)?;
+        let text = self.get();
+        let compact;
+        let text = if text.contains(['\n', '\r']) {
+            compact = without_whitespace(text);
+            compact.as_str()
+        } else {
+            text
+        };
+        let raw: &RawValue = serde_json::from_str(text).map_err(S::Error::custom)?;
         raw.serialize(s)
     }
+}
+
+/// JSON text without the whitespace between its tokens (inside strings
+/// nothing changes: a string cannot hold a raw control character).
+fn without_whitespace(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_string = false;
+    let mut escaped = false;
+    for c in text.chars() {
+        if in_string {
+            out.push(c);
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+        } else if c == '"' {
+            in_string = true;
+            out.push(c);
+        } else if !matches!(c, ' ' | '\t' | '\n' | '\r') {
+            out.push(c);
+        }
+    }
+    out
 }
 
 impl<'de> Deserialize<'de> for RawJson {
@@ -224,6 +262,16 @@ mod tests {
         assert!(!has(
             r#"{"a": "\u00001"}"#.replace("\\u00001", "\\u0001").as_str()
         ));
+    }
+
+    #[test]
+    fn a_pretty_text_serializes_on_one_line_with_every_token_kept() {
+        let text = "{\n  \"a\": 1.50,\r\n  \"b\" : \"x \\\" \\n y\",\n  \"c\": [ 1, 2 ]\n}";
+        let raw = RawJson::parse(text.into()).unwrap();
+        let line = serde_json::to_string(&vec![raw.clone()]).unwrap();
+        assert_eq!(line, r#"[{"a":1.50,"b":"x \" \n y","c":[1,2]}]"#);
+        let back: Vec<RawJson> = serde_json::from_str(&line).unwrap();
+        assert_eq!(back, vec![raw]);
     }
 
     #[test]
