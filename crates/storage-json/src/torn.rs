@@ -112,7 +112,9 @@ pub(crate) fn torn_cut(bytes: &[u8]) -> Option<Cut> {
                     Some(_) => return None,
                 }
             }
-            Some(Err(e)) if e.is_eof() => return Some(Cut { keep, records }),
+            Some(Err(e)) if e.is_eof() || cut_in_a_number(rest) => {
+                return Some(Cut { keep, records });
+            }
             Some(Err(_)) => {
                 // A record that runs into NUL bytes was torn; anything else is
                 // damage in the middle of the file.
@@ -122,6 +124,21 @@ pub(crate) fn torn_cut(bytes: &[u8]) -> Option<Cut> {
             None => return Some(Cut { keep, records }),
         }
     }
+}
+
+/// Whether `rest` is a value cut off inside a number (`1.`, `-`, `2e+`):
+/// the parser calls that an invalid number, not an early end. With a digit
+/// after it the text reads on to its end, which a value damaged anywhere
+/// else never does.
+fn cut_in_a_number(rest: &[u8]) -> bool {
+    if !rest.last().is_some_and(|b| matches!(b, b'-' | b'+' | b'.' | b'e' | b'E')) {
+        return false;
+    }
+    let mut more = rest.to_vec();
+    more.push(b'0');
+    let mut stream =
+        serde_json::Deserializer::from_slice(&more).into_iter::<serde::de::IgnoredAny>();
+    matches!(stream.next(), Some(Err(e)) if e.is_eof())
 }
 
 /// Recover `path` if its tail is torn. Cheap when it is not: only the last
@@ -227,6 +244,10 @@ mod tests {
             ",\n  {\"a\": ",
             ",\n  {\"a\": [1, {\"b\"",
             ",\n  {\"a\": \"x]",
+            ",\n  {\"a\": 1.",
+            ",\n  {\"a\": [-",
+            ",\n  {\"a\": 2e",
+            ",\n  {\"a\": 2E+",
             ",\n\0\0\0\0",
             "\0\0",
         ] {
@@ -258,6 +279,8 @@ mod tests {
         assert_eq!(cut("[\n  {\"a\": 1}\n]\njunk"), None);
         assert_eq!(cut("[\n  {\"a\": 1} junk, {\"a\": 2}"), None);
         assert_eq!(cut("[\n  {\"a\" 1},\n  {\"a\": 2}"), None);
+        assert_eq!(cut("[\n  {\"a\": 1},\n  {\"a\": 1.e"), None, "not a number's prefix");
+        assert_eq!(cut("[\n  {\"a\": 1.x, \"b\": -"), None, "damage before the cut");
         assert_eq!(cut("{\"not\": \"an array\""), None);
     }
 }
