@@ -131,7 +131,10 @@ pub(crate) fn torn_cut(bytes: &[u8]) -> Option<Cut> {
 /// after it the text reads on to its end, which a value damaged anywhere
 /// else never does.
 fn cut_in_a_number(rest: &[u8]) -> bool {
-    if !rest.last().is_some_and(|b| matches!(b, b'-' | b'+' | b'.' | b'e' | b'E')) {
+    if !rest
+        .last()
+        .is_some_and(|b| matches!(b, b'-' | b'+' | b'.' | b'e' | b'E'))
+    {
         return false;
     }
     let mut more = rest.to_vec();
@@ -279,8 +282,16 @@ mod tests {
         assert_eq!(cut("[\n  {\"a\": 1}\n]\njunk"), None);
         assert_eq!(cut("[\n  {\"a\": 1} junk, {\"a\": 2}"), None);
         assert_eq!(cut("[\n  {\"a\" 1},\n  {\"a\": 2}"), None);
-        assert_eq!(cut("[\n  {\"a\": 1},\n  {\"a\": 1.e"), None, "not a number's prefix");
-        assert_eq!(cut("[\n  {\"a\": 1.x, \"b\": -"), None, "damage before the cut");
+        assert_eq!(
+            cut("[\n  {\"a\": 1},\n  {\"a\": 1.e"),
+            None,
+            "not a number's prefix"
+        );
+        assert_eq!(
+            cut("[\n  {\"a\": 1.x, \"b\": -"),
+            None,
+            "damage before the cut"
+        );
         assert_eq!(cut("{\"not\": \"an array\""), None);
     }
 }
