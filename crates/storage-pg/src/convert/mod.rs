@@ -34,6 +34,8 @@ use chrono::{DateTime, SubsecRound, Utc};
 use domain::money::{USD_DP, round_dp};
 use domain::{Action, Extra, PositionStatus, Price, Shares, StoreError, Usd, Validate};
 use rust_decimal::Decimal;
+use sea_orm::sqlx::Row;
+use sea_orm::sqlx::postgres::{PgRow, Postgres};
 use serde_json::Value;
 
 /// Where a row came from, for errors that name it.
@@ -86,6 +88,16 @@ impl RowCtx<'_> {
 
     pub fn count(&self, column: &str, value: i32) -> Result<u64, StoreError> {
         u64::try_from(value).map_err(|_| self.invalid(format!("{column} {value} is negative")))
+    }
+
+    /// Column `i` (`name`) of a row read through sqlx, decoded as `T`; a
+    /// value that does not decode is an error naming table, key and column.
+    pub fn get<'r, T>(&self, row: &'r PgRow, i: usize, name: &str) -> Result<T, StoreError>
+    where
+        T: sea_orm::sqlx::Decode<'r, Postgres> + sea_orm::sqlx::Type<Postgres>,
+    {
+        row.try_get::<T, _>(i)
+            .map_err(|e| invalid_row_of(self.table, self.key, name, e))
     }
 }
 

@@ -1,9 +1,10 @@
 //! `portfolio_positions` rows ↔ [`Position`].
 
 use super::{RowCtx, instant, json, opt_instant, opt_usd, shares, usd};
-use crate::entities::portfolio_positions::{ActiveModel, Model};
+use crate::entities::portfolio_positions::ActiveModel;
 use domain::{MarketId, PortfolioId, Position, StoreError, TradeId};
 use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::sqlx::postgres::PgRow;
 
 pub(crate) const TABLE: &str = "portfolio_positions";
 
@@ -33,28 +34,71 @@ pub(crate) fn to_row(portfolio: &PortfolioId, ordinal: i32, p: &Position) -> Act
     }
 }
 
-pub(crate) fn from_row(m: Model) -> Result<Position, StoreError> {
-    let key = m.trade_id.clone();
+/// The `NUMERIC` columns among [`COLUMNS`].
+pub(crate) const DECIMALS: &[&str] = &[
+    "amount",
+    "entry_price",
+    "shares",
+    "current_price",
+    "current_pnl",
+    "realized_pnl",
+    "exit_price",
+];
+
+/// The columns [`from_pg_row`] decodes, in its order (after `ordinal`, which
+/// the read decodes itself): a hot read selects exactly these and decodes
+/// each row straight into a [`Position`], without a SeaORM model.
+pub(crate) const COLUMNS: [&str; 16] = [
+    "trade_id",
+    "market_id",
+    "market_question",
+    "action",
+    "outcome",
+    "amount",
+    "entry_price",
+    "shares",
+    "entry_timestamp",
+    "status",
+    "current_price",
+    "current_pnl",
+    "realized_pnl",
+    "exit_price",
+    "exit_timestamp",
+    "extra",
+];
+
+/// The row's [`COLUMNS`] from column `at` on as the position it stores:
+/// action, status and prices parsed, `extra` an object, decimals normalized,
+/// the whole position checked (`domain::validate`).
+pub(crate) fn from_pg_row(row: &PgRow, at: usize) -> Result<Position, StoreError> {
+    let trade_id: String = RowCtx {
+        table: TABLE,
+        key: "?",
+    }
+    .get(row, at, "trade_id")?;
     let ctx = RowCtx {
         table: TABLE,
-        key: &key,
+        key: &trade_id,
     };
-    ctx.validate(Position {
-        action: ctx.action(&m.action)?,
-        entry_price: ctx.price("entry_price", m.entry_price)?,
-        status: ctx.status(&m.status)?,
-        current_price: ctx.opt_price("current_price", m.current_price)?,
-        exit_price: ctx.opt_price("exit_price", m.exit_price)?,
-        extra: ctx.extra(m.extra)?,
-        trade_id: TradeId::new(m.trade_id),
-        market_id: MarketId::new(m.market_id),
-        market_question: m.market_question,
-        outcome: m.outcome,
-        amount: usd(m.amount),
-        shares: shares(m.shares),
-        entry_timestamp: m.entry_timestamp,
-        current_pnl: opt_usd(m.current_pnl),
-        realized_pnl: opt_usd(m.realized_pnl),
-        exit_timestamp: m.exit_timestamp,
-    })
+    let action: &str = ctx.get(row, at + 3, "action")?;
+    let status: &str = ctx.get(row, at + 9, "status")?;
+    let position = Position {
+        market_id: MarketId::new(ctx.get::<String>(row, at + 1, "market_id")?),
+        market_question: ctx.get(row, at + 2, "market_question")?,
+        action: ctx.action(action)?,
+        outcome: ctx.get(row, at + 4, "outcome")?,
+        amount: usd(ctx.get(row, at + 5, "amount")?),
+        entry_price: ctx.price("entry_price", ctx.get(row, at + 6, "entry_price")?)?,
+        shares: shares(ctx.get(row, at + 7, "shares")?),
+        entry_timestamp: ctx.get(row, at + 8, "entry_timestamp")?,
+        status: ctx.status(status)?,
+        current_price: ctx.opt_price("current_price", ctx.get(row, at + 10, "current_price")?)?,
+        current_pnl: opt_usd(ctx.get(row, at + 11, "current_pnl")?),
+        realized_pnl: opt_usd(ctx.get(row, at + 12, "realized_pnl")?),
+        exit_price: ctx.opt_price("exit_price", ctx.get(row, at + 13, "exit_price")?)?,
+        exit_timestamp: ctx.get(row, at + 14, "exit_timestamp")?,
+        extra: ctx.extra(ctx.get(row, at + 15, "extra")?)?,
+        trade_id: TradeId::new(trade_id.clone()),
+    };
+    ctx.validate(position)
 }

@@ -76,10 +76,15 @@ pub(crate) fn as_stored(t: &Trade) -> Trade {
 
 /// The columns [`from_pg_row`] decodes, in its order: a hot read selects
 /// exactly these and decodes each row straight into a [`Trade`], without a
-/// SeaORM model in between (about a quarter of the cost a row).
+/// SeaORM model in between (about a quarter of the cost a row). The
+/// `NUMERIC` columns come through `trim_scale`: the same value without the
+/// column's trailing zeros (what [`super::num`] makes of it anyway), a few
+/// base-10000 digits on the wire instead of eight, decoded much faster.
 pub(crate) const COLUMNS: &str = "trade_id, portfolio_id, timestamp, market_id, market_question, \
-     action, outcome, amount, entry_price, shares, confidence, reason, status, event_id, \
-     event_title, event_end_date, current_pnl, realized_pnl, extra";
+     action, outcome, trim_scale(amount) AS amount, trim_scale(entry_price) AS entry_price, \
+     trim_scale(shares) AS shares, trim_scale(confidence) AS confidence, reason, status, \
+     event_id, event_title, event_end_date, trim_scale(current_pnl) AS current_pnl, \
+     trim_scale(realized_pnl) AS realized_pnl, extra";
 
 /// A row of [`COLUMNS`] as the trade it stores, checked as [`from_row`]
 /// checks a model.
