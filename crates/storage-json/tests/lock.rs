@@ -65,17 +65,24 @@ async fn a_read_only_store_reads_beside_the_writer_and_refuses_writes() {
     assert!(!tmp.path().join("trades/current_signals.json").exists());
 }
 
-/// The lock holds against another process, and is free once the holder is gone.
+/// The lock holds against another process, and is free once the holder is
+/// gone. The test runs itself again, in a process of its own, as the other
+/// process: `CHILD_DIR` and `CHILD_EXPECT` tell that copy to open the
+/// directory and report what it found (every run of the test is one or the
+/// other half, so it is never a pass that checked nothing).
 #[test]
 fn a_second_process_is_refused() {
+    if let (Ok(dir), Ok(expect)) = (std::env::var(CHILD_DIR), std::env::var(CHILD_EXPECT)) {
+        child_opens(&dir, &expect);
+        return;
+    }
     let tmp = tempfile::tempdir().unwrap();
     let store = JsonStore::open(tmp.path(), JsonStoreOptions::default()).unwrap();
     let run_child = |expect: &str| {
         let out = Command::new(std::env::current_exe().unwrap())
             .args([
                 "--exact",
-                "child_opens_the_data_dir",
-                "--ignored",
+                "a_second_process_is_refused",
                 "--nocapture",
                 "--test-threads=1",
             ])
@@ -101,18 +108,9 @@ fn a_second_process_is_refused() {
     assert!(stdout.contains("child opened the data dir"), "{stdout}");
 }
 
-/// The child half of `a_second_process_is_refused`, which runs it in a
-/// process of its own; ignored in a normal run, so it never counts as a pass.
-#[test]
-#[ignore = "the child half of a_second_process_is_refused, run by it"]
-fn child_opens_the_data_dir() {
-    let (Ok(dir), Ok(expect)) = (std::env::var(CHILD_DIR), std::env::var(CHILD_EXPECT)) else {
-        panic!("run by a_second_process_is_refused, which sets {CHILD_DIR} and {CHILD_EXPECT}");
-    };
-    match (
-        JsonStore::open(&dir, JsonStoreOptions::default()),
-        expect.as_str(),
-    ) {
+/// The other process's half of `a_second_process_is_refused`.
+fn child_opens(dir: &str, expect: &str) {
+    match (JsonStore::open(dir, JsonStoreOptions::default()), expect) {
         (Err(StoreError::Locked { holder, .. }), "locked") => println!("child saw holder {holder}"),
         (Ok(_), "open") => println!("child opened the data dir"),
         (result, expect) => panic!(
