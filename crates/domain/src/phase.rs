@@ -288,6 +288,20 @@ impl Phase {
         Ok(())
     }
 
+    /// The data sets written to both stores (DW or DR) after `overrides`:
+    /// the ones whose PostgreSQL copy must stay level with JSON.
+    pub fn dual_written(self, overrides: Overrides) -> Vec<DataSet> {
+        DataSet::ALL
+            .into_iter()
+            .filter(|d| {
+                matches!(
+                    self.effective_route(*d, overrides).route,
+                    Route::DualWrite | Route::DualRead
+                )
+            })
+            .collect()
+    }
+
     /// The route of `data_set` after `overrides` (already checked with
     /// [`Phase::check_overrides`]).
     pub fn effective_route(self, data_set: DataSet, overrides: Overrides) -> EffectiveRoute {
@@ -421,6 +435,32 @@ mod tests {
             ..Default::default()
         };
         assert!(Phase::JsonRetired.check_overrides(on).is_err());
+    }
+
+    #[test]
+    fn dual_written_data_sets_follow_the_routes_and_the_overrides() {
+        use DataSet::*;
+        assert_eq!(
+            Phase::Preparation.dual_written(Overrides::default()),
+            vec![]
+        );
+        assert_eq!(
+            Phase::TradesAndPortfolio.dual_written(Overrides::default()),
+            vec![Portfolio, Trades]
+        );
+        assert_eq!(
+            Phase::ReadsPortfolio.dual_written(Overrides::default()),
+            DataSet::ALL.to_vec()
+        );
+        assert_eq!(
+            Phase::DatabasePrimary.dual_written(Overrides::default()),
+            vec![]
+        );
+        let no_writes = Overrides {
+            use_database_write: Some(false),
+            ..Overrides::default()
+        };
+        assert_eq!(Phase::ReadsMarkets.dual_written(no_writes), vec![]);
     }
 
     #[test]

@@ -148,15 +148,7 @@ impl App {
         // answering and nothing left in the journal).
         #[cfg(feature = "json")]
         if let (Some(json), Some(pg)) = (&json_for_resync, &pg) {
-            let dual: Vec<DataSet> = DataSet::ALL
-                .into_iter()
-                .filter(|d| {
-                    matches!(
-                        phase.effective_route(*d, settings.overrides).route,
-                        Route::DualWrite | Route::DualRead
-                    )
-                })
-                .collect();
+            let dual = phase.dual_written(settings.overrides);
             let journal_empty = matches!(outbox.depth().await, Ok(0));
             if pg_answered && !dual.is_empty() && recovered.stopped_by.is_none() && journal_empty {
                 crate::ops::resync::level_behind(json, pg, &dual, &domain::PortfolioId::default())

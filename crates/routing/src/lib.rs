@@ -494,18 +494,6 @@ impl RoutedStore {
         self.pg_current(data_set).await
     }
 
-    /// The currency of every data set (needs both stores).
-    pub async fn currency(&self) -> Vec<currency::Currency> {
-        let (Ok(json), Ok(pg)) = (self.json(), self.pg()) else {
-            return Vec::new();
-        };
-        let mut out = Vec::new();
-        for data_set in DataSet::ALL {
-            out.push(currency::currency(json, pg, data_set).await);
-        }
-        out
-    }
-
     /// Route one read. `read` is called with the store to read from.
     async fn read<T, F, Fut>(
         &self,

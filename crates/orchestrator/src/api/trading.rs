@@ -91,14 +91,7 @@ pub async fn status(State(s): State<ApiState>) -> Response {
     // Per dual-written data set: whether PostgreSQL holds every write JSON
     // holds (reads of a behind data set answer from JSON).
     let mut currency = Map::new();
-    for data_set in domain::DataSet::ALL {
-        let route = app
-            .phase
-            .effective_route(data_set, app.settings.overrides)
-            .route;
-        if !matches!(route, domain::Route::DualWrite | domain::Route::DualRead) {
-            continue;
-        }
+    for data_set in app.phase.dual_written(app.settings.overrides) {
         if db_down {
             currency.insert(
                 data_set.to_string(),

@@ -118,15 +118,7 @@ pub async fn evaluate(m: &mut Migration, target: Phase) -> Vec<GateResult> {
     }
     // Every data set written to both stores must be level: a write
     // PostgreSQL missed (rejected, lost, made without it) refuses the step.
-    let dual: Vec<DataSet> = DataSet::ALL
-        .into_iter()
-        .filter(|d| {
-            matches!(
-                current.effective_route(*d, m.settings.overrides).route,
-                Route::DualWrite | Route::DualRead
-            )
-        })
-        .collect();
+    let dual = current.dual_written(m.settings.overrides);
     if !dual.is_empty() && target != Phase::JsonRetired {
         out.push(currency_gate(m, &pg, &dual).await);
         out.push(shadow_gate(m, &dual));
