@@ -80,7 +80,7 @@ async fn cycles_in_phase(phase: &str, cycles: usize) -> Vec<f64> {
         })
         .unwrap();
     let settings = settings(&data, &state, db.url());
-    let params = orchestrator::cli::cycle_params(&settings).unwrap();
+    let params = orchestrator::app::cycle_params(&settings).unwrap();
     let app = App::open(settings, StoreChoice::Phase).await.unwrap();
     assert_eq!(app.phase.number(), phase);
     let source = SnapshotSource::open(snapshot()).unwrap();

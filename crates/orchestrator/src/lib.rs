@@ -2,11 +2,13 @@
 //! `prescient` command line.
 //!
 //! Owns: [`settings`] (typed configuration, parsed once), [`cycle`] (SPEC §2
-//! steps 1–8 over the storage ports), [`summary`] (what a cycle reports), and
-//! [`cli`] (commands, wiring stores and sources together).
+//! steps 1–8 over the storage ports), [`summary`] (what a cycle reports),
 //! [`prices`] (re-pricing and settling, shared by step 6 and
-//! `update-prices`), [`schedule`] (`prescient run`: cycles and price updates
-//! that never overlap) and [`stats_cmd`] (`prescient stats`).
+//! `update-prices`), [`schedule`] (cycles and price updates that never
+//! overlap), [`stats_cmd`] (a portfolio's performance), [`ops`] (the
+//! migration's operator commands), [`api`] (the HTTP server), [`app`] (the
+//! wiring: settings → stores, sources, parameters, jobs) and [`cli`] (a leaf:
+//! one module per command, parsing and printing).
 //!
 //! Must not: contain domain rules (they live in `domain`, `strategy`,
 //! `paper-trading`) or know file formats or SQL (they live in the stores);

@@ -160,33 +160,3 @@ fn list(ids: &[MarketId]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
-
-/// `prescient update-prices [--source live|snapshot:DIR] [--json] [--store …]`.
-#[derive(Debug, clap::Args)]
-pub struct UpdatePricesArgs {
-    /// Where market data comes from: `live` (the Gamma API) or `snapshot:DIR`.
-    #[arg(long, default_value = "live")]
-    pub source: String,
-    /// Print the report as JSON.
-    #[arg(long)]
-    pub json: bool,
-    /// Run on one store instead of the phase's routes.
-    #[arg(long, value_enum, default_value_t = crate::app::StoreChoice::Phase)]
-    pub store: crate::app::StoreChoice,
-}
-
-pub async fn command(args: UpdatePricesArgs, settings: crate::Settings) -> anyhow::Result<()> {
-    use anyhow::Context;
-    let source = crate::cli::open_source(&args.source.parse()?, &settings)?;
-    let app = crate::app::App::open(settings, args.store).await?;
-    let now = (crate::cycle::system_clock())();
-    let result = update_prices(&app.stores, source.as_ref(), &PortfolioId::default(), now).await;
-    app.flush().await;
-    let update = result.context("price update failed")?;
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&update)?);
-    } else {
-        print!("{update}");
-    }
-    Ok(())
-}

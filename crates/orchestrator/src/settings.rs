@@ -138,23 +138,44 @@ pub struct Sources {
 }
 
 impl Sources {
-    /// The process environment over `.env` (in the working directory), and
+    /// The process environment over `.env` — in the working directory only,
+    /// or the file `PRESCIENT_ENV_FILE` names (which must exist) — and
     /// `prescient.toml` or the file `PRESCIENT_CONFIG` names.
-    pub fn from_process() -> Self {
-        let mut env: HashMap<String, String> = HashMap::new();
-        // `.env` sits below the real environment: read it without exporting it.
-        if let Ok(iter) = dotenvy::dotenv_iter() {
-            for (k, v) in iter.flatten() {
-                env.insert(k, v);
-            }
-        }
+    pub fn from_process() -> Result<Self, SettingsError> {
+        let named = std::env::var_os("PRESCIENT_ENV_FILE").map(PathBuf::from);
+        let mut env = read_env_file(named.as_deref())?;
         env.extend(std::env::vars());
         let file = env
             .get("PRESCIENT_CONFIG")
             .map(PathBuf::from)
             .or_else(|| Some(PathBuf::from("prescient.toml")));
-        Sources { file, env }
+        Ok(Sources { file, env })
     }
+}
+
+/// The variables of `named`, or of `./.env` when none is named (a missing
+/// `./.env` is no error; a missing named file is). Never searched for in
+/// parent directories. Read without exporting them: the real environment
+/// goes above.
+pub fn read_env_file(named: Option<&Path>) -> Result<HashMap<String, String>, SettingsError> {
+    let path = named.unwrap_or(Path::new(".env"));
+    let mut env = HashMap::new();
+    let iter = match dotenvy::from_path_iter(path) {
+        Ok(iter) => iter,
+        Err(e) if named.is_none() && e.not_found() => return Ok(env),
+        Err(e) => {
+            return Err(SettingsError(format!(
+                "cannot read the env file {} (PRESCIENT_ENV_FILE): {e}",
+                path.display()
+            )));
+        }
+    };
+    for item in iter {
+        let (k, v) = item
+            .map_err(|e| SettingsError(format!("{}: {e}", path.display())))?;
+        env.insert(k, v);
+    }
+    Ok(env)
 }
 
 /// A setting that is present but does not parse, named.

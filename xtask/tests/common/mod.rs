@@ -94,7 +94,7 @@ impl Site {
     pub async fn cycle(&mut self) {
         self.clock += Duration::hours(1);
         let settings = self.settings();
-        let mut params = orchestrator::cli::cycle_params(&settings).unwrap();
+        let mut params = orchestrator::app::cycle_params(&settings).unwrap();
         let now = self.clock;
         params.clock = std::sync::Arc::new(move || now);
         let app = App::open(settings, StoreChoice::Phase).await.unwrap();

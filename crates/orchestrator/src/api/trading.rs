@@ -4,7 +4,8 @@
 
 use super::views::{num, opt, time, usd};
 use super::{ApiError, ApiState, LAST_CYCLE_KEY, LastCycle};
-use crate::cli::{FilterArgs, cycle_params};
+use crate::app::cycle_params;
+use crate::cli::FilterArgs;
 use crate::cycle::{CycleError, CycleParams, run_cycle};
 use crate::phase_state::PhaseFile;
 use crate::summary::CycleSummary;
@@ -208,6 +209,12 @@ pub async fn status(State(s): State<ApiState>) -> Response {
             "running_since": opt(s.running_since(), time),
             "last": last,
         },
+        "schedule": s.due().map(|d| json!({
+            "cycle_every_s": d.cycle_every_s,
+            "prices_every_s": d.prices_every_s,
+            "next_cycle_at": opt(d.next_cycle_at, time),
+            "next_prices_at": opt(d.next_prices_at, time),
+        })),
         "last_updated": metadata,
         "warnings": warnings,
     });
@@ -322,7 +329,7 @@ pub async fn run_full_cycle(
 
 impl ApiState {
     /// Run one cycle, record its outcome (memory, metrics, metadata).
-    async fn cycle(
+    pub(crate) async fn cycle(
         &self,
         source: Box<dyn MarketSource>,
         params: CycleParams,

@@ -5,7 +5,7 @@
 
 use orchestrator::api::{ApiState, SourceFactory, router, source_factory};
 use orchestrator::app::{App, StoreChoice};
-use orchestrator::cli::SourceSpec;
+use orchestrator::app::SourceSpec;
 use orchestrator::{Settings, Sources};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use serde_json::Value;

@@ -1,0 +1,96 @@
+//! The `prescient` command line, a leaf: one module per command, each
+//! parsing its arguments, calling library code (the wiring is in
+//! [`crate::app`]) and printing. Nothing outside `cli` imports it but the
+//! binary.
+
+mod cycle;
+mod filters;
+#[cfg(feature = "json")]
+pub mod migrate;
+mod record;
+mod run;
+mod serve;
+mod stats;
+mod update_prices;
+
+pub use filters::FilterArgs;
+
+use crate::settings::Settings;
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Prescient: paper trading on Polymarket, with storage that migrates from
+/// JSON files to PostgreSQL while trading never stops.
+#[derive(Debug, Parser)]
+#[command(name = "prescient", version)]
+pub struct Cli {
+    /// The JSON data directory [env: PRESCIENT_DATA_DIR] [default: ./data]
+    #[arg(long, global = true)]
+    pub data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+// Parsed once per process; the size difference between commands is irrelevant.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run one full trading cycle: export, filter, signal, execute, re-price,
+    /// archive (README, "What a cycle does").
+    Cycle(cycle::CycleArgs),
+    /// Save the live Gamma data (events.json, markets.json) to DIR for replay
+    /// with `--source snapshot:DIR`.
+    Record(record::RecordArgs),
+    /// Serve the HTTP API and the dashboard (README, "HTTP API") until Ctrl-C
+    /// or SIGTERM; with `--cycle-every`/`--prices-every`, also run the
+    /// schedule. Beyond loopback it needs PRESCIENT_API_TOKEN; with it set,
+    /// POST actions require it.
+    Serve(serve::ServeArgs),
+    /// Performance of the portfolio: P&L, return, win rate, drawdown,
+    /// exposure by event, best and worst markets. Works beside a running
+    /// `serve` or `run`.
+    Stats(stats::StatsArgs),
+    /// Re-price open positions from fresh market data (closed markets asked
+    /// for explicitly) and settle the resolved ones.
+    UpdatePrices(update_prices::UpdatePricesArgs),
+    /// Run cycles and price updates on a schedule, never overlapping, until
+    /// Ctrl-C or SIGTERM (headless; `serve --cycle-every` does the same with
+    /// the API).
+    Run(run::RunArgs),
+    /// The operator's migration commands: phase status|advance|rollback,
+    /// backfill, verify, backup, restore, archive-json, outbox (README,
+    /// "Migrating to PostgreSQL").
+    #[cfg(feature = "json")]
+    Migrate(migrate::MigrateArgs),
+}
+
+/// Run a parsed command line with loaded settings. `Ok` carries the exit
+/// code (`migrate verify` exits 1 on mismatches).
+pub async fn run(cli: Cli, mut settings: Settings) -> Result<std::process::ExitCode> {
+    use std::process::ExitCode;
+    if let Some(dir) = &cli.data_dir {
+        settings.data_dir = dir.clone();
+    }
+    match cli.command {
+        Command::Cycle(args) => cycle::run(args, settings).await?,
+        Command::Record(args) => record::run(args, &settings).await?,
+        Command::Serve(args) => serve::run(args, settings).await?,
+        Command::Stats(args) => stats::run(args, settings).await?,
+        Command::UpdatePrices(args) => update_prices::run(args, settings).await?,
+        Command::Run(args) => run::run(args, settings).await?,
+        #[cfg(feature = "json")]
+        Command::Migrate(args) => return migrate::run(args, settings).await,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `value` as pretty JSON, or as its text.
+pub(crate) fn print<T: serde::Serialize + std::fmt::Display>(json: bool, value: &T) -> Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(value)?);
+    } else {
+        println!("{value}");
+    }
+    Ok(())
+}
