@@ -263,7 +263,8 @@ impl RuntimeLock {
                 LockMode::Exclusive => format!(
                     "{} is held by a running Prescient process ({}) — {who} needs it alone; stop it first",
                     path.display(),
-                    WriterLock::holder(state_dir).unwrap_or_else(|| "a reader such as `prescient stats`".to_owned())
+                    WriterLock::holder(state_dir)
+                        .unwrap_or_else(|| "a reader such as `prescient stats`".to_owned())
                 ),
             }),
             Err(e) => Err(format!("cannot lock {}: {e}", path.display())),

@@ -171,8 +171,7 @@ pub fn read_env_file(named: Option<&Path>) -> Result<HashMap<String, String>, Se
         }
     };
     for item in iter {
-        let (k, v) = item
-            .map_err(|e| SettingsError(format!("{}: {e}", path.display())))?;
+        let (k, v) = item.map_err(|e| SettingsError(format!("{}: {e}", path.display())))?;
         env.insert(k, v);
     }
     Ok(env)

@@ -1,7 +1,7 @@
 //! `prescient cycle`: one full trading cycle.
 
 use super::FilterArgs;
-use crate::app::{App, StoreChoice, SourceSpec, cycle_params, open_source};
+use crate::app::{App, SourceSpec, StoreChoice, cycle_params, open_source};
 use crate::cycle::run_cycle;
 use crate::settings::Settings;
 use anyhow::{Context, Result};

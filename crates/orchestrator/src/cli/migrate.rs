@@ -100,9 +100,10 @@ pub async fn run(args: MigrateArgs, settings: Settings) -> Result<ExitCode> {
 /// Parse `args` (without a program name) as a migration command and run it
 /// with `settings`: what `cargo xtask phase …` and friends call.
 pub async fn run_args(args: &[String], mut settings: Settings) -> Result<ExitCode> {
-    let parsed =
-        Standalone::try_parse_from(std::iter::once("migrate".to_owned()).chain(args.iter().cloned()))
-            .unwrap_or_else(|e| e.exit());
+    let parsed = Standalone::try_parse_from(
+        std::iter::once("migrate".to_owned()).chain(args.iter().cloned()),
+    )
+    .unwrap_or_else(|e| e.exit());
     if let Some(d) = parsed.data_dir {
         settings.data_dir = d;
     }
@@ -228,10 +229,7 @@ async fn verify(common: &Common, settings: Settings, dataset: &str, repair: bool
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
         Err(e) => {
-            eprintln!(
-                "error: verify could not run: {}",
-                crate::one_line(&e)
-            );
+            eprintln!("error: verify could not run: {}", crate::one_line(&e));
             ExitCode::from(2)
         }
     }

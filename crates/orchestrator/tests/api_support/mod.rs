@@ -4,8 +4,8 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use orchestrator::api::{ApiState, SourceFactory, router, source_factory};
-use orchestrator::app::{App, StoreChoice};
 use orchestrator::app::SourceSpec;
+use orchestrator::app::{App, StoreChoice};
 use orchestrator::{Settings, Sources};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use serde_json::Value;
