@@ -32,7 +32,7 @@ pub struct Transition {
     pub gates: Vec<GateResult>,
 }
 
-/// The outcome of the last `xtask verify`.
+/// The outcome of the last `prescient migrate verify`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VerifyRecord {
     pub at: DateTime<Utc>,
@@ -44,7 +44,7 @@ pub struct VerifyRecord {
     pub differing: usize,
 }
 
-/// The JSON archive made by `xtask archive-json` (the gate of phase 7).
+/// The JSON archive made by `prescient migrate archive-json` (the gate of phase 7).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ArchiveRecord {
     pub at: DateTime<Utc>,

@@ -359,6 +359,23 @@ fn key_of(variable: &str) -> String {
         .to_ascii_lowercase()
 }
 
+/// What the settings name outside the configuration itself.
+impl Settings {
+    /// PostgreSQL settings from `DATABASE_URL` or `POSTGRES_*`.
+    pub fn pg_config(&self) -> anyhow::Result<storage_pg::PgConfig> {
+        use anyhow::Context;
+        storage_pg::PgConfig::from_vars(&self.database).context(
+            "PostgreSQL is not configured: set DATABASE_URL (or POSTGRES_HOST/PORT/DB/USER/PASSWORD)",
+        )
+    }
+
+    /// Where shadow-read mismatches are kept, so `phase advance` refuses
+    /// over them.
+    pub fn shadow_log(&self) -> routing::shadow::MismatchLog {
+        routing::shadow::MismatchLog::new(self.state_dir().join("shadow_mismatches.jsonl"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

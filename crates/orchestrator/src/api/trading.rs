@@ -56,7 +56,7 @@ pub async fn status(State(s): State<ApiState>) -> Response {
     let db_down = database["healthy"] == json!(false);
 
     let (routes, pg_primary) = routes(&s);
-    // The file may have moved on (`xtask phase advance`, `verify`) since the
+    // The file may have moved on (`prescient migrate phase advance`, `verify`) since the
     // server started: show it, and its last verify, fresh.
     let phase_file = PhaseFile::in_dir(&app.settings.state_dir());
     let record = match phase_file.load() {
@@ -152,7 +152,7 @@ pub async fn status(State(s): State<ApiState>) -> Response {
     let stale_since = app.routing.as_ref().and_then(|r| r.stale_since());
     if let Some(at) = stale_since {
         warnings.push(format!(
-            "PostgreSQL is down: reads answer from the JSON files as of {} (stale); cycles fail until it is back, or roll back with `cargo xtask phase rollback --from-backup DIR`",
+            "PostgreSQL is down: reads answer from the JSON files as of {} (stale); cycles fail until it is back, or roll back with `prescient migrate phase rollback --from-backup DIR`",
             domain::time::format_timestamp(at)
         ));
     }

@@ -20,7 +20,7 @@ use domain::{DataSet, Phase, Route};
 use routing::journal::Journal;
 use routing::{RoutedStore, RoutingStats};
 use std::sync::Arc;
-use storage_pg::{PgConfig, PgStore};
+use storage_pg::PgStore;
 
 /// Which stores a command runs on.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -117,7 +117,7 @@ impl App {
                 settings,
             }),
             StoreChoice::Pg => {
-                let config = pg_config(&settings)?;
+                let config = settings.pg_config()?;
                 let pg = match access {
                     Access::Write => PgStore::connect_and_migrate(config).await,
                     Access::Read => PgStore::connect(config).await,
@@ -170,7 +170,7 @@ impl App {
         // down; in D/P the first operation fails cleanly instead.
         let pg = if needs_pg {
             Some(
-                PgStore::connect_lazy(pg_config(&settings)?)
+                PgStore::connect_lazy(settings.pg_config()?)
                     .await
                     .context("cannot set up the PostgreSQL pool")?,
             )
@@ -202,7 +202,7 @@ impl App {
             settings.shadow_read_every,
         )?
         .with_retry_after(std::time::Duration::from_millis(settings.pg_retry_after_ms))
-        .with_shadow_log(shadow_log(&settings));
+        .with_shadow_log(settings.shadow_log());
         let routed = match stale_json {
             Some((_, at)) if !needs_json => routed.with_json_as_of(at),
             _ => routed,
@@ -308,7 +308,7 @@ async fn check_phase_mirror(
             tracing::warn!(
                 theirs,
                 ours = phase.number(),
-                "PostgreSQL has not been told of the last phase transition; run `cargo xtask verify --repair`"
+                "PostgreSQL has not been told of the last phase transition; run `prescient migrate verify --repair`"
             );
             Ok(true)
         }
@@ -357,18 +357,6 @@ fn stale_json(
     _: chrono::DateTime<chrono::Utc>,
 ) -> Option<(Stores, chrono::DateTime<chrono::Utc>)> {
     None
-}
-
-/// Where shadow-read mismatches are kept, so `phase advance` refuses over them.
-pub fn shadow_log(settings: &Settings) -> routing::shadow::MismatchLog {
-    routing::shadow::MismatchLog::new(settings.state_dir().join("shadow_mismatches.jsonl"))
-}
-
-/// PostgreSQL settings from `DATABASE_URL` or `POSTGRES_*`.
-pub fn pg_config(settings: &Settings) -> Result<PgConfig> {
-    PgConfig::from_vars(&settings.database).context(
-        "PostgreSQL is not configured: set DATABASE_URL (or POSTGRES_HOST/PORT/DB/USER/PASSWORD)",
-    )
 }
 
 /// Every data set on the JSON store of the data directory (locked for writing).

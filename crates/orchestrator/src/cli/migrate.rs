@@ -98,7 +98,7 @@ pub async fn run(args: MigrateArgs, settings: Settings) -> Result<ExitCode> {
 }
 
 /// Parse `args` (without a program name) as a migration command and run it
-/// with `settings`: what `cargo xtask phase …` and friends call.
+/// with `settings`: what `prescient migrate phase …` and friends call.
 pub async fn run_args(args: &[String], mut settings: Settings) -> Result<ExitCode> {
     let parsed = Standalone::try_parse_from(
         std::iter::once("migrate".to_owned()).chain(args.iter().cloned()),
@@ -136,7 +136,7 @@ pub enum PhaseCommand {
     /// Step back one phase.
     Rollback {
         /// From phase 6 without PostgreSQL: restore the data directory from
-        /// this backup (`cargo xtask backup --out DIR`) and step to 5.4.
+        /// this backup (`prescient migrate backup --out DIR`) and step to 5.4.
         #[arg(long, value_name = "DIR")]
         from_backup: Option<PathBuf>,
     },
