@@ -1,9 +1,12 @@
 //! Prescient's composition root: configuration, the trading cycle, and the
 //! `prescient` command line.
 //!
-//! Owns: [`settings`] (typed configuration, parsed once), [`cycle`] (SPEC §2
-//! steps 1–8 over the storage ports), [`summary`] (what a cycle reports), and
-//! [`cli`] (commands, wiring stores and sources together).
+//! Owns: [`settings`] (typed configuration, parsed once), [`filters`] (the
+//! original's filter parameters, one type for flags, queries and settings),
+//! [`cycle`] (SPEC §2 steps 1–8 over the storage ports, each step callable on
+//! its own), [`summary`] (what a cycle and each step report, typed), and
+//! [`cli`] (commands, wiring stores and sources together). [`steps`] runs
+//! one step of the cycle on its own (the API's step actions).
 //! [`prices`] (re-pricing and settling, shared by step 6 and
 //! `update-prices`), [`schedule`] (`prescient run`: cycles and price updates
 //! that never overlap) and [`stats_cmd`] (`prescient stats`).
@@ -19,6 +22,7 @@ pub mod api;
 pub mod app;
 pub mod cli;
 pub mod cycle;
+pub mod filters;
 #[cfg(feature = "json")]
 pub mod ops;
 pub mod phase_state;
@@ -28,6 +32,7 @@ pub mod settings;
 #[cfg(feature = "soak")]
 pub mod soak;
 pub mod stats_cmd;
+pub mod steps;
 pub mod summary;
 
 pub use cycle::{CycleError, CycleParams, run_cycle};

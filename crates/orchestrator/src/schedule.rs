@@ -233,7 +233,7 @@ pub struct RunArgs {
     #[arg(long, value_enum, default_value_t = crate::app::StoreChoice::Phase)]
     pub store: crate::app::StoreChoice,
     #[command(flatten)]
-    pub filters: crate::cli::FilterArgs,
+    pub filters: crate::filters::FilterOverrides,
 }
 
 /// A humantime duration (`1h`, `5m`, `30s`, `1h 30m`), not zero.
@@ -245,8 +245,8 @@ pub fn parse_period(s: &str) -> Result<Duration, String> {
     Ok(d)
 }
 
-pub async fn command(args: RunArgs, mut settings: crate::Settings) -> anyhow::Result<()> {
-    args.filters.apply(&mut settings);
+pub async fn command(args: RunArgs, settings: crate::Settings) -> anyhow::Result<()> {
+    let settings = args.filters.applied_to(&settings)?;
     let source: Arc<dyn polymarket_client::MarketSource> =
         Arc::from(crate::cli::open_source(&args.source.parse()?, &settings)?);
     let params = crate::cli::cycle_params(&settings)?;

@@ -30,7 +30,7 @@ fn cycle_on_the_example_prints_every_step_and_writes_the_files() {
             "cycle",
             "--source",
             &example_source(),
-            "--max-days-until-end",
+            "--event-max-days-until-end",
             "1000",
         ])
         .arg("--data-dir")
@@ -47,7 +47,12 @@ fn json_summary_has_each_step_and_the_parameters() {
     let data = tempfile::tempdir().unwrap();
     let out = prescient()
         .args(["cycle", "--json", "--source", &example_source()])
-        .args(["--max-days-until-end", "1000", "--min-volume", "60000"])
+        .args([
+            "--event-max-days-until-end",
+            "1000",
+            "--min-volume",
+            "60000",
+        ])
         .env("PRESCIENT_DATA_DIR", data.path())
         .output()
         .unwrap();
@@ -78,7 +83,7 @@ fn json_summary_has_each_step_and_the_parameters() {
         ]
     );
     assert_eq!(summary["parameters"]["min_volume"], "60000");
-    assert_eq!(summary["parameters"]["max_days_until_end"], 1000);
+    assert_eq!(summary["parameters"]["event_max_days_until_end"], 1000);
     assert!(
         data.path().join("trades/portfolio.json").exists(),
         "PRESCIENT_DATA_DIR is used"
@@ -97,7 +102,7 @@ fn a_corrupt_portfolio_stops_the_cycle_and_is_left_untouched() {
             "cycle",
             "--source",
             &example_source(),
-            "--max-days-until-end",
+            "--event-max-days-until-end",
             "1000",
         ])
         .arg("--data-dir")
