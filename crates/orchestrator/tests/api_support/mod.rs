@@ -271,7 +271,9 @@ pub fn straddling_snapshot(now: chrono::DateTime<chrono::Utc>) -> tempfile::Temp
     let end = (now + chrono::Duration::days(30))
         .format("%Y-%m-%dT%H:%M:%SZ")
         .to_string();
-    let spec: [(&str, f64, &[(&str, &str)]); 3] = [
+    /// (event id, its liquidity, its markets as (id, liquidity)).
+    type Spec<'a> = (&'a str, f64, &'a [(&'a str, &'a str)]);
+    let spec: [Spec; 3] = [
         ("91001", 4000.0, &[("810011", "50000")]),
         ("91002", 6000.0, &[("810021", "15000"), ("810022", "25000")]),
         (
