@@ -341,6 +341,29 @@ mod tests {
         assert_eq!(o.given(), ["event_min_liquidity", "min_liquidity"]);
     }
 
+    /// `prescient cycle` and `prescient run` take the flags, beside their own.
+    #[test]
+    fn the_flags_fit_every_command_that_takes_them() {
+        use clap::CommandFactory;
+        crate::cli::Cli::command().debug_assert();
+        for command in ["cycle", "run"] {
+            let cli = crate::cli::Cli::try_parse_from([
+                "prescient",
+                command,
+                "--event-min-liquidity",
+                "5000",
+                "--min-liquidity=20000",
+            ])
+            .unwrap();
+            let filters = match cli.command {
+                crate::cli::Command::Cycle(args) => args.filters,
+                crate::cli::Command::Run(args) => args.filters,
+                other => panic!("{other:?}"),
+            };
+            assert_eq!(filters.given(), ["event_min_liquidity", "min_liquidity"]);
+        }
+    }
+
     #[test]
     fn every_parameter_reaches_its_setting_by_flag() {
         let o = flags(&[
