@@ -43,9 +43,10 @@ pub struct Settings {
     // `event_*` filter events, the plain names filter markets; a
     // `prescient.toml` key is the parameter's name. They stay flat fields
     // rather than a nested `FilterOverrides`: `config` hands environment
-    // values over as strings, which serde's `flatten` cannot turn into
-    // numbers, and a `[filters]` table applied after loading would rank the
-    // file above the environment. The rules are shared (`filters::check`).
+    // values over as strings, which serde's `flatten` does not convert to
+    // numbers (`config`'s `try_parsing` would, reading decimals as floats),
+    // and a `[filters]` table applied after loading would rank the file
+    // above the environment. The rules are shared (`filters::check`).
     pub event_min_liquidity: Decimal,
     pub event_min_volume: Decimal,
     pub event_min_volume_24hr: Option<Decimal>,
