@@ -300,18 +300,18 @@ pub async fn update_prices(
 pub type ActionQuery = Result<Query<FilterOverrides>, QueryRejection>;
 
 /// Every filter parameter (the full cycle takes them all).
-pub const ALL_PARAMETERS: &[Applies] = &[Applies::Events, Applies::Markets, Applies::Signals];
+pub(crate) const ALL_PARAMETERS: &[Applies] = &[Applies::Events, Applies::Markets, Applies::Signals];
 
 /// An action cleared to run: the token checked, its parameters applied to
 /// the settings, and the one-at-a-time guard held (until it is dropped).
-pub struct Action {
+pub(crate) struct Action {
     guard: tokio::sync::OwnedMutexGuard<()>,
-    pub settings: Settings,
-    pub params: CycleParams,
+    settings: Settings,
+    params: CycleParams,
 }
 
 /// Why a step action failed.
-pub enum StepFailure {
+pub(crate) enum StepFailure {
     Cycle(CycleError),
     Prices(PriceError),
 }
@@ -328,7 +328,7 @@ impl ApiState {
     /// this action, is a 400 naming it; so is a value the filters' rules
     /// refuse), then the one-at-a-time guard (409 while a cycle or another
     /// action runs).
-    pub fn begin_action(
+    pub(crate) fn begin_action(
         &self,
         headers: &HeaderMap,
         query: ActionQuery,
@@ -372,7 +372,7 @@ impl ApiState {
     }
 
     /// The market source for an action's settings.
-    pub fn open_source(&self, action: &Action) -> Result<Box<dyn MarketSource>, ApiError> {
+    pub(crate) fn open_source(&self, action: &Action) -> Result<Box<dyn MarketSource>, ApiError> {
         (self.inner.source)(&action.settings)
             .map_err(|e| ApiError::BadGateway(format!("cannot open the market source: {e:#}")))
     }
@@ -380,7 +380,7 @@ impl ApiState {
     /// Run one step action on its own task (a client that hangs up does not
     /// cancel it), the guard held until it finishes; count it, and answer
     /// with its step summary once the PostgreSQL half of its writes landed.
-    pub async fn run_step<F, Fut>(
+    pub(crate) async fn run_step<F, Fut>(
         &self,
         action: Action,
         step: &'static str,
