@@ -300,7 +300,8 @@ pub async fn update_prices(
 pub type ActionQuery = Result<Query<FilterOverrides>, QueryRejection>;
 
 /// Every filter parameter (the full cycle takes them all).
-pub(crate) const ALL_PARAMETERS: &[Applies] = &[Applies::Events, Applies::Markets, Applies::Signals];
+pub(crate) const ALL_PARAMETERS: &[Applies] =
+    &[Applies::Events, Applies::Markets, Applies::Signals];
 
 /// An action cleared to run: the token checked, its parameters applied to
 /// the settings, and the one-at-a-time guard held (until it is dropped).
