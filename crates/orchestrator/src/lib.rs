@@ -1,8 +1,11 @@
 //! Prescient's composition root: configuration, the trading cycle, and the
 //! `prescient` command line.
 //!
-//! Owns: [`settings`] (typed configuration, parsed once), [`cycle`] (SPEC §2
-//! steps 1–8 over the storage ports), [`summary`] (what a cycle reports),
+//! Owns: [`settings`] (typed configuration, parsed once), [`filters`] (the
+//! original's filter parameters, one type for flags, queries and settings),
+//! [`cycle`] (SPEC §2 steps 1–8 over the storage ports, each step callable on
+//! its own), [`summary`] (what a cycle and each step report, typed),
+//! [`steps`] (one step of the cycle on its own: the API's step actions),
 //! [`prices`] (re-pricing and settling, shared by step 6 and
 //! `update-prices`), [`schedule`] (cycles and price updates that never
 //! overlap), [`stats_cmd`] (a portfolio's performance), [`ops`] (the
@@ -30,9 +33,12 @@ pub mod settings;
 #[cfg(feature = "soak")]
 pub mod soak;
 pub mod stats_cmd;
+pub mod steps;
 pub mod summary;
 
 pub use cycle::{CycleError, CycleParams, run_cycle};
+/// The filter parameters are part of the settings; at the top for short paths.
+pub use settings::filters;
 pub use settings::{Settings, Sources};
 pub use summary::CycleSummary;
 

@@ -210,6 +210,7 @@ pub fn router(state: ApiState) -> Router {
         .route("/metrics", get(metrics::render))
         .route("/trading/status", get(trading::status))
         .route("/trading/run-full-cycle", post(trading::run_full_cycle))
+        .route("/trading/update-prices", post(trading::update_prices))
         .route(
             "/trading/performance-summary",
             get(trading::performance_summary),
@@ -224,14 +225,29 @@ pub fn router(state: ApiState) -> Router {
             get(paper_trading::portfolio_history),
         )
         .route("/paper-trading/status", get(paper_trading::status))
+        .route(
+            "/paper-trading/execute-signals",
+            post(paper_trading::execute_signals),
+        )
+        .route("/paper-trading/update-prices", post(trading::update_prices))
         .route("/strategy/current-signals", get(strategy::current_signals))
         .route("/strategy/status", get(strategy::status))
+        .route(
+            "/strategy/generate-signals",
+            post(strategy::generate_signals),
+        )
         .route("/markets/current-filtered", get(markets::current_filtered))
         .route("/markets/status", get(markets::status))
         .route("/markets/{id}/snapshots", get(markets::snapshots))
+        .route("/markets/filter-markets", post(markets::filter_markets))
         .route("/events/filtered", get(events::filtered))
         .route("/events/raw", get(events::raw))
         .route("/events/status", get(events::status))
+        .route(
+            "/events/export-all-active-events-json",
+            post(events::export_all_active_events),
+        )
+        .route("/events/filter-events", post(events::filter_events))
         .route("/events/{id}", get(events::one))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

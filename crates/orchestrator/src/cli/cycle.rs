@@ -1,8 +1,8 @@
 //! `prescient cycle`: one full trading cycle.
 
-use super::FilterArgs;
 use crate::app::{App, SourceSpec, StoreChoice, cycle_params, open_source};
 use crate::cycle::run_cycle;
+use crate::filters::FilterOverrides;
 use crate::settings::Settings;
 use anyhow::{Context, Result};
 use clap::Args;
@@ -20,11 +20,11 @@ pub struct CycleArgs {
     #[arg(long, value_enum, default_value_t = StoreChoice::Phase)]
     pub store: StoreChoice,
     #[command(flatten)]
-    pub filters: FilterArgs,
+    pub filters: FilterOverrides,
 }
 
 pub async fn run(args: CycleArgs, mut settings: Settings) -> Result<()> {
-    args.filters.apply(&mut settings);
+    settings = args.filters.applied_to(&settings)?;
     let source = open_source(&args.source, &settings)?;
     let params = cycle_params(&settings)?;
     let app = App::open_as(settings, args.store, crate::app::Access::Write, "cycle").await?;

@@ -4,7 +4,6 @@
 //! binary.
 
 mod cycle;
-mod filters;
 #[cfg(feature = "json")]
 pub mod migrate;
 mod record;
@@ -12,8 +11,6 @@ mod run;
 mod serve;
 mod stats;
 mod update_prices;
-
-pub use filters::FilterArgs;
 
 use crate::settings::Settings;
 use anyhow::Result;
@@ -93,4 +90,33 @@ pub(crate) fn print<T: serde::Serialize + std::fmt::Display>(json: bool, value: 
         println!("{value}");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    /// `prescient cycle`, `run` and `serve` take the filter flags, beside their own.
+    #[test]
+    fn the_flags_fit_every_command_that_takes_them() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+        for command in ["cycle", "run", "serve"] {
+            let cli = super::Cli::try_parse_from([
+                "prescient",
+                command,
+                "--event-min-liquidity",
+                "5000",
+                "--min-liquidity=20000",
+            ])
+            .unwrap();
+            let filters = match cli.command {
+                super::Command::Cycle(args) => args.filters,
+                super::Command::Run(args) => args.filters,
+                super::Command::Serve(args) => args.filters,
+                other => panic!("{other:?}"),
+            };
+            assert_eq!(filters.given(), ["event_min_liquidity", "min_liquidity"]);
+        }
+    }
 }

@@ -1,8 +1,8 @@
 //! `prescient run --cycle-every 1h --prices-every 5m [--source …] [--store …]`:
 //! the schedule, headless, until Ctrl-C or SIGTERM.
 
-use super::FilterArgs;
 use crate::app::{Access, App, SourceSpec, StoreChoice, cycle_params, open_source};
+use crate::filters::FilterOverrides;
 use crate::schedule::{Schedule, parse_period};
 use crate::settings::Settings;
 use anyhow::Result;
@@ -26,11 +26,11 @@ pub struct RunArgs {
     #[arg(long, value_enum, default_value_t = StoreChoice::Phase)]
     pub store: StoreChoice,
     #[command(flatten)]
-    pub filters: FilterArgs,
+    pub filters: FilterOverrides,
 }
 
 pub async fn run(args: RunArgs, mut settings: Settings) -> Result<()> {
-    args.filters.apply(&mut settings);
+    settings = args.filters.applied_to(&settings)?;
     let source: Arc<dyn MarketSource> = Arc::from(open_source(&args.source, &settings)?);
     let params = cycle_params(&settings)?;
     let app = App::open_as(settings, args.store, Access::Write, "run").await?;

@@ -2,8 +2,8 @@
 //! HTTP API and dashboard, and with a period given the schedule too, in one
 //! process, until Ctrl-C or SIGTERM.
 
-use super::FilterArgs;
 use crate::app::{Access, App, SourceSpec, StoreChoice, cycle_params};
+use crate::filters::FilterOverrides;
 use crate::schedule::{Schedule, parse_period};
 use crate::settings::Settings;
 use anyhow::Result;
@@ -32,11 +32,11 @@ pub struct ServeArgs {
     /// Filters of the scheduled cycles (a POST's own parameters override
     /// them for that cycle).
     #[command(flatten)]
-    pub filters: FilterArgs,
+    pub filters: FilterOverrides,
 }
 
 pub async fn run(args: ServeArgs, mut settings: Settings) -> Result<()> {
-    args.filters.apply(&mut settings);
+    settings = args.filters.applied_to(&settings)?;
     let schedule = args.cycle_every.map(|cycle_every| Schedule {
         cycle_every,
         prices_every: args.prices_every.unwrap_or(Duration::from_secs(300)),
