@@ -723,7 +723,7 @@ async fn in_phase_6_with_postgres_down_reads_answer_from_json_marked_stale() {
 }
 
 fn snapshot_source(dir: &std::path::Path) -> SourceFactory {
-    orchestrator::api::source_factory(orchestrator::cli::SourceSpec::Snapshot(dir.to_path_buf()))
+    orchestrator::api::source_factory(orchestrator::app::SourceSpec::Snapshot(dir.to_path_buf()))
 }
 
 fn step<'a>(summary: &'a Value, name: &str) -> &'a Value {
