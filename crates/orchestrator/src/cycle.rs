@@ -380,7 +380,10 @@ async fn cycle(
 
     // 4. Generate signals.
     let step = Instant::now();
-    let mut signals = params.strategy.generate(&markets, now());
+    // No recorded price history is fed to strategies yet (issue 15 follow-up).
+    let mut signals = params
+        .strategy
+        .generate(&markets, &strategy::PriceHistory::new(), now());
     stores
         .signals
         .replace_current_signals(&signals)
