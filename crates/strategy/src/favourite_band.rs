@@ -78,6 +78,7 @@ impl FavouriteBand {
         }
         let side = side(action);
         Some(Pick {
+            prices: (yes, no),
             action,
             price,
             confidence: price.value() - Decimal::new(5, 1),

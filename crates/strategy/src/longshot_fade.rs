@@ -76,6 +76,7 @@ impl LongshotFade {
         };
         let side = side(action);
         Some(Pick {
+            prices: (yes, no),
             action,
             price,
             confidence: self.cap.value() - longshot.value(),

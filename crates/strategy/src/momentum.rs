@@ -109,6 +109,7 @@ impl Momentum {
         let sign = if change.is_sign_negative() { "-" } else { "+" };
         let side = side(action);
         Some(Pick {
+            prices: (yes, no),
             action,
             price,
             confidence: change.abs(),

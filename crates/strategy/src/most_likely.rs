@@ -65,6 +65,7 @@ impl MostLikely {
             return None;
         }
         Some(Pick {
+            prices: (yes, no),
             action,
             price,
             confidence: price.value() - Decimal::new(5, 1),

@@ -83,6 +83,7 @@ impl NearResolution {
         }
         let side = side(action);
         Some(Pick {
+            prices: (yes, no),
             action,
             price,
             confidence: price.value() - Decimal::new(5, 1),

@@ -8,6 +8,8 @@ use rust_decimal::Decimal;
 
 /// The side a strategy buys in one market, and why.
 pub(crate) struct Pick {
+    /// The market's `(yes, no)` prices, as [`tradable_prices`] read them.
+    pub prices: (Price, Price),
     pub action: Action,
     /// The price of the side bought (the signal's target price).
     pub price: Price,
@@ -71,8 +73,8 @@ pub(crate) fn signal(market: &Market, pick: Pick, amount: Usd, now: DateTime<Utc
         amount,
         confidence: round_confidence(pick.confidence),
         reason: pick.reason,
-        yes_price: market.yes_price().unwrap_or(Price::ZERO),
-        no_price: market.no_price().unwrap_or(Price::ZERO),
+        yes_price: pick.prices.0,
+        no_price: pick.prices.1,
         market_liquidity: market.liquidity.map(Usd::new),
         market_volume: market.volume.map(Usd::new),
         event_id: context.map(|c| c.event_id.clone()),
