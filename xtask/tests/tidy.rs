@@ -89,6 +89,7 @@ fn dependencies_point_the_way_the_architecture_says() {
         ("crates/domain", &io_crates),
         ("crates/strategy", &io_crates),
         ("crates/paper-trading", &io_crates),
+        ("crates/analytics", &io_crates),
         (
             "crates/storage-json",
             &[

@@ -497,7 +497,12 @@ pub async fn generate_signals(
     markets: &[Market],
 ) -> Result<(Vec<Signal>, StepSummary), CycleError> {
     let step = Instant::now();
-    let signals = params.strategy.generate(markets, (params.clock)());
+    // No recorded price history is fed to strategies yet.
+    let signals = params.strategy.generate(
+        markets,
+        &strategy::PriceHistory::new(),
+        (params.clock)(),
+    );
     stores
         .signals
         .replace_current_signals(&signals)
