@@ -37,6 +37,11 @@ pub struct PortfolioSnapshot {
 /// One archive entry of `history/signals_archive_YYYY-MM.json`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SignalArchive {
+    /// The portfolio whose signals these are (every signal in it carries the
+    /// same). Absent from journal entries written before portfolios: the
+    /// default one.
+    #[serde(default)]
+    pub portfolio_id: PortfolioId,
     pub archived_at: DateTime<Utc>,
     /// `YYYY-MM`, the file the entry lives in.
     pub month: String,

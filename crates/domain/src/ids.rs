@@ -67,4 +67,22 @@ impl PortfolioId {
     /// The id of the single portfolio of the legacy layout and of the plan's
     /// single-row `portfolio_state`.
     pub const DEFAULT: &'static str = "default";
+
+    /// The longest portfolio id.
+    pub const MAX_LEN: usize = 64;
+
+    /// A portfolio id from user input (`--portfolio`, a settings file, a
+    /// query): refused unless it is a name of 1 to [`Self::MAX_LEN`]
+    /// characters out of `a-z`, `0-9`, `_` and `-`. The rule holds in every
+    /// store (`crate::validate`), because the JSON layout names a directory
+    /// after the id (`data/portfolios/<id>/`).
+    pub fn parse(id: &str) -> Result<Self, crate::Invalid> {
+        crate::validate::portfolio_id("portfolio", id)?;
+        Ok(Self::new(id))
+    }
+
+    /// Whether this is the default portfolio (the legacy layout's).
+    pub fn is_default(&self) -> bool {
+        self.0 == Self::DEFAULT
+    }
 }

@@ -43,8 +43,8 @@ pub use money::{Price, Shares, Usd};
 pub use phase::{DataSet, EffectiveRoute, OverrideRefused, Overrides, Phase, Route};
 pub use portfolio::{Portfolio, Position, PositionStatus};
 pub use raw::RawJson;
-pub use signal::{Action, Signal};
-pub use trade::Trade;
+pub use signal::{Action, LEGACY_STRATEGY, Signal};
+pub use trade::{Trade, TradeSettlement};
 pub use validate::{Invalid, Validate};
 
 /// Fields a record arrived with that Prescient does not model. They are kept

@@ -7,12 +7,17 @@
 //! - an `append_*` keyed by a natural key (`trade_id`, archive timestamp) is
 //!   idempotent: appending a record whose key is already stored changes nothing;
 //! - loads return records in the order they were appended;
-//! - a value reads back exactly as written (money 2 dp, prices 6 dp, UTC).
+//! - a value reads back exactly as written (money 2 dp, prices 6 dp, UTC);
+//! - everything a portfolio owns (its state, positions and snapshots, trades,
+//!   history, current signals and signal archives) is asked for by portfolio,
+//!   and nothing of one portfolio is visible through another's id; the market
+//!   data (events, markets, market snapshots) and the system metadata are
+//!   global: one crawl serves every portfolio.
 
 use crate::{
     DataSet, Event, FilteredEvent, HistorySummary, Market, MarketId, MarketSnapshot, Portfolio,
     PortfolioHistoryEntry, PortfolioId, PortfolioSnapshot, Signal, SignalArchive, StoreError,
-    Trade, TradeId,
+    Trade, TradeId, TradeSettlement,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -34,13 +39,28 @@ pub trait PortfolioStore: Send + Sync {
         &self,
         id: &PortfolioId,
     ) -> Result<Vec<PortfolioSnapshot>, StoreError>;
+    /// Every portfolio the store holds anything of (a state, a snapshot,
+    /// trades, history, current signals or archives), sorted by id.
+    async fn list_portfolios(&self) -> Result<Vec<PortfolioId>, StoreError>;
 }
 
-/// The append-only trade history.
+/// The trade history: appended to, and each record's settlement updated
+/// when its position closes.
+///
+/// Trade ids are unique across portfolios (SPEC §3; the PostgreSQL key is
+/// `trade_id` alone), so whoever makes an id must look at every portfolio.
 #[async_trait]
 pub trait TradeStore: Send + Sync {
-    /// Idempotent on `trade_id`.
+    /// Idempotent on `trade_id`: appending a stored trade again changes
+    /// nothing — even when the stored record has settled since (the same
+    /// execution, [`Trade::as_executed`]); another trade under a stored id is
+    /// [`StoreError::Conflict`].
     async fn append_trade(&self, trade: &Trade) -> Result<(), StoreError>;
+    /// Record on the trade record of `settlement.trade_id` in
+    /// `settlement.portfolio_id` its status, realized P&L and closing time.
+    /// Returns whether such a trade is stored (`false`: nothing changed).
+    /// Setting what is stored again changes nothing.
+    async fn settle_trade(&self, settlement: &TradeSettlement) -> Result<bool, StoreError>;
     /// Every trade of the portfolio, oldest first.
     async fn load_trades(&self, portfolio: &PortfolioId) -> Result<Vec<Trade>, StoreError>;
     /// The portfolio's trades in one market, oldest first.
@@ -92,21 +112,54 @@ pub trait HistoryStore: Send + Sync {
     /// Count, first and last timestamps and max drawdown of the history
     /// ([`HistorySummary::of`] of what `load_history` returns).
     async fn history_summary(&self, portfolio: &PortfolioId) -> Result<HistorySummary, StoreError>;
-    /// Idempotent on `archived_at`.
+    /// Idempotent on (portfolio, `archived_at`).
     async fn append_signal_archive(&self, archive: &SignalArchive) -> Result<(), StoreError>;
-    /// Archives of one `YYYY-MM` month, or of every month when `None`, oldest first.
+    /// The portfolio's archives of one `YYYY-MM` month, or of every month
+    /// when `None`, oldest first.
     async fn load_signal_archives(
         &self,
+        portfolio: &PortfolioId,
         month: Option<&str>,
     ) -> Result<Vec<SignalArchive>, StoreError>;
 }
 
-/// The current signal set.
+/// The current signal set of each portfolio.
 #[async_trait]
 pub trait SignalStore: Send + Sync {
-    /// Replace the current signals (possibly with none).
-    async fn replace_current_signals(&self, signals: &[Signal]) -> Result<(), StoreError>;
-    async fn load_current_signals(&self) -> Result<Vec<Signal>, StoreError>;
+    /// Replace the portfolio's current signals (possibly with none); every
+    /// signal must carry `portfolio` (a signal of another portfolio is
+    /// [`StoreError::InvalidRecord`], and nothing is written). Other
+    /// portfolios' sets are left alone.
+    async fn replace_current_signals(
+        &self,
+        portfolio: &PortfolioId,
+        signals: &[Signal],
+    ) -> Result<(), StoreError>;
+    async fn load_current_signals(&self, portfolio: &PortfolioId)
+    -> Result<Vec<Signal>, StoreError>;
+}
+
+/// Refuse a signal set for `portfolio` holding another portfolio's signal.
+pub fn check_signal_portfolios(
+    location: &str,
+    portfolio: &PortfolioId,
+    signals: &[Signal],
+) -> Result<(), StoreError> {
+    match signals
+        .iter()
+        .enumerate()
+        .find(|(_, s)| &s.portfolio_id != portfolio)
+    {
+        None => Ok(()),
+        Some((i, s)) => Err(StoreError::InvalidRecord {
+            location: location.to_owned(),
+            key: format!("[{i}] market {}", s.market_id),
+            message: format!(
+                "is a signal of portfolio {}, not of {portfolio} whose set is replaced",
+                s.portfolio_id
+            ),
+        }),
+    }
 }
 
 /// Events, markets and market snapshots.
@@ -141,9 +194,10 @@ pub trait MetadataStore: Send + Sync {
 }
 
 /// Executing a trade touches three data sets: the trade, the portfolio that
-/// now holds its position, and the signal's link to it. A store that can do
-/// all three atomically (PostgreSQL, in one transaction) implements this; the
-/// others use [`SequentialExecution`].
+/// now holds its position, and the signal's link to it; closing positions
+/// (settlement on resolution, an exit rule) touches two: the portfolio and
+/// the trade records. A store that can do them atomically (PostgreSQL, in
+/// one transaction) implements this; the others use [`SequentialExecution`].
 #[async_trait]
 pub trait ExecutionStore: Send + Sync {
     async fn record_execution(
@@ -152,12 +206,27 @@ pub trait ExecutionStore: Send + Sync {
         portfolio: &Portfolio,
         signal: Option<&Signal>,
     ) -> Result<(), StoreError>;
+    /// Save `portfolio`, whose positions of `settlements` have closed, and
+    /// record each settlement on its trade record
+    /// ([`TradeStore::settle_trade`]; a trade that is not stored is left
+    /// out). Recording it again changes nothing.
+    async fn record_settlements(
+        &self,
+        portfolio: &Portfolio,
+        settlements: &[TradeSettlement],
+    ) -> Result<(), StoreError>;
 }
 
 /// Record an execution step by step: the trade first, then the portfolio
 /// holding its position (a crash between them leaves a visible trade without
 /// a position, never a position whose trade is lost). The signal link is
 /// written with the signal set at the end of the step.
+///
+/// Settlements likewise: the trade records first, then the portfolio. A
+/// crash between them leaves trade records closed whose positions are still
+/// open; the next price update settles those positions again and writes the
+/// same settlement (the other order would leave the trade records open for
+/// ever, as the original did).
 pub struct SequentialExecution {
     pub trades: Arc<dyn TradeStore>,
     pub portfolio: Arc<dyn PortfolioStore>,
@@ -172,6 +241,17 @@ impl ExecutionStore for SequentialExecution {
         _signal: Option<&Signal>,
     ) -> Result<(), StoreError> {
         self.trades.append_trade(trade).await?;
+        self.portfolio.save_portfolio(portfolio).await
+    }
+
+    async fn record_settlements(
+        &self,
+        portfolio: &Portfolio,
+        settlements: &[TradeSettlement],
+    ) -> Result<(), StoreError> {
+        for s in settlements {
+            self.trades.settle_trade(s).await?;
+        }
         self.portfolio.save_portfolio(portfolio).await
     }
 }

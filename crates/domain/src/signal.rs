@@ -1,6 +1,6 @@
 //! Trading signals: what a strategy wants to buy, and whether it was executed.
 
-use crate::{DomainError, EventId, Extra, MarketId, Price, TradeId, Usd};
+use crate::{DomainError, EventId, Extra, MarketId, PortfolioId, Price, TradeId, Usd};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -50,9 +50,28 @@ impl FromStr for Action {
     }
 }
 
-/// A trading signal (the fields of the plan's `trading_signals` table).
+/// The strategy of records that do not name one: the legacy files and the
+/// rows stored before strategies were recorded come from the original
+/// system, which ran only most-likely.
+pub const LEGACY_STRATEGY: &str = "most_likely";
+
+/// [`LEGACY_STRATEGY`], for serde defaults.
+pub fn legacy_strategy() -> String {
+    LEGACY_STRATEGY.to_owned()
+}
+
+/// A trading signal (the fields of the plan's `trading_signals` table, plus
+/// the portfolio and strategy it belongs to).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Signal {
+    /// The portfolio whose strategy produced it. Absent from legacy records
+    /// (and from journal entries written before portfolios): the default one.
+    #[serde(default)]
+    pub portfolio_id: PortfolioId,
+    /// The strategy that produced it, by its registry name (`"momentum"`).
+    /// Absent from legacy records: [`LEGACY_STRATEGY`].
+    #[serde(default = "legacy_strategy")]
+    pub strategy: String,
     pub timestamp: DateTime<Utc>,
     pub market_id: MarketId,
     pub market_question: String,

@@ -7,8 +7,11 @@
 //! letter.
 //!
 //! The limits, and the columns they come from (`migration/`):
-//! - ids (`trade_id`, `market_id`, `event_id`, `portfolio_id`): non-empty, at
-//!   most [`ID_LEN`] characters (`VARCHAR(255)`);
+//! - ids (`trade_id`, `market_id`, `event_id`, a signal's or trade's
+//!   `strategy`): non-empty, at most [`ID_LEN`] characters (`VARCHAR(255)`);
+//! - portfolio ids: a name of 1 to [`PortfolioId::MAX_LEN`] characters out
+//!   of `a-z0-9_-` ([`portfolio_id`]): the JSON layout names a directory
+//!   after it, so a portfolio any store holds can be backed up to JSON;
 //! - event slugs: at most [`SLUG_LEN`] characters (`VARCHAR(500)`);
 //! - text and JSON: no NUL character anywhere (PostgreSQL's `TEXT` and
 //!   `JSONB` refuse `\u0000`), keys of `extra`/`raw` objects included;
@@ -24,7 +27,7 @@ use crate::money::{CONFIDENCE_LIMIT, MONEY_LIMIT, SHARES_LIMIT};
 use crate::time::{FIRST_YEAR, LAST_YEAR, is_storable};
 use crate::{
     Event, Extra, FilteredEvent, Market, MarketSnapshot, Portfolio, PortfolioHistoryEntry,
-    PortfolioSnapshot, Position, Shares, Signal, SignalArchive, Trade, Usd,
+    PortfolioId, PortfolioSnapshot, Position, Shares, Signal, SignalArchive, Trade, Usd,
 };
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rust_decimal::Decimal;
@@ -85,6 +88,34 @@ pub fn id(field: &str, value: &str) -> Check {
         return Err(Invalid::new(field, "is empty"));
     }
     bounded(field, value, ID_LEN)
+}
+
+/// A portfolio id: 1 to [`PortfolioId::MAX_LEN`] characters, each one of
+/// `a-z`, `0-9`, `_`, `-` (so it is a safe directory name, never `..`).
+pub fn portfolio_id(field: &str, value: &str) -> Check {
+    if value.is_empty() {
+        return Err(Invalid::new(field, "is empty"));
+    }
+    let len = value.chars().count();
+    if len > PortfolioId::MAX_LEN {
+        return Err(Invalid::new(
+            field,
+            format!(
+                "has {len} characters; a portfolio id has at most {}",
+                PortfolioId::MAX_LEN
+            ),
+        ));
+    }
+    match value
+        .chars()
+        .find(|c| !matches!(c, 'a'..='z' | '0'..='9' | '_' | '-'))
+    {
+        Some(c) => Err(Invalid::new(
+            field,
+            format!("{value:?} holds {c:?}; a portfolio id is made of a-z, 0-9, _ and - only"),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// Text of at most `max` characters (PostgreSQL counts characters), no NUL.
@@ -228,7 +259,8 @@ fn json_value(field: &str, value: &Value) -> Check {
 impl Validate for Trade {
     fn validate(&self) -> Check {
         id("trade_id", self.trade_id.as_str())?;
-        id("portfolio_id", self.portfolio_id.as_str())?;
+        portfolio_id("portfolio_id", self.portfolio_id.as_str())?;
+        id("strategy", &self.strategy)?;
         instant("timestamp", self.timestamp)?;
         id("market_id", self.market_id.as_str())?;
         text("market_question", &self.market_question)?;
@@ -244,6 +276,7 @@ impl Validate for Trade {
         })?;
         opt(self.current_pnl.as_ref(), |u| money("current_pnl", *u))?;
         opt(self.realized_pnl.as_ref(), |u| money("realized_pnl", *u))?;
+        opt(self.closed_at.as_ref(), |t| instant("closed_at", *t))?;
         json_object("extra", &self.extra)
     }
 }
@@ -268,7 +301,7 @@ impl Validate for Position {
 
 impl Validate for Portfolio {
     fn validate(&self) -> Check {
-        id("id", self.id.as_str())?;
+        portfolio_id("id", self.id.as_str())?;
         money("initial_balance", self.initial_balance)?;
         money("balance", self.balance)?;
         money("total_invested", self.total_invested)?;
@@ -297,6 +330,8 @@ impl Validate for Portfolio {
 
 impl Validate for Signal {
     fn validate(&self) -> Check {
+        portfolio_id("portfolio_id", self.portfolio_id.as_str())?;
+        id("strategy", &self.strategy)?;
         instant("timestamp", self.timestamp)?;
         id("market_id", self.market_id.as_str())?;
         text("market_question", &self.market_question)?;
@@ -321,7 +356,7 @@ impl Validate for Signal {
 
 impl Validate for PortfolioHistoryEntry {
     fn validate(&self) -> Check {
-        id("portfolio_id", self.portfolio_id.as_str())?;
+        portfolio_id("portfolio_id", self.portfolio_id.as_str())?;
         date("date", self.date)?;
         instant("timestamp", self.timestamp)?;
         money("balance", self.balance)?;
@@ -336,7 +371,7 @@ impl Validate for PortfolioHistoryEntry {
 
 impl Validate for PortfolioSnapshot {
     fn validate(&self) -> Check {
-        id("portfolio_id", self.portfolio_id.as_str())?;
+        portfolio_id("portfolio_id", self.portfolio_id.as_str())?;
         instant("timestamp", self.timestamp)?;
         money("balance", self.balance)?;
         money("total_invested", self.total_invested)?;
@@ -347,6 +382,7 @@ impl Validate for PortfolioSnapshot {
 
 impl Validate for SignalArchive {
     fn validate(&self) -> Check {
+        portfolio_id("portfolio_id", self.portfolio_id.as_str())?;
         instant("archived_at", self.archived_at)?;
         if !is_month(&self.month) {
             return Err(Invalid::new(
@@ -356,8 +392,17 @@ impl Validate for SignalArchive {
         }
         count("signals_count", self.signals.len() as u64)?;
         for (i, s) in self.signals.iter().enumerate() {
-            s.validate()
-                .map_err(|e| e.inside(format!("signals[{i}] (market {})", s.market_id)))?;
+            let at = || format!("signals[{i}] (market {})", s.market_id);
+            s.validate().map_err(|e| e.inside(at()))?;
+            if s.portfolio_id != self.portfolio_id {
+                return Err(Invalid::new(
+                    format!("{}.portfolio_id", at()),
+                    format!(
+                        "is {}, but the archive is portfolio {}'s",
+                        s.portfolio_id, self.portfolio_id
+                    ),
+                ));
+            }
         }
         json_object("extra", &self.extra)
     }
@@ -444,6 +489,35 @@ mod tests {
         );
         assert!(id("market_id", " ").is_err());
         assert!(id("market_id", "a\0b").is_err());
+    }
+
+    #[test]
+    fn portfolio_ids_are_safe_directory_names() {
+        for ok in ["default", "a", "momentum_2", "near-res", &"x".repeat(64)] {
+            assert!(portfolio_id("portfolio", ok).is_ok(), "{ok}");
+            assert_eq!(
+                PortfolioId::parse(ok).map(|p| p.to_string()),
+                Ok(ok.to_owned())
+            );
+        }
+        for bad in [
+            "",
+            "..",
+            "a/b",
+            "Default",
+            "a b",
+            "é",
+            "a\0",
+            &"x".repeat(65),
+        ] {
+            assert!(portfolio_id("portfolio", bad).is_err(), "{bad:?}");
+            assert!(PortfolioId::parse(bad).is_err(), "{bad:?}");
+        }
+        let e = PortfolioId::parse("../etc").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "`portfolio` \"../etc\" holds '.'; a portfolio id is made of a-z, 0-9, _ and - only"
+        );
     }
 
     #[test]
