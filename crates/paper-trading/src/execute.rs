@@ -113,6 +113,7 @@ pub fn execute_signal_with(
     let trade = Trade {
         trade_id: trade_id.clone(),
         portfolio_id: portfolio.id.clone(),
+        strategy: signal.strategy.clone(),
         timestamp: now,
         market_id: signal.market_id.clone(),
         market_question: signal.market_question.clone(),
@@ -129,6 +130,7 @@ pub fn execute_signal_with(
         event_end_date: signal.event_end_date,
         current_pnl: Some(Usd::ZERO),
         realized_pnl: None,
+        closed_at: None,
         extra: Extra::new(),
     };
     open_position(portfolio, &trade, now);

@@ -140,7 +140,7 @@ impl Strategy for Momentum {
         best_first(
             markets
                 .iter()
-                .filter_map(|m| Some(signal(m, self.pick(m, history, now)?, self.amount, now)))
+                .filter_map(|m| Some(signal(Self::NAME, m, self.pick(m, history, now)?, self.amount, now)))
                 .collect(),
         )
     }

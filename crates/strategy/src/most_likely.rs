@@ -96,7 +96,7 @@ impl Strategy for MostLikely {
         let signals = best_first(
             markets
                 .iter()
-                .filter_map(|m| Some(signal(m, self.pick(m)?, self.amount, now)))
+                .filter_map(|m| Some(signal(Self::NAME, m, self.pick(m)?, self.amount, now)))
                 .collect(),
         );
         tracing::debug!(

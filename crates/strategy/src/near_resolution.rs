@@ -113,7 +113,7 @@ impl Strategy for NearResolution {
         best_first(
             markets
                 .iter()
-                .filter_map(|m| Some(signal(m, self.pick(m, now)?, self.amount, now)))
+                .filter_map(|m| Some(signal(Self::NAME, m, self.pick(m, now)?, self.amount, now)))
                 .collect(),
         )
     }

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use domain::money::{round_confidence, round_dp};
-use domain::{Action, Extra, Market, Price, Signal, Usd};
+use domain::{Action, Extra, Market, PortfolioId, Price, Signal, Usd};
 use rust_decimal::Decimal;
 
 /// The side a strategy buys in one market, and why.
@@ -60,10 +60,21 @@ pub(crate) fn p3(price: Price) -> String {
     format!("{:.3}", round_dp(price.value(), 3))
 }
 
-/// A signal for `pick` in `market`, for `amount`, at `now`, not executed.
-pub(crate) fn signal(market: &Market, pick: Pick, amount: Usd, now: DateTime<Utc>) -> Signal {
+/// A signal of the strategy `strategy` (its registry name) for `pick` in
+/// `market`, for `amount`, at `now`, not executed. It belongs to the default
+/// portfolio until the caller running the strategy for a portfolio says
+/// otherwise.
+pub(crate) fn signal(
+    strategy: &str,
+    market: &Market,
+    pick: Pick,
+    amount: Usd,
+    now: DateTime<Utc>,
+) -> Signal {
     let context = market.event.as_ref();
     Signal {
+        portfolio_id: PortfolioId::default(),
+        strategy: strategy.to_owned(),
         timestamp: now,
         market_id: market.id.clone(),
         market_question: market.question.clone(),

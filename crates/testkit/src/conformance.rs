@@ -17,7 +17,10 @@ use crate::samples::*;
 use domain::ports::{
     HistoryStore, MarketStore, MetadataStore, PortfolioStore, SignalStore, TradeStore,
 };
-use domain::{MarketId, PortfolioId, StoreError, TradeId};
+use domain::{
+    MarketId, Portfolio, PortfolioHistoryEntry, PortfolioId, PortfolioSnapshot, Signal,
+    SignalArchive, StoreError, Trade, TradeId, TradeSettlement,
+};
 use std::collections::BTreeMap;
 use std::future::Future;
 
@@ -61,6 +64,49 @@ where
             .expect("load_portfolio"),
         Some(portfolio),
         "the portfolio holding its position"
+    );
+}
+
+/// Settling a position records it on its trade and the portfolio in one
+/// call; recording it again changes nothing.
+pub async fn settlements_record_trades_and_portfolio<S>(store: &S)
+where
+    S: domain::ports::ExecutionStore + TradeStore + PortfolioStore,
+{
+    let trade = sample_trade(0);
+    let open = sample_portfolio(1, 0);
+    store
+        .record_execution(&trade, &open, None)
+        .await
+        .expect("record_execution");
+    // The same portfolio with position 0 settled as a win.
+    let settled = sample_portfolio(0, 1);
+    let position = &settled.positions[0];
+    assert_eq!(position.trade_id, trade.trade_id);
+    let settlement = TradeSettlement::closed(
+        default_id(),
+        trade.trade_id.clone(),
+        position.realized_pnl.expect("settled"),
+        position.exit_timestamp.expect("settled"),
+    );
+    for _ in 0..2 {
+        store
+            .record_settlements(&settled, std::slice::from_ref(&settlement))
+            .await
+            .expect("record_settlements");
+    }
+    assert_eq!(
+        store.load_trades(&default_id()).await.expect("load_trades"),
+        vec![trade.settled(&settlement)],
+        "the trade record is closed with the position's realized P&L"
+    );
+    assert_eq!(
+        store
+            .load_portfolio(&default_id())
+            .await
+            .expect("load_portfolio"),
+        Some(settled),
+        "the portfolio with its position closed"
     );
 }
 
@@ -203,10 +249,10 @@ pub async fn legacy_values_keep_every_digit<S: AllPorts>(store: &S) {
 
     let signal = sample_python_era_signal(1);
     store
-        .replace_current_signals(std::slice::from_ref(&signal))
+        .replace_current_signals(&id, std::slice::from_ref(&signal))
         .await
         .unwrap();
-    let signals = store.load_current_signals().await.unwrap();
+    let signals = store.load_current_signals(&id).await.unwrap();
     assert_eq!(signals, vec![signal]);
     assert_eq!(
         signals[0].yes_price.value().to_string(),
@@ -423,7 +469,14 @@ pub async fn history_append<S: HistoryStore>(store: &S) {
 
 /// Archives are kept per month, oldest first, idempotent on `archived_at`.
 pub async fn signal_archives_by_month<S: HistoryStore>(store: &S) {
-    assert!(store.load_signal_archives(None).await.unwrap().is_empty());
+    let id = default_id();
+    assert!(
+        store
+            .load_signal_archives(&id, None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let oct = sample_signal_archive(in_month(2025, 10, 0), 3);
     let oct2 = sample_signal_archive(in_month(2025, 10, 90), 0);
     let nov = sample_signal_archive(in_month(2025, 11, 0), 2);
@@ -432,45 +485,357 @@ pub async fn signal_archives_by_month<S: HistoryStore>(store: &S) {
     }
     store.append_signal_archive(&oct).await.unwrap();
     assert_eq!(
-        store.load_signal_archives(Some("2025-10")).await.unwrap(),
+        store
+            .load_signal_archives(&id, Some("2025-10"))
+            .await
+            .unwrap(),
         vec![oct.clone(), oct2.clone()]
     );
     assert_eq!(
-        store.load_signal_archives(Some("2025-11")).await.unwrap(),
+        store
+            .load_signal_archives(&id, Some("2025-11"))
+            .await
+            .unwrap(),
         vec![nov.clone()]
     );
     assert!(
         store
-            .load_signal_archives(Some("2031-01"))
+            .load_signal_archives(&id, Some("2031-01"))
             .await
             .unwrap()
             .is_empty()
     );
     assert_eq!(
-        store.load_signal_archives(None).await.unwrap(),
+        store.load_signal_archives(&id, None).await.unwrap(),
         vec![oct, oct2, nov]
     );
 }
 
 /// The current signal set is replaced wholesale, down to none.
 pub async fn current_signals_replace<S: SignalStore>(store: &S) {
-    assert!(store.load_current_signals().await.unwrap().is_empty());
+    let id = default_id();
+    assert!(store.load_current_signals(&id).await.unwrap().is_empty());
     let first: Vec<_> = (0..3).map(sample_signal).collect();
-    store.replace_current_signals(&first).await.unwrap();
-    assert_eq!(store.load_current_signals().await.unwrap(), first);
+    store.replace_current_signals(&id, &first).await.unwrap();
+    assert_eq!(store.load_current_signals(&id).await.unwrap(), first);
 
     let mut executed = sample_signal(7);
     executed.mark_executed(TradeId::new("trade-0000007"), at(8));
     store
-        .replace_current_signals(std::slice::from_ref(&executed))
+        .replace_current_signals(&id, std::slice::from_ref(&executed))
         .await
         .unwrap();
-    assert_eq!(store.load_current_signals().await.unwrap(), vec![executed]);
+    assert_eq!(
+        store.load_current_signals(&id).await.unwrap(),
+        vec![executed]
+    );
 
-    store.replace_current_signals(&[]).await.unwrap();
+    store.replace_current_signals(&id, &[]).await.unwrap();
     assert!(
-        store.load_current_signals().await.unwrap().is_empty(),
+        store.load_current_signals(&id).await.unwrap().is_empty(),
         "zero signals is a value"
+    );
+}
+
+/// Settling a position updates its trade record in place: status, realized
+/// P&L and closing time, every other field and every other trade as they
+/// were. Settling again changes nothing; a replay of the trade's append
+/// keeps its settlement; a trade that is not stored (or is another
+/// portfolio's) is not settled.
+pub async fn settling_updates_the_trade_record<S: TradeStore>(store: &S) {
+    let id = default_id();
+    let trades: Vec<_> = (0..3).map(sample_trade).collect();
+    for t in &trades {
+        store.append_trade(t).await.unwrap();
+    }
+    let settlement = TradeSettlement::closed(
+        id.clone(),
+        trades[1].trade_id.clone(),
+        usd("-41.17"),
+        at(90),
+    );
+    assert!(
+        store.settle_trade(&settlement).await.unwrap(),
+        "a stored trade is settled"
+    );
+    let settled = trades[1].settled(&settlement);
+    assert_eq!(settled.status, domain::PositionStatus::Closed);
+    let expected = vec![trades[0].clone(), settled.clone(), trades[2].clone()];
+    assert_eq!(
+        store.load_trades(&id).await.unwrap(),
+        expected,
+        "closed in place, the other trades untouched"
+    );
+    assert!(store.settle_trade(&settlement).await.unwrap());
+    store.append_trade(&trades[1]).await.unwrap();
+    assert_eq!(
+        store.load_trades(&id).await.unwrap(),
+        expected,
+        "settling again, or replaying the trade's append, changes nothing"
+    );
+    assert_eq!(store.count_trades(&id, None).await.unwrap(), 3);
+    assert_eq!(
+        store
+            .trades_by_ids(&id, std::slice::from_ref(&trades[1].trade_id))
+            .await
+            .unwrap(),
+        vec![settled.clone()]
+    );
+    assert_eq!(
+        store
+            .trades_page(&id, Some(&trades[1].market_id), 0, 1)
+            .await
+            .unwrap(),
+        vec![settled],
+        "every read sees the settlement"
+    );
+
+    let nowhere = TradeSettlement {
+        trade_id: TradeId::new("no-such-trade"),
+        ..settlement.clone()
+    };
+    assert!(!store.settle_trade(&nowhere).await.unwrap());
+    let elsewhere = TradeSettlement {
+        portfolio_id: PortfolioId::new("someone-else"),
+        trade_id: trades[2].trade_id.clone(),
+        ..settlement.clone()
+    };
+    assert!(
+        !store.settle_trade(&elsewhere).await.unwrap(),
+        "another portfolio's trade is not settled"
+    );
+    assert_eq!(store.load_trades(&id).await.unwrap(), expected);
+
+    // A trade copied already closed (a backfill, a restore) reads back closed.
+    let copied = sample_trade(5).settled(&TradeSettlement::closed(
+        id.clone(),
+        sample_trade(5).trade_id,
+        usd("12.5"),
+        at(120),
+    ));
+    store.append_trade(&copied).await.unwrap();
+    assert_eq!(
+        store.load_trades(&id).await.unwrap().last(),
+        Some(&copied)
+    );
+}
+
+/// Everything one portfolio holds in [`portfolio_isolation`].
+struct Holdings {
+    id: PortfolioId,
+    portfolio: Portfolio,
+    snapshots: Vec<PortfolioSnapshot>,
+    trades: Vec<Trade>,
+    history: Vec<PortfolioHistoryEntry>,
+    signals: Vec<Signal>,
+    archives: Vec<SignalArchive>,
+}
+
+/// A full set of records of portfolio `name`, at the same instants and in
+/// the same markets as every other portfolio's (so only the portfolio tells
+/// them apart), with `extra` records after the first `extra`.
+fn holdings(name: &str, strategy: &str, extra: u32) -> Holdings {
+    let id = PortfolioId::new(name);
+    let mut portfolio = sample_portfolio(2, 1);
+    portfolio.id = id.clone();
+    for (n, p) in portfolio.positions.iter_mut().enumerate() {
+        p.trade_id = TradeId::new(format!("trade-{name}-{n:07}"));
+    }
+    let with_id = |mut e: PortfolioHistoryEntry| {
+        e.portfolio_id = id.clone();
+        e
+    };
+    let history: Vec<_> = (0..2 + extra)
+        .map(|n| with_id(sample_history_entry(n)))
+        .collect();
+    let snapshots = (0..2 + extra)
+        .map(|n| PortfolioSnapshot {
+            portfolio_id: id.clone(),
+            ..sample_portfolio_snapshot(n)
+        })
+        .collect();
+    let signals: Vec<_> = (0..2 + extra)
+        .map(|n| sample_signal_of(name, strategy, n))
+        .collect();
+    let archives = [in_month(2025, 10, 0), in_month(2025, 11, 0)]
+        .into_iter()
+        .take(1 + extra.min(1) as usize)
+        .map(|t| SignalArchive {
+            portfolio_id: id.clone(),
+            signals: signals.clone(),
+            ..sample_signal_archive(t, 0)
+        })
+        .collect();
+    Holdings {
+        trades: (0..3 + extra)
+            .map(|n| sample_trade_of(name, strategy, n))
+            .collect(),
+        id,
+        portfolio,
+        snapshots,
+        history,
+        signals,
+        archives,
+    }
+}
+
+/// Several portfolios in one store: nothing of one is visible through
+/// another's id — portfolio, snapshots, trades (every query), history and
+/// its summary, current signals, archives — and replacing one portfolio's
+/// signals leaves the others'. The store lists the portfolios it holds.
+pub async fn portfolio_isolation<S: AllPorts>(store: &S) {
+    assert!(
+        store.list_portfolios().await.unwrap().is_empty(),
+        "a fresh store holds no portfolio"
+    );
+    let all = [
+        holdings("a", "momentum", 0),
+        holdings("b", "near_resolution", 1),
+        holdings(PortfolioId::DEFAULT, domain::LEGACY_STRATEGY, 2),
+    ];
+    for h in &all {
+        store.save_portfolio(&h.portfolio).await.unwrap();
+        for s in &h.snapshots {
+            store.append_portfolio_snapshot(s).await.unwrap();
+        }
+        for t in &h.trades {
+            store.append_trade(t).await.unwrap();
+        }
+        for e in &h.history {
+            store.append_history_entry(e).await.unwrap();
+        }
+        store
+            .replace_current_signals(&h.id, &h.signals)
+            .await
+            .unwrap();
+        for a in &h.archives {
+            store.append_signal_archive(a).await.unwrap();
+        }
+    }
+    assert_eq!(
+        store.list_portfolios().await.unwrap(),
+        ["a", "b", "default"].map(PortfolioId::new),
+        "every portfolio, sorted"
+    );
+    let every_id: Vec<TradeId> = all
+        .iter()
+        .flat_map(|h| h.trades.iter().map(|t| t.trade_id.clone()))
+        .collect();
+    for h in &all {
+        let id = &h.id;
+        let market = sample_market_id(1);
+        let in_market: Vec<_> = h
+            .trades
+            .iter()
+            .filter(|t| t.market_id == market)
+            .cloned()
+            .collect();
+        let newest_first: Vec<_> = h.trades.iter().rev().cloned().collect();
+        assert_eq!(
+            store.load_portfolio(id).await.unwrap().as_ref(),
+            Some(&h.portfolio),
+            "{id}: its portfolio"
+        );
+        assert_eq!(
+            store.load_portfolio_snapshots(id).await.unwrap(),
+            h.snapshots,
+            "{id}: its snapshots"
+        );
+        assert_eq!(
+            store.load_trades(id).await.unwrap(),
+            h.trades,
+            "{id}: its trades, with their strategy"
+        );
+        assert_eq!(
+            store.trades_for_market(id, &market).await.unwrap(),
+            in_market,
+            "{id}: its trades in one market"
+        );
+        assert_eq!(store.recent_trades(id, 100).await.unwrap(), newest_first);
+        assert_eq!(
+            store.count_trades(id, None).await.unwrap(),
+            h.trades.len() as u64,
+            "{id}: its trade count"
+        );
+        assert_eq!(
+            store.count_trades(id, Some(&market)).await.unwrap(),
+            in_market.len() as u64
+        );
+        assert_eq!(
+            store.trades_page(id, None, 0, 100).await.unwrap(),
+            newest_first
+        );
+        assert_eq!(
+            store.trades_by_ids(id, &every_id).await.unwrap(),
+            h.trades,
+            "{id}: only its trades by id"
+        );
+        assert_eq!(
+            store.load_history(id).await.unwrap(),
+            h.history,
+            "{id}: its history"
+        );
+        assert_eq!(
+            store.history_summary(id).await.unwrap(),
+            domain::HistorySummary::of(&h.history)
+        );
+        assert_eq!(
+            store.load_current_signals(id).await.unwrap(),
+            h.signals,
+            "{id}: its current signals, with their strategy"
+        );
+        assert_eq!(
+            store.load_signal_archives(id, None).await.unwrap(),
+            h.archives,
+            "{id}: its archives"
+        );
+        assert_eq!(
+            store
+                .load_signal_archives(id, Some("2025-10"))
+                .await
+                .unwrap(),
+            h.archives[..1].to_vec()
+        );
+    }
+
+    // A signal of another portfolio is refused in a portfolio's set.
+    let (a, b) = (&all[0], &all[1]);
+    let err = store
+        .replace_current_signals(&a.id, &b.signals)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::InvalidRecord { .. }),
+        "a signal of b in a's set: {err:?}"
+    );
+    assert_eq!(store.load_current_signals(&a.id).await.unwrap(), a.signals);
+
+    // Replacing (or settling) in one portfolio leaves the others alone.
+    store.replace_current_signals(&a.id, &[]).await.unwrap();
+    assert!(store.load_current_signals(&a.id).await.unwrap().is_empty());
+    assert_eq!(store.load_current_signals(&b.id).await.unwrap(), b.signals);
+    let settlement = TradeSettlement::closed(
+        a.id.clone(),
+        a.trades[0].trade_id.clone(),
+        usd("3"),
+        at(500),
+    );
+    assert!(store.settle_trade(&settlement).await.unwrap());
+    assert_eq!(store.load_trades(&b.id).await.unwrap(), b.trades);
+    assert_eq!(
+        store.load_trades(&a.id).await.unwrap().first(),
+        Some(&a.trades[0].settled(&settlement))
+    );
+    let nobody = PortfolioId::new("nobody");
+    assert_eq!(store.load_portfolio(&nobody).await.unwrap(), None);
+    assert!(store.load_trades(&nobody).await.unwrap().is_empty());
+    assert!(store.load_current_signals(&nobody).await.unwrap().is_empty());
+    assert!(
+        store
+            .load_signal_archives(&nobody, None)
+            .await
+            .unwrap()
+            .is_empty()
     );
 }
 
@@ -583,6 +948,8 @@ where
         history_summary_of_entries,
         signal_archives_by_month,
         current_signals_replace,
+        settling_updates_the_trade_record,
+        portfolio_isolation,
         markets_and_events_round_trip,
         market_snapshots_append,
         metadata_set_get,
@@ -607,6 +974,8 @@ macro_rules! storage_conformance {
             history_summary_of_entries,
             signal_archives_by_month,
             current_signals_replace,
+            settling_updates_the_trade_record,
+            portfolio_isolation,
             markets_and_events_round_trip,
             market_snapshots_append,
             metadata_set_get,

@@ -12,9 +12,9 @@ use domain::ports::{
 use domain::{
     DataSet, Event, FilteredEvent, HistorySummary, Market, MarketId, MarketSnapshot, Portfolio,
     PortfolioHistoryEntry, PortfolioId, PortfolioSnapshot, Signal, SignalArchive, StoreError,
-    Trade, TradeId,
+    Trade, TradeId, TradeSettlement,
 };
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
@@ -25,6 +25,7 @@ pub struct MemoryState {
     pub trades: Vec<Trade>,
     pub history: Vec<PortfolioHistoryEntry>,
     pub archives: Vec<SignalArchive>,
+    /// The current signals of every portfolio, each portfolio's in its order.
     pub signals: Vec<Signal>,
     pub raw_events: Vec<Event>,
     pub filtered_events: Vec<FilteredEvent>,
@@ -137,6 +138,17 @@ impl PortfolioStore for MemoryStore {
                 .collect()
         })
     }
+    async fn list_portfolios(&self) -> Result<Vec<PortfolioId>, StoreError> {
+        self.with(|s| {
+            let mut ids: BTreeSet<PortfolioId> = s.portfolios.keys().cloned().collect();
+            ids.extend(s.snapshots.iter().map(|x| x.portfolio_id.clone()));
+            ids.extend(s.trades.iter().map(|x| x.portfolio_id.clone()));
+            ids.extend(s.history.iter().map(|x| x.portfolio_id.clone()));
+            ids.extend(s.archives.iter().map(|x| x.portfolio_id.clone()));
+            ids.extend(s.signals.iter().map(|x| x.portfolio_id.clone()));
+            ids.into_iter().collect()
+        })
+    }
 }
 
 #[async_trait]
@@ -145,7 +157,7 @@ impl TradeStore for MemoryStore {
         self.refuse()?;
         self.with(
             |s| match s.trades.iter().find(|t| t.trade_id == trade.trade_id) {
-                Some(stored) if stored != trade => Err(StoreError::Conflict {
+                Some(stored) if stored.as_executed() != trade.as_executed() => Err(StoreError::Conflict {
                     location: "memory trades".into(),
                     key: trade.trade_id.to_string(),
                 }),
@@ -156,6 +168,20 @@ impl TradeStore for MemoryStore {
                 }
             },
         )?
+    }
+    async fn settle_trade(&self, settlement: &TradeSettlement) -> Result<bool, StoreError> {
+        self.refuse()?;
+        self.with(|s| {
+            match s.trades.iter_mut().find(|t| {
+                t.trade_id == settlement.trade_id && t.portfolio_id == settlement.portfolio_id
+            }) {
+                Some(t) => {
+                    *t = t.settled(settlement);
+                    true
+                }
+                None => false,
+            }
+        })
     }
     async fn load_trades(&self, id: &PortfolioId) -> Result<Vec<Trade>, StoreError> {
         self.with(|s| {
@@ -264,30 +290,53 @@ impl HistoryStore for MemoryStore {
     }
     async fn append_signal_archive(&self, a: &SignalArchive) -> Result<(), StoreError> {
         self.refuse()?;
-        self.with(|s| push_unique(&mut s.archives, a, |x| x.archived_at))
+        self.with(|s| {
+            push_unique(&mut s.archives, a, |x| {
+                (x.portfolio_id.clone(), x.archived_at)
+            })
+        })
     }
     async fn load_signal_archives(
         &self,
+        id: &PortfolioId,
         month: Option<&str>,
     ) -> Result<Vec<SignalArchive>, StoreError> {
         self.with(|s| {
-            s.archives
+            let mut archives: Vec<SignalArchive> = s
+                .archives
                 .iter()
-                .filter(|a| month.is_none_or(|m| a.month == m))
+                .filter(|a| &a.portfolio_id == id && month.is_none_or(|m| a.month == m))
                 .cloned()
-                .collect()
+                .collect();
+            // Oldest month first, append order within a month.
+            archives.sort_by(|a, b| a.month.cmp(&b.month));
+            archives
         })
     }
 }
 
 #[async_trait]
 impl SignalStore for MemoryStore {
-    async fn replace_current_signals(&self, signals: &[Signal]) -> Result<(), StoreError> {
+    async fn replace_current_signals(
+        &self,
+        id: &PortfolioId,
+        signals: &[Signal],
+    ) -> Result<(), StoreError> {
         self.refuse()?;
-        self.with(|s| s.signals = signals.to_vec())
+        domain::ports::check_signal_portfolios("memory signals", id, signals)?;
+        self.with(|s| {
+            s.signals.retain(|x| &x.portfolio_id != id);
+            s.signals.extend_from_slice(signals);
+        })
     }
-    async fn load_current_signals(&self) -> Result<Vec<Signal>, StoreError> {
-        self.with(|s| s.signals.clone())
+    async fn load_current_signals(&self, id: &PortfolioId) -> Result<Vec<Signal>, StoreError> {
+        self.with(|s| {
+            s.signals
+                .iter()
+                .filter(|x| &x.portfolio_id == id)
+                .cloned()
+                .collect()
+        })
     }
 }
 

@@ -12,7 +12,7 @@ use domain::ports::{
 use domain::{
     Event, FilteredEvent, HistorySummary, Market, MarketId, MarketSnapshot, Portfolio,
     PortfolioHistoryEntry, PortfolioId, PortfolioSnapshot, Signal, SignalArchive, StoreError,
-    Trade, TradeId,
+    Trade, TradeId, TradeSettlement,
 };
 use std::collections::BTreeMap;
 
@@ -37,12 +37,18 @@ impl PortfolioStore for Ports {
     ) -> Result<Vec<PortfolioSnapshot>, StoreError> {
         self.0.portfolio.load_portfolio_snapshots(id).await
     }
+    async fn list_portfolios(&self) -> Result<Vec<PortfolioId>, StoreError> {
+        self.0.portfolio.list_portfolios().await
+    }
 }
 
 #[async_trait]
 impl TradeStore for Ports {
     async fn append_trade(&self, t: &Trade) -> Result<(), StoreError> {
         self.0.trades.append_trade(t).await
+    }
+    async fn settle_trade(&self, s: &TradeSettlement) -> Result<bool, StoreError> {
+        self.0.trades.settle_trade(s).await
     }
     async fn load_trades(&self, p: &PortfolioId) -> Result<Vec<Trade>, StoreError> {
         self.0.trades.load_trades(p).await
@@ -97,19 +103,24 @@ impl HistoryStore for Ports {
     }
     async fn load_signal_archives(
         &self,
+        p: &PortfolioId,
         month: Option<&str>,
     ) -> Result<Vec<SignalArchive>, StoreError> {
-        self.0.history.load_signal_archives(month).await
+        self.0.history.load_signal_archives(p, month).await
     }
 }
 
 #[async_trait]
 impl SignalStore for Ports {
-    async fn replace_current_signals(&self, s: &[Signal]) -> Result<(), StoreError> {
-        self.0.signals.replace_current_signals(s).await
+    async fn replace_current_signals(
+        &self,
+        p: &PortfolioId,
+        s: &[Signal],
+    ) -> Result<(), StoreError> {
+        self.0.signals.replace_current_signals(p, s).await
     }
-    async fn load_current_signals(&self) -> Result<Vec<Signal>, StoreError> {
-        self.0.signals.load_current_signals().await
+    async fn load_current_signals(&self, p: &PortfolioId) -> Result<Vec<Signal>, StoreError> {
+        self.0.signals.load_current_signals(p).await
     }
 }
 
@@ -165,6 +176,16 @@ impl ExecutionStore for Ports {
         self.0
             .execution
             .record_execution(trade, portfolio, signal)
+            .await
+    }
+    async fn record_settlements(
+        &self,
+        portfolio: &Portfolio,
+        settlements: &[TradeSettlement],
+    ) -> Result<(), StoreError> {
+        self.0
+            .execution
+            .record_settlements(portfolio, settlements)
             .await
     }
 }

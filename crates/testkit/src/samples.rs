@@ -45,7 +45,12 @@ fn yes_price(n: u32) -> Price {
     Price::new(Decimal::new(51 + i64::from(n % 49), 2)).expect("in range")
 }
 
-/// Signal `n` of a cycle at `at(n)`: alternately buys yes and no.
+/// The strategy of the sample signals and trades: not the legacy
+/// default, so a store that drops the field is caught.
+pub const SAMPLE_STRATEGY: &str = "favourite_band";
+
+/// Signal `n` of a cycle at `at(n)` of the default portfolio: alternately
+/// buys yes and no.
 pub fn sample_signal(n: u32) -> Signal {
     let yes = yes_price(n);
     let no = Price::new(Decimal::ONE - yes.value()).expect("in range");
@@ -56,6 +61,8 @@ pub fn sample_signal(n: u32) -> Signal {
     };
     let target = if action == Action::BuyYes { yes } else { no };
     Signal {
+        portfolio_id: PortfolioId::default(),
+        strategy: SAMPLE_STRATEGY.into(),
         timestamp: at(i64::from(n)),
         market_id: sample_market_id(n),
         market_question: format!("Will sample market {n} resolve Yes?"),
@@ -92,6 +99,7 @@ pub fn sample_trade(n: u32) -> Trade {
     Trade {
         trade_id: TradeId::new(format!("trade-{n:07}")),
         portfolio_id: PortfolioId::default(),
+        strategy: signal.strategy,
         timestamp: signal.timestamp,
         market_id: signal.market_id,
         market_question: signal.market_question,
@@ -108,13 +116,36 @@ pub fn sample_trade(n: u32) -> Trade {
         event_end_date: signal.event_end_date,
         current_pnl: Some(Usd::ZERO),
         realized_pnl: None,
+        closed_at: None,
         extra: Extra::new(),
     }
 }
 
-/// A trade shaped like the original's: no outcome, no event context, no reason.
+/// Signal `n` of portfolio `portfolio`, made by `strategy`.
+pub fn sample_signal_of(portfolio: &str, strategy: &str, n: u32) -> Signal {
+    Signal {
+        portfolio_id: PortfolioId::new(portfolio),
+        strategy: strategy.into(),
+        ..sample_signal(n)
+    }
+}
+
+/// Trade `n` of portfolio `portfolio`, made by `strategy`; its id names the
+/// portfolio (trade ids are unique across portfolios).
+pub fn sample_trade_of(portfolio: &str, strategy: &str, n: u32) -> Trade {
+    Trade {
+        trade_id: TradeId::new(format!("trade-{portfolio}-{n:07}")),
+        portfolio_id: PortfolioId::new(portfolio),
+        strategy: strategy.into(),
+        ..sample_trade(n)
+    }
+}
+
+/// A trade shaped like the original's: no outcome, no event context, no
+/// reason, the original's strategy.
 pub fn sample_legacy_trade(n: u32) -> Trade {
     Trade {
+        strategy: domain::LEGACY_STRATEGY.into(),
         outcome: None,
         event_id: None,
         event_title: None,
@@ -188,6 +219,7 @@ pub fn sample_python_era_portfolio() -> Portfolio {
 /// liquidity and volume with more than cents.
 pub fn sample_python_era_signal(n: u32) -> Signal {
     Signal {
+        strategy: domain::LEGACY_STRATEGY.into(),
         action: Action::BuyNo,
         target_price: exact_price("0.9999989889179475"),
         yes_price: exact_price("0.0000010110820525"),
@@ -321,6 +353,7 @@ pub fn sample_signal_archive(archived_at: DateTime<Utc>, count: u32) -> SignalAr
         first.mark_executed(TradeId::new("trade-0000000"), archived_at);
     }
     SignalArchive {
+        portfolio_id: PortfolioId::default(),
         archived_at,
         month: domain::time::month_key(archived_at),
         signals,

@@ -23,3 +23,15 @@ async fn a_store_switched_off_refuses_every_call_and_recovers() {
     store.append_trade(&testkit::sample_trade(1)).await.unwrap();
     assert_eq!(store.load_trades(&id).await.unwrap().len(), 1);
 }
+
+/// Executions and settlements step by step, as `Stores::single` records them.
+#[tokio::test]
+async fn executions_and_settlements_step_by_step() {
+    let stores = || {
+        testkit::ports::Ports(domain::ports::Stores::single(std::sync::Arc::new(
+            testkit::memory::MemoryStore::new(),
+        )))
+    };
+    testkit::conformance::execution_records_trade_and_portfolio(&stores()).await;
+    testkit::conformance::settlements_record_trades_and_portfolio(&stores()).await;
+}

@@ -44,6 +44,8 @@ pub fn signal(market: &str, action: Action, target: &str, amount: &str) -> Signa
         Action::BuyNo => (other, p),
     };
     Signal {
+        portfolio_id: PortfolioId::default(),
+        strategy: "most_likely".into(),
         timestamp: t0(),
         market_id: MarketId::new(market),
         market_question: format!("Question {market}?"),
