@@ -10,11 +10,14 @@ use paper_trading::{AdoptError, ExecutionPolicy, SkipReason, adopt_trade, execut
 #[test]
 fn a_trade_opens_a_position_and_debits_the_balance() {
     let mut p = portfolio("10000");
-    let s = signal("634159", Action::BuyYes, "0.8", "100");
+    let mut s = signal("634159", Action::BuyYes, "0.8", "100");
+    s.strategy = "momentum".into();
     let trade = execute_signal(&mut p, &s, t0(), &ExecutionPolicy::default()).unwrap();
 
     assert_eq!(trade.trade_id.as_str(), "trade_20251020_170245_634159");
     assert_eq!(trade.portfolio_id, p.id);
+    assert_eq!(trade.strategy, "momentum", "the signal's strategy");
+    assert_eq!(trade.closed_at, None);
     assert_eq!(trade.timestamp, t0());
     assert_eq!(
         (trade.amount, trade.entry_price),

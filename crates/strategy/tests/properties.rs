@@ -118,6 +118,7 @@ proptest! {
                     prop_assert!(sig.confidence >= Decimal::ZERO && sig.confidence <= Decimal::ONE);
                     prop_assert_eq!(sig.timestamp, now());
                     prop_assert!(!sig.executed && sig.trade_id.is_none());
+                    prop_assert_eq!(&sig.strategy, spec.name, "a signal names its strategy");
                     if spec.name != "most_likely" {
                         prop_assert!(sig.reason.starts_with(&format!("{}: ", spec.name)), "{}", sig.reason);
                     }
