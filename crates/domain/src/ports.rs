@@ -135,8 +135,10 @@ pub trait SignalStore: Send + Sync {
         portfolio: &PortfolioId,
         signals: &[Signal],
     ) -> Result<(), StoreError>;
-    async fn load_current_signals(&self, portfolio: &PortfolioId)
-    -> Result<Vec<Signal>, StoreError>;
+    async fn load_current_signals(
+        &self,
+        portfolio: &PortfolioId,
+    ) -> Result<Vec<Signal>, StoreError>;
 }
 
 /// Refuse a signal set for `portfolio` holding another portfolio's signal.

@@ -98,7 +98,9 @@ impl Trade {
     /// Whether this records a settlement: closed, or with realized P&L or a
     /// closing time.
     pub fn is_settled(&self) -> bool {
-        self.status != PositionStatus::Open || self.realized_pnl.is_some() || self.closed_at.is_some()
+        self.status != PositionStatus::Open
+            || self.realized_pnl.is_some()
+            || self.closed_at.is_some()
     }
 
     /// The trade as executed: open, before any settlement. Two records of one

@@ -498,11 +498,10 @@ pub async fn generate_signals(
 ) -> Result<(Vec<Signal>, StepSummary), CycleError> {
     let step = Instant::now();
     // No recorded price history is fed to strategies yet.
-    let signals = params.strategy.generate(
-        markets,
-        &strategy::PriceHistory::new(),
-        (params.clock)(),
-    );
+    let signals =
+        params
+            .strategy
+            .generate(markets, &strategy::PriceHistory::new(), (params.clock)());
     stores
         .signals
         .replace_current_signals(&signals)

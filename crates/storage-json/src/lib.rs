@@ -38,7 +38,27 @@
 //! - unknown fields of every record are kept and written back;
 //! - fields Prescient adds (`shares`, `initial_balance`, `realized_pnl`, …)
 //!   are extra keys the Python reader ignores;
-//! - only the default portfolio lives in this layout.
+//! - a signal's and a trade's `strategy` is such a key too: written on every
+//!   signal and trade Prescient renders (the Python system ignores unknown
+//!   keys; writing it always means a record never changes meaning with the
+//!   default), absent from every Python-era record, which reads as the
+//!   original's `most_likely` ([`domain::LEGACY_STRATEGY`]). A record
+//!   Prescient does not rewrite — the legacy trades and history entries it
+//!   appends after — stays byte for byte as the original wrote it; only
+//!   settling a trade rewrites that one record (`closed_at` is added with
+//!   its status and realized P&L);
+//! - no record names its portfolio: the directory it is in does.
+//!
+//! Portfolios: the default portfolio is the legacy layout itself
+//! (`trades/`, `history/`); portfolio `<id>` — an id of `a-z0-9_-`, at most
+//! 64 characters, anything else refused with an error naming it — lives
+//! under `portfolios/<id>/` in the same shapes (`trades/portfolio.json`,
+//! `trades/paper_trades.json`, `trades/current_signals.json`,
+//! `history/portfolio_history.json`, `history/portfolio_snapshots.json`,
+//! `history/signals_archive_YYYY-MM.json`). The market data
+//! (`events/`, `markets/`) and `system_metadata.json` are shared: one
+//! crawl serves every portfolio. A data set's version covers every
+//! portfolio's files of it (`versions.rs`).
 
 mod append;
 mod counts;

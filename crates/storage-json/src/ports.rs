@@ -1,9 +1,11 @@
 //! The storage ports of `domain::ports` over the files of [`Layout`].
 //!
-//! Only the default portfolio lives in the legacy layout: writes for another
-//! portfolio are `Unsupported`, reads find nothing.
+//! Each portfolio's records are in its [`PortfolioFiles`]: the legacy files
+//! for the default portfolio, `portfolios/<id>/` for the others. An id that
+//! is not a safe directory name is refused, on reads as on writes.
 //!
 //! [`Layout`]: crate::store::Layout
+//! [`PortfolioFiles`]: crate::store::PortfolioFiles
 
 use crate::append::{Keyed, OnConflict};
 use crate::fsio::{self, keep_if_corrupt, load, pretty, write_atomic};
@@ -15,9 +17,9 @@ use crate::records::metadata::{MetadataEntry, MetadataFile};
 use crate::records::portfolio::PortfolioRecord;
 use crate::records::portfolio_snapshot::PortfolioSnapshotRecord;
 use crate::records::signal::SignalRecord;
-use crate::records::trade::{self, TradeRecord};
+use crate::records::trade::{self, Settled, TradeRecord};
 use crate::records::{convert_all, gamma, load_array};
-use crate::store::JsonStore;
+use crate::store::{Inner, JsonStore, PortfolioFiles};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::ports::{
@@ -27,24 +29,11 @@ use domain::ports::{
 use domain::{
     DataSet, Event, Extra, FilteredEvent, HistorySummary, Market, MarketId, MarketSnapshot,
     Portfolio, PortfolioHistoryEntry, PortfolioId, PortfolioSnapshot, Signal, SignalArchive,
-    StoreError, Trade, TradeId, Validate,
+    StoreError, Trade, TradeId, TradeSettlement, Validate,
 };
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
-
-fn is_default(id: &PortfolioId) -> bool {
-    id.as_str() == PortfolioId::DEFAULT
-}
-
-fn only_default(id: &PortfolioId, what: &str) -> Result<(), StoreError> {
-    if is_default(id) {
-        return Ok(());
-    }
-    Err(StoreError::Unsupported(format!(
-        "the JSON layout holds only the default portfolio; cannot write {what} of portfolio {id}"
-    )))
-}
 
 fn loc(path: &Path) -> String {
     path.display().to_string()
@@ -64,14 +53,26 @@ fn checked<T: Validate>(
     })
 }
 
+impl Inner {
+    /// The files of portfolio `id` (refused when the id is not a safe name).
+    fn files(&self, id: &PortfolioId) -> Result<PortfolioFiles, StoreError> {
+        self.layout.portfolio(id)
+    }
+
+    /// The files of portfolio `id`, its directories created for a write.
+    fn files_for_write(&self, id: &PortfolioId) -> Result<PortfolioFiles, StoreError> {
+        let files = self.files(id)?;
+        files.create_dirs()?;
+        Ok(files)
+    }
+}
+
 #[async_trait]
 impl PortfolioStore for JsonStore {
     async fn load_portfolio(&self, id: &PortfolioId) -> Result<Option<Portfolio>, StoreError> {
-        if !is_default(id) {
-            return Ok(None);
-        }
-        self.read(|inner| {
-            let path = inner.layout.portfolio();
+        let id = id.clone();
+        self.read(move |inner| {
+            let path = inner.files(&id)?.portfolio();
             let Some(record) = load::<PortfolioRecord>(&path)? else {
                 return Ok(None);
             };
@@ -82,19 +83,21 @@ impl PortfolioStore for JsonStore {
                 key: "portfolio".into(),
                 zone: inner.zone,
             };
-            record.into_domain(&ctx).map(Some)
+            record.into_domain(&ctx, &id).map(Some)
         })
         .await
     }
 
     async fn save_portfolio(&self, portfolio: &Portfolio) -> Result<(), StoreError> {
-        only_default(&portfolio.id, "the portfolio")?;
-        checked("trades/portfolio.json", || "portfolio".into(), portfolio)?;
-        let bytes = pretty(
-            Path::new("trades/portfolio.json"),
-            &PortfolioRecord::from_domain(portfolio),
-        )?;
-        self.write(move |inner| write_atomic(&inner.layout.portfolio(), &bytes))
+        let id = portfolio.id.clone();
+        let name = self
+            .inner
+            .layout
+            .portfolio(&id)?
+            .name("trades/portfolio.json");
+        checked(&name, || "portfolio".into(), portfolio)?;
+        let bytes = pretty(Path::new(&name), &PortfolioRecord::from_domain(portfolio))?;
+        self.write(move |inner| write_atomic(&inner.files_for_write(&id)?.portfolio(), &bytes))
             .await
     }
 
@@ -102,12 +105,13 @@ impl PortfolioStore for JsonStore {
         &self,
         snapshot: &PortfolioSnapshot,
     ) -> Result<(), StoreError> {
-        only_default(&snapshot.portfolio_id, "a portfolio snapshot")?;
-        checked(
-            "history/portfolio_snapshots.json",
-            || time_text(snapshot.timestamp),
-            snapshot,
-        )?;
+        let id = snapshot.portfolio_id.clone();
+        let name = self
+            .inner
+            .layout
+            .portfolio(&id)?
+            .name("history/portfolio_snapshots.json");
+        checked(&name, || time_text(snapshot.timestamp), snapshot)?;
         let record = Keyed::new(
             time_text(snapshot.timestamp),
             &PortfolioSnapshotRecord::from_domain(snapshot),
@@ -115,11 +119,11 @@ impl PortfolioStore for JsonStore {
         self.write(move |inner| {
             let zone = inner.zone;
             inner.index.append(
-                &inner.layout.portfolio_snapshots(),
+                &inner.files_for_write(&id)?.portfolio_snapshots(),
                 vec![record],
                 &|p: &Path, b: &[u8]| {
                     history::scan_timestamp_keys(p, b, zone, |r: PortfolioSnapshotRecord, ctx| {
-                        r.into_domain(ctx)
+                        r.into_domain(ctx, &id)
                     })
                 },
                 OnConflict::Skip,
@@ -133,23 +137,38 @@ impl PortfolioStore for JsonStore {
         &self,
         id: &PortfolioId,
     ) -> Result<Vec<PortfolioSnapshot>, StoreError> {
-        if !is_default(id) {
-            return Ok(Vec::new());
-        }
-        self.read(|inner| {
-            let path = inner.layout.portfolio_snapshots();
+        let id = id.clone();
+        self.read(move |inner| {
+            let path = inner.files(&id)?.portfolio_snapshots();
             let records = load_array::<PortfolioSnapshotRecord>(&path)?;
-            convert_timestamped(&path, records, inner.zone, |r, ctx| r.into_domain(ctx))
+            convert_timestamped(&path, records, inner.zone, |r, ctx| r.into_domain(ctx, &id))
+        })
+        .await
+    }
+
+    /// The portfolios with at least one file: the default one (the legacy
+    /// files) and each `portfolios/<id>/` holding any.
+    async fn list_portfolios(&self) -> Result<Vec<PortfolioId>, StoreError> {
+        self.read(|inner| {
+            let mut ids = Vec::new();
+            for portfolio in inner.layout.portfolios()? {
+                if !portfolio.existing_files()?.is_empty() {
+                    ids.push(portfolio.id);
+                }
+            }
+            ids.sort();
+            Ok(ids)
         })
         .await
     }
 }
 
 impl JsonStore {
-    async fn all_trades(&self) -> Result<Vec<Trade>, StoreError> {
-        self.read(|inner| {
-            let path = inner.layout.paper_trades();
-            trade::convert(&path, load_array::<TradeRecord>(&path)?, inner.zone)
+    async fn all_trades(&self, id: &PortfolioId) -> Result<Vec<Trade>, StoreError> {
+        let id = id.clone();
+        self.read(move |inner| {
+            let path = inner.files(&id)?.paper_trades();
+            trade::convert(&path, load_array::<TradeRecord>(&path)?, inner.zone, &id)
         })
         .await
     }
@@ -158,19 +177,20 @@ impl JsonStore {
 #[async_trait]
 impl TradeStore for JsonStore {
     async fn append_trade(&self, trade: &Trade) -> Result<(), StoreError> {
-        only_default(&trade.portfolio_id, "a trade")?;
-        checked(
-            "trades/paper_trades.json",
-            || trade.trade_id.to_string(),
-            trade,
-        )?;
-        let record = Keyed::new(trade.trade_id.to_string(), &TradeRecord::from_domain(trade))?;
+        let id = trade.portfolio_id.clone();
+        let name = self
+            .inner
+            .layout
+            .portfolio(&id)?
+            .name("trades/paper_trades.json");
+        checked(&name, || trade.trade_id.to_string(), trade)?;
+        let record = trade::keyed(trade)?;
         self.write(move |inner| {
             let zone = inner.zone;
             inner.index.append(
-                &inner.layout.paper_trades(),
+                &inner.files_for_write(&id)?.paper_trades(),
                 vec![record],
-                &|p: &Path, b: &[u8]| trade::scan_keys(p, b, zone),
+                &|p: &Path, b: &[u8]| trade::scan_keys(p, b, zone, &id),
                 OnConflict::Refuse,
             )
         })
@@ -178,11 +198,38 @@ impl TradeStore for JsonStore {
         .map(drop)
     }
 
-    async fn load_trades(&self, portfolio: &PortfolioId) -> Result<Vec<Trade>, StoreError> {
-        if !is_default(portfolio) {
-            return Ok(Vec::new());
+    /// Rewrites the portfolio's trade file (atomically, every other record
+    /// byte for byte): O(n) in the file, where an append is O(1). A
+    /// settlement is rare next to appends (a market resolves, an exit rule
+    /// fires), and the file keeps the legacy shape every reader expects.
+    async fn settle_trade(&self, settlement: &TradeSettlement) -> Result<bool, StoreError> {
+        let id = settlement.portfolio_id.clone();
+        let files = self.inner.layout.portfolio(&id)?;
+        let path = files.paper_trades();
+        if !path.exists() {
+            return Ok(false);
         }
-        self.all_trades().await
+        let settlement = settlement.clone();
+        self.write(move |inner| {
+            let Some(bytes) = fsio::read_bytes(&path)? else {
+                return Ok(false);
+            };
+            match trade::settle(&path, &bytes, inner.zone, &id, &settlement)? {
+                Settled::NotFound => Ok(false),
+                Settled::Unchanged => Ok(true),
+                Settled::Rewritten(new) => {
+                    // The key index holds each trade's fingerprint as
+                    // executed, which a settlement leaves as it was.
+                    write_atomic(&path, &new)?;
+                    Ok(true)
+                }
+            }
+        })
+        .await
+    }
+
+    async fn load_trades(&self, portfolio: &PortfolioId) -> Result<Vec<Trade>, StoreError> {
+        self.all_trades(portfolio).await
     }
 
     async fn trades_for_market(
@@ -251,12 +298,13 @@ impl TradeStore for JsonStore {
 #[async_trait]
 impl HistoryStore for JsonStore {
     async fn append_history_entry(&self, entry: &PortfolioHistoryEntry) -> Result<(), StoreError> {
-        only_default(&entry.portfolio_id, "a history entry")?;
-        checked(
-            "history/portfolio_history.json",
-            || time_text(entry.timestamp),
-            entry,
-        )?;
+        let id = entry.portfolio_id.clone();
+        let name = self
+            .inner
+            .layout
+            .portfolio(&id)?
+            .name("history/portfolio_history.json");
+        checked(&name, || time_text(entry.timestamp), entry)?;
         let record = Keyed::new(
             time_text(entry.timestamp),
             &HistoryRecord::from_domain(entry),
@@ -264,11 +312,11 @@ impl HistoryStore for JsonStore {
         self.write(move |inner| {
             let zone = inner.zone;
             inner.index.append(
-                &inner.layout.portfolio_history(),
+                &inner.files_for_write(&id)?.portfolio_history(),
                 vec![record],
                 &|p: &Path, b: &[u8]| {
                     history::scan_timestamp_keys(p, b, zone, |r: HistoryRecord, ctx| {
-                        r.into_domain(ctx)
+                        r.into_domain(ctx, &id)
                     })
                 },
                 OnConflict::Skip,
@@ -282,13 +330,11 @@ impl HistoryStore for JsonStore {
         &self,
         portfolio: &PortfolioId,
     ) -> Result<Vec<PortfolioHistoryEntry>, StoreError> {
-        if !is_default(portfolio) {
-            return Ok(Vec::new());
-        }
-        self.read(|inner| {
-            let path = inner.layout.portfolio_history();
+        let id = portfolio.clone();
+        self.read(move |inner| {
+            let path = inner.files(&id)?.portfolio_history();
             let records = load_array::<HistoryRecord>(&path)?;
-            convert_timestamped(&path, records, inner.zone, |r, ctx| r.into_domain(ctx))
+            convert_timestamped(&path, records, inner.zone, |r, ctx| r.into_domain(ctx, &id))
         })
         .await
     }
@@ -298,18 +344,20 @@ impl HistoryStore for JsonStore {
     }
 
     async fn append_signal_archive(&self, entry: &SignalArchive) -> Result<(), StoreError> {
+        let id = entry.portfolio_id.clone();
+        let name = self
+            .inner
+            .layout
+            .portfolio(&id)?
+            .name("history/signals_archive_YYYY-MM.json");
         if !archive::is_month(&entry.month) {
             return Err(StoreError::InvalidRecord {
-                location: "history/signals_archive_YYYY-MM.json".into(),
+                location: name,
                 key: time_text(entry.archived_at),
                 message: format!("month {:?} is not YYYY-MM", entry.month),
             });
         }
-        checked(
-            "history/signals_archive_YYYY-MM.json",
-            || time_text(entry.archived_at),
-            entry,
-        )?;
+        checked(&name, || time_text(entry.archived_at), entry)?;
         let month = entry.month.clone();
         let record = Keyed::new(
             time_text(entry.archived_at),
@@ -318,9 +366,9 @@ impl HistoryStore for JsonStore {
         self.write(move |inner| {
             let zone = inner.zone;
             inner.index.append(
-                &inner.layout.signals_archive(&month),
+                &inner.files_for_write(&id)?.signals_archive(&month),
                 vec![record],
-                &|p: &Path, b: &[u8]| archive::scan_keys(p, b, zone),
+                &|p: &Path, b: &[u8]| archive::scan_keys(p, b, zone, &id),
                 OnConflict::Skip,
             )
         })
@@ -330,20 +378,23 @@ impl HistoryStore for JsonStore {
 
     async fn load_signal_archives(
         &self,
+        portfolio: &PortfolioId,
         month: Option<&str>,
     ) -> Result<Vec<SignalArchive>, StoreError> {
         let month = month.map(str::to_owned);
+        let id = portfolio.clone();
         self.read(move |inner| {
+            let files = inner.files(&id)?;
             let months = match month {
                 Some(m) if archive::is_month(&m) => vec![m],
                 Some(_) => Vec::new(),
-                None => archive_months(&inner.layout.history_dir())?,
+                None => files.archive_months()?,
             };
             let mut out = Vec::new();
             for m in months {
-                let path = inner.layout.signals_archive(&m);
+                let path = files.signals_archive(&m);
                 let records = load_array::<ArchiveRecord>(&path)?;
-                out.extend(archive::convert(&path, &m, records, inner.zone)?);
+                out.extend(archive::convert(&path, &m, records, inner.zone, &id)?);
             }
             Ok(out)
         })
@@ -351,51 +402,45 @@ impl HistoryStore for JsonStore {
     }
 }
 
-/// The months that have an archive file, oldest first.
-fn archive_months(dir: &Path) -> Result<Vec<String>, StoreError> {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(fsio::io_error(format!("cannot list {}", dir.display()), e)),
-    };
-    let mut months = Vec::new();
-    for entry in entries {
-        let entry =
-            entry.map_err(|e| fsio::io_error(format!("cannot list {}", dir.display()), e))?;
-        if let Some(month) = entry.file_name().to_str().and_then(archive::month_of_file) {
-            months.push(month.to_owned());
-        }
-    }
-    months.sort();
-    Ok(months)
-}
-
 #[async_trait]
 impl SignalStore for JsonStore {
-    async fn replace_current_signals(&self, signals: &[Signal]) -> Result<(), StoreError> {
+    async fn replace_current_signals(
+        &self,
+        portfolio: &PortfolioId,
+        signals: &[Signal],
+    ) -> Result<(), StoreError> {
+        let id = portfolio.clone();
+        let name = self
+            .inner
+            .layout
+            .portfolio(&id)?
+            .name("trades/current_signals.json");
+        domain::ports::check_signal_portfolios(&name, &id, signals)?;
         for (i, s) in signals.iter().enumerate() {
-            checked(
-                "trades/current_signals.json",
-                || format!("[{i}] market {}", s.market_id),
-                s,
-            )?;
+            checked(&name, || format!("[{i}] market {}", s.market_id), s)?;
         }
         let records: Vec<SignalRecord> = signals.iter().map(SignalRecord::from_domain).collect();
-        let bytes = pretty(Path::new("trades/current_signals.json"), &records)?;
-        self.write(move |inner| replace_derived(&inner.layout.current_signals(), &bytes))
-            .await
+        let bytes = pretty(Path::new(&name), &records)?;
+        self.write(move |inner| {
+            replace_derived(&inner.files_for_write(&id)?.current_signals(), &bytes)
+        })
+        .await
     }
 
-    async fn load_current_signals(&self) -> Result<Vec<Signal>, StoreError> {
-        self.read(|inner| {
-            let path = inner.layout.current_signals();
+    async fn load_current_signals(
+        &self,
+        portfolio: &PortfolioId,
+    ) -> Result<Vec<Signal>, StoreError> {
+        let id = portfolio.clone();
+        self.read(move |inner| {
+            let path = inner.files(&id)?.current_signals();
             let records = load_array::<SignalRecord>(&path)?;
             convert_all(
                 &loc(&path),
                 inner.zone,
                 records,
                 |i, r| r.key(i),
-                |r, ctx| r.into_domain(ctx),
+                |r, ctx| r.into_domain(ctx, &id),
             )
         })
         .await

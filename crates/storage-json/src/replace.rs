@@ -123,15 +123,11 @@ impl JsonStore {
             })?;
         }
         let layout = &self.inner.layout;
-        for sub in [
-            layout.events_dir(),
-            layout.markets_dir(),
-            layout.trades_dir(),
-            layout.history_dir(),
-        ] {
+        for sub in [layout.events_dir(), layout.markets_dir()] {
             std::fs::create_dir_all(&sub)
                 .map_err(|e| io_error(format!("cannot create {}", sub.display()), e))?;
         }
+        layout.default_portfolio().create_dirs()?;
         Ok(Replaced {
             files: files.len(),
             aside: aside.to_path_buf(),

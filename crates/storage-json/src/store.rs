@@ -5,8 +5,8 @@ use crate::fsio::io_error;
 use crate::lock::DirLock;
 use crate::torn::{self, TornTail};
 use crate::versions::Versions;
-use domain::StoreError;
 use domain::time::NaiveZone;
+use domain::{DataSet, PortfolioId, StoreError};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, PoisonError, RwLock};
 
@@ -62,12 +62,11 @@ impl JsonStore {
             layout.dir.clone(),
             layout.events_dir(),
             layout.markets_dir(),
-            layout.trades_dir(),
-            layout.history_dir(),
         ] {
             std::fs::create_dir_all(&sub)
                 .map_err(|e| io_error(format!("cannot create {}", sub.display()), e))?;
         }
+        layout.default_portfolio().create_dirs()?;
         let lock = DirLock::acquire(&layout.dir)?;
         tracing::debug!(lock = %lock.path().display(), "json store opened for writing");
         let mut recovered = Vec::new();
@@ -177,11 +176,17 @@ where
         })?
 }
 
-/// Where each file lives, relative to the data directory (SPEC §4).
+/// Where each file lives, relative to the data directory (SPEC §4). The
+/// market data and the metadata are global; everything a portfolio owns is
+/// under its [`PortfolioFiles`].
 #[derive(Clone, Debug)]
 pub(crate) struct Layout {
     pub dir: PathBuf,
 }
+
+/// The directory the portfolios other than the default one live in, one
+/// sub-directory each.
+pub(crate) const PORTFOLIOS_DIR: &str = "portfolios";
 
 impl Layout {
     fn new(dir: &Path) -> Self {
@@ -195,12 +200,6 @@ impl Layout {
     pub fn markets_dir(&self) -> PathBuf {
         self.dir.join("markets")
     }
-    pub fn trades_dir(&self) -> PathBuf {
-        self.dir.join("trades")
-    }
-    pub fn history_dir(&self) -> PathBuf {
-        self.dir.join("history")
-    }
     pub fn raw_events(&self) -> PathBuf {
         self.events_dir().join("raw_events_backup.json")
     }
@@ -212,6 +211,135 @@ impl Layout {
     }
     pub fn market_snapshots(&self) -> PathBuf {
         self.markets_dir().join("market_snapshots.json")
+    }
+    pub fn metadata(&self) -> PathBuf {
+        self.dir.join("system_metadata.json")
+    }
+
+    /// The default portfolio's files: the legacy layout itself.
+    pub fn default_portfolio(&self) -> PortfolioFiles {
+        PortfolioFiles {
+            id: PortfolioId::default(),
+            root: self.dir.clone(),
+        }
+    }
+
+    /// The files of portfolio `id`: the legacy layout for the default one,
+    /// `portfolios/<id>/` in the same shapes for the others. An id that is
+    /// not a safe directory name (`domain::validate::portfolio_id`) is
+    /// refused.
+    pub fn portfolio(&self, id: &PortfolioId) -> Result<PortfolioFiles, StoreError> {
+        if id.is_default() {
+            return Ok(self.default_portfolio());
+        }
+        domain::validate::portfolio_id("portfolio id", id.as_str()).map_err(|e| {
+            StoreError::InvalidRecord {
+                location: format!("{}/{PORTFOLIOS_DIR}", self.dir.display()),
+                key: id.to_string(),
+                message: e.to_string(),
+            }
+        })?;
+        Ok(PortfolioFiles {
+            id: id.clone(),
+            root: self.dir.join(PORTFOLIOS_DIR).join(id.as_str()),
+        })
+    }
+
+    /// The default portfolio, then every `portfolios/<id>/` directory with a
+    /// valid name, sorted (whether or not it holds files yet). Other entries
+    /// of `portfolios/` are not portfolios and are left alone.
+    pub fn portfolios(&self) -> Result<Vec<PortfolioFiles>, StoreError> {
+        let mut out = vec![self.default_portfolio()];
+        let dir = self.dir.join(PORTFOLIOS_DIR);
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+            Err(e) => return Err(io_error(format!("cannot list {}", dir.display()), e)),
+        };
+        let mut others = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|e| io_error(format!("cannot list {}", dir.display()), e))?;
+            let is_dir = entry.file_type().map(|t| t.is_dir()).unwrap_or(false);
+            let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
+                continue;
+            };
+            if !is_dir || name == PortfolioId::DEFAULT {
+                continue;
+            }
+            if let Ok(id) = PortfolioId::parse(&name) {
+                others.push(PortfolioFiles {
+                    id,
+                    root: entry.path(),
+                });
+            }
+        }
+        others.sort_by(|a, b| a.id.cmp(&b.id));
+        out.extend(others);
+        Ok(out)
+    }
+
+    /// The global files of `data_set` (the market data; system metadata
+    /// is kept apart, with the portfolio data set's versions).
+    pub fn global_files(&self, data_set: DataSet) -> Vec<PathBuf> {
+        match data_set {
+            DataSet::Markets => vec![
+                self.raw_events(),
+                self.filtered_events(),
+                self.filtered_markets(),
+                self.market_snapshots(),
+            ],
+            DataSet::Portfolio | DataSet::Trades | DataSet::History | DataSet::Signals => {
+                Vec::new()
+            }
+        }
+    }
+
+    /// Every file of `data_set` that exists, of every portfolio, then the
+    /// global ones.
+    pub fn existing_data_set_files(&self, data_set: DataSet) -> Result<Vec<PathBuf>, StoreError> {
+        let mut files = Vec::new();
+        for portfolio in self.portfolios()? {
+            files.extend(portfolio.data_set_files(data_set)?);
+        }
+        files.extend(self.global_files(data_set));
+        files.retain(|f| f.exists());
+        Ok(files)
+    }
+
+    /// Every append-only file that exists (the ones a torn tail can affect),
+    /// of every portfolio.
+    pub fn append_only_files(&self) -> Result<Vec<PathBuf>, StoreError> {
+        let mut files = Vec::new();
+        for (i, portfolio) in self.portfolios()?.iter().enumerate() {
+            files.extend([
+                portfolio.paper_trades(),
+                portfolio.portfolio_history(),
+                portfolio.portfolio_snapshots(),
+            ]);
+            if i == 0 {
+                files.push(self.market_snapshots());
+            }
+            files.extend(portfolio.archives()?);
+        }
+        files.retain(|f| f.exists());
+        Ok(files)
+    }
+}
+
+/// One portfolio's files, in the legacy shapes, under `root` (the data
+/// directory for the default portfolio).
+#[derive(Clone, Debug)]
+pub(crate) struct PortfolioFiles {
+    pub id: PortfolioId,
+    pub root: PathBuf,
+}
+
+impl PortfolioFiles {
+    pub fn trades_dir(&self) -> PathBuf {
+        self.root.join("trades")
+    }
+    pub fn history_dir(&self) -> PathBuf {
+        self.root.join("history")
     }
     pub fn current_signals(&self) -> PathBuf {
         self.trades_dir().join("current_signals.json")
@@ -232,37 +360,86 @@ impl Layout {
         self.history_dir()
             .join(crate::records::archive::file_name(month))
     }
-    pub fn metadata(&self) -> PathBuf {
-        self.dir.join("system_metadata.json")
-    }
 
-    /// Every append-only file that exists (the ones a torn tail can affect).
-    pub fn append_only_files(&self) -> Result<Vec<PathBuf>, StoreError> {
-        let mut files = vec![
-            self.paper_trades(),
-            self.portfolio_history(),
-            self.portfolio_snapshots(),
-            self.market_snapshots(),
-        ];
+    /// The months that have an archive file, oldest first.
+    pub fn archive_months(&self) -> Result<Vec<String>, StoreError> {
         let dir = self.history_dir();
-        let entries = std::fs::read_dir(&dir)
-            .map_err(|e| io_error(format!("cannot list {}", dir.display()), e))?;
-        let mut archives = Vec::new();
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(io_error(format!("cannot list {}", dir.display()), e)),
+        };
+        let mut months = Vec::new();
         for entry in entries {
             let entry = entry.map_err(|e| io_error(format!("cannot list {}", dir.display()), e))?;
-            let name = entry.file_name();
-            if name
+            if let Some(month) = entry
+                .file_name()
                 .to_str()
                 .and_then(crate::records::archive::month_of_file)
-                .is_some()
             {
-                archives.push(entry.path());
+                months.push(month.to_owned());
             }
         }
-        archives.sort();
-        files.extend(archives);
+        months.sort();
+        Ok(months)
+    }
+
+    /// The archive files that exist, oldest month first.
+    pub fn archives(&self) -> Result<Vec<PathBuf>, StoreError> {
+        Ok(self
+            .archive_months()?
+            .iter()
+            .map(|m| self.signals_archive(m))
+            .collect())
+    }
+
+    /// Every file the portfolio owns that exists.
+    pub fn existing_files(&self) -> Result<Vec<PathBuf>, StoreError> {
+        let mut files = vec![
+            self.portfolio(),
+            self.paper_trades(),
+            self.current_signals(),
+            self.portfolio_history(),
+            self.portfolio_snapshots(),
+        ];
+        files.extend(self.archives()?);
         files.retain(|f| f.exists());
         Ok(files)
+    }
+
+    /// The files of `data_set` this portfolio owns (whether they exist or
+    /// not; archives those that exist): none of the market data set.
+    pub fn data_set_files(&self, data_set: DataSet) -> Result<Vec<PathBuf>, StoreError> {
+        Ok(match data_set {
+            DataSet::Portfolio => vec![self.portfolio(), self.portfolio_snapshots()],
+            DataSet::Trades => vec![self.paper_trades()],
+            DataSet::Signals => vec![self.current_signals()],
+            DataSet::History => {
+                let mut files = vec![self.portfolio_history()];
+                files.extend(self.archives()?);
+                files
+            }
+            DataSet::Markets => Vec::new(),
+        })
+    }
+
+    /// Create the portfolio's directories (before its first write).
+    pub fn create_dirs(&self) -> Result<(), StoreError> {
+        for sub in [self.trades_dir(), self.history_dir()] {
+            std::fs::create_dir_all(&sub)
+                .map_err(|e| io_error(format!("cannot create {}", sub.display()), e))?;
+        }
+        Ok(())
+    }
+
+    /// A path of this portfolio's relative to the data directory, for errors
+    /// and checks (`portfolios/momentum/trades/paper_trades.json`).
+    pub fn name(&self, relative: &str) -> String {
+        if self.id.is_default() {
+            relative.to_owned()
+        } else {
+            format!("{PORTFOLIOS_DIR}/{}/{relative}", self.id)
+        }
     }
 }
 

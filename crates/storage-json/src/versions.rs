@@ -11,6 +11,9 @@
 //! match their fingerprint; the data set then starts a new epoch, which no
 //! mirror holds, so PostgreSQL is behind until verify finds it level again.
 //!
+//! A data set is every portfolio's files of it (`portfolios/<id>/…` beside
+//! the legacy files): a write to any portfolio's trades moves `trades`.
+//!
 //! The record is replaced atomically but not fsynced: after a power loss it
 //! may be older than the data files, which then do not match its
 //! fingerprints and start new epochs — safe, as a version is never reused.
@@ -222,41 +225,44 @@ fn new_epoch(files: String) -> Recorded {
     }
 }
 
-/// The files of a data set in the legacy layout.
-fn files(layout: &Layout, data_set: DataSet) -> Vec<PathBuf> {
-    match data_set {
-        DataSet::Portfolio => vec![
-            layout.portfolio(),
-            layout.portfolio_snapshots(),
-            layout.metadata(),
-        ],
-        DataSet::Trades => vec![layout.paper_trades()],
-        DataSet::History => {
-            let mut files = vec![layout.portfolio_history()];
-            if let Ok(dir) = std::fs::read_dir(layout.history_dir()) {
-                let mut archives: Vec<PathBuf> = dir
-                    .flatten()
-                    .map(|e| e.path())
-                    .filter(|p| {
-                        p.file_name()
-                            .and_then(|n| n.to_str())
-                            .and_then(crate::records::archive::month_of_file)
-                            .is_some()
-                    })
-                    .collect();
-                archives.sort();
-                files.extend(archives);
+/// The files of a data set, of every portfolio, each with the name its
+/// fingerprint knows it by. The default portfolio's and the global files are
+/// named by their file name, whether they exist or not, exactly as before
+/// there were several portfolios (so a data directory keeps its versions
+/// across the upgrade); another portfolio's files by their path under the
+/// data directory, those that exist.
+fn files(layout: &Layout, data_set: DataSet) -> Vec<(String, PathBuf)> {
+    let by_name = |path: PathBuf| {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        (name, path)
+    };
+    let portfolios = layout
+        .portfolios()
+        .unwrap_or_else(|_| vec![layout.default_portfolio()]);
+    let mut out = Vec::new();
+    for portfolio in &portfolios {
+        let files = portfolio.data_set_files(data_set).unwrap_or_default();
+        if portfolio.id.is_default() {
+            out.extend(files.into_iter().map(by_name));
+            if data_set == DataSet::Portfolio {
+                out.push(by_name(layout.metadata()));
             }
-            files
+        } else {
+            out.extend(files.into_iter().filter(|f| f.exists()).map(|f| {
+                let name = f
+                    .strip_prefix(&layout.dir)
+                    .unwrap_or(&f)
+                    .display()
+                    .to_string();
+                (name, f)
+            }));
         }
-        DataSet::Signals => vec![layout.current_signals()],
-        DataSet::Markets => vec![
-            layout.raw_events(),
-            layout.filtered_events(),
-            layout.filtered_markets(),
-            layout.market_snapshots(),
-        ],
     }
+    out.extend(layout.global_files(data_set).into_iter().map(by_name));
+    out
 }
 
 /// What identifies the current contents of a data set's files without
@@ -264,11 +270,7 @@ fn files(layout: &Layout, data_set: DataSet) -> Vec<PathBuf> {
 fn fingerprint(layout: &Layout, data_set: DataSet) -> String {
     use std::os::unix::fs::MetadataExt;
     let mut out = String::new();
-    for path in files(layout, data_set) {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+    for (name, path) in files(layout, data_set) {
         match std::fs::metadata(&path) {
             Ok(m) => out.push_str(&format!(
                 "{name}:{}:{}.{}:{}:{}.{};",

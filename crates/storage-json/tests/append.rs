@@ -128,7 +128,10 @@ async fn overwrites_leave_no_temp_files_and_raw_events_are_one_per_line() {
             .await
             .unwrap();
         store
-            .replace_current_signals(&[testkit::sample_signal(n)])
+            .replace_current_signals(
+                &domain::PortfolioId::default(),
+                &[testkit::sample_signal(n)],
+            )
             .await
             .unwrap();
     }

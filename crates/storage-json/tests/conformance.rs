@@ -24,3 +24,12 @@ async fn execution_records_trade_and_portfolio() {
     let ports = testkit::ports::Ports(domain::ports::Stores::single(std::sync::Arc::new(store)));
     testkit::conformance::execution_records_trade_and_portfolio(&ports).await;
 }
+
+/// Settlements step by step (trade records, then portfolio), as the JSON
+/// store's `Stores` records them.
+#[tokio::test]
+async fn settlements_record_trades_and_portfolio() {
+    let (_dir, store) = fresh().await;
+    let ports = testkit::ports::Ports(domain::ports::Stores::single(std::sync::Arc::new(store)));
+    testkit::conformance::settlements_record_trades_and_portfolio(&ports).await;
+}

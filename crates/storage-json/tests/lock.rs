@@ -60,7 +60,10 @@ async fn a_read_only_store_reads_beside_the_writer_and_refuses_writes() {
             .len(),
         1
     );
-    let err = reader.replace_current_signals(&[]).await.unwrap_err();
+    let err = reader
+        .replace_current_signals(&PortfolioId::default(), &[])
+        .await
+        .unwrap_err();
     assert!(matches!(err, StoreError::Unsupported(_)), "{err:?}");
     assert!(!tmp.path().join("trades/current_signals.json").exists());
 }

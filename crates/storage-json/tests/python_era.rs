@@ -115,7 +115,7 @@ async fn trades_signals_history_and_archives_load() {
     );
     assert_eq!(trades[1].shares.value(), d("116.279070"));
 
-    let signals = store.load_current_signals().await.unwrap();
+    let signals = store.load_current_signals(&id).await.unwrap();
     assert_eq!(signals.len(), 2);
     assert_eq!(
         signals[0].target_price.value().to_string(),
@@ -144,13 +144,16 @@ async fn trades_signals_history_and_archives_load() {
     assert_eq!(history[0].open_positions, 2);
     assert_eq!(history[0].date.to_string(), "2025-10-20");
 
-    let archives = store.load_signal_archives(None).await.unwrap();
+    let archives = store.load_signal_archives(&id, None).await.unwrap();
     assert_eq!(archives.len(), 1);
     assert_eq!(archives[0].month, "2025-10");
     assert_eq!(archives[0].archived_at, utc("2025-10-20T17:02:47.5Z"));
     assert_eq!(archives[0].signals, signals);
     assert_eq!(
-        store.load_signal_archives(Some("2025-10")).await.unwrap(),
+        store
+            .load_signal_archives(&id, Some("2025-10"))
+            .await
+            .unwrap(),
         archives
     );
 
@@ -311,26 +314,223 @@ async fn appending_keeps_every_legacy_record_untouched() {
 
     let archive = testkit::sample_signal_archive(utc("2025-10-21T08:00:00Z"), 1);
     store.append_signal_archive(&archive).await.unwrap();
-    let archives = store.load_signal_archives(Some("2025-10")).await.unwrap();
+    let archives = store
+        .load_signal_archives(&id, Some("2025-10"))
+        .await
+        .unwrap();
     assert_eq!(archives.len(), 2);
     assert_eq!(archives[1], archive);
 }
 
 #[tokio::test]
-async fn other_portfolios_are_not_in_the_legacy_layout() {
+async fn python_era_records_are_the_default_portfolio_and_the_original_strategy() {
     let (_tmp, dir) = copy_of(&python_era());
     let store = open(&dir);
+    let id = PortfolioId::default();
+    let trades = store.load_trades(&id).await.unwrap();
+    assert!(
+        trades.iter().all(|t| t.strategy == domain::LEGACY_STRATEGY
+            && t.portfolio_id == id
+            && t.closed_at.is_none()),
+        "{trades:?}"
+    );
+    let signals = store.load_current_signals(&id).await.unwrap();
+    assert!(
+        signals
+            .iter()
+            .all(|s| s.strategy == "most_likely" && s.portfolio_id == id)
+    );
+    let archives = store.load_signal_archives(&id, None).await.unwrap();
+    assert!(
+        archives
+            .iter()
+            .all(|a| a.portfolio_id == id && a.signals.iter().all(|s| s.strategy == "most_likely"))
+    );
+    assert_eq!(
+        store.list_portfolios().await.unwrap(),
+        vec![id.clone()],
+        "the legacy files are the default portfolio"
+    );
+
+    // Written back, a signal says its strategy; the Python reader ignores it.
+    store.replace_current_signals(&id, &signals).await.unwrap();
+    let file = read_json(&dir.join("trades/current_signals.json"));
+    assert_eq!(file[0]["strategy"], json!("most_likely"));
+    assert_eq!(file[0]["market_id"], json!("540206"));
+    assert_eq!(store.load_current_signals(&id).await.unwrap(), signals);
+}
+
+#[tokio::test]
+async fn settling_a_legacy_trade_rewrites_that_record_only() {
+    let (_tmp, dir) = copy_of(&python_era());
+    let store = open(&dir);
+    let id = PortfolioId::default();
+    let path = dir.join("trades/paper_trades.json");
+    let before = std::fs::read_to_string(&path).unwrap();
+    let trades = store.load_trades(&id).await.unwrap();
+    let settlement = domain::TradeSettlement::closed(
+        id.clone(),
+        trades[1].trade_id.clone(),
+        Usd::new(d("16.28")),
+        utc("2025-12-11T19:00:00Z"),
+    );
+    assert!(store.settle_trade(&settlement).await.unwrap());
+
+    let after = std::fs::read_to_string(&path).unwrap();
+    let second = before
+        .find("  {\n    \"trade_id\": \"trade_20251020_170245_634159\"")
+        .unwrap();
+    assert_eq!(
+        &after[..second],
+        &before[..second],
+        "the first record, as Python wrote it, byte for byte"
+    );
+    let file = read_json(&path);
+    assert_eq!(file[1]["status"], json!("closed"));
+    assert_eq!(file[1]["realized_pnl"], json!(16.28));
+    assert_eq!(
+        file[1]["closed_at"],
+        json!("2025-12-11T19:00:00.000000+00:00")
+    );
+    assert_eq!(
+        file[1]["entry_price"],
+        json!(0.86),
+        "the execution as it was"
+    );
+    assert_eq!(file[0]["status"], json!("open"));
+    assert!(
+        after.ends_with("\n]\n") || after.ends_with("]"),
+        "still one array"
+    );
+    let loaded = store.load_trades(&id).await.unwrap();
+    assert_eq!(
+        loaded,
+        vec![trades[0].clone(), trades[1].settled(&settlement)]
+    );
+
+    // A replay of the trade's append keeps the settlement; a new trade appends.
+    store.append_trade(&trades[1]).await.unwrap();
+    let mut trade = testkit::sample_trade(9);
+    trade.trade_id = "trade_20251021_080000_634159".into();
+    store.append_trade(&trade).await.unwrap();
+    let loaded = store.load_trades(&id).await.unwrap();
+    assert_eq!(loaded.len(), 3);
+    assert_eq!(loaded[1], trades[1].settled(&settlement));
+    assert_eq!(loaded[2], trade);
+}
+
+#[tokio::test]
+async fn other_portfolios_live_beside_the_legacy_layout_in_its_shapes() {
+    let (_tmp, dir) = copy_of(&python_era());
+    let store = open(&dir);
+    let legacy_trades = std::fs::read(dir.join("trades/paper_trades.json")).unwrap();
+    let legacy_portfolio = std::fs::read(dir.join("trades/portfolio.json")).unwrap();
     let other = PortfolioId::new("momentum");
     assert_eq!(store.load_portfolio(&other).await.unwrap(), None);
     assert!(store.load_trades(&other).await.unwrap().is_empty());
-    let mut trade = testkit::sample_trade(1);
-    trade.portfolio_id = other.clone();
-    let err = store.append_trade(&trade).await.unwrap_err();
-    assert!(matches!(err, domain::StoreError::Unsupported(_)), "{err}");
+
+    let trade = testkit::sample_trade_of("momentum", "momentum", 1);
+    store.append_trade(&trade).await.unwrap();
     let mut p = testkit::sample_portfolio(1, 0);
-    p.id = other;
-    assert!(matches!(
-        store.save_portfolio(&p).await,
-        Err(domain::StoreError::Unsupported(_))
-    ));
+    p.id = other.clone();
+    p.positions[0].trade_id = trade.trade_id.clone();
+    store.save_portfolio(&p).await.unwrap();
+    let signal = testkit::sample_signal_of("momentum", "momentum", 1);
+    store
+        .replace_current_signals(&other, std::slice::from_ref(&signal))
+        .await
+        .unwrap();
+    let mut entry = testkit::sample_history_entry(1);
+    entry.portfolio_id = other.clone();
+    store.append_history_entry(&entry).await.unwrap();
+
+    let root = dir.join("portfolios/momentum");
+    let trades = read_json(&root.join("trades/paper_trades.json"));
+    assert_eq!(trades[0]["trade_id"], json!(trade.trade_id.as_str()));
+    assert_eq!(trades[0]["strategy"], json!("momentum"));
+    assert_eq!(trades[0]["amount"], json!(100));
+    assert!(
+        trades[0].get("portfolio_id").is_none(),
+        "the directory names it"
+    );
+    let portfolio = read_json(&root.join("trades/portfolio.json"));
+    assert_eq!(
+        portfolio["positions"][0]["trade_id"],
+        json!(trade.trade_id.as_str())
+    );
+    assert_eq!(
+        read_json(&root.join("trades/current_signals.json"))[0]["strategy"],
+        json!("momentum")
+    );
+    assert_eq!(
+        read_json(&root.join("history/portfolio_history.json"))
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+    assert_eq!(
+        std::fs::read(dir.join("trades/paper_trades.json")).unwrap(),
+        legacy_trades,
+        "the default portfolio's files untouched"
+    );
+    assert_eq!(
+        std::fs::read(dir.join("trades/portfolio.json")).unwrap(),
+        legacy_portfolio
+    );
+
+    assert_eq!(store.load_trades(&other).await.unwrap(), vec![trade]);
+    assert_eq!(store.load_portfolio(&other).await.unwrap(), Some(p));
+    assert_eq!(store.load_history(&other).await.unwrap(), vec![entry]);
+    assert_eq!(
+        store.load_current_signals(&other).await.unwrap(),
+        vec![signal]
+    );
+    assert_eq!(
+        store
+            .load_trades(&PortfolioId::default())
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        store.list_portfolios().await.unwrap(),
+        vec![PortfolioId::default(), other]
+    );
+}
+
+#[tokio::test]
+async fn a_portfolio_id_that_is_not_a_safe_name_is_refused() {
+    let (_tmp, dir) = copy_of(&python_era());
+    let store = open(&dir);
+    for bad in ["../trades", "Momentum", "a/b", ""] {
+        let id = PortfolioId::new(bad);
+        let err = store.load_trades(&id).await.unwrap_err();
+        assert!(
+            matches!(&err, domain::StoreError::InvalidRecord { key, message, .. }
+                if key == bad && message.starts_with("`portfolio id`")),
+            "{bad:?}: {err}"
+        );
+        let mut trade = testkit::sample_trade(1);
+        trade.portfolio_id = id.clone();
+        assert!(matches!(
+            store.append_trade(&trade).await,
+            Err(domain::StoreError::InvalidRecord { .. })
+        ));
+        assert!(store.load_current_signals(&id).await.is_err());
+    }
+    assert!(!dir.join("portfolios").exists(), "nothing was written");
+    assert!(
+        !dir.join("trades/trades").exists(),
+        "nothing was written outside either"
+    );
+    let err = store
+        .load_trades(&PortfolioId::new("../trades"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("\"../trades\" holds '.'; a portfolio id is made of a-z, 0-9, _ and - only"),
+        "{err}"
+    );
 }

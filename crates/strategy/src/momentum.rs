@@ -140,7 +140,15 @@ impl Strategy for Momentum {
         best_first(
             markets
                 .iter()
-                .filter_map(|m| Some(signal(Self::NAME, m, self.pick(m, history, now)?, self.amount, now)))
+                .filter_map(|m| {
+                    Some(signal(
+                        Self::NAME,
+                        m,
+                        self.pick(m, history, now)?,
+                        self.amount,
+                        now,
+                    ))
+                })
                 .collect(),
         )
     }

@@ -614,10 +614,7 @@ pub async fn settling_updates_the_trade_record<S: TradeStore>(store: &S) {
         at(120),
     ));
     store.append_trade(&copied).await.unwrap();
-    assert_eq!(
-        store.load_trades(&id).await.unwrap().last(),
-        Some(&copied)
-    );
+    assert_eq!(store.load_trades(&id).await.unwrap().last(), Some(&copied));
 }
 
 /// Everything one portfolio holds in [`portfolio_isolation`].
@@ -829,7 +826,13 @@ pub async fn portfolio_isolation<S: AllPorts>(store: &S) {
     let nobody = PortfolioId::new("nobody");
     assert_eq!(store.load_portfolio(&nobody).await.unwrap(), None);
     assert!(store.load_trades(&nobody).await.unwrap().is_empty());
-    assert!(store.load_current_signals(&nobody).await.unwrap().is_empty());
+    assert!(
+        store
+            .load_current_signals(&nobody)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert!(
         store
             .load_signal_archives(&nobody, None)

@@ -157,10 +157,12 @@ impl TradeStore for MemoryStore {
         self.refuse()?;
         self.with(
             |s| match s.trades.iter().find(|t| t.trade_id == trade.trade_id) {
-                Some(stored) if stored.as_executed() != trade.as_executed() => Err(StoreError::Conflict {
-                    location: "memory trades".into(),
-                    key: trade.trade_id.to_string(),
-                }),
+                Some(stored) if stored.as_executed() != trade.as_executed() => {
+                    Err(StoreError::Conflict {
+                        location: "memory trades".into(),
+                        key: trade.trade_id.to_string(),
+                    })
+                }
                 Some(_) => Ok(()),
                 None => {
                     s.trades.push(trade.clone());

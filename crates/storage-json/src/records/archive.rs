@@ -1,6 +1,7 @@
 //! `history/signals_archive_YYYY-MM.json` (LEGACY-FORMATS §1.8): one file per
 //! month, each an array of `{archived_at, signals_count, signals[]}`, keyed by
-//! `archived_at`. The month of an entry is the month of its file.
+//! `archived_at`. The month of an entry is the month of its file, its
+//! portfolio the portfolio whose `history/` holds the file.
 
 use super::Located;
 use super::history::{Timestamped, convert_timestamped, scan_timestamp_keys};
@@ -8,7 +9,7 @@ use super::signal::SignalRecord;
 use crate::append::Fingerprint;
 use crate::num::{Num, RecordCtx, time_text};
 use domain::time::NaiveZone;
-use domain::{Extra, SignalArchive, StoreError};
+use domain::{Extra, PortfolioId, SignalArchive, StoreError};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -37,6 +38,7 @@ impl ArchiveRecord {
         self,
         month: &str,
         ctx: &RecordCtx<'_>,
+        portfolio: &PortfolioId,
     ) -> Result<SignalArchive, StoreError> {
         let signals = self
             .signals
@@ -49,10 +51,11 @@ impl ArchiveRecord {
                     key: format!("{} signals{}", ctx.key, s.key(i)),
                     zone: ctx.zone,
                 };
-                s.into_domain(&inner)
+                s.into_domain(&inner, portfolio)
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(SignalArchive {
+            portfolio_id: portfolio.clone(),
             archived_at: ctx.time("archived_at", &self.archived_at)?,
             month: month.to_owned(),
             signals,
@@ -91,14 +94,18 @@ pub(crate) fn convert(
     month: &str,
     records: Vec<Located<ArchiveRecord>>,
     zone: NaiveZone,
+    portfolio: &PortfolioId,
 ) -> Result<Vec<SignalArchive>, StoreError> {
-    convert_timestamped(path, records, zone, |r, ctx| r.into_domain(month, ctx))
+    convert_timestamped(path, records, zone, |r, ctx| {
+        r.into_domain(month, ctx, portfolio)
+    })
 }
 
 pub(crate) fn scan_keys(
     path: &Path,
     bytes: &[u8],
     zone: NaiveZone,
+    portfolio: &PortfolioId,
 ) -> Result<Vec<(String, Fingerprint)>, StoreError> {
     let month = path
         .file_name()
@@ -107,6 +114,6 @@ pub(crate) fn scan_keys(
         .unwrap_or_default()
         .to_owned();
     scan_timestamp_keys(path, bytes, zone, |r: ArchiveRecord, ctx| {
-        r.into_domain(&month, ctx)
+        r.into_domain(&month, ctx, portfolio)
     })
 }

@@ -44,9 +44,10 @@ impl HistoryRecord {
     pub(crate) fn into_domain(
         self,
         ctx: &RecordCtx<'_>,
+        portfolio: &PortfolioId,
     ) -> Result<PortfolioHistoryEntry, StoreError> {
         Ok(PortfolioHistoryEntry {
-            portfolio_id: PortfolioId::default(),
+            portfolio_id: portfolio.clone(),
             date: ctx.date("date", &self.date)?,
             timestamp: ctx.time("timestamp", &self.timestamp)?,
             balance: ctx.usd("balance", self.balance)?,

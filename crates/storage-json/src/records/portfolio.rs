@@ -1,4 +1,6 @@
-//! `trades/portfolio.json` (LEGACY-FORMATS §1.5), the default portfolio.
+//! `trades/portfolio.json` (LEGACY-FORMATS §1.5), of the default portfolio
+//! or, in the same shape, of one under `portfolios/<id>/` (the file does
+//! not name its portfolio: its directory does).
 //! Legacy files have no `initial_balance`: it is derived from the invariant
 //! (`Portfolio::implied_initial_balance`). When the file states one, the
 //! invariant is checked on load.
@@ -46,7 +48,11 @@ impl PortfolioRecord {
         }
     }
 
-    pub(crate) fn into_domain(self, ctx: &RecordCtx<'_>) -> Result<Portfolio, StoreError> {
+    pub(crate) fn into_domain(
+        self,
+        ctx: &RecordCtx<'_>,
+        portfolio: &PortfolioId,
+    ) -> Result<Portfolio, StoreError> {
         let positions = self
             .positions
             .into_iter()
@@ -64,7 +70,7 @@ impl PortfolioRecord {
             .collect::<Result<Vec<_>, _>>()?;
         let balance = ctx.usd("balance", self.balance)?;
         let mut portfolio = Portfolio {
-            id: PortfolioId::default(),
+            id: portfolio.clone(),
             initial_balance: balance,
             balance,
             positions,

@@ -29,9 +29,13 @@ impl PortfolioSnapshotRecord {
         }
     }
 
-    pub(crate) fn into_domain(self, ctx: &RecordCtx<'_>) -> Result<PortfolioSnapshot, StoreError> {
+    pub(crate) fn into_domain(
+        self,
+        ctx: &RecordCtx<'_>,
+        portfolio: &PortfolioId,
+    ) -> Result<PortfolioSnapshot, StoreError> {
         Ok(PortfolioSnapshot {
-            portfolio_id: PortfolioId::default(),
+            portfolio_id: portfolio.clone(),
             timestamp: ctx.time("timestamp", &self.timestamp)?,
             balance: ctx.usd("balance", self.balance)?,
             total_invested: ctx.usd("total_invested", self.total_invested)?,

@@ -1,9 +1,12 @@
 //! `trades/current_signals.json` and the signals inside an archive entry
 //! (LEGACY-FORMATS §1.4). The original's `event_*` fields are always null;
-//! `executed`, `executed_at`, `trade_id` and `outcome` are ours.
+//! `executed`, `executed_at`, `trade_id`, `outcome` and `strategy` are ours.
+//! A record does not name its portfolio (the file's directory does); one
+//! without `strategy` (every Python-era record) is the original's
+//! [`domain::LEGACY_STRATEGY`]. Prescient writes `strategy` on every signal.
 
 use crate::num::{Num, RecordCtx, time_text};
-use domain::{EventId, Extra, MarketId, Signal, StoreError, TradeId};
+use domain::{EventId, Extra, MarketId, PortfolioId, Signal, StoreError, TradeId};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -38,6 +41,8 @@ pub(crate) struct SignalRecord {
     pub executed_at: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trade_id: Option<String>,
+    #[serde(default = "domain::signal::legacy_strategy")]
+    pub strategy: String,
     #[serde(flatten)]
     pub extra: Extra,
 }
@@ -64,12 +69,19 @@ impl SignalRecord {
             executed: s.executed,
             executed_at: s.executed_at.map(time_text),
             trade_id: s.trade_id.as_ref().map(ToString::to_string),
+            strategy: s.strategy.clone(),
             extra: s.extra.clone(),
         }
     }
 
-    pub(crate) fn into_domain(self, ctx: &RecordCtx<'_>) -> Result<Signal, StoreError> {
+    pub(crate) fn into_domain(
+        self,
+        ctx: &RecordCtx<'_>,
+        portfolio: &PortfolioId,
+    ) -> Result<Signal, StoreError> {
         Ok(Signal {
+            portfolio_id: portfolio.clone(),
+            strategy: self.strategy,
             timestamp: ctx.time("timestamp", &self.timestamp)?,
             market_id: MarketId::new(self.market_id),
             market_question: self.market_question,
