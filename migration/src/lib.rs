@@ -12,7 +12,10 @@
 //! Start with [`Migrator`] (the migrations in order), then `columns.rs` for the
 //! deviations that apply to every table (`TIMESTAMPTZ`, `portfolio_id`,
 //! `extra`), and `m20261201_000001_exact_legacy_values` for the widened
-//! money, price, shares and confidence columns (legacy values kept exactly). Run it with `cargo run -p migration -- up|down|status|fresh`
+//! money, price, shares and confidence columns (legacy values kept exactly),
+//! and `m20261220_000001_portfolios_and_strategies` for several portfolios'
+//! signals and archives, each record's strategy and settled trades. Run it
+//! with `cargo run -p migration -- up|down|status|fresh`
 //! against `DATABASE_URL` (or `-u URL`, or the plan's `POSTGRES_*` variables).
 
 pub use sea_orm_migration::prelude::*;
@@ -28,6 +31,7 @@ mod m20251027_000007_create_outbox;
 mod m20261201_000001_exact_legacy_values;
 mod m20261201_000002_data_set_versions;
 mod m20261215_000001_trade_reads;
+mod m20261220_000001_portfolios_and_strategies;
 
 pub use columns::DEFAULT_PORTFOLIO;
 pub use m20251027_000006_create_system_metadata::SEED as METADATA_SEED;
@@ -49,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000001_exact_legacy_values::Migration),
             Box::new(m20261201_000002_data_set_versions::Migration),
             Box::new(m20261215_000001_trade_reads::Migration),
+            Box::new(m20261220_000001_portfolios_and_strategies::Migration),
         ]
     }
 }

@@ -27,7 +27,8 @@ use crate::money::{CONFIDENCE_LIMIT, MONEY_LIMIT, SHARES_LIMIT};
 use crate::time::{FIRST_YEAR, LAST_YEAR, is_storable};
 use crate::{
     Event, Extra, FilteredEvent, Market, MarketSnapshot, Portfolio, PortfolioHistoryEntry,
-    PortfolioId, PortfolioSnapshot, Position, Shares, Signal, SignalArchive, Trade, Usd,
+    PortfolioId, PortfolioSnapshot, Position, Shares, Signal, SignalArchive, Trade,
+    TradeSettlement, Usd,
 };
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rust_decimal::Decimal;
@@ -278,6 +279,15 @@ impl Validate for Trade {
         opt(self.realized_pnl.as_ref(), |u| money("realized_pnl", *u))?;
         opt(self.closed_at.as_ref(), |t| instant("closed_at", *t))?;
         json_object("extra", &self.extra)
+    }
+}
+
+impl Validate for TradeSettlement {
+    fn validate(&self) -> Check {
+        portfolio_id("portfolio_id", self.portfolio_id.as_str())?;
+        id("trade_id", self.trade_id.as_str())?;
+        opt(self.realized_pnl.as_ref(), |u| money("realized_pnl", *u))?;
+        opt(self.closed_at.as_ref(), |t| instant("closed_at", *t))
     }
 }
 

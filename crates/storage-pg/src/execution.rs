@@ -1,14 +1,17 @@
 //! Executing a trade as ONE transaction (SPEC §5): the trade row, the
 //! portfolio's state and position rows, and the signal → trade link commit
-//! together or not at all.
+//! together or not at all. Closing positions likewise: the trade rows'
+//! settlements and the portfolio commit together.
 
 use crate::PgStore;
 use crate::convert::instant;
 use crate::convert::signal::{self, Link};
 use crate::entities::trading_signals as signals;
 use crate::error::db_err;
-use crate::ports::{begin, commit, insert_trades, promote_pending_links, write_portfolio};
-use domain::{Portfolio, Signal, StoreError, Trade};
+use crate::ports::{
+    begin, commit, insert_trades, promote_pending_links, settle_trades, write_portfolio,
+};
+use domain::{Portfolio, Signal, StoreError, Trade, TradeSettlement};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
@@ -47,6 +50,22 @@ impl PgStore {
         commit(txn, what).await
     }
 
+    /// Record closed positions: each settlement on its trade row and
+    /// `portfolio` (its positions closed) in one transaction. Replaying the
+    /// same call changes nothing.
+    #[tracing::instrument(skip_all, fields(portfolio = %portfolio.id, settled = settlements.len()))]
+    pub async fn record_settlements(
+        &self,
+        portfolio: &Portfolio,
+        settlements: &[TradeSettlement],
+    ) -> Result<(), StoreError> {
+        let what = "record_settlements";
+        let txn = begin(&self.db, what).await?;
+        settle_trades(&txn, settlements).await?;
+        write_portfolio(&txn, portfolio).await?;
+        commit(txn, what).await
+    }
+
     #[cfg(not(feature = "testing"))]
     #[inline]
     fn failpoint(&self, _step: ExecutionStep) -> Result<(), StoreError> {
@@ -77,6 +96,7 @@ async fn link_signal<C: ConnectionTrait>(
             signals::Column::TradeId,
             Expr::value(trade.trade_id.to_string()),
         )
+        .filter(signals::Column::PortfolioId.eq(s.portfolio_id.as_str()))
         .filter(signals::Column::IsCurrent.eq(true))
         .filter(signals::Column::TradeId.is_null())
         .filter(signals::Column::PendingTradeId.is_null())

@@ -5,6 +5,7 @@
 //! conversions between rows and domain types (`convert/`, one module per
 //! table — rows never leave the crate), the port implementations (`ports/`),
 //! executing a trade as one transaction ([`PgStore::record_execution`]),
+//! closing positions as another ([`PgStore::record_settlements`]),
 //! batched bulk writes, connection settings ([`PgConfig`]) and the health
 //! check, and (feature `testing`) throw-away migrated test databases
 //! ([`testing::TestDb`]) and failpoints.
@@ -19,8 +20,13 @@
 //! Modelling decisions worth knowing before changing a query:
 //! - the raw and the filtered event sets are separate `events` rows, told
 //!   apart by `is_filtered` (`ports/markets.rs`);
-//! - the current signal set is `trading_signals.is_current`; executed
-//!   signals stay as the record of their trade link (`ports/signals.rs`);
+//! - each portfolio's current signal set is its `trading_signals` rows with
+//!   `is_current`; executed signals stay as the record of their trade link
+//!   (`ports/signals.rs`);
+//! - a trade row is inserted once; its settlement (`status`,
+//!   `realized_pnl`, `closed_at`) is the one update, with the portfolio in
+//!   one transaction ([`PgStore::record_settlements`]); a bulk copy takes
+//!   the settlement it is given (`ports/trades.rs`);
 //! - decimals are normalized and instants truncated to microseconds on the
 //!   way through (`convert/mod.rs`);
 //! - `load_metadata` hides the schema-owned `schema_version` and the seeded

@@ -12,9 +12,9 @@ use sea_orm::{
 use std::time::Duration;
 
 impl PgStore {
-    /// Delete the rows of `data_set` that belong to `portfolio` (and the
-    /// shared rows of the data sets no portfolio owns: signals, archives,
-    /// events, markets), in one transaction. Signal links to deleted trades
+    /// Delete the rows of `data_set` that belong to `portfolio` (and, for
+    /// the market data set that no portfolio owns, every row of events,
+    /// markets and market snapshots), in one transaction. Signal links to deleted trades
     /// move to `pending_trade_id` and come back when the trades are inserted
     /// again.
     pub async fn clear_data_set(
@@ -36,9 +36,9 @@ impl PgStore {
             ],
             DataSet::History => &[
                 "DELETE FROM portfolio_history WHERE portfolio_id = $1",
-                "DELETE FROM signal_archives WHERE $1::text IS NOT NULL",
+                "DELETE FROM signal_archives WHERE portfolio_id = $1",
             ],
-            DataSet::Signals => &["DELETE FROM trading_signals WHERE $1::text IS NOT NULL"],
+            DataSet::Signals => &["DELETE FROM trading_signals WHERE portfolio_id = $1"],
             DataSet::Markets => &[
                 "DELETE FROM events WHERE $1::text IS NOT NULL",
                 "DELETE FROM markets WHERE $1::text IS NOT NULL",

@@ -20,3 +20,42 @@ async fn execution_records_trade_and_portfolio() {
     let (_db, store) = fresh().await;
     testkit::conformance::execution_records_trade_and_portfolio(&store).await;
 }
+
+/// Closing positions is one transaction here.
+#[tokio::test]
+async fn settlements_record_trades_and_portfolio() {
+    let (_db, store) = fresh().await;
+    testkit::conformance::settlements_record_trades_and_portfolio(&store).await;
+}
+
+/// A backfill (bulk copy of the truth) brings the settlements PostgreSQL
+/// missed level; another execution under a stored id is still refused.
+#[tokio::test]
+async fn a_bulk_copy_takes_the_settlement_it_is_given() {
+    use domain::ports::TradeStore;
+    let (_db, store) = fresh().await;
+    let id = domain::PortfolioId::default();
+    let trades: Vec<_> = (0..3).map(testkit::sample_trade).collect();
+    assert_eq!(store.bulk_insert_trades(&trades).await.unwrap(), 3);
+    let settled = trades[1].settled(&domain::TradeSettlement::closed(
+        id.clone(),
+        trades[1].trade_id.clone(),
+        testkit::usd("4.5"),
+        testkit::at(50),
+    ));
+    let copy = vec![trades[0].clone(), settled, trades[2].clone()];
+    assert_eq!(
+        store.bulk_insert_trades(&copy).await.unwrap(),
+        0,
+        "no new row"
+    );
+    assert_eq!(store.load_trades(&id).await.unwrap(), copy);
+    let mut other = trades[2].clone();
+    other.strategy = "momentum".into();
+    let err = store.bulk_insert_trades(&[other]).await.unwrap_err();
+    assert!(
+        matches!(&err, domain::StoreError::Conflict { key, .. } if key == trades[2].trade_id.as_str()),
+        "{err:?}"
+    );
+    assert_eq!(store.load_trades(&id).await.unwrap(), copy);
+}

@@ -18,7 +18,10 @@ async fn setup() -> (TestDb, PgStore, Portfolio, Trade, Signal, Portfolio) {
     let before = sample_portfolio(1, 0);
     store.save_portfolio(&before).await.unwrap();
     let signals: Vec<_> = (0..3).map(sample_signal).collect();
-    store.replace_current_signals(&signals).await.unwrap();
+    store
+        .replace_current_signals(&domain::PortfolioId::default(), &signals)
+        .await
+        .unwrap();
 
     let trade = sample_trade(1);
     let mut after = before.clone();
@@ -42,7 +45,10 @@ async fn assert_untouched(store: &PgStore, before: &Portfolio) {
         Some(before),
         "portfolio and positions unchanged"
     );
-    let signals = store.load_current_signals().await.unwrap();
+    let signals = store
+        .load_current_signals(&domain::PortfolioId::default())
+        .await
+        .unwrap();
     assert!(
         signals.iter().all(|s| !s.executed && s.trade_id.is_none()),
         "signal not linked"
@@ -89,7 +95,10 @@ async fn an_execution_writes_everything_and_a_replay_changes_nothing() {
             store.load_portfolio(&id).await.unwrap(),
             Some(after.clone())
         );
-        let current = store.load_current_signals().await.unwrap();
+        let current = store
+            .load_current_signals(&domain::PortfolioId::default())
+            .await
+            .unwrap();
         assert_eq!(current.len(), 3);
         let linked: Vec<_> = current.iter().filter(|s| s.executed).collect();
         assert_eq!(linked.len(), 1);
@@ -108,16 +117,25 @@ async fn a_signal_saved_before_its_trade_is_linked_when_the_trade_arrives() {
     signal.mark_executed(trade.trade_id.clone(), at(5));
     // Dual writes out of order: the signal's write lands first.
     store
-        .replace_current_signals(std::slice::from_ref(&signal))
+        .replace_current_signals(
+            &domain::PortfolioId::default(),
+            std::slice::from_ref(&signal),
+        )
         .await
         .unwrap();
     assert_eq!(
-        store.load_current_signals().await.unwrap(),
+        store
+            .load_current_signals(&domain::PortfolioId::default())
+            .await
+            .unwrap(),
         vec![signal.clone()]
     );
     store.append_trade(&trade).await.unwrap();
     assert_eq!(
-        store.load_current_signals().await.unwrap(),
+        store
+            .load_current_signals(&domain::PortfolioId::default())
+            .await
+            .unwrap(),
         vec![signal.clone()]
     );
     let linked = linked_trade_ids(&db).await;

@@ -19,7 +19,7 @@ async fn seeded() -> (TestDb, PgStore) {
     store.append_trade(&sample_trade(1)).await.unwrap();
     store.save_portfolio(&sample_portfolio(2, 1)).await.unwrap();
     store
-        .replace_current_signals(&[sample_signal(1)])
+        .replace_current_signals(&domain::PortfolioId::default(), &[sample_signal(1)])
         .await
         .unwrap();
     store
@@ -54,9 +54,15 @@ async fn read(store: &PgStore, what: Read) -> Result<(), StoreError> {
     match what {
         Read::Trades => store.load_trades(&id).await.map(drop),
         Read::Portfolio => store.load_portfolio(&id).await.map(drop),
-        Read::Signals => store.load_current_signals().await.map(drop),
+        Read::Signals => store
+            .load_current_signals(&domain::PortfolioId::default())
+            .await
+            .map(drop),
         Read::History => store.load_history(&id).await.map(drop),
-        Read::Archives => store.load_signal_archives(None).await.map(drop),
+        Read::Archives => store
+            .load_signal_archives(&domain::PortfolioId::default(), None)
+            .await
+            .map(drop),
         Read::Snapshots => store
             .load_market_snapshots(Some(&MarketId::new(sample_market_id(1).as_str())))
             .await

@@ -113,6 +113,7 @@ signal_archives.signals_count integer
 signal_archives.signals_data jsonb
 signal_archives.extra jsonb
 signal_archives.created_at timestamptz
+signal_archives.portfolio_id varchar(255)
 system_metadata.key varchar(255)
 system_metadata.value text
 system_metadata.updated_at timestamptz
@@ -139,6 +140,8 @@ trades.current_pnl numeric(41,28) null
 trades.realized_pnl numeric(41,28) null
 trades.extra jsonb
 trades.created_at timestamptz
+trades.strategy varchar(255)
+trades.closed_at timestamptz null
 trading_signals.id integer
 trading_signals.timestamp timestamptz
 trading_signals.market_id varchar(255)
@@ -164,6 +167,8 @@ trading_signals.is_current boolean
 trading_signals.ordinal integer
 trading_signals.extra jsonb
 trading_signals.created_at timestamptz
+trading_signals.portfolio_id varchar(255)
+trading_signals.strategy varchar(255)
 ";
 
 /// `table index`, sorted. Plan names (`idx_…`), PostgreSQL's names for
@@ -200,9 +205,9 @@ portfolio_snapshots idx_portfolio_snapshots_timestamp
 portfolio_snapshots portfolio_snapshots_pkey
 portfolio_snapshots uq_portfolio_snapshots_portfolio_timestamp
 portfolio_state portfolio_state_pkey
-signal_archives idx_signal_archives_month
-signal_archives signal_archives_archived_at_key
+signal_archives idx_signal_archives_portfolio_month
 signal_archives signal_archives_pkey
+signal_archives uq_signal_archives_portfolio_archived_at
 system_metadata system_metadata_pkey
 trade_counts trade_counts_pkey
 trades idx_trades_market_id
@@ -213,9 +218,9 @@ trades idx_trades_status
 trades idx_trades_timestamp
 trades trades_pkey
 trades trades_trade_id_key
-trading_signals idx_signals_current
 trading_signals idx_signals_executed
 trading_signals idx_signals_market_id
+trading_signals idx_signals_portfolio_current
 trading_signals idx_signals_timestamp
 trading_signals trading_signals_pending_trade_id_key
 trading_signals trading_signals_pkey
@@ -348,4 +353,116 @@ async fn every_timestamp_column_is_timestamptz() {
         .filter(|c| c.contains(" timestamp") && !c.contains("timestamptz"))
         .collect();
     assert!(plain.is_empty(), "{plain:?}");
+}
+
+async fn exec(db: &DatabaseConnection, sql: &str) {
+    db.execute_unprepared(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+/// Rows stored before `m20261220_000001_portfolios_and_strategies` are the
+/// default portfolio's and the original's strategy (most-likely), archived
+/// signals included; `down` of that migration keeps the default
+/// portfolio's signals and archives and drops the others', which the
+/// previous schema has no place for.
+#[tokio::test]
+async fn rows_from_before_portfolios_read_as_the_default_portfolio_and_most_likely() {
+    use domain::ports::{HistoryStore, SignalStore, TradeStore};
+    use domain::{LEGACY_STRATEGY, PortfolioId};
+
+    let test_db = TestDb::create_unmigrated().await.unwrap();
+    let db = test_db.connection();
+    let before = Migrator::migrations().len() - 1;
+    Migrator::up(db, Some(u32::try_from(before).unwrap()))
+        .await
+        .unwrap();
+    exec(
+        db,
+        "INSERT INTO trades (trade_id, timestamp, market_id, market_question, action, amount, \
+         entry_price, shares, confidence, status) VALUES ('trade_20251020_170245_634159', \
+         '2025-10-20T17:02:45Z', '634159', 'Fed?', 'buy_yes', 100, 0.86, 116.27907, 0.36, 'open')",
+    )
+    .await;
+    exec(
+        db,
+        "INSERT INTO trading_signals (timestamp, market_id, market_question, action, \
+         target_price, amount, confidence, reason, yes_price, no_price, is_current, ordinal) \
+         VALUES ('2025-10-20T17:02:45Z', '634159', 'Fed?', 'buy_yes', 0.86, 100, 0.36, 'r', \
+         0.86, 0.14, true, 0)",
+    )
+    .await;
+    // An archived signal as the domain serialized it before it had a
+    // portfolio and a strategy.
+    let mut old = serde_json::to_value(testkit::sample_signal(1)).unwrap();
+    let fields = old.as_object_mut().unwrap();
+    fields.remove("portfolio_id");
+    fields.remove("strategy");
+    exec(
+        db,
+        &format!(
+            "INSERT INTO signal_archives (archived_at, archive_month, signals_count, signals_data) \
+             VALUES ('2025-10-20T17:02:47Z', '2025-10', 1, '[{}]'::jsonb)",
+            old.to_string().replace('\'', "''")
+        ),
+    )
+    .await;
+
+    Migrator::up(db, None).await.unwrap();
+    let store = test_db.store();
+    let id = PortfolioId::default();
+    let trades = store.load_trades(&id).await.unwrap();
+    assert_eq!(trades.len(), 1);
+    assert_eq!(trades[0].strategy, LEGACY_STRATEGY);
+    assert_eq!(trades[0].closed_at, None);
+    let signals = store.load_current_signals(&id).await.unwrap();
+    assert_eq!(signals.len(), 1);
+    assert_eq!(
+        (
+            signals[0].portfolio_id.clone(),
+            signals[0].strategy.as_str()
+        ),
+        (id.clone(), LEGACY_STRATEGY)
+    );
+    let archives = store.load_signal_archives(&id, None).await.unwrap();
+    assert_eq!(archives.len(), 1);
+    assert_eq!(archives[0].portfolio_id, id);
+    assert_eq!(archives[0].signals[0].strategy, LEGACY_STRATEGY);
+    assert_eq!(archives[0].signals[0].portfolio_id, id);
+
+    // Another portfolio archives at the same instant: its own key.
+    let mut theirs = testkit::sample_signal_archive(archives[0].archived_at, 1);
+    theirs.portfolio_id = PortfolioId::new("b");
+    theirs.signals[0].portfolio_id = PortfolioId::new("b");
+    store.append_signal_archive(&theirs).await.unwrap();
+    let b_signal = testkit::sample_signal_of("b", "momentum", 2);
+    store
+        .replace_current_signals(&PortfolioId::new("b"), std::slice::from_ref(&b_signal))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .load_signal_archives(&PortfolioId::new("b"), None)
+            .await
+            .unwrap(),
+        vec![theirs]
+    );
+
+    Migrator::down(db, Some(1)).await.unwrap();
+    assert_eq!(
+        lines(
+            db,
+            "SELECT (SELECT count(*) FROM signal_archives)::text || ' ' || \
+             (SELECT count(*) FROM trading_signals)::text || ' ' || \
+             (SELECT count(*) FROM trades)::text"
+        )
+        .await,
+        ["1 1 1"],
+        "the default portfolio's rows stay, the other portfolio's signals and archives go"
+    );
+    Migrator::up(db, None).await.unwrap();
+    assert_eq!(
+        store.load_signal_archives(&id, None).await.unwrap(),
+        archives
+    );
 }

@@ -77,7 +77,10 @@ async fn write_everything(store: &PgStore) {
     let mut executed = sample_signal(1);
     executed.mark_executed(trades[1].trade_id.clone(), at(9));
     store
-        .replace_current_signals(&[sample_signal(0), executed, sample_signal(2)])
+        .replace_current_signals(
+            &domain::PortfolioId::default(),
+            &[sample_signal(0), executed, sample_signal(2)],
+        )
         .await
         .unwrap();
     store

@@ -2,7 +2,7 @@
 
 use super::{RowCtx, instant, json, num, opt_instant, opt_usd};
 use crate::entities::trading_signals::{ActiveModel, Model};
-use domain::{EventId, MarketId, Signal, StoreError, TradeId, Usd};
+use domain::{EventId, MarketId, PortfolioId, Signal, StoreError, TradeId, Usd};
 use sea_orm::ActiveValue::{NotSet, Set};
 
 pub(crate) const TABLE: &str = "trading_signals";
@@ -27,6 +27,8 @@ pub(crate) fn to_row(s: &Signal, ordinal: i32, is_current: bool, link: Link) -> 
     };
     ActiveModel {
         id: NotSet,
+        portfolio_id: Set(s.portfolio_id.to_string()),
+        strategy: Set(s.strategy.clone()),
         timestamp: Set(instant(s.timestamp)),
         market_id: Set(s.market_id.to_string()),
         market_question: Set(s.market_question.clone()),
@@ -66,6 +68,8 @@ pub(crate) fn from_row(m: Model) -> Result<Signal, StoreError> {
         yes_price: ctx.price("yes_price", m.yes_price)?,
         no_price: ctx.price("no_price", m.no_price)?,
         extra: ctx.extra(m.extra)?,
+        portfolio_id: PortfolioId::new(m.portfolio_id),
+        strategy: m.strategy,
         timestamp: m.timestamp,
         market_id: MarketId::new(m.market_id),
         market_question: m.market_question,

@@ -13,6 +13,7 @@ pub(crate) fn to_row(t: &Trade) -> ActiveModel {
     ActiveModel {
         id: NotSet,
         portfolio_id: Set(t.portfolio_id.to_string()),
+        strategy: Set(t.strategy.clone()),
         trade_id: Set(t.trade_id.to_string()),
         timestamp: Set(instant(t.timestamp)),
         market_id: Set(t.market_id.to_string()),
@@ -30,6 +31,7 @@ pub(crate) fn to_row(t: &Trade) -> ActiveModel {
         event_end_date: Set(opt_instant(t.event_end_date)),
         current_pnl: Set(t.current_pnl.map(|u| u.value())),
         realized_pnl: Set(t.realized_pnl.map(|u| u.value())),
+        closed_at: Set(opt_instant(t.closed_at)),
         extra: Set(json(&t.extra)),
         created_at: NotSet,
     }
@@ -48,6 +50,7 @@ pub(crate) fn from_row(m: Model) -> Result<Trade, StoreError> {
         extra: ctx.extra(m.extra)?,
         trade_id: TradeId::new(m.trade_id),
         portfolio_id: PortfolioId::new(m.portfolio_id),
+        strategy: m.strategy,
         timestamp: m.timestamp,
         market_id: MarketId::new(m.market_id),
         market_question: m.market_question,
@@ -61,6 +64,7 @@ pub(crate) fn from_row(m: Model) -> Result<Trade, StoreError> {
         event_end_date: m.event_end_date,
         current_pnl: opt_usd(m.current_pnl),
         realized_pnl: opt_usd(m.realized_pnl),
+        closed_at: m.closed_at,
     })
 }
 
@@ -70,6 +74,7 @@ pub(crate) fn as_stored(t: &Trade) -> Trade {
     Trade {
         timestamp: instant(t.timestamp),
         event_end_date: opt_instant(t.event_end_date),
+        closed_at: opt_instant(t.closed_at),
         ..t.clone()
     }
 }
@@ -84,7 +89,7 @@ pub(crate) const COLUMNS: &str = "trade_id, portfolio_id, timestamp, market_id, 
      action, outcome, trim_scale(amount) AS amount, trim_scale(entry_price) AS entry_price, \
      trim_scale(shares) AS shares, trim_scale(confidence) AS confidence, reason, status, \
      event_id, event_title, event_end_date, trim_scale(current_pnl) AS current_pnl, \
-     trim_scale(realized_pnl) AS realized_pnl, extra";
+     trim_scale(realized_pnl) AS realized_pnl, extra, strategy, closed_at";
 
 /// A row of [`COLUMNS`] as the trade it stores, checked as [`from_row`]
 /// checks a model.
@@ -126,6 +131,8 @@ pub(crate) fn from_pg_row(row: &PgRow) -> Result<Trade, StoreError> {
         current_pnl: opt_usd(col!(16, "current_pnl", Option<rust_decimal::Decimal>)),
         realized_pnl: opt_usd(col!(17, "realized_pnl", Option<rust_decimal::Decimal>)),
         extra: ctx.extra(col!(18, "extra", serde_json::Value))?,
+        strategy: col!(19, "strategy", String),
+        closed_at: col!(20, "closed_at", Option<chrono::DateTime<chrono::Utc>>),
         trade_id: TradeId::new(trade_id.clone()),
     };
     ctx.validate(trade)

@@ -1,4 +1,5 @@
-//! `signal_archives`: one row per archive entry, unique on `archived_at`.
+//! `signal_archives`: one row per archive entry, unique on
+//! `(portfolio_id, archived_at)`.
 
 use sea_orm::entity::prelude::*;
 
@@ -7,7 +8,6 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
-    #[sea_orm(unique)]
     pub archived_at: DateTimeUtc,
     pub archive_month: String,
     pub signals_count: i32,
@@ -16,6 +16,7 @@ pub struct Model {
     #[sea_orm(column_type = "JsonBinary")]
     pub extra: Json,
     pub created_at: DateTimeUtc,
+    pub portfolio_id: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,4 +1,5 @@
-//! `trades`: the append-only trade history, unique on `trade_id`.
+//! `trades`: the trade history, unique on `trade_id`; only a row's
+//! settlement (`status`, `realized_pnl`, `closed_at`) changes after insert.
 
 use sea_orm::entity::prelude::*;
 
@@ -39,6 +40,8 @@ pub struct Model {
     #[sea_orm(column_type = "JsonBinary")]
     pub extra: Json,
     pub created_at: DateTimeUtc,
+    pub strategy: String,
+    pub closed_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,5 +1,5 @@
-//! `trading_signals`: the current set (`is_current`, in `ordinal` order) and
-//! every executed signal, linked to its trade.
+//! `trading_signals`: each portfolio's current set (`is_current`, in
+//! `ordinal` order) and every executed signal, linked to its trade.
 
 use sea_orm::entity::prelude::*;
 
@@ -47,6 +47,8 @@ pub struct Model {
     #[sea_orm(column_type = "JsonBinary")]
     pub extra: Json,
     pub created_at: DateTimeUtc,
+    pub portfolio_id: String,
+    pub strategy: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -102,7 +102,10 @@ impl HistoryStore for PgStore {
         }
         crate::convert::checked("signal_archives", || entry.archived_at.to_rfc3339(), entry)?;
         signal_archives::Entity::insert(archive::to_row(entry)?)
-            .on_conflict_do_nothing_on([signal_archives::Column::ArchivedAt])
+            .on_conflict_do_nothing_on([
+                signal_archives::Column::PortfolioId,
+                signal_archives::Column::ArchivedAt,
+            ])
             .exec_without_returning(&self.db)
             .await
             .map_err(|e| db_err("appending a signal archive", e))?;
@@ -112,9 +115,11 @@ impl HistoryStore for PgStore {
     /// Oldest month first, append order within a month (as the JSON files).
     async fn load_signal_archives(
         &self,
+        portfolio: &PortfolioId,
         month: Option<&str>,
     ) -> Result<Vec<SignalArchive>, StoreError> {
-        let mut query = signal_archives::Entity::find();
+        let mut query = signal_archives::Entity::find()
+            .filter(signal_archives::Column::PortfolioId.eq(portfolio.as_str()));
         if let Some(m) = month {
             query = query.filter(signal_archives::Column::ArchiveMonth.eq(m));
         }

@@ -15,7 +15,7 @@ mod trades;
 mod versions;
 
 pub(crate) use portfolio::write_portfolio;
-pub(crate) use trades::{insert_trades, promote_pending_links};
+pub(crate) use trades::{insert_trades, promote_pending_links, settle_trades};
 
 use crate::error::db_err;
 use domain::StoreError;

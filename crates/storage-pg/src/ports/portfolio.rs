@@ -97,6 +97,16 @@ pub(crate) async fn write_portfolio<C: ConnectionTrait>(
     Ok(())
 }
 
+/// Every portfolio with a row in a table it owns (trades through their
+/// per-portfolio count, `trade_counts`, rather than a scan of `trades`).
+const LIST_PORTFOLIOS: &str = "SELECT portfolio_id::text FROM portfolio_state \
+     UNION SELECT portfolio_id FROM portfolio_positions \
+     UNION SELECT portfolio_id FROM trade_counts WHERE trades > 0 \
+     UNION SELECT portfolio_id FROM portfolio_snapshots \
+     UNION SELECT portfolio_id FROM portfolio_history \
+     UNION SELECT portfolio_id FROM trading_signals \
+     UNION SELECT portfolio_id FROM signal_archives";
+
 /// Where [`portfolio::COLUMNS`] start in a row of [`LOAD`] (after `ordinal`).
 const STATE_AT: usize = 1;
 /// Where [`position::COLUMNS`] start in a row of [`LOAD`].
@@ -200,6 +210,19 @@ impl PortfolioStore for PgStore {
             .await
             .map_err(|e| db_err("appending a portfolio snapshot", e))?;
         Ok(())
+    }
+
+    /// From every table a portfolio owns rows of; sorted in Rust (by
+    /// bytes, as every store sorts), not by the database's collation.
+    async fn list_portfolios(&self) -> Result<Vec<PortfolioId>, StoreError> {
+        let pool = self.db.get_postgres_connection_pool();
+        let mut ids: Vec<String> = sqlx::query_scalar(LIST_PORTFOLIOS)
+            .fetch_all(pool)
+            .await
+            .map_err(|e| sqlx_err("listing portfolios", e))?;
+        ids.sort();
+        ids.dedup();
+        Ok(ids.into_iter().map(PortfolioId::new).collect())
     }
 
     async fn load_portfolio_snapshots(

@@ -1,7 +1,8 @@
-//! `SignalStore`: the current set in `trading_signals`.
+//! `SignalStore`: each portfolio's current set in `trading_signals`.
 //!
-//! Replacing the set, in one transaction (see the migration for the model):
-//! 1. delete the current rows that were never executed (no trade link);
+//! Replacing a portfolio's set, in one transaction (see the migrations for
+//! the model), touching no other portfolio's rows:
+//! 1. delete its current rows that were never executed (no trade link);
 //! 2. clear `is_current` on the rest — executed signals stay, linked to
 //!    their trades;
 //! 3. insert the new set with `is_current` and its order; a signal linked to
@@ -16,13 +17,15 @@ use crate::entities::{trades, trading_signals as signals};
 use crate::error::db_err;
 use async_trait::async_trait;
 use domain::ports::SignalStore;
-use domain::{Signal, StoreError};
+use domain::{PortfolioId, Signal, StoreError};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::HashSet;
 
 /// Every column a re-saved signal updates (all but `id` and `created_at`).
-const UPDATED: [signals::Column; 23] = [
+const UPDATED: [signals::Column; 25] = [
+    signals::Column::PortfolioId,
+    signals::Column::Strategy,
     signals::Column::Timestamp,
     signals::Column::MarketId,
     signals::Column::MarketQuestion,
@@ -99,7 +102,12 @@ async fn insert<C: ConnectionTrait>(
 
 #[async_trait]
 impl SignalStore for PgStore {
-    async fn replace_current_signals(&self, all: &[Signal]) -> Result<(), StoreError> {
+    async fn replace_current_signals(
+        &self,
+        portfolio: &PortfolioId,
+        all: &[Signal],
+    ) -> Result<(), StoreError> {
+        domain::ports::check_signal_portfolios("postgres table trading_signals", portfolio, all)?;
         for (i, s) in all.iter().enumerate() {
             crate::convert::checked(
                 "trading_signals",
@@ -110,6 +118,7 @@ impl SignalStore for PgStore {
         let what = "replace_current_signals";
         let txn = begin(&self.db, what).await?;
         signals::Entity::delete_many()
+            .filter(signals::Column::PortfolioId.eq(portfolio.as_str()))
             .filter(signals::Column::IsCurrent.eq(true))
             .filter(signals::Column::TradeId.is_null())
             .filter(signals::Column::PendingTradeId.is_null())
@@ -118,6 +127,7 @@ impl SignalStore for PgStore {
             .map_err(|e| db_err(what, e))?;
         signals::Entity::update_many()
             .col_expr(signals::Column::IsCurrent, Expr::value(false))
+            .filter(signals::Column::PortfolioId.eq(portfolio.as_str()))
             .filter(signals::Column::IsCurrent.eq(true))
             .exec(&txn)
             .await
@@ -145,8 +155,12 @@ impl SignalStore for PgStore {
         commit(txn, what).await
     }
 
-    async fn load_current_signals(&self) -> Result<Vec<Signal>, StoreError> {
+    async fn load_current_signals(
+        &self,
+        portfolio: &PortfolioId,
+    ) -> Result<Vec<Signal>, StoreError> {
         signals::Entity::find()
+            .filter(signals::Column::PortfolioId.eq(portfolio.as_str()))
             .filter(signals::Column::IsCurrent.eq(true))
             .order_by_asc(signals::Column::Ordinal)
             .all(&self.db)

@@ -1,4 +1,6 @@
-//! `TradeStore`: the append-only `trades` table.
+//! `TradeStore`: the `trades` table. Rows are inserted once (idempotent on
+//! `trade_id`); the one update is a trade's settlement (`status`,
+//! `realized_pnl`, `closed_at`).
 
 use super::{BATCH_ROWS, begin, commit};
 use crate::PgStore;
@@ -7,14 +9,16 @@ use crate::entities::trades;
 use crate::error::{db_err, sqlx_err};
 use async_trait::async_trait;
 use domain::ports::TradeStore;
-use domain::{MarketId, PortfolioId, StoreError, Trade, TradeId};
+use domain::{MarketId, PortfolioId, StoreError, Trade, TradeId, TradeSettlement};
+use sea_orm::sea_query::Expr;
 use sea_orm::sqlx;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
-/// Insert `trades` in batches, skipping stored trades (a replay); returns how
-/// many rows were inserted. A stored `trade_id` with other content is
-/// `StoreError::Conflict` (the caller's transaction then rolls back): trade
-/// ids are unique in the trade store. Runs on the caller's transaction.
+/// Insert `trades` in batches, skipping stored trades (a replay, even of a
+/// trade whose row has settled since); returns how many rows were inserted.
+/// A stored `trade_id` with another execution is `StoreError::Conflict` (the
+/// caller's transaction then rolls back): trade ids are unique in the trade
+/// store. Runs on the caller's transaction.
 pub(crate) async fn insert_trades<C: ConnectionTrait>(
     conn: &C,
     all: &[Trade],
@@ -54,7 +58,7 @@ async fn refuse_conflicts<C: ConnectionTrait>(conn: &C, chunk: &[Trade]) -> Resu
         let Some(given) = chunk.iter().find(|t| t.trade_id.as_str() == row.trade_id) else {
             continue;
         };
-        if trade::from_row(row)? != trade::as_stored(given) {
+        if trade::from_row(row)?.as_executed() != trade::as_stored(given).as_executed() {
             return Err(StoreError::Conflict {
                 location: format!("postgres table {}", trade::TABLE),
                 key: given.trade_id.to_string(),
@@ -65,7 +69,7 @@ async fn refuse_conflicts<C: ConnectionTrait>(conn: &C, chunk: &[Trade]) -> Resu
     let mut seen = std::collections::HashMap::new();
     for t in chunk {
         if let Some(first) = seen.insert(t.trade_id.as_str(), t) {
-            if trade::as_stored(first) != trade::as_stored(t) {
+            if trade::as_stored(first).as_executed() != trade::as_stored(t).as_executed() {
                 return Err(StoreError::Conflict {
                     location: format!("postgres table {}", trade::TABLE),
                     key: t.trade_id.to_string(),
@@ -74,6 +78,38 @@ async fn refuse_conflicts<C: ConnectionTrait>(conn: &C, chunk: &[Trade]) -> Resu
         }
     }
     Ok(())
+}
+
+/// Record each settlement on its trade row (of its portfolio); returns how
+/// many rows were found. Runs on the caller's transaction.
+pub(crate) async fn settle_trades<C: ConnectionTrait>(
+    conn: &C,
+    settlements: &[TradeSettlement],
+) -> Result<u64, StoreError> {
+    let mut found = 0;
+    for s in settlements {
+        crate::convert::checked(trade::TABLE, || s.trade_id.to_string(), s)?;
+        let result = trades::Entity::update_many()
+            .col_expr(
+                trades::Column::Status,
+                Expr::value(s.status.as_str().to_owned()),
+            )
+            .col_expr(
+                trades::Column::RealizedPnl,
+                Expr::value(s.realized_pnl.map(|u| u.value())),
+            )
+            .col_expr(
+                trades::Column::ClosedAt,
+                Expr::value(crate::convert::opt_instant(s.closed_at)),
+            )
+            .filter(trades::Column::PortfolioId.eq(s.portfolio_id.as_str()))
+            .filter(trades::Column::TradeId.eq(s.trade_id.as_str()))
+            .exec(conn)
+            .await
+            .map_err(|e| db_err("settling a trade", e))?;
+        found += result.rows_affected;
+    }
+    Ok(found)
 }
 
 /// Move signal links that waited for their trade (`pending_trade_id`) onto
@@ -95,6 +131,10 @@ impl PgStore {
     /// already stored (and repeats within `all`), in the order given; then
     /// link signals that waited for these trades. Returns the number of rows
     /// inserted (0 on a replay).
+    ///
+    /// A copy of the truth: a stored trade (the same execution) takes the
+    /// settlement given — the last one, when `all` holds it twice — so a
+    /// backfill brings settlements PostgreSQL missed level too.
     ///
     /// The rows go through `COPY` into a temporary table and one
     /// `INSERT … SELECT … ON CONFLICT (trade_id) DO NOTHING`: several times
@@ -151,6 +191,10 @@ impl PgStore {
                 key,
             });
         }
+        sqlx::query(copy::SETTLE_FROM_STAGING)
+            .execute(&mut *tx)
+            .await
+            .map_err(fail("settling trades"))?;
         sqlx::query(PROMOTE_PENDING_LINKS)
             .execute(&mut *tx)
             .await
@@ -227,6 +271,10 @@ impl TradeStore for PgStore {
         insert_trades(&txn, std::slice::from_ref(t)).await?;
         promote_pending_links(&txn).await?;
         commit(txn, what).await
+    }
+
+    async fn settle_trade(&self, settlement: &TradeSettlement) -> Result<bool, StoreError> {
+        Ok(settle_trades(&self.db, std::slice::from_ref(settlement)).await? > 0)
     }
 
     async fn load_trades(&self, portfolio: &PortfolioId) -> Result<Vec<Trade>, StoreError> {
@@ -340,36 +388,48 @@ mod copy {
     pub(super) const CREATE_STAGING: &str = "CREATE TEMPORARY TABLE trades_staging ON COMMIT DROP AS \
          SELECT 0::bigint AS ord, portfolio_id, trade_id, timestamp, market_id, market_question, \
                 action, outcome, amount, entry_price, shares, confidence, reason, status, event_id, \
-                event_title, event_end_date, current_pnl, realized_pnl, extra \
+                event_title, event_end_date, current_pnl, realized_pnl, extra, strategy, closed_at \
          FROM trades WITH NO DATA";
 
     pub(super) const COPY_INTO_STAGING: &str = "COPY trades_staging (ord, portfolio_id, trade_id, \
          timestamp, market_id, market_question, action, outcome, amount, entry_price, shares, \
          confidence, reason, status, event_id, event_title, event_end_date, current_pnl, \
-         realized_pnl, extra) FROM STDIN WITH (FORMAT csv)";
+         realized_pnl, extra, strategy, closed_at) FROM STDIN WITH (FORMAT csv)";
 
     pub(super) const INSERT_FROM_STAGING: &str = "INSERT INTO trades (portfolio_id, trade_id, \
          timestamp, market_id, market_question, action, outcome, amount, entry_price, shares, \
          confidence, reason, status, event_id, event_title, event_end_date, current_pnl, \
-         realized_pnl, extra) \
+         realized_pnl, extra, strategy, closed_at) \
          SELECT portfolio_id, trade_id, timestamp, market_id, market_question, action, outcome, \
                 amount, entry_price, shares, confidence, reason, status, event_id, event_title, \
-                event_end_date, current_pnl, realized_pnl, extra \
+                event_end_date, current_pnl, realized_pnl, extra, strategy, closed_at \
          FROM trades_staging ORDER BY ord \
          ON CONFLICT (trade_id) DO NOTHING";
 
-    /// The first staged trade that differs from the stored row of its id
-    /// (the rows just inserted equal themselves).
+    /// The first staged trade whose execution differs from the stored row
+    /// of its id (the rows just inserted equal themselves; the settlement,
+    /// `status`, `realized_pnl` and `closed_at`, is not compared: it is
+    /// copied by [`SETTLE_FROM_STAGING`]).
     pub(super) const FIRST_CONFLICT: &str = "SELECT s.trade_id::text FROM trades_staging s \
          JOIN trades t ON t.trade_id = s.trade_id \
          WHERE (t.portfolio_id, t.timestamp, t.market_id, t.market_question, t.action, \
-                t.outcome, t.amount, t.entry_price, t.shares, t.confidence, t.reason, t.status, \
-                t.event_id, t.event_title, t.event_end_date, t.current_pnl, t.realized_pnl, t.extra) \
+                t.outcome, t.amount, t.entry_price, t.shares, t.confidence, t.reason, \
+                t.event_id, t.event_title, t.event_end_date, t.current_pnl, t.extra, t.strategy) \
          IS DISTINCT FROM \
                (s.portfolio_id, s.timestamp, s.market_id, s.market_question, s.action, \
-                s.outcome, s.amount, s.entry_price, s.shares, s.confidence, s.reason, s.status, \
-                s.event_id, s.event_title, s.event_end_date, s.current_pnl, s.realized_pnl, s.extra) \
+                s.outcome, s.amount, s.entry_price, s.shares, s.confidence, s.reason, \
+                s.event_id, s.event_title, s.event_end_date, s.current_pnl, s.extra, s.strategy) \
          LIMIT 1";
+
+    /// Stored trades take the settlement staged for them (the last one
+    /// given), where it differs.
+    pub(super) const SETTLE_FROM_STAGING: &str = "UPDATE trades t \
+         SET status = s.status, realized_pnl = s.realized_pnl, closed_at = s.closed_at \
+         FROM (SELECT DISTINCT ON (trade_id) trade_id, status, realized_pnl, closed_at \
+               FROM trades_staging ORDER BY trade_id, ord DESC) s \
+         WHERE t.trade_id = s.trade_id \
+           AND (t.status, t.realized_pnl, t.closed_at) \
+               IS DISTINCT FROM (s.status, s.realized_pnl, s.closed_at)";
 
     /// `trades` as CSV rows numbered from `first`: every present value
     /// quoted, an absent one unquoted and empty (NULL).
@@ -377,7 +437,7 @@ mod copy {
         let mut out = String::with_capacity(trades.len() * 512);
         for (i, t) in trades.iter().enumerate() {
             let _ = write!(out, "{}", first + i);
-            let fields: [Option<String>; 19] = [
+            let fields: [Option<String>; 21] = [
                 Some(t.portfolio_id.to_string()),
                 Some(t.trade_id.to_string()),
                 Some(instant(t.timestamp)),
@@ -397,6 +457,8 @@ mod copy {
                 t.current_pnl.map(|u| u.value().to_string()),
                 t.realized_pnl.map(|u| u.value().to_string()),
                 Some(serde_json::Value::Object(t.extra.clone()).to_string()),
+                Some(t.strategy.clone()),
+                t.closed_at.map(instant),
             ];
             for field in fields {
                 out.push(',');
