@@ -256,7 +256,7 @@ impl Journal {
             report.last_seq = report.last_seq.max(entry.seq);
             let write = entry.write.as_write();
             match write.apply(pg).await {
-                Ok(()) => {}
+                Ok(_) => {}
                 Err(e @ StoreError::Unavailable { .. }) => {
                     report.stopped_by = Some(e.to_string());
                     break;

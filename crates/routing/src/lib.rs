@@ -41,7 +41,7 @@ use domain::ports::{
 use domain::{
     DataSet, EffectiveRoute, Event, FilteredEvent, Market, MarketId, MarketSnapshot, Overrides,
     Phase, Portfolio, PortfolioHistoryEntry, PortfolioId, PortfolioSnapshot, Route, Signal,
-    SignalArchive, StoreError, Trade,
+    SignalArchive, StoreError, Trade, TradeSettlement,
 };
 use journal::{Journal, ReplayReport, VersionStep};
 use serde::Serialize;
@@ -415,6 +415,12 @@ impl RoutedStore {
 
     /// Route one write.
     async fn write(&self, write: Write<'_>) -> Result<(), StoreError> {
+        self.write_found(write).await.map(drop)
+    }
+
+    /// Route one write; returns what the store written first answered
+    /// ([`Write::apply`]: whether a settled trade was found).
+    async fn write_found(&self, write: Write<'_>) -> Result<bool, StoreError> {
         let _one_at_a_time = self.writing.lock().await;
         match self.route(write.data_set()).route {
             Route::Json => write.apply(self.json()?).await,
@@ -427,18 +433,21 @@ impl RoutedStore {
     /// versions the JSON write moved, then applied. Never fails on the
     /// PostgreSQL side: what PostgreSQL does not take leaves its data set
     /// behind, which every read and gate sees.
-    async fn dual_write(&self, write: Write<'_>) -> Result<(), StoreError> {
+    async fn dual_write(&self, write: Write<'_>) -> Result<bool, StoreError> {
         let json = self.json()?;
         let mut from = Vec::new();
         for data_set in write.touches() {
             from.push((*data_set, json.versions.own_version(*data_set).await));
         }
-        if let Err(e) = write.apply(json).await {
-            self.stats
-                .json_write_failures
-                .fetch_add(1, Ordering::Relaxed);
-            return Err(e);
-        }
+        let found = match write.apply(json).await {
+            Ok(found) => found,
+            Err(e) => {
+                self.stats
+                    .json_write_failures
+                    .fetch_add(1, Ordering::Relaxed);
+                return Err(e);
+            }
+        };
         #[cfg(feature = "test-hooks")]
         crash_hook(&write);
         let mut steps = Vec::new();
@@ -461,14 +470,14 @@ impl RoutedStore {
                 tracing::error!(write = %write.describe(), error = %e,
                     "the journal could not record a write; PostgreSQL is behind for its data \
                      sets until `verify --repair`");
-                return Ok(());
+                return Ok(found);
             }
         }
         match self.behind.get() {
             Some(shared) => shared.journaled(),
             None => drop(self.drain().await),
         }
-        Ok(())
+        Ok(found)
     }
 
     /// Whether PostgreSQL holds every write JSON holds of `data_set`.
@@ -637,6 +646,17 @@ impl ExecutionStore for RoutedStore {
         })
         .await
     }
+    async fn record_settlements(
+        &self,
+        portfolio: &Portfolio,
+        settlements: &[TradeSettlement],
+    ) -> Result<(), StoreError> {
+        self.write(Write::RecordSettlements {
+            portfolio,
+            settlements,
+        })
+        .await
+    }
 }
 
 #[async_trait]
@@ -678,12 +698,26 @@ impl PortfolioStore for RoutedStore {
         )
         .await
     }
+    async fn list_portfolios(&self) -> Result<Vec<PortfolioId>, StoreError> {
+        self.read(
+            DataSet::Portfolio,
+            "list_portfolios",
+            |s| async move { s.portfolio.list_portfolios().await },
+            None,
+        )
+        .await
+    }
 }
 
 #[async_trait]
 impl TradeStore for RoutedStore {
     async fn append_trade(&self, trade: &Trade) -> Result<(), StoreError> {
         self.write(Write::AppendTrade(trade)).await
+    }
+    /// Answered by the store written first (JSON in dual-write phases):
+    /// whether the truth holds the trade.
+    async fn settle_trade(&self, settlement: &TradeSettlement) -> Result<bool, StoreError> {
+        self.write_found(Write::SettleTrade(settlement)).await
     }
     async fn load_trades(&self, portfolio: &PortfolioId) -> Result<Vec<Trade>, StoreError> {
         let key = portfolio.clone();
@@ -829,6 +863,7 @@ impl HistoryStore for RoutedStore {
     }
     async fn load_signal_archives(
         &self,
+        portfolio: &PortfolioId,
         month: Option<&str>,
     ) -> Result<Vec<SignalArchive>, StoreError> {
         let month = month.map(str::to_owned);
@@ -836,8 +871,8 @@ impl HistoryStore for RoutedStore {
             DataSet::History,
             "load_signal_archives",
             |s| {
-                let m = month.clone();
-                async move { s.history.load_signal_archives(m.as_deref()).await }
+                let (id, m) = (portfolio.clone(), month.clone());
+                async move { s.history.load_signal_archives(&id, m.as_deref()).await }
             },
             None,
         )
@@ -847,16 +882,29 @@ impl HistoryStore for RoutedStore {
 
 #[async_trait]
 impl SignalStore for RoutedStore {
-    async fn replace_current_signals(&self, signals: &[Signal]) -> Result<(), StoreError> {
-        self.write(Write::ReplaceCurrentSignals(signals)).await
+    async fn replace_current_signals(
+        &self,
+        portfolio: &PortfolioId,
+        signals: &[Signal],
+    ) -> Result<(), StoreError> {
+        self.write(Write::ReplacePortfolioSignals { portfolio, signals })
+            .await
     }
-    async fn load_current_signals(&self) -> Result<Vec<Signal>, StoreError> {
+    async fn load_current_signals(
+        &self,
+        portfolio: &PortfolioId,
+    ) -> Result<Vec<Signal>, StoreError> {
+        let key = portfolio.clone();
         self.read(
             DataSet::Signals,
             "load_current_signals",
-            |s| async move { s.signals.load_current_signals().await },
-            Some(ShadowRead::new(|pg: Stores| async move {
-                pg.signals.load_current_signals().await
+            |s| {
+                let id = portfolio.clone();
+                async move { s.signals.load_current_signals(&id).await }
+            },
+            Some(ShadowRead::new(move |pg: Stores| {
+                let id = key.clone();
+                async move { pg.signals.load_current_signals(&id).await }
             })),
         )
         .await
