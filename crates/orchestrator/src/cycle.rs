@@ -65,6 +65,8 @@ pub struct CycleParams {
     pub market_filter: MarketFilter,
     pub policy: ExecutionPolicy,
     pub strategy: Arc<dyn Strategy>,
+    /// The portfolio's exit rules and fill model (none by default).
+    pub exits: crate::prices::Exits,
     pub clock: Clock,
 }
 
@@ -498,11 +500,10 @@ pub async fn generate_signals(
 ) -> Result<(Vec<Signal>, StepSummary), CycleError> {
     let step = Instant::now();
     // No recorded price history is fed to strategies yet.
-    let signals = params.strategy.generate(
-        markets,
-        &strategy::PriceHistory::new(),
-        (params.clock)(),
-    );
+    let signals =
+        params
+            .strategy
+            .generate(markets, &strategy::PriceHistory::new(), (params.clock)());
     stores
         .signals
         .replace_current_signals(&signals)
@@ -587,7 +588,7 @@ pub async fn reprice(
 ) -> Result<StepSummary, CycleError> {
     let step = Instant::now();
     let at = (params.clock)();
-    let report = crate::prices::reprice_open_positions(portfolio, source, at)
+    let report = crate::prices::reprice_open_positions(portfolio, source, at, &params.exits)
         .await
         .map_err(reprice_error)?;
     portfolio.last_updated = at;
@@ -620,6 +621,7 @@ pub fn reprice_counts(update: &PriceUpdate) -> RepriceCounts {
         settled: update.settled.len(),
         undecided: update.undecided.clone(),
         unpriced: update.unpriced.len(),
+        exited: update.exits.len(),
         realized_pnl: update.realized_pnl.value(),
     }
 }
@@ -686,14 +688,15 @@ async fn execute(
     let mut taken: HashSet<String> = HashSet::new();
     loop {
         let (before, unlinked) = (portfolio.clone(), signal.clone());
-        let trade = match paper_trading::execute_signal_avoiding(
+        let trade = match paper_trading::execute_signal_with(
             portfolio,
             signal,
             at,
             &params.policy,
+            &params.exits.fill,
             &|id| taken.contains(id),
         ) {
-            Ok(trade) => trade,
+            Ok(execution) => execution.trade,
             Err(reason) => return Ok(Err(reason)),
         };
         signal.mark_executed(trade.trade_id.clone(), at);

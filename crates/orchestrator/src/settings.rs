@@ -3,6 +3,7 @@
 //! default in `.env.example` (a tidy test keeps the two in step).
 
 pub mod filters;
+pub mod portfolios;
 
 use config::{Config, Environment, File, FileFormat};
 use rust_decimal::Decimal;
@@ -87,6 +88,10 @@ pub struct Settings {
     /// `DATABASE_URL`, `POSTGRES_*` and `PRESCIENT_PG_*`, for `PgConfig`.
     #[serde(skip)]
     pub database: HashMap<String, String>,
+    /// The `[[portfolios]]` of `prescient.toml`, as written (checked at
+    /// load); [`Settings::portfolios`] builds them.
+    #[serde(skip)]
+    pub portfolio_configs: Vec<portfolios::PortfolioConfig>,
 }
 
 /// The variables `Settings` reads, with their defaults, as `.env.example` lists them.
@@ -260,8 +265,21 @@ impl Settings {
             })
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
+        settings.portfolio_configs = portfolios::read(sources.file.as_deref())?;
         settings.validate()?;
+        // Checked now, so a mistake stops the process at start.
+        settings.portfolios()?;
         Ok(settings)
+    }
+
+    /// Every live portfolio: `default` and the `[[portfolios]]`, built with
+    /// the current trade amount and initial balance as their defaults.
+    pub fn portfolios(&self) -> Result<Vec<portfolios::Portfolio>, SettingsError> {
+        portfolios::build_all(
+            self.portfolio_configs.clone(),
+            self.trade_amount,
+            self.initial_balance,
+        )
     }
 
     fn validate(&self) -> Result<(), SettingsError> {

@@ -83,6 +83,7 @@ pub fn cycle_params(settings: &Settings) -> Result<CycleParams> {
             amount,
             threshold: Price::half(),
         }),
+        exits: Default::default(),
         clock: system_clock(),
     })
 }

@@ -10,6 +10,7 @@ mod record;
 mod run;
 mod serve;
 mod stats;
+mod strategies;
 mod update_prices;
 
 use crate::settings::Settings;
@@ -55,6 +56,9 @@ pub enum Command {
     /// Ctrl-C or SIGTERM (headless; `serve --cycle-every` does the same with
     /// the API).
     Run(run::RunArgs),
+    /// The strategies a portfolio can run (name, description, parameters)
+    /// and the live portfolios.
+    Strategies(strategies::StrategiesArgs),
     /// The operator's migration commands: phase status|advance|rollback,
     /// backfill, verify, backup, restore, archive-json, outbox (README,
     /// "Migrating to PostgreSQL").
@@ -76,6 +80,7 @@ pub async fn run(cli: Cli, mut settings: Settings) -> Result<std::process::ExitC
         Command::Stats(args) => stats::run(args, settings).await?,
         Command::UpdatePrices(args) => update_prices::run(args, settings).await?,
         Command::Run(args) => run::run(args, settings).await?,
+        Command::Strategies(args) => strategies::run(args, &settings)?,
         #[cfg(feature = "json")]
         Command::Migrate(args) => return migrate::run(args, settings).await,
     }
