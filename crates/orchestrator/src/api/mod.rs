@@ -15,6 +15,7 @@
 //! `Authorization: Bearer <token>`; one cycle runs at a time (a second
 //! request gets 409). The server binds 127.0.0.1 by default.
 
+pub mod compare;
 pub mod dashboard;
 pub mod error;
 pub mod events;
@@ -207,6 +208,8 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 pub fn router(state: ApiState) -> Router {
     Router::new()
         .route("/", get(dashboard::page))
+        .route("/compare", get(compare::page))
+        .route("/trading/compare", get(compare::figures))
         .route("/metrics", get(metrics::render))
         .route("/trading/status", get(trading::status))
         .route("/trading/run-full-cycle", post(trading::run_full_cycle))

@@ -3,6 +3,7 @@
 //! [`crate::app`]) and printing. Nothing outside `cli` imports it but the
 //! binary.
 
+mod compare;
 mod cycle;
 #[cfg(feature = "json")]
 pub mod migrate;
@@ -56,6 +57,9 @@ pub enum Command {
     /// Ctrl-C or SIGTERM (headless; `serve --cycle-every` does the same with
     /// the API).
     Run(run::RunArgs),
+    /// Every live portfolio side by side: equity, return, drawdown, win rate,
+    /// Sharpe, Brier score, correlation of daily P&L, open exposure.
+    Compare(compare::CompareArgs),
     /// The strategies a portfolio can run (name, description, parameters)
     /// and the live portfolios.
     Strategies(strategies::StrategiesArgs),
@@ -81,6 +85,7 @@ pub async fn run(cli: Cli, mut settings: Settings) -> Result<std::process::ExitC
         Command::UpdatePrices(args) => update_prices::run(args, settings).await?,
         Command::Run(args) => run::run(args, settings).await?,
         Command::Strategies(args) => strategies::run(args, &settings)?,
+        Command::Compare(args) => compare::run(args, settings).await?,
         #[cfg(feature = "json")]
         Command::Migrate(args) => return migrate::run(args, settings).await,
     }
