@@ -66,13 +66,25 @@ pub async fn update_prices(
     portfolio_id: &PortfolioId,
     now: DateTime<Utc>,
 ) -> Result<PriceUpdate, PriceError> {
+    update_prices_with(stores, source, portfolio_id, now, &Exits::default()).await
+}
+
+/// [`update_prices`], closing what the portfolio's exit rules say at the
+/// current prices (through its fill model).
+pub async fn update_prices_with(
+    stores: &Stores,
+    source: &dyn MarketSource,
+    portfolio_id: &PortfolioId,
+    now: DateTime<Utc>,
+    exits: &Exits,
+) -> Result<PriceUpdate, PriceError> {
     let mut portfolio = stores
         .portfolio
         .load_portfolio(portfolio_id)
         .await?
         .ok_or_else(|| PriceError::NoPortfolio(portfolio_id.clone()))?;
     check(&portfolio)?;
-    let update = reprice_open_positions(&mut portfolio, source, now, &Exits::default()).await?;
+    let update = reprice_open_positions(&mut portfolio, source, now, exits).await?;
     stores.portfolio.save_portfolio(&portfolio).await?;
     Ok(update)
 }

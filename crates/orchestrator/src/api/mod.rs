@@ -308,9 +308,9 @@ impl crate::schedule::Job for ServedCycle {
 
     async fn run(&self) -> anyhow::Result<String> {
         let settings = &self.state.app().settings;
-        let params = crate::app::cycle_params(settings)?;
+        let all = crate::app::portfolio_params(settings, None)?;
         let source = (self.state.inner.source)(settings)?;
-        let summary = self.state.cycle(source, params).await?;
+        let summary = self.state.cycle(source, all).await?;
         Ok(format!(
             "{} steps in {} ms",
             summary.steps.len(),
@@ -336,12 +336,11 @@ pub async fn serve(app: App, options: ServeOptions) -> anyhow::Result<()> {
     let scheduler = match schedule {
         Some(schedule) => {
             let settings = &state.app().settings;
-            let prices = crate::schedule::PricesJob {
-                stores: state.app().stores.clone(),
-                source: Arc::from(crate::app::open_source(&source, settings)?),
-                portfolio_id: crate::app::cycle_params(settings)?.portfolio_id,
-                clock: crate::cycle::system_clock(),
-            };
+            let prices = crate::app::jobs::prices_job(
+                state.app(),
+                Arc::from(crate::app::open_source(&source, settings)?),
+                &crate::app::portfolio_params(settings, None)?,
+            );
             let scheduler = crate::schedule::Scheduler::sharing(
                 schedule,
                 Arc::new(ServedCycle {
