@@ -21,7 +21,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{SubsecRound, Utc};
 use domain::ports::Stores;
-use domain::{DataSet, PortfolioId, Route, StoreError};
+use domain::{DataSet, Route, StoreError};
 use polymarket_client::MarketSource;
 use serde_json::{Map, Value, json};
 use std::time::Instant;
@@ -561,9 +561,12 @@ fn cycle_error(e: CycleError) -> ApiError {
 /// portfolio, the trades of its open positions, the trade count and the
 /// history's summary (no read loads every trade or entry). 404 before the
 /// first cycle.
-pub async fn performance_summary(State(s): State<ApiState>) -> Result<Json<Value>, ApiError> {
+pub async fn performance_summary(
+    State(s): State<ApiState>,
+    query: Result<Query<super::views::PortfolioParam>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let id = super::views::portfolio_of(&s, query)?;
     let stores = &s.app().stores;
-    let id = PortfolioId::default();
     let portfolio = stores
         .portfolio
         .load_portfolio(&id)
