@@ -43,7 +43,8 @@ pub enum Command {
     /// Serve the HTTP API and the dashboard (README, "HTTP API") until Ctrl-C.
     /// With PRESCIENT_API_TOKEN set, POST actions require it.
     Serve {
-        /// Address to listen on.
+        /// Address to listen on (any but a loopback address needs
+        /// PRESCIENT_API_TOKEN).
         #[arg(long, default_value = "127.0.0.1:8004")]
         addr: std::net::SocketAddr,
         /// Run on one store instead of the phase's routes.
@@ -200,6 +201,7 @@ pub async fn run(cli: Cli, mut settings: Settings) -> Result<()> {
         } => {
             let source = source.parse()?;
             let token = settings.api_token.clone();
+            crate::api::guard::check_bind(addr, token.as_deref())?;
             let app = App::open(settings, store).await?;
             crate::api::serve(app, addr, token, source).await
         }

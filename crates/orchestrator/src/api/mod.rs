@@ -13,11 +13,15 @@
 //! Rules: a GET never writes (the original's GETs rewrote the portfolio);
 //! actions are POST and, with `PRESCIENT_API_TOKEN` set, need
 //! `Authorization: Bearer <token>`; one cycle runs at a time (a second
-//! request gets 409). The server binds 127.0.0.1 by default.
+//! request gets 409). The server binds 127.0.0.1 by default and is safe by
+//! default ([`guard`]): no other address without a token, no action from
+//! another site without one, loopback `Host`s only on a loopback address,
+//! header timeouts, a connection limit and a body limit.
 
 pub mod dashboard;
 pub mod error;
 pub mod events;
+pub mod guard;
 pub mod markets;
 pub mod metrics;
 pub mod paper_trading;
@@ -224,6 +228,10 @@ pub fn router(state: ApiState) -> Router {
         .layer(middleware::from_fn(stale::allow_stale_reads))
         .layer(middleware::from_fn_with_state(
             state.clone(),
+            guard::check_request,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
             metrics::count_requests,
         ))
         .with_state(state)
@@ -257,20 +265,17 @@ pub async fn serve(
     token: Option<String>,
     source: SourceSpec,
 ) -> anyhow::Result<()> {
+    guard::check_bind(addr, token.as_deref())?;
     let state = ApiState::new(app, token, source_factory(source)).await;
-    if !addr.ip().is_loopback() && state.inner.token.is_none() {
-        tracing::warn!(%addr, "serving beyond this machine without PRESCIENT_API_TOKEN: anyone who reaches it can run cycles");
-    }
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
     let local = listener.local_addr().context("no local address")?;
     tracing::info!(addr = %local, store = state.store_kind(), phase = %state.app().phase, "serving the API");
     println!("prescient serving on http://{local}/ (Ctrl-C to stop)");
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .context("the server stopped")
+    guard::serve_with(listener, state, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .context("the server stopped")
 }
