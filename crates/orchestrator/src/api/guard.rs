@@ -91,7 +91,7 @@ pub fn check_bind(addr: SocketAddr, token: Option<&str>) -> Result<(), GuardErro
 /// The request layer of [`super::router`]: the body limit, then (without a
 /// token) the same-origin rule for actions.
 pub async fn check_request(State(s): State<ApiState>, request: Request, next: Next) -> Response {
-    let limit = s.app().settings.http_body_limit_bytes;
+    let limit = HttpLimits::from_settings(&s.app().settings).body_limit;
     let declared = request
         .headers()
         .get(CONTENT_LENGTH)
