@@ -72,6 +72,14 @@ pub struct Settings {
     pub shadow_read_every: u64,
     /// `prescient serve`: the token actions (POST) require; unset = none.
     pub api_token: Option<String>,
+    /// `prescient serve`: ms a request's headers may take to arrive, counted
+    /// from when the server starts waiting for them (so also how long a
+    /// kept-alive connection may sit idle).
+    pub http_header_timeout_ms: u64,
+    /// `prescient serve`: connections open at once (more wait to be accepted).
+    pub http_max_connections: usize,
+    /// `prescient serve`: the largest request body, in bytes.
+    pub http_body_limit_bytes: usize,
     /// Days phase 6 must hold before phase 7 (SPEC §6 gate).
     pub phase6_hold_days: i64,
     /// After PostgreSQL is found unavailable in a dual-write phase, queue
@@ -127,6 +135,9 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("PRESCIENT_STATE_DIR", ""),
     ("PRESCIENT_SHADOW_READ_EVERY", "10"),
     ("PRESCIENT_API_TOKEN", ""),
+    ("PRESCIENT_HTTP_HEADER_TIMEOUT_MS", "10000"),
+    ("PRESCIENT_HTTP_MAX_CONNECTIONS", "64"),
+    ("PRESCIENT_HTTP_BODY_LIMIT_BYTES", "65536"),
     ("PRESCIENT_PHASE6_HOLD_DAYS", "7"),
     ("PRESCIENT_PG_RETRY_AFTER_MS", "2000"),
     ("PRESCIENT_WRITE_BEHIND", "true"),
@@ -305,6 +316,12 @@ impl Settings {
                 "PRESCIENT_GAMMA_BATCH_SIZE must be 1..=100 (Gamma's limit), not {}",
                 self.gamma_batch_size
             )));
+        }
+        if self.http_header_timeout_ms == 0 || self.http_max_connections == 0 {
+            return Err(SettingsError(
+                "PRESCIENT_HTTP_HEADER_TIMEOUT_MS and PRESCIENT_HTTP_MAX_CONNECTIONS must be at least 1"
+                    .into(),
+            ));
         }
         // The filters' rules, named by setting (the same rules as a
         // per-run override's).

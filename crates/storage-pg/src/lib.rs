@@ -5,8 +5,9 @@
 //! conversions between rows and domain types (`convert/`, one module per
 //! table — rows never leave the crate), the port implementations (`ports/`),
 //! executing a trade as one transaction ([`PgStore::record_execution`]),
-//! batched bulk writes, connection settings ([`PgConfig`]) and the health
-//! check, and (feature `testing`) throw-away migrated test databases
+//! batched bulk writes, connection settings ([`PgConfig`]), keeping the
+//! password out of every output ([`redact`]), the health check, and
+//! (feature `testing`) throw-away migrated test databases
 //! ([`testing::TestDb`]) and failpoints.
 //!
 //! Must not: know about JSON files, the migration phases or routing, or the
@@ -33,11 +34,14 @@ mod error;
 mod execution;
 mod maintenance;
 mod ports;
+pub mod redact;
 mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use config::{CONNECT_TIMEOUT_VAR, HEALTH_TIMEOUT_VAR, POOL_SIZE_VAR, PgConfig};
+pub use config::{
+    CONNECT_TIMEOUT_VAR, HEALTH_TIMEOUT_VAR, LibpqConnection, POOL_SIZE_VAR, PgConfig,
+};
 pub use error::{PgError, STORE};
 pub use execution::ExecutionStep;
 pub use maintenance::ScratchDb;

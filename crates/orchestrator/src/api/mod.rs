@@ -13,12 +13,16 @@
 //! Rules: a GET never writes (the original's GETs rewrote the portfolio);
 //! actions are POST and, with `PRESCIENT_API_TOKEN` set, need
 //! `Authorization: Bearer <token>`; one cycle runs at a time (a second
-//! request gets 409). The server binds 127.0.0.1 by default.
+//! request gets 409). The server binds 127.0.0.1 by default and is safe by
+//! default ([`guard`]): no other address without a token, no action from
+//! another site without one, loopback `Host`s only on a loopback address,
+//! header timeouts, a connection limit and a body limit.
 
 pub mod compare;
 pub mod dashboard;
 pub mod error;
 pub mod events;
+pub mod guard;
 pub mod markets;
 pub mod metrics;
 pub mod paper_trading;
@@ -257,6 +261,10 @@ pub fn router(state: ApiState) -> Router {
         .layer(middleware::from_fn(stale::allow_stale_reads))
         .layer(middleware::from_fn_with_state(
             state.clone(),
+            guard::check_request,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
             metrics::count_requests,
         ))
         .with_state(state)
@@ -329,6 +337,7 @@ pub async fn serve(app: App, options: ServeOptions) -> anyhow::Result<()> {
         source,
         schedule,
     } = options;
+    guard::check_bind(addr, token.as_deref())?;
     let state = ApiState::new(app, token, source_factory(source.clone())).await;
     if !addr.ip().is_loopback() && state.inner.token.is_none() {
         tracing::warn!(%addr, "serving beyond this machine without PRESCIENT_API_TOKEN: anyone who reaches it can run cycles");
@@ -372,16 +381,15 @@ pub async fn serve(app: App, options: ServeOptions) -> anyhow::Result<()> {
                 .await
         })
     });
-    let served = axum::serve(listener, router(state.clone()))
-        .with_graceful_shutdown({
-            let stop = stop.clone();
-            async move {
-                crate::schedule::shutdown_signal().await;
-                let _ = stop.send(true);
-            }
-        })
-        .await
-        .context("the server stopped");
+    let served = guard::serve_with(listener, state.clone(), {
+        let stop = stop.clone();
+        async move {
+            crate::schedule::shutdown_signal().await;
+            let _ = stop.send(true);
+        }
+    })
+    .await
+    .context("the server stopped");
     // However the server stopped, the schedule stops with it.
     let _ = stop.send(true);
     if let Some(task) = schedule_task {
