@@ -217,7 +217,7 @@ async fn two_hundred_idle_sockets_do_not_starve_a_server_limited_to_128_files() 
         .write_all(
             raw::request(
                 "POST",
-                "/trading/run-full-cycle?max_days_until_end=1000",
+                api_support::CYCLE,
                 &host,
                 &[("Content-Length", "0")],
             )
@@ -286,15 +286,12 @@ async fn the_database_password_is_in_no_output_of_serve() {
         .unwrap();
     assert!(status.contains("prescient:***@127.0.0.1:1"), "{status}");
     let cycle = client
-        .post(format!(
-            "{base}/trading/run-full-cycle?max_days_until_end=1000"
-        ))
+        .post(format!("{base}{}", api_support::CYCLE))
         .send()
         .await
-        .unwrap()
-        .text()
-        .await
         .unwrap();
+    assert_eq!(cycle.status().as_u16(), 200);
+    let cycle = cycle.text().await.unwrap();
     let (stdout, stderr) = server.stop().await;
     assert!(
         stderr.contains("PostgreSQL") && stderr.contains("DEBUG"),

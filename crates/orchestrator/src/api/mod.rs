@@ -339,9 +339,6 @@ pub async fn serve(app: App, options: ServeOptions) -> anyhow::Result<()> {
     } = options;
     guard::check_bind(addr, token.as_deref())?;
     let state = ApiState::new(app, token, source_factory(source.clone())).await;
-    if !addr.ip().is_loopback() && state.inner.token.is_none() {
-        tracing::warn!(%addr, "serving beyond this machine without PRESCIENT_API_TOKEN: anyone who reaches it can run cycles");
-    }
     let scheduler = match schedule {
         Some(schedule) => {
             let settings = &state.app().settings;
