@@ -47,7 +47,6 @@ pub async fn run(args: ServeArgs, mut settings: Settings) -> Result<()> {
     // first scheduled cycle.
     cycle_params(&settings)?;
     let token = settings.api_token.clone();
-    crate::api::guard::check_bind(args.addr, token.as_deref())?;
     let app = App::open_as(settings, args.store, Access::Write, "serve").await?;
     crate::api::serve(
         app,
