@@ -6,7 +6,8 @@
 //! [`cli`] (commands, wiring stores and sources together).
 //! [`prices`] (re-pricing and settling, shared by step 6 and
 //! `update-prices`), [`schedule`] (`prescient run`: cycles and price updates
-//! that never overlap) and [`stats_cmd`] (`prescient stats`).
+//! that never overlap), [`stats_cmd`] (`prescient stats`) and [`history`]
+//! (real price history from Polymarket's CLOB into PostgreSQL).
 //!
 //! Must not: contain domain rules (they live in `domain`, `strategy`,
 //! `paper-trading`) or know file formats or SQL (they live in the stores);
@@ -19,6 +20,7 @@ pub mod api;
 pub mod app;
 pub mod cli;
 pub mod cycle;
+pub mod history;
 #[cfg(feature = "json")]
 pub mod ops;
 pub mod phase_state;

@@ -6,7 +6,8 @@
 //! table — rows never leave the crate), the port implementations (`ports/`),
 //! executing a trade as one transaction ([`PgStore::record_execution`]),
 //! batched bulk writes, connection settings ([`PgConfig`]) and the health
-//! check, and (feature `testing`) throw-away migrated test databases
+//! check, the price history of outcome tokens (`price_history.rs`, a
+//! PostgreSQL-only API beside the ports), and (feature `testing`) throw-away migrated test databases
 //! ([`testing::TestDb`]) and failpoints.
 //!
 //! Must not: know about JSON files, the migration phases or routing, or the
@@ -33,6 +34,7 @@ mod error;
 mod execution;
 mod maintenance;
 mod ports;
+mod price_history;
 mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -42,4 +44,5 @@ pub use error::{PgError, STORE};
 pub use execution::ExecutionStep;
 pub use maintenance::ScratchDb;
 pub use ports::BATCH_ROWS;
+pub use price_history::StoredSpan;
 pub use store::PgStore;
