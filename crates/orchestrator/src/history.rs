@@ -24,7 +24,7 @@
 //! fails (after its retries), and any store failure, stop the fetch with
 //! what was stored so far kept.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use domain::ports::Stores;
 use domain::{Market, MarketId, Outcome, PortfolioId, StoreError, TokenId};
 use polymarket_client::{ClientError, ClobClient, HistoryStats, MarketSource};
@@ -176,6 +176,9 @@ pub async fn fetch_history(
     if request.fidelity_minutes == 0 {
         return Err(HistoryError::NoFidelity);
     }
+    // The CLOB speaks whole seconds: a sub-second `to` would never be
+    // covered by what is stored, and every run would ask for its edge again.
+    let (from, to) = (request.from.trunc_subsecs(0), request.to.trunc_subsecs(0));
     let mut planned = Vec::new();
     let mut skipped = Vec::new();
     for found in resolve(stores, source, &request.selection).await? {
@@ -208,8 +211,8 @@ pub async fn fetch_history(
     }
 
     let mut report = FetchReport {
-        from: request.from,
-        to: request.to,
+        from,
+        to,
         fidelity_minutes: request.fidelity_minutes,
         markets: Vec::new(),
         skipped,
@@ -222,8 +225,9 @@ pub async fn fetch_history(
             tokens: Vec::new(),
         };
         for outcome in Outcome::BOTH {
+            let range = (from, to, request.fidelity_minutes);
             let token =
-                fetch_token(clob, pg, request, &market.id, outcome, tokens.of(outcome)).await?;
+                fetch_token(clob, pg, range, &market.id, outcome, tokens.of(outcome)).await?;
             report.stats.merge(&token.stats);
             progress(Progress::Token(&token));
             done.tokens.push(token);
@@ -240,11 +244,12 @@ pub async fn fetch_history(
     Ok(report)
 }
 
-/// Fetch what is missing of one token and store it.
+/// Fetch what is missing of one token over `(from, to, fidelity)` and
+/// store it.
 async fn fetch_token(
     clob: &ClobClient,
     pg: &PgStore,
-    request: &FetchRequest,
+    (from, to, fidelity_minutes): (DateTime<Utc>, DateTime<Utc>, u32),
     market: &MarketId,
     outcome: Outcome,
     token: &TokenId,
@@ -254,17 +259,14 @@ async fn fetch_token(
         market_id: market.clone(),
         outcome,
         token_id: token.clone(),
-        ranges: missing_ranges(request.from, request.to, span),
+        ranges: missing_ranges(from, to, span),
         fetched: 0,
         inserted: 0,
         stats: HistoryStats::default(),
         error: None,
     };
     for (from, to) in report.ranges.clone() {
-        let history = match clob
-            .prices_history(token, from, to, request.fidelity_minutes)
-            .await
-        {
+        let history = match clob.prices_history(token, from, to, fidelity_minutes).await {
             Ok(history) => history,
             Err(ClientError::Http { status, url }) if is_refusal(status) => {
                 tracing::warn!(%market, %token, status, url = %url, "the CLOB refused this token; skipped");

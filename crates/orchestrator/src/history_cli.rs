@@ -239,3 +239,96 @@ fn write_report(out: &mut String, r: &FetchReport) -> std::fmt::Result {
         r.stats.requests, r.stats.retries, r.stats.skipped
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use clap::Parser;
+
+    #[derive(Debug, Parser)]
+    struct Cli {
+        #[command(subcommand)]
+        command: HistoryCommand,
+    }
+
+    fn parse(args: &[&str]) -> Result<FetchArgs, clap::Error> {
+        let argv = ["history", "fetch"].iter().chain(args);
+        Cli::try_parse_from(argv).map(|cli| match cli.command {
+            HistoryCommand::Fetch(args) => args,
+        })
+    }
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn by_default_the_filtered_markets_over_the_last_thirty_days() {
+        let request = parse(&[]).unwrap().request(now()).unwrap();
+        assert_eq!(request.selection, Selection::Filtered);
+        assert_eq!(
+            (request.from, request.to),
+            (now() - Duration::days(30), now())
+        );
+        assert_eq!(request.fidelity_minutes, 60);
+    }
+
+    #[test]
+    fn markets_range_and_fidelity_are_read_as_given() {
+        let args = parse(&[
+            "--market",
+            "540206",
+            "--market",
+            "559657",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-01-15T06:00:00Z",
+            "--fidelity",
+            "5",
+            "--json",
+        ])
+        .unwrap();
+        assert!(args.json);
+        let request = args.request(now()).unwrap();
+        assert_eq!(
+            request.selection,
+            Selection::Markets(vec![MarketId::new("540206"), MarketId::new("559657")])
+        );
+        assert_eq!(
+            request.from,
+            Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap()
+        );
+        assert_eq!(
+            request.to,
+            Utc.with_ymd_and_hms(2026, 1, 15, 6, 0, 0).unwrap()
+        );
+        assert_eq!(request.fidelity_minutes, 5);
+        let held = parse(&["--held"]).unwrap().request(now()).unwrap();
+        assert_eq!(held.selection, Selection::Held(PortfolioId::default()));
+    }
+
+    #[test]
+    fn conflicting_or_bad_arguments_are_refused_with_their_name() {
+        let e = parse(&["--held", "--filtered"]).unwrap_err().to_string();
+        assert!(e.contains("--filtered") || e.contains("--held"), "{e}");
+        let e = parse(&["--from", "yesterday"]).unwrap_err().to_string();
+        assert!(e.contains("yesterday"), "{e}");
+        let backwards = parse(&["--from", "2026-02-01", "--to", "2026-01-01"]).unwrap();
+        assert!(
+            backwards
+                .request(now())
+                .unwrap_err()
+                .to_string()
+                .contains("--from")
+        );
+        let none = parse(&["--fidelity", "0"]).unwrap();
+        assert!(
+            none.request(now())
+                .unwrap_err()
+                .to_string()
+                .contains("--fidelity")
+        );
+    }
+}
