@@ -10,7 +10,7 @@
 //! `domain::gamma` (shared with the stores).
 //!
 //! Must not: decide anything about trading, touch storage, or read settings
-//! from the environment (callers pass a [`GammaConfig`]).
+//! from the environment (callers pass a [`GammaConfig`] or a [`ClobConfig`]).
 //!
 //! Start here: [`MarketSource`] (the port), then [`snapshot::SnapshotSource`]
 //! (replay, used by tests) and [`live::GammaClient`] (`live/mod.rs` lists its
