@@ -97,7 +97,7 @@ impl HistoryStats {
 /// One token's price history over a range: points in time order, each
 /// instant once.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct PriceHistory {
+pub struct TokenHistory {
     pub points: Vec<PricePoint>,
     pub stats: HistoryStats,
 }
@@ -162,14 +162,14 @@ impl ClobClient {
         start: DateTime<Utc>,
         end: DateTime<Utc>,
         fidelity_minutes: u32,
-    ) -> Result<PriceHistory, ClientError> {
+    ) -> Result<TokenHistory, ClientError> {
         if fidelity_minutes == 0 {
             return Err(ClientError::InvalidRequest(
                 "the fidelity must be at least one minute".into(),
             ));
         }
         let counters = Counters::default();
-        let mut out = PriceHistory::default();
+        let mut out = TokenHistory::default();
         let fidelity = fidelity_minutes.to_string();
         for (from, to) in windows(start, end, self.inner.config.window) {
             let (from_ts, to_ts) = (from.timestamp().to_string(), to.timestamp().to_string());

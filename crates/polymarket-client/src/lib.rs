@@ -24,7 +24,7 @@ pub mod live;
 pub mod snapshot;
 pub mod source;
 
-pub use clob::{ClobClient, ClobConfig, HistoryStats, PriceHistory};
+pub use clob::{ClobClient, ClobConfig, HistoryStats, TokenHistory};
 pub use error::ClientError;
 pub use live::{GammaClient, GammaConfig, Pagination, Quotas};
 pub use snapshot::{SnapshotSource, write_snapshot};
