@@ -39,57 +39,28 @@ enum Command {
         #[command(subcommand)]
         command: db::DbCommand,
     },
-    /// The migration phase: status, advance (gated), rollback.
-    Phase {
-        #[command(flatten)]
-        common: migrate::Common,
-        #[command(subcommand)]
-        command: migrate::PhaseCommand,
-    },
-    /// Import the JSON history into PostgreSQL (idempotent, resumable).
-    Backfill {
-        #[command(flatten)]
-        common: migrate::Common,
-        /// portfolio, trades, history, signals, markets or all.
-        #[arg(long, default_value = "all")]
-        dataset: String,
-    },
-    /// Compare JSON and PostgreSQL record by record. Exit 0 clean, 1
-    /// mismatches, 2 could not run.
-    Verify {
-        #[command(flatten)]
-        common: migrate::Common,
-        #[arg(long, default_value = "all")]
-        dataset: String,
-        /// Copy mismatching data sets from the side that is the truth in the
-        /// current phase, then verify again.
-        #[arg(long)]
-        repair: bool,
-    },
-    /// Export the database to the legacy JSON layout (plus pg_dump if present).
-    Backup {
-        #[command(flatten)]
-        common: migrate::Common,
-        #[arg(long)]
-        out: std::path::PathBuf,
-    },
-    /// Load a backup into an empty database.
-    Restore {
-        #[command(flatten)]
-        common: migrate::Common,
-        #[arg(long)]
-        from: std::path::PathBuf,
-        /// Merge into a database that is not empty.
-        #[arg(long)]
-        force: bool,
-    },
-    /// Archive the JSON data directory with a manifest of checksums (phase 7).
-    ArchiveJson {
-        #[command(flatten)]
-        common: migrate::Common,
-        #[arg(long)]
-        out: std::path::PathBuf,
-    },
+    /// The migration phase: status, advance (gated), rollback (`prescient
+    /// migrate phase`).
+    #[command(disable_help_flag = true)]
+    Phase(Passthrough),
+    /// Import the JSON history into PostgreSQL (`prescient migrate backfill`).
+    #[command(disable_help_flag = true)]
+    Backfill(Passthrough),
+    /// Compare JSON and PostgreSQL record by record (`prescient migrate
+    /// verify`). Exit 0 clean, 1 mismatches, 2 could not run.
+    #[command(disable_help_flag = true)]
+    Verify(Passthrough),
+    /// Export the database to the legacy JSON layout (`prescient migrate
+    /// backup`).
+    #[command(disable_help_flag = true)]
+    Backup(Passthrough),
+    /// Load a backup into an empty database (`prescient migrate restore`).
+    #[command(disable_help_flag = true)]
+    Restore(Passthrough),
+    /// Archive the JSON data directory with a manifest of checksums
+    /// (`prescient migrate archive-json`).
+    #[command(disable_help_flag = true)]
+    ArchiveJson(Passthrough),
     /// The crash harness, long: cycles killed and restarted in each phase.
     Soak(soak::SoakArgs),
     /// Write a Gamma snapshot directory of generated events shaped like the
@@ -101,13 +72,18 @@ enum Command {
         markets_per_event: usize,
         dir: std::path::PathBuf,
     },
-    /// The outbox of dual writes PostgreSQL did not take.
-    Outbox {
-        #[command(flatten)]
-        common: migrate::Common,
-        #[command(subcommand)]
-        command: migrate::OutboxCommand,
-    },
+    /// The outbox of dual writes PostgreSQL did not take (`prescient
+    /// migrate outbox`).
+    #[command(disable_help_flag = true)]
+    Outbox(Passthrough),
+}
+
+/// The arguments of a migration command, handed as they are to `prescient
+/// migrate` (one parser, one implementation).
+#[derive(Debug, clap::Args)]
+struct Passthrough {
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    args: Vec<String>,
 }
 
 fn gen_snapshot(dir: &std::path::Path, events: usize, markets_per_event: usize) -> Result<()> {
@@ -132,21 +108,13 @@ fn main() -> ExitCode {
         Command::Test(args) => test::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Db { command } => db::run(command),
-        Command::Phase { common, command } => migrate::phase(&common, command),
-        Command::Backfill { common, dataset } => migrate::backfill(&common, &dataset),
-        Command::Verify {
-            common,
-            dataset,
-            repair,
-        } => return migrate::verify(&common, &dataset, repair),
-        Command::Backup { common, out } => migrate::backup(&common, &out),
-        Command::Restore {
-            common,
-            from,
-            force,
-        } => migrate::restore(&common, &from, force),
-        Command::ArchiveJson { common, out } => migrate::archive_json(&common, &out),
-        Command::Outbox { common, command } => migrate::outbox(&common, command),
+        Command::Phase(a) => return migrate::run("phase", a.args),
+        Command::Backfill(a) => return migrate::run("backfill", a.args),
+        Command::Verify(a) => return migrate::run("verify", a.args),
+        Command::Backup(a) => return migrate::run("backup", a.args),
+        Command::Restore(a) => return migrate::run("restore", a.args),
+        Command::ArchiveJson(a) => return migrate::run("archive-json", a.args),
+        Command::Outbox(a) => return migrate::run("outbox", a.args),
         Command::Soak(args) => soak::run(args),
         Command::GenSnapshot {
             events,

@@ -61,7 +61,7 @@ async fn with_postgres_down_in_phase_6_roll_back_from_the_backup_then_bring_post
     // A cycle fails cleanly, naming PostgreSQL, and writes no file.
     let mut settings = site.settings();
     settings.database.insert("DATABASE_URL".into(), url.clone());
-    let params = orchestrator::cli::cycle_params(&settings).unwrap();
+    let params = orchestrator::app::cycle_params(&settings).unwrap();
     let app = App::open(settings, StoreChoice::Phase).await.unwrap();
     let source =
         polymarket_client::SnapshotSource::open(workspace().join("examples/snapshot")).unwrap();

@@ -141,7 +141,7 @@ async fn a_data_set_postgres_is_behind_on_shows_and_holds_the_phase() {
     // JSON alone takes a cycle's writes.
     site.clock += chrono::Duration::hours(1);
     let settings = site.settings();
-    let mut params = orchestrator::cli::cycle_params(&settings).unwrap();
+    let mut params = orchestrator::app::cycle_params(&settings).unwrap();
     let now = site.clock;
     params.clock = std::sync::Arc::new(move || now);
     let app = App::open(settings, StoreChoice::Json).await.unwrap();

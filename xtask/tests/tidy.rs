@@ -89,6 +89,7 @@ fn dependencies_point_the_way_the_architecture_says() {
         ("crates/domain", &io_crates),
         ("crates/strategy", &io_crates),
         ("crates/paper-trading", &io_crates),
+        ("crates/analytics", &io_crates),
         (
             "crates/storage-json",
             &[
@@ -385,6 +386,100 @@ fn help_texts_do_not_cite_internal_documents() {
         assert!(
             !cites_internal_docs(help),
             "`{command} --help` cites an internal document:\n{help}"
+        );
+    }
+}
+
+/// The top-level modules of `crates/orchestrator/src` each file's `crate::`
+/// paths name (comments left out), by the module the file belongs to.
+fn orchestrator_imports() -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>>
+{
+    let src = root().join("crates/orchestrator/src");
+    let mut files = Vec::new();
+    files_under(&src, &["rs"], &mut files);
+    let mut out: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+        Default::default();
+    for file in files {
+        let rel = file.strip_prefix(&src).unwrap();
+        let first = rel.iter().next().unwrap().to_string_lossy().into_owned();
+        let module = first.trim_end_matches(".rs").to_owned();
+        if module == "lib" || module == "bin" {
+            continue;
+        }
+        let text: String = read(&file)
+            .lines()
+            .map(|l| l.split("//").next().unwrap_or_default())
+            .collect::<Vec<_>>()
+            .join("\n");
+        let targets = out.entry(module.clone()).or_default();
+        let mut rest = text.as_str();
+        while let Some(at) = rest.find("crate::") {
+            rest = &rest[at + "crate::".len()..];
+            let names: Vec<&str> = if let Some(group) = rest.strip_prefix('{') {
+                let end = group.find('}').unwrap_or(group.len());
+                group[..end]
+                    .split(',')
+                    .map(|p| p.trim().split("::").next().unwrap_or_default())
+                    .collect()
+            } else {
+                vec![
+                    rest.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                        .next()
+                        .unwrap_or_default(),
+                ]
+            };
+            for name in names {
+                let is_module = src.join(format!("{name}.rs")).exists() || src.join(name).is_dir();
+                if is_module && name != module {
+                    targets.insert(name.to_owned());
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn the_orchestrator_modules_have_no_import_circle() {
+    let graph = orchestrator_imports();
+    assert!(
+        graph.contains_key("cycle") && graph.contains_key("cli"),
+        "{graph:?}"
+    );
+    // Depth-first: a module met again on the current path closes a circle.
+    fn visit(
+        node: &str,
+        graph: &std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+        path: &mut Vec<String>,
+        done: &mut std::collections::BTreeSet<String>,
+    ) {
+        if let Some(at) = path.iter().position(|p| p == node) {
+            panic!(
+                "import circle in crates/orchestrator (docs/ARCHITECTURE.md, Entry points): {} -> {node}",
+                path[at..].join(" -> ")
+            );
+        }
+        if !done.insert(node.to_owned()) {
+            return;
+        }
+        path.push(node.to_owned());
+        for next in graph.get(node).into_iter().flatten() {
+            visit(next, graph, path, done);
+        }
+        path.pop();
+    }
+    let mut done = std::collections::BTreeSet::new();
+    for node in graph.keys() {
+        visit(node, &graph, &mut Vec::new(), &mut done);
+    }
+}
+
+#[test]
+fn the_command_line_is_a_leaf() {
+    for (module, targets) in orchestrator_imports() {
+        assert!(
+            module == "cli" || !targets.contains("cli"),
+            "crates/orchestrator/src/{module} imports the command line (`crate::cli`); it is a leaf: move what both need to `app` (docs/ARCHITECTURE.md, Entry points)"
         );
     }
 }

@@ -1,5 +1,5 @@
 //! The migration phases and the route each data set takes in each (SPEC §6).
-//! A pure table: the routed store and `xtask phase` are glue over it.
+//! A pure table: the routed store and `prescient migrate phase` are glue over it.
 
 use crate::DomainError;
 use std::fmt;

@@ -61,7 +61,8 @@ pub struct Signal {
     pub outcome: Option<String>,
     pub target_price: Price,
     pub amount: Usd,
-    /// `price − 0.50`, 4 dp.
+    /// How strongly the strategy wants the trade, 4 dp; signals are sorted
+    /// by it. For most-likely `price − 0.50`; each strategy documents its own.
     pub confidence: Decimal,
     pub reason: String,
     pub yes_price: Price,

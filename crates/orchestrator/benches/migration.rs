@@ -1,7 +1,7 @@
 //! The migration's costs (SPEC §6): what dual writes add to a cycle, how fast
 //! a backfill goes next to a plain `COPY`, and how long a verify takes.
 //!
-//! - Cycle wall time on the example snapshot (`max_days_until_end` 1000, as
+//! - Cycle wall time on the example snapshot (`event_max_days_until_end` 1000, as
 //!   the README's demo) in phases 0, 4, 5.4 and 6, through
 //!   `App::open(…, StoreChoice::Phase)` exactly as `prescient cycle` opens
 //!   its stores. Each repetition starts from an empty data directory and a
@@ -57,7 +57,7 @@ fn settings(data: &Path, state: &Path, database_url: &str) -> Settings {
     let env: HashMap<String, String> = [
         ("PRESCIENT_DATA_DIR", data.display().to_string()),
         ("PRESCIENT_STATE_DIR", state.display().to_string()),
-        ("PRESCIENT_MAX_DAYS_UNTIL_END", "1000".to_owned()),
+        ("PRESCIENT_EVENT_MAX_DAYS_UNTIL_END", "1000".to_owned()),
         ("DATABASE_URL", database_url.to_owned()),
     ]
     .into_iter()
@@ -80,7 +80,7 @@ async fn cycles_in_phase(phase: &str, cycles: usize) -> Vec<f64> {
         })
         .unwrap();
     let settings = settings(&data, &state, db.url());
-    let params = orchestrator::cli::cycle_params(&settings).unwrap();
+    let params = orchestrator::app::cycle_params(&settings).unwrap();
     let app = App::open(settings, StoreChoice::Phase).await.unwrap();
     assert_eq!(app.phase.number(), phase);
     let source = SnapshotSource::open(snapshot()).unwrap();

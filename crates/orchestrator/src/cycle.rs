@@ -3,6 +3,12 @@
 //! it to the next step in memory (re-reading what was just written was a fifth
 //! of the original's cycle time).
 //!
+//! Each step is a function of its own ([`export_events`], [`filter_events`],
+//! [`filter_markets`], [`generate_signals`], [`execute_signals`],
+//! [`reprice`], [`archive_signals`], [`record_metadata`]) returning its
+//! output and its [`StepSummary`]; [`run_cycle`] chains them, and
+//! [`crate::steps`] runs one on its own over what the stores hold.
+//!
 //! Step 5 records each execution (trade, portfolio, signal link) through the
 //! `ExecutionStore` port: one transaction on PostgreSQL; on JSON the trade is
 //! appended before the portfolio holding its position is saved, so a crash
@@ -19,17 +25,20 @@
 //! are stored, and the next cycle archives the signal set the failed one did
 //! not.
 
-use crate::prices::PriceError;
-use crate::summary::{CycleSummary, StepSummary};
+use crate::prices::{PriceError, PriceUpdate};
+use crate::summary::{
+    ArchiveCounts, CycleSummary, ExecuteCounts, ExecutedTrade, ExportCounts, FilterEventsCounts,
+    FilterMarketsCounts, NoCounts, Parameters, RepriceCounts, SignalCounts, SkippedSignal,
+    StepCounts, StepSummary,
+};
 use chrono::{DateTime, Utc};
 use domain::ports::Stores;
 use domain::{
-    MarketId, MarketSnapshot, Portfolio, PortfolioId, Signal, SignalArchive, StoreError, Trade,
-    TradeId, Usd,
+    Event, FilteredEvent, Market, MarketId, MarketSnapshot, Portfolio, PortfolioId, Signal,
+    SignalArchive, StoreError, Trade, TradeId, Usd,
 };
 use paper_trading::{ExecutionPolicy, SkipReason};
 use polymarket_client::{ClientError, MarketSource};
-use serde_json::json;
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Instant;
@@ -56,6 +65,8 @@ pub struct CycleParams {
     pub market_filter: MarketFilter,
     pub policy: ExecutionPolicy,
     pub strategy: Arc<dyn Strategy>,
+    /// The portfolio's exit rules and fill model (none by default).
+    pub exits: crate::prices::Exits,
     pub clock: Clock,
 }
 
@@ -238,37 +249,14 @@ async fn cycle(
     let now = || (params.clock)();
     let started_at = now();
     let started = Instant::now();
-    let mut summary = CycleSummary::new(source.describe(), started_at, params);
+    let mut summary = CycleSummary::new(source.describe(), started_at, params.parameters());
 
     // Load the portfolio before anything is written: a portfolio that does not
     // parse stops the cycle with nothing touched.
-    let mut portfolio = stores
-        .portfolio
-        .load_portfolio(&params.portfolio_id)
-        .await
-        .map_err(store("load portfolio"))?
-        .unwrap_or_else(|| {
-            Portfolio::new(
-                params.portfolio_id.clone(),
-                params.initial_balance,
-                started_at,
-            )
-        });
-    portfolio
-        .check_invariant()
-        .map_err(|e| CycleError::Invariant {
-            step: "load portfolio",
-            message: e.to_string(),
-        })?;
+    let mut portfolio = load_portfolio(stores, params, started_at).await?;
     let month = domain::time::month_key(started_at);
     let (archives, trades) = preflight(stores, params, &month).await?;
-    if adopt_interrupted_executions(&mut portfolio, &trades, now(), &params.policy) > 0 {
-        stores
-            .portfolio
-            .save_portfolio(&portfolio)
-            .await
-            .map_err(store("complete the previous cycle"))?;
-    }
+    complete_interrupted_executions(stores, &mut portfolio, &trades, params).await?;
     drop(trades);
     if let Some(previous) = unarchived_previous_signals(stores, &archives, &month).await {
         tracing::warn!(
@@ -288,7 +276,102 @@ async fn cycle(
             .map_err(store("complete the previous cycle"))?;
     }
 
-    // 1. Export events.
+    let (events, step) = export_events(stores, source).await?;
+    summary.push(step);
+    let (events, step) = filter_events(stores, params, &events).await?;
+    summary.push(step);
+    let (markets, step) = filter_markets(stores, source, params, &events).await?;
+    summary.push(step);
+    let (mut signals, step) = generate_signals(stores, params, &markets).await?;
+    summary.push(step);
+    summary.push(execute_signals(stores, params, &mut portfolio, &mut signals, traded).await?);
+    summary.push(reprice(stores, source, params, &mut portfolio).await?);
+    summary.push(archive_signals(stores, params, &signals).await?);
+    summary.push(record_metadata(stores, params, &METADATA_KEYS).await?);
+
+    summary.finish(&portfolio, now(), started.elapsed());
+    Ok(summary)
+}
+
+/// The system metadata keys a cycle records (step 8), one per step that
+/// has one.
+pub const METADATA_KEYS: [&str; 4] = [
+    "last_event_export",
+    "last_market_filter",
+    "last_signal_generation",
+    "last_trade_execution",
+];
+
+impl CycleParams {
+    /// The parameters a summary reports.
+    pub fn parameters(&self) -> Parameters {
+        let e = &self.event_filter;
+        let m = &self.market_filter;
+        Parameters {
+            event_min_liquidity: e.min_liquidity,
+            event_min_volume: e.min_volume,
+            event_min_volume_24hr: e.min_volume_24hr,
+            event_min_days_until_end: e.min_days_until_end,
+            event_max_days_until_end: e.max_days_until_end,
+            min_liquidity: m.min_liquidity,
+            min_volume: m.min_volume,
+            min_volume_24hr: m.min_volume_24hr,
+            min_market_conviction: m.min_conviction,
+            max_market_conviction: m.max_conviction,
+            strategy: self.strategy.name().to_owned(),
+            one_position_per_market: self.policy.one_position_per_market,
+        }
+    }
+}
+
+/// The stored portfolio (a new one when there is none yet), its ledger
+/// checked.
+pub async fn load_portfolio(
+    stores: &Stores,
+    params: &CycleParams,
+    now: DateTime<Utc>,
+) -> Result<Portfolio, CycleError> {
+    let step = "load portfolio";
+    let portfolio = stores
+        .portfolio
+        .load_portfolio(&params.portfolio_id)
+        .await
+        .map_err(store(step))?
+        .unwrap_or_else(|| {
+            Portfolio::new(params.portfolio_id.clone(), params.initial_balance, now)
+        });
+    portfolio
+        .check_invariant()
+        .map_err(|e| CycleError::Invariant {
+            step,
+            message: e.to_string(),
+        })?;
+    Ok(portfolio)
+}
+
+/// Open the positions of trades an interrupted execution recorded without
+/// them ([`adopt_interrupted_executions`]), and save the portfolio if any.
+pub async fn complete_interrupted_executions(
+    stores: &Stores,
+    portfolio: &mut Portfolio,
+    trades: &[Trade],
+    params: &CycleParams,
+) -> Result<(), CycleError> {
+    if adopt_interrupted_executions(portfolio, trades, (params.clock)(), &params.policy) > 0 {
+        stores
+            .portfolio
+            .save_portfolio(portfolio)
+            .await
+            .map_err(store("complete the previous cycle"))?;
+    }
+    Ok(())
+}
+
+/// Step 1: fetch every active event and persist them as the raw event set.
+pub async fn export_events(
+    stores: &Stores,
+    source: &dyn MarketSource,
+) -> Result<(Vec<Event>, StepSummary), CycleError> {
     let step = Instant::now();
     let fetched = source
         .fetch_active_events()
@@ -299,39 +382,62 @@ async fn cycle(
         .save_raw_events(&fetched.events)
         .await
         .map_err(store("export events"))?;
-    summary.push(StepSummary::new("export_events", step).counts(json!({
-        "events": fetched.events.len(),
-        "skipped_records": fetched.stats.skipped.len(),
-        "duplicates": fetched.stats.duplicates,
-        "requests": fetched.stats.requests,
-        "pages": fetched.stats.pages,
-        "retries": fetched.stats.retries,
-    })));
     for skipped in &fetched.stats.skipped {
         tracing::warn!(record = %skipped, "skipped a Gamma record that does not decode");
     }
+    let counts = ExportCounts {
+        events: fetched.events.len(),
+        skipped_records: fetched.stats.skipped.len(),
+        duplicates: fetched.stats.duplicates,
+        requests: fetched.stats.requests,
+        pages: fetched.stats.pages,
+        retries: fetched.stats.retries,
+    };
+    Ok((
+        fetched.events,
+        StepSummary::new(StepCounts::ExportEvents(counts), step),
+    ))
+}
 
-    // 2. Filter events.
+/// Step 2: filter the exported events, persist those that pass (by volume).
+pub async fn filter_events(
+    stores: &Stores,
+    params: &CycleParams,
+    events: &[Event],
+) -> Result<(Vec<FilteredEvent>, StepSummary), CycleError> {
     let step = Instant::now();
-    let events = strategy::filter_events(&fetched.events, &params.event_filter, now());
+    let report = strategy::filter_events(events, &params.event_filter, (params.clock)());
     stores
         .markets
-        .save_filtered_events(&events.passed)
+        .save_filtered_events(&report.passed)
         .await
         .map_err(store("filter events"))?;
-    summary.push(StepSummary::new("filter_events", step).counts(json!({
-        "input": events.input,
-        "passed": events.passed.len(),
-        "rejected_liquidity": events.rejected_liquidity,
-        "rejected_volume": events.rejected_volume,
-        "rejected_volume_24hr": events.rejected_volume_24hr,
-        "rejected_days": events.rejected_days,
-        "missing_end_date": events.missing_end_date,
-    })));
+    let counts = FilterEventsCounts {
+        input: report.input,
+        passed: report.passed.len(),
+        rejected_liquidity: report.rejected_liquidity,
+        rejected_volume: report.rejected_volume,
+        rejected_volume_24hr: report.rejected_volume_24hr,
+        rejected_days: report.rejected_days,
+        missing_end_date: report.missing_end_date,
+    };
+    Ok((
+        report.passed,
+        StepSummary::new(StepCounts::FilterEvents(counts), step),
+    ))
+}
 
-    // 3. Filter markets, fetch their details, snapshot them.
+/// Step 3: filter the markets of the filtered events, fetch the details of
+/// those that pass (keeping their event context), persist them and append a
+/// snapshot of each.
+pub async fn filter_markets(
+    stores: &Stores,
+    source: &dyn MarketSource,
+    params: &CycleParams,
+    events: &[FilteredEvent],
+) -> Result<(Vec<Market>, StepSummary), CycleError> {
     let step = Instant::now();
-    let candidates = strategy::filter_markets(&events.passed, &params.market_filter);
+    let candidates = strategy::filter_markets(events, &params.market_filter);
     let ids: Vec<MarketId> = candidates.passed.iter().map(|m| m.id.clone()).collect();
     let details = source
         .fetch_markets(&ids, false)
@@ -354,7 +460,7 @@ async fn cycle(
         .save_filtered_markets(&markets)
         .await
         .map_err(store("filter markets"))?;
-    let snapshot_at = now();
+    let snapshot_at = (params.clock)();
     let snapshots: Vec<MarketSnapshot> = markets
         .iter()
         .map(|m| market_snapshot(m, snapshot_at))
@@ -364,141 +470,208 @@ async fn cycle(
         .append_market_snapshots(&snapshots)
         .await
         .map_err(store("filter markets"))?;
-    summary.push(StepSummary::new("filter_markets", step).counts(json!({
-        "input": candidates.input,
-        "passed": markets.len(),
-        "not_tradable": candidates.not_tradable,
-        "rejected_liquidity": candidates.rejected_liquidity,
-        "rejected_volume": candidates.rejected_volume,
-        "rejected_volume_24hr": candidates.rejected_volume_24hr,
-        "rejected_conviction": candidates.rejected_conviction,
-        "details_fetched": markets.len() - fallback.len(),
-        "details_missing": fallback.len(),
-        "dropped_unrequested": details.stats.dropped_unrequested,
-        "snapshots": snapshots.len(),
-    })));
+    let counts = FilterMarketsCounts {
+        input: candidates.input,
+        passed: markets.len(),
+        not_tradable: candidates.not_tradable,
+        rejected_liquidity: candidates.rejected_liquidity,
+        rejected_volume: candidates.rejected_volume,
+        rejected_volume_24hr: candidates.rejected_volume_24hr,
+        rejected_conviction: candidates.rejected_conviction,
+        details_fetched: markets.len().saturating_sub(fallback.len()),
+        details_missing: fallback.len(),
+        dropped_unrequested: details.stats.dropped_unrequested,
+        snapshots: snapshots.len(),
+        requests: details.stats.requests,
+        retries: details.stats.retries,
+    };
+    Ok((
+        markets,
+        StepSummary::new(StepCounts::FilterMarkets(counts), step),
+    ))
+}
 
-    // 4. Generate signals.
+/// Step 4: the strategy's signals for the filtered markets, persisted as the
+/// current set (replacing the previous one).
+pub async fn generate_signals(
+    stores: &Stores,
+    params: &CycleParams,
+    markets: &[Market],
+) -> Result<(Vec<Signal>, StepSummary), CycleError> {
     let step = Instant::now();
-    let mut signals = params.strategy.generate(&markets, now());
+    // No recorded price history is fed to strategies yet.
+    let signals =
+        params
+            .strategy
+            .generate(markets, &strategy::PriceHistory::new(), (params.clock)());
     stores
         .signals
         .replace_current_signals(&signals)
         .await
         .map_err(store("generate signals"))?;
-    summary.push(StepSummary::new("generate_signals", step).counts(json!({
-        "strategy": params.strategy.name(),
-        "signals": signals.len(),
-    })));
+    let counts = SignalCounts {
+        strategy: params.strategy.name().to_owned(),
+        signals: signals.len(),
+    };
+    Ok((
+        signals,
+        StepSummary::new(StepCounts::GenerateSignals(counts), step),
+    ))
+}
 
-    // 5. Execute.
+/// Step 5: execute each signal in order against `portfolio` (a signal
+/// already executed is skipped), recording each execution; the signal set is
+/// saved again with its links when anything was executed. The ids of the
+/// trades recorded are pushed to `traded` as they are.
+pub async fn execute_signals(
+    stores: &Stores,
+    params: &CycleParams,
+    portfolio: &mut Portfolio,
+    signals: &mut [Signal],
+    traded: &mut Vec<TradeId>,
+) -> Result<StepSummary, CycleError> {
     let step = Instant::now();
     let mut executed = Vec::new();
     let mut skipped = Vec::new();
     for signal in signals.iter_mut() {
-        let at = now();
-        match execute(stores, &mut portfolio, signal, at, params).await? {
+        if signal.executed {
+            skipped.push(SkippedSignal {
+                market_id: signal.market_id.clone(),
+                reason: match &signal.trade_id {
+                    Some(id) => format!("already executed as {id}"),
+                    None => "already executed".into(),
+                },
+                kind: "already_executed",
+            });
+            continue;
+        }
+        let at = (params.clock)();
+        match execute(stores, portfolio, signal, at, params).await? {
             Ok(trade) => {
                 traded.push(trade.trade_id.clone());
-                executed.push(json!({
-                    "trade_id": trade.trade_id.as_str(),
-                    "market_id": trade.market_id.as_str(),
-                    "action": trade.action.as_str(),
-                    "amount": trade.amount.value(),
-                    "entry_price": trade.entry_price.value(),
-                }));
+                executed.push(ExecutedTrade {
+                    trade_id: trade.trade_id,
+                    market_id: trade.market_id,
+                    action: trade.action.as_str(),
+                    amount: trade.amount.value(),
+                    entry_price: trade.entry_price.value(),
+                });
             }
-            Err(reason) => skipped.push(json!({
-                "market_id": signal.market_id.as_str(),
-                "reason": reason.to_string(),
-                "kind": skip_kind(&reason),
-            })),
+            Err(reason) => skipped.push(SkippedSignal {
+                market_id: signal.market_id.clone(),
+                reason: reason.to_string(),
+                kind: skip_kind(&reason),
+            }),
         }
     }
     if !executed.is_empty() {
         stores
             .signals
-            .replace_current_signals(&signals)
+            .replace_current_signals(signals)
             .await
             .map_err(store("execute"))?;
     }
-    summary.push(StepSummary::new("execute", step).counts(json!({
-        "executed": executed.len(),
-        "skipped": skipped.len(),
-        "trades": executed,
-        "skips": skipped,
-    })));
+    Ok(StepSummary::new(
+        StepCounts::Execute(ExecuteCounts::new(executed, skipped)),
+        step,
+    ))
+}
 
-    // 6. Re-price open positions (closed markets asked for explicitly), settle
-    //    resolved ones, record history and a snapshot.
+/// Step 6: re-price open positions (closed markets asked for explicitly),
+/// settle resolved ones, save the portfolio, and record a history entry and
+/// a snapshot.
+pub async fn reprice(
+    stores: &Stores,
+    source: &dyn MarketSource,
+    params: &CycleParams,
+    portfolio: &mut Portfolio,
+) -> Result<StepSummary, CycleError> {
     let step = Instant::now();
-    let at = now();
-    let report = crate::prices::reprice_open_positions(&mut portfolio, source, at)
+    let at = (params.clock)();
+    let report = crate::prices::reprice_open_positions(portfolio, source, at, &params.exits)
         .await
         .map_err(reprice_error)?;
     portfolio.last_updated = at;
     stores
         .portfolio
-        .save_portfolio(&portfolio)
+        .save_portfolio(portfolio)
         .await
         .map_err(store("re-price"))?;
     stores
         .history
-        .append_history_entry(&paper_trading::history_entry(&portfolio, at))
+        .append_history_entry(&paper_trading::history_entry(portfolio, at))
         .await
         .map_err(store("re-price"))?;
     stores
         .portfolio
-        .append_portfolio_snapshot(&paper_trading::snapshot(&portfolio, at))
+        .append_portfolio_snapshot(&paper_trading::snapshot(portfolio, at))
         .await
         .map_err(store("re-price"))?;
-    summary.push(StepSummary::new("reprice", step).counts(json!({
-        "open_positions": report.open_markets,
-        "repriced": report.repriced,
-        "settled": report.settled.len(),
-        "undecided": report.undecided.iter().map(MarketId::as_str).collect::<Vec<_>>(),
-        "unpriced": report.unpriced.len(),
-        "realized_pnl": report.realized_pnl.value(),
-    })));
+    Ok(StepSummary::new(
+        StepCounts::Reprice(reprice_counts(&report)),
+        step,
+    ))
+}
 
-    // 7. Archive signals (nothing when there are none, as the original).
+/// The counts of a price update.
+pub fn reprice_counts(update: &PriceUpdate) -> RepriceCounts {
+    RepriceCounts {
+        open_positions: update.open_markets,
+        repriced: update.repriced,
+        settled: update.settled.len(),
+        undecided: update.undecided.clone(),
+        unpriced: update.unpriced.len(),
+        exited: update.exits.len(),
+        realized_pnl: update.realized_pnl.value(),
+    }
+}
+
+/// Step 7: archive the signal set into the month's archive (nothing when
+/// there are none, as the original).
+pub async fn archive_signals(
+    stores: &Stores,
+    params: &CycleParams,
+    signals: &[Signal],
+) -> Result<StepSummary, CycleError> {
     let step = Instant::now();
     if !signals.is_empty() {
-        let archived_at = now();
+        let archived_at = (params.clock)();
         stores
             .history
             .append_signal_archive(&SignalArchive {
                 archived_at,
                 month: domain::time::month_key(archived_at),
-                signals: signals.clone(),
+                signals: signals.to_vec(),
                 extra: Default::default(),
             })
             .await
             .map_err(store("archive signals"))?;
     }
-    summary.push(StepSummary::new("archive_signals", step).counts(json!({
-        "archived": signals.len(),
-    })));
+    Ok(StepSummary::new(
+        StepCounts::ArchiveSignals(ArchiveCounts {
+            archived: signals.len(),
+        }),
+        step,
+    ))
+}
 
-    // 8. System metadata.
+/// Step 8: record the time under each of `keys` in system metadata.
+pub async fn record_metadata(
+    stores: &Stores,
+    params: &CycleParams,
+    keys: &[&str],
+) -> Result<StepSummary, CycleError> {
     let step = Instant::now();
+    let now = || (params.clock)();
     let stamp = domain::time::format_timestamp(now());
-    for key in [
-        "last_event_export",
-        "last_market_filter",
-        "last_signal_generation",
-        "last_trade_execution",
-    ] {
+    for key in keys {
         stores
             .metadata
             .set_metadata(key, &stamp, now())
             .await
             .map_err(store("metadata"))?;
     }
-    summary.push(StepSummary::new("metadata", step));
-
-    summary.finish(&portfolio, now(), started.elapsed());
-    Ok(summary)
+    Ok(StepSummary::new(StepCounts::Metadata(NoCounts {}), step))
 }
 
 /// Execute one signal and record it. When the trade store already holds the
@@ -515,14 +688,15 @@ async fn execute(
     let mut taken: HashSet<String> = HashSet::new();
     loop {
         let (before, unlinked) = (portfolio.clone(), signal.clone());
-        let trade = match paper_trading::execute_signal_avoiding(
+        let trade = match paper_trading::execute_signal_with(
             portfolio,
             signal,
             at,
             &params.policy,
+            &params.exits.fill,
             &|id| taken.contains(id),
         ) {
-            Ok(trade) => trade,
+            Ok(execution) => execution.trade,
             Err(reason) => return Ok(Err(reason)),
         };
         signal.mark_executed(trade.trade_id.clone(), at);

@@ -57,7 +57,7 @@ pub struct FetchRequest {
 /// Why a fetch stopped. What was stored before it stays stored.
 #[derive(Debug, thiserror::Error)]
 pub enum HistoryError {
-    #[error("no portfolio {0:?} yet: run a cycle first")]
+    #[error("no portfolio \"{0}\" yet: run a cycle first")]
     NoPortfolio(PortfolioId),
     #[error("the range is empty: --from {from} is after --to {to}")]
     EmptyRange {

@@ -2,14 +2,14 @@
 //! [--fidelity MIN] [--json]`: the arguments and the run of
 //! [`crate::history::fetch_history`], with a progress bar on a terminal.
 
-use crate::app::{App, StoreChoice, pg_config};
+use crate::app::{App, SourceSpec, StoreChoice, open_source};
 use crate::history::{FetchReport, FetchRequest, Progress, Selection, fetch_history};
 use crate::settings::Settings;
 use anyhow::{Context, Result, bail};
 use chrono::{DateTime, Duration, Utc};
 use domain::{MarketId, PortfolioId};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use polymarket_client::{ClobClient, GammaClient, MarketSource, SnapshotSource};
+use polymarket_client::ClobClient;
 use std::fmt::Write as _;
 use storage_pg::PgStore;
 
@@ -125,12 +125,14 @@ pub async fn command(args: HistoryArgs, settings: Settings) -> Result<()> {
 
 async fn fetch(args: FetchArgs, settings: Settings) -> Result<()> {
     let request = args.request((crate::cycle::system_clock())())?;
-    let source = market_source(&args.source, &settings)?;
+    let source = open_source(&args.source.parse::<SourceSpec>()?, &settings)?;
     let clob = ClobClient::new(settings.clob()).context("cannot set up the CLOB client")?;
-    let app = App::open(settings.clone(), args.store).await?;
+    // A reader of the data sets (markets, positions): it runs beside a
+    // writer such as `prescient run`. The history is not a routed data set.
+    let app = App::open_reader(settings.clone(), args.store).await?;
     let pg = match &app.pg {
         Some(pg) => pg.clone(),
-        None => PgStore::connect(pg_config(&settings)?)
+        None => PgStore::connect(settings.pg_config()?)
             .await
             .context("price history is kept in PostgreSQL, which does not answer")?,
     };
@@ -154,7 +156,6 @@ async fn fetch(args: FetchArgs, settings: Settings) -> Result<()> {
     };
     let result = fetch_history(&app.stores, source.as_ref(), &clob, &pg, &request, &show).await;
     bar.finish_and_clear();
-    app.flush().await;
     let report = result.context("history fetch failed")?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -166,21 +167,6 @@ async fn fetch(args: FetchArgs, settings: Settings) -> Result<()> {
         bail!("the CLOB refused {failed} token(s); their markets have no new history");
     }
     Ok(())
-}
-
-/// Where market records come from: `live` or `snapshot:DIR`.
-fn market_source(spec: &str, settings: &Settings) -> Result<Box<dyn MarketSource>> {
-    if spec == "live" {
-        return Ok(Box::new(
-            GammaClient::new(settings.gamma()).context("cannot set up the Gamma client")?,
-        ));
-    }
-    match spec.strip_prefix("snapshot:") {
-        Some(dir) if !dir.is_empty() => Ok(Box::new(
-            SnapshotSource::open(dir).with_context(|| format!("cannot open snapshot {dir}"))?,
-        )),
-        _ => bail!("--source must be `live` or `snapshot:DIR`, not {spec:?}"),
-    }
 }
 
 /// A bar on stderr when it is a terminal (indicatif hides it otherwise).

@@ -1,13 +1,18 @@
 //! Prescient's composition root: configuration, the trading cycle, and the
 //! `prescient` command line.
 //!
-//! Owns: [`settings`] (typed configuration, parsed once), [`cycle`] (SPEC §2
-//! steps 1–8 over the storage ports), [`summary`] (what a cycle reports), and
-//! [`cli`] (commands, wiring stores and sources together).
-//! [`prices`] (re-pricing and settling, shared by step 6 and
-//! `update-prices`), [`schedule`] (`prescient run`: cycles and price updates
-//! that never overlap), [`stats_cmd`] (`prescient stats`) and [`history`]
-//! (real price history from Polymarket's CLOB into PostgreSQL).
+//! Owns: [`settings`] (typed configuration, parsed once), [`filters`] (the
+//! original's filter parameters, one type for flags, queries and settings),
+//! [`cycle`] (SPEC §2 steps 1–8 over the storage ports, each step callable on
+//! its own), [`summary`] (what a cycle and each step report, typed),
+//! [`steps`] (one step of the cycle on its own: the API's step actions),
+//! [`compare`] (every live portfolio side by side), [`prices`] (re-pricing and settling, shared by step 6 and
+//! `update-prices`), [`schedule`] (cycles and price updates that never
+//! overlap), [`stats_cmd`] (a portfolio's performance), [`history`] (real
+//! price history from Polymarket's CLOB into PostgreSQL), [`ops`] (the
+//! migration's operator commands), [`api`] (the HTTP server), [`app`] (the
+//! wiring: settings → stores, sources, parameters, jobs) and [`cli`] (a leaf:
+//! one module per command, parsing and printing).
 //!
 //! Must not: contain domain rules (they live in `domain`, `strategy`,
 //! `paper-trading`) or know file formats or SQL (they live in the stores);
@@ -19,6 +24,7 @@
 pub mod api;
 pub mod app;
 pub mod cli;
+pub mod compare;
 pub mod cycle;
 pub mod history;
 #[cfg(feature = "json")]
@@ -30,9 +36,12 @@ pub mod settings;
 #[cfg(feature = "soak")]
 pub mod soak;
 pub mod stats_cmd;
+pub mod steps;
 pub mod summary;
 
 pub use cycle::{CycleError, CycleParams, run_cycle};
+/// The filter parameters are part of the settings; at the top for short paths.
+pub use settings::filters;
 pub use settings::{Settings, Sources};
 pub use summary::CycleSummary;
 

@@ -32,7 +32,7 @@ pub struct Transition {
     pub gates: Vec<GateResult>,
 }
 
-/// The outcome of the last `xtask verify`.
+/// The outcome of the last `prescient migrate verify`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VerifyRecord {
     pub at: DateTime<Utc>,
@@ -44,7 +44,7 @@ pub struct VerifyRecord {
     pub differing: usize,
 }
 
-/// The JSON archive made by `xtask archive-json` (the gate of phase 7).
+/// The JSON archive made by `prescient migrate archive-json` (the gate of phase 7).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ArchiveRecord {
     pub at: DateTime<Utc>,
@@ -218,45 +218,57 @@ mod tests {
     }
 }
 
-/// `<state dir>/runtime.lock`: held by every running Prescient process
-/// (cycle, serve, run) for as long as it runs, and taken by phase transitions,
-/// which therefore refuse while one runs — a process reads its phase once, at
-/// start, and must be restarted to follow a transition.
+/// How a process holds `<state dir>/runtime.lock`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LockMode {
+    /// Every running Prescient process — readers (`stats`, `migrate phase
+    /// status`) and writers (`cycle`, `run`, `serve`) alike — for as long as
+    /// it runs: any number at once.
+    Shared,
+    /// Phase transitions, repair and restore: nothing else may run meanwhile
+    /// (a process reads its phase once, at start, and must be restarted to
+    /// follow a transition).
+    Exclusive,
+}
+
+/// `<state dir>/runtime.lock`, held [`LockMode::Shared`] by every running
+/// process and [`LockMode::Exclusive`] by phase transitions, which therefore
+/// refuse while anything runs.
 #[derive(Debug)]
 pub struct RuntimeLock {
     file: std::fs::File,
 }
 
 impl RuntimeLock {
+    /// The lock, exclusive, for `who` (a phase transition, repair, restore).
     pub fn acquire(state_dir: &Path, who: &str) -> Result<RuntimeLock, String> {
+        Self::acquire_as(state_dir, who, LockMode::Exclusive)
+    }
+
+    pub fn acquire_as(state_dir: &Path, who: &str, mode: LockMode) -> Result<RuntimeLock, String> {
         use fs4::fs_std::FileExt;
-        use std::io::{Read, Seek, Write};
         let path = state_dir.join("runtime.lock");
-        std::fs::create_dir_all(state_dir)
-            .map_err(|e| format!("cannot create {}: {e}", state_dir.display()))?;
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .read(true)
-            .write(true)
-            .open(&path)
-            .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
-        match file.try_lock_exclusive() {
-            Ok(true) => {}
-            _ => {
-                let mut holder = String::new();
-                let _ = file.read_to_string(&mut holder);
-                return Err(format!(
-                    "{} is held by a running Prescient process ({}); stop it first",
+        let file = open_lock_file(state_dir, &path)?;
+        let taken = match mode {
+            LockMode::Shared => FileExt::try_lock_shared(&file),
+            LockMode::Exclusive => FileExt::try_lock_exclusive(&file),
+        };
+        match taken {
+            Ok(true) => Ok(RuntimeLock { file }),
+            Ok(false) => Err(match mode {
+                LockMode::Shared => format!(
+                    "{} is held by a phase transition, repair or restore; try again when it has finished",
+                    path.display()
+                ),
+                LockMode::Exclusive => format!(
+                    "{} is held by a running Prescient process ({}) — {who} needs it alone; stop it first",
                     path.display(),
-                    holder.trim()
-                ));
-            }
+                    WriterLock::holder(state_dir)
+                        .unwrap_or_else(|| "a reader such as `prescient stats`".to_owned())
+                ),
+            }),
+            Err(e) => Err(format!("cannot lock {}: {e}", path.display())),
         }
-        let _ = file.set_len(0);
-        let _ = file.rewind();
-        let _ = write!(file, "pid {} ({who})", std::process::id());
-        Ok(RuntimeLock { file })
     }
 }
 
@@ -264,4 +276,71 @@ impl Drop for RuntimeLock {
     fn drop(&mut self) {
         let _ = fs4::fs_std::FileExt::unlock(&self.file);
     }
+}
+
+/// `<state dir>/writer.lock`: held exclusively by the one process that writes
+/// the data sets (`cycle`, `update-prices`, `run`, `serve`) for as long as it
+/// runs, so writers exclude each other while readers work beside them. It
+/// holds the writer's pid and command, named when another writer is refused.
+#[derive(Debug)]
+pub struct WriterLock {
+    file: std::fs::File,
+}
+
+impl WriterLock {
+    pub fn acquire(state_dir: &Path, who: &str) -> Result<WriterLock, String> {
+        use fs4::fs_std::FileExt;
+        use std::io::{Seek, Write};
+        let path = state_dir.join("writer.lock");
+        let mut file = open_lock_file(state_dir, &path)?;
+        match FileExt::try_lock_exclusive(&file) {
+            Ok(true) => {}
+            Ok(false) => {
+                return Err(format!(
+                    "another Prescient process writes to this data ({}; {}): one writer at a time — stop it, or ask it (with `prescient serve`, POST /trading/run-full-cycle)",
+                    Self::holder(state_dir).unwrap_or_else(|| "unknown".to_owned()),
+                    path.display(),
+                ));
+            }
+            Err(e) => return Err(format!("cannot lock {}: {e}", path.display())),
+        }
+        let _ = file.set_len(0);
+        let _ = file.rewind();
+        let _ = write!(file, "pid {} ({who})", std::process::id());
+        let _ = file.flush();
+        Ok(WriterLock { file })
+    }
+
+    /// Who holds the writer lock, as it wrote itself down, if anyone.
+    pub fn holder(state_dir: &Path) -> Option<String> {
+        use fs4::fs_std::FileExt;
+        let path = state_dir.join("writer.lock");
+        let file = std::fs::File::open(&path).ok()?;
+        // Free: nobody writes (the file keeps the last writer's name).
+        if let Ok(true) = FileExt::try_lock_shared(&file) {
+            let _ = FileExt::unlock(&file);
+            return None;
+        }
+        let text = std::fs::read_to_string(&path).ok()?;
+        let text = text.trim();
+        (!text.is_empty()).then(|| text.to_owned())
+    }
+}
+
+impl Drop for WriterLock {
+    fn drop(&mut self) {
+        let _ = fs4::fs_std::FileExt::unlock(&self.file);
+    }
+}
+
+fn open_lock_file(state_dir: &Path, path: &Path) -> Result<std::fs::File, String> {
+    std::fs::create_dir_all(state_dir)
+        .map_err(|e| format!("cannot create {}: {e}", state_dir.display()))?;
+    std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .read(true)
+        .write(true)
+        .open(path)
+        .map_err(|e| format!("cannot open {}: {e}", path.display()))
 }

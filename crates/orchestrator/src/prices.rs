@@ -39,7 +39,7 @@ pub struct PriceUpdate {
     pub repriced: usize,
     /// Positions closed because their market resolved.
     pub settled: Vec<Settlement>,
-    /// Σ realized P&L of `settled`.
+    /// Σ realized P&L of `settled` and `exits`.
     pub realized_pnl: Usd,
     /// Closed markets without a decided outcome (e.g. `["0","0"]`): their
     /// positions stay open.
@@ -47,6 +47,10 @@ pub struct PriceUpdate {
     /// Markets the source did not return, or without a price for the
     /// position's outcome: the last mark is kept.
     pub unpriced: Vec<MarketId>,
+    /// Positions closed by the portfolio's exit rules (take-profit,
+    /// stop-loss, maximum holding time) at the current price.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub exits: Vec<paper_trading::Exit>,
     /// The portfolio afterwards.
     pub balance: Usd,
     pub total_value: Usd,
@@ -68,7 +72,7 @@ pub async fn update_prices(
         .await?
         .ok_or_else(|| PriceError::NoPortfolio(portfolio_id.clone()))?;
     check(&portfolio)?;
-    let update = reprice_open_positions(&mut portfolio, source, now).await?;
+    let update = reprice_open_positions(&mut portfolio, source, now, &Exits::default()).await?;
     stores.portfolio.save_portfolio(&portfolio).await?;
     Ok(update)
 }
@@ -80,6 +84,7 @@ pub async fn reprice_open_positions(
     portfolio: &mut Portfolio,
     source: &dyn MarketSource,
     now: DateTime<Utc>,
+    exits: &Exits,
 ) -> Result<PriceUpdate, PriceError> {
     let mut open: Vec<MarketId> = portfolio
         .open_positions()
@@ -93,6 +98,10 @@ pub async fn reprice_open_positions(
         source.fetch_markets(&open, true).await?
     };
     let report = paper_trading::reprice(portfolio, &quotes.markets, now);
+    // Then the exit rules, at the prices just marked (resolved markets have
+    // settled above and are not sold).
+    let exited =
+        paper_trading::apply_exits(portfolio, &quotes.markets, &exits.rules, &exits.fill, now);
     check(portfolio)?;
     for market in &report.undecided {
         tracing::warn!(%market, "market is closed without a decided outcome; position stays open");
@@ -102,7 +111,17 @@ pub async fn reprice_open_positions(
         at: now,
         open_markets: open.len(),
         repriced: report.repriced,
-        realized_pnl: report.settled.iter().map(|s| s.realized_pnl).sum(),
+        realized_pnl: report
+            .settled
+            .iter()
+            .map(|s| s.realized_pnl)
+            .sum::<domain::Usd>()
+            + exited
+                .closed
+                .iter()
+                .map(|e| e.realized_pnl)
+                .sum::<domain::Usd>(),
+        exits: exited.closed,
         settled: report.settled,
         undecided: report.undecided,
         unpriced: report.unpriced,
@@ -110,6 +129,14 @@ pub async fn reprice_open_positions(
         total_value: portfolio.total_value(),
         open_positions: portfolio.open_positions().count(),
     })
+}
+
+/// A portfolio's exit rules and the fill its sales go through (none and no
+/// costs by default: positions close only at resolution).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Exits {
+    pub rules: paper_trading::ExitRules,
+    pub fill: paper_trading::FillModel,
 }
 
 fn check(portfolio: &Portfolio) -> Result<(), PriceError> {
@@ -130,7 +157,7 @@ impl fmt::Display for PriceUpdate {
         writeln!(f, "  repriced positions      {}", self.repriced)?;
         writeln!(
             f,
-            "  settled positions       {} (realized P&L {})",
+            "  settled positions       {} (realized P&L of every close {})",
             self.settled.len(),
             self.realized_pnl
         )?;
@@ -140,6 +167,22 @@ impl fmt::Display for PriceUpdate {
                 "    {} in market {}: {} a share, payout {}, realized {}",
                 s.trade_id, s.market_id, s.exit_price, s.payout, s.realized_pnl
             )?;
+        }
+        if !self.exits.is_empty() {
+            writeln!(f, "  closed by exit rules    {}", self.exits.len())?;
+            for e in &self.exits {
+                writeln!(
+                    f,
+                    "    {} in market {}: {:?} at {} (quoted {}), fee {}, realized {}",
+                    e.trade_id,
+                    e.market_id,
+                    e.rule,
+                    e.exit_price,
+                    e.quoted_price,
+                    e.fee,
+                    e.realized_pnl
+                )?;
+            }
         }
         writeln!(f, "  undecided (stay open)   {}", list(&self.undecided))?;
         writeln!(f, "  unpriced (mark kept)    {}", list(&self.unpriced))?;
@@ -159,34 +202,4 @@ fn list(ids: &[MarketId]) -> String {
         .map(MarketId::as_str)
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// `prescient update-prices [--source live|snapshot:DIR] [--json] [--store …]`.
-#[derive(Debug, clap::Args)]
-pub struct UpdatePricesArgs {
-    /// Where market data comes from: `live` (the Gamma API) or `snapshot:DIR`.
-    #[arg(long, default_value = "live")]
-    pub source: String,
-    /// Print the report as JSON.
-    #[arg(long)]
-    pub json: bool,
-    /// Run on one store instead of the phase's routes.
-    #[arg(long, value_enum, default_value_t = crate::app::StoreChoice::Phase)]
-    pub store: crate::app::StoreChoice,
-}
-
-pub async fn command(args: UpdatePricesArgs, settings: crate::Settings) -> anyhow::Result<()> {
-    use anyhow::Context;
-    let source = crate::cli::open_source(&args.source.parse()?, &settings)?;
-    let app = crate::app::App::open(settings, args.store).await?;
-    let now = (crate::cycle::system_clock())();
-    let result = update_prices(&app.stores, source.as_ref(), &PortfolioId::default(), now).await;
-    app.flush().await;
-    let update = result.context("price update failed")?;
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&update)?);
-    } else {
-        print!("{update}");
-    }
-    Ok(())
 }

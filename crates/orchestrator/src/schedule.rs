@@ -14,8 +14,11 @@
 //! - **Stopping.** When the shutdown future completes, no new run starts; a
 //!   running job finishes first (it holds the portfolio mid-write), a job
 //!   waiting for the mutex gives up.
+//! - **Due times.** [`Scheduler::due`] tells when each job runs next (the
+//!   dashboard shows it).
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::future::Future;
 use std::sync::Arc;
@@ -53,6 +56,31 @@ pub struct ScheduleReport {
     pub price_updates: RunCounts,
 }
 
+/// When each job runs next; `None` while it runs or once stopped.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Due {
+    pub cycle_every_s: u64,
+    pub prices_every_s: u64,
+    pub next_cycle_at: Option<DateTime<Utc>>,
+    pub next_prices_at: Option<DateTime<Utc>>,
+}
+
+/// A cheap handle on a scheduler's [`Due`] times.
+#[derive(Clone, Debug, Default)]
+pub struct DueHandle(Arc<std::sync::Mutex<Due>>);
+
+impl DueHandle {
+    pub fn get(&self) -> Due {
+        self.0.lock().map(|d| *d).unwrap_or_default()
+    }
+
+    fn update(&self, f: impl FnOnce(&mut Due)) {
+        if let Ok(mut d) = self.0.lock() {
+            f(&mut d);
+        }
+    }
+}
+
 /// The two jobs, their schedule and the mutex they share.
 pub struct Scheduler {
     pub schedule: Schedule,
@@ -60,28 +88,54 @@ pub struct Scheduler {
     pub prices: Arc<dyn Job>,
     /// Held by every run; share it with anything else that must not overlap.
     pub lock: Arc<Mutex<()>>,
+    due: DueHandle,
 }
 
 impl Scheduler {
     pub fn new(schedule: Schedule, cycle: Arc<dyn Job>, prices: Arc<dyn Job>) -> Self {
+        Self::sharing(schedule, cycle, prices, Arc::new(Mutex::new(())))
+    }
+
+    /// A scheduler whose runs hold `lock`, shared with other writers (the
+    /// HTTP actions of `serve`).
+    pub fn sharing(
+        schedule: Schedule,
+        cycle: Arc<dyn Job>,
+        prices: Arc<dyn Job>,
+        lock: Arc<Mutex<()>>,
+    ) -> Self {
+        let due = DueHandle::default();
+        due.update(|d| {
+            d.cycle_every_s = schedule.cycle_every.as_secs();
+            d.prices_every_s = schedule.prices_every.as_secs();
+        });
         Scheduler {
             schedule,
             cycle,
             prices,
-            lock: Arc::new(Mutex::new(())),
+            lock,
+            due,
         }
+    }
+
+    /// When each job runs next.
+    pub fn due(&self) -> DueHandle {
+        self.due.clone()
     }
 
     /// Run until `shutdown` completes (see the module docs).
     pub async fn run_until(&self, shutdown: impl Future<Output = ()>) -> ScheduleReport {
         let (stop, stopped) = watch::channel(false);
         let start = Instant::now();
+        let cycle_due = |at: Option<DateTime<Utc>>| self.due.update(|d| d.next_cycle_at = at);
+        let prices_due = |at: Option<DateTime<Utc>>| self.due.update(|d| d.next_prices_at = at);
         let cycles = every(
             self.cycle.as_ref(),
             start,
             self.schedule.cycle_every,
             &self.lock,
             stopped.clone(),
+            &cycle_due,
         );
         let prices = every(
             self.prices.as_ref(),
@@ -89,6 +143,7 @@ impl Scheduler {
             self.schedule.prices_every,
             &self.lock,
             stopped,
+            &prices_due,
         );
         let signal = async {
             shutdown.await;
@@ -103,17 +158,43 @@ impl Scheduler {
         }
     }
 
-    /// Run until Ctrl-C.
-    pub async fn run_until_ctrl_c(&self) -> ScheduleReport {
-        self.run_until(async {
-            if let Err(e) = tokio::signal::ctrl_c().await {
-                // Without a signal handler the schedule could never stop
-                // cleanly; stop now rather than run unstoppable.
-                tracing::error!(error = %e, "cannot listen for Ctrl-C");
-            }
-        })
-        .await
+    /// Run until Ctrl-C or SIGTERM.
+    pub async fn run_until_signalled(&self) -> ScheduleReport {
+        self.run_until(shutdown_signal()).await
     }
+}
+
+/// Completes on Ctrl-C (SIGINT) or SIGTERM (`systemctl stop`, `docker
+/// stop`), whichever comes first. If a handler cannot be installed it
+/// completes at once: stopping cleanly beats running unstoppable.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => tracing::error!(error = %e, "cannot listen for SIGTERM"),
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!("Ctrl-C: stopping"),
+        () = term => tracing::info!("SIGTERM: stopping"),
+    }
+}
+
+/// `at` as a UTC time, from a monotonic instant.
+fn wall_time(at: Instant) -> DateTime<Utc> {
+    let ahead = at.saturating_duration_since(Instant::now());
+    Utc::now() + chrono::Duration::from_std(ahead).unwrap_or_default()
 }
 
 /// Run `job` at `first`, then every `period`, until `stopped` turns true.
@@ -123,19 +204,28 @@ async fn every(
     period: Duration,
     lock: &Mutex<()>,
     mut stopped: watch::Receiver<bool>,
+    publish: &(dyn Fn(Option<DateTime<Utc>>) + Sync),
 ) -> RunCounts {
     let mut counts = RunCounts::default();
     // A zero period would make `interval` panic; the CLI refuses it too.
-    let mut ticks = interval_at(first, period.max(Duration::from_millis(1)));
+    let period = period.max(Duration::from_millis(1));
+    let mut ticks = interval_at(first, period);
     ticks.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let mut next = first;
     loop {
         if *stopped.borrow() {
+            publish(None);
             return counts;
         }
+        publish(Some(wall_time(next)));
         tokio::select! {
             _ = ticks.tick() => {}
-            _ = stopped.changed() => return counts,
+            _ = stopped.changed() => {
+                publish(None);
+                return counts;
+            }
         }
+        publish(None);
         let guard = tokio::select! {
             guard = lock.lock() => guard,
             _ = stopped.changed() => return counts,
@@ -158,6 +248,11 @@ async fn every(
             }
         }
         drop(guard);
+        // Skipped ticks are not replayed: the next one after now.
+        let now = Instant::now();
+        while next <= now {
+            next += period;
+        }
     }
 }
 
@@ -217,25 +312,6 @@ impl Job for PricesJob {
     }
 }
 
-/// `prescient run --cycle-every 1h --prices-every 5m [--source …] [--store …]`.
-#[derive(Debug, clap::Args)]
-pub struct RunArgs {
-    /// Time between full cycles (`1h`, `30m`, `90s`).
-    #[arg(long, default_value = "1h", value_parser = parse_period)]
-    pub cycle_every: Duration,
-    /// Time between price updates (`5m`, `30s`).
-    #[arg(long, default_value = "5m", value_parser = parse_period)]
-    pub prices_every: Duration,
-    /// Where market data comes from: `live` (the Gamma API) or `snapshot:DIR`.
-    #[arg(long, default_value = "live")]
-    pub source: String,
-    /// Run on one store instead of the phase's routes.
-    #[arg(long, value_enum, default_value_t = crate::app::StoreChoice::Phase)]
-    pub store: crate::app::StoreChoice,
-    #[command(flatten)]
-    pub filters: crate::cli::FilterArgs,
-}
-
 /// A humantime duration (`1h`, `5m`, `30s`, `1h 30m`), not zero.
 pub fn parse_period(s: &str) -> Result<Duration, String> {
     let d = humantime::parse_duration(s).map_err(|e| format!("{s:?}: {e}"))?;
@@ -243,44 +319,4 @@ pub fn parse_period(s: &str) -> Result<Duration, String> {
         return Err(format!("{s:?}: the period must be longer than zero"));
     }
     Ok(d)
-}
-
-pub async fn command(args: RunArgs, mut settings: crate::Settings) -> anyhow::Result<()> {
-    args.filters.apply(&mut settings);
-    let source: Arc<dyn polymarket_client::MarketSource> =
-        Arc::from(crate::cli::open_source(&args.source.parse()?, &settings)?);
-    let params = crate::cli::cycle_params(&settings)?;
-    let app = crate::app::App::open(settings, args.store).await?;
-    let scheduler = Scheduler::new(
-        Schedule {
-            cycle_every: args.cycle_every,
-            prices_every: args.prices_every,
-        },
-        Arc::new(CycleJob {
-            stores: app.stores.clone(),
-            source: source.clone(),
-            params: params.clone(),
-        }),
-        Arc::new(PricesJob {
-            stores: app.stores.clone(),
-            source,
-            portfolio_id: params.portfolio_id.clone(),
-            clock: params.clock.clone(),
-        }),
-    );
-    tracing::info!(
-        cycle_every = %humantime::format_duration(args.cycle_every),
-        prices_every = %humantime::format_duration(args.prices_every),
-        "scheduler started; Ctrl-C stops it"
-    );
-    let report = scheduler.run_until_ctrl_c().await;
-    app.flush().await;
-    println!(
-        "stopped: {} cycles ({} failed), {} price updates ({} failed)",
-        report.cycles.succeeded + report.cycles.failed,
-        report.cycles.failed,
-        report.price_updates.succeeded + report.price_updates.failed,
-        report.price_updates.failed
-    );
-    Ok(())
 }

@@ -2,6 +2,9 @@
 //! `prescient.toml` → `.env` → environment. Every variable is listed with its
 //! default in `.env.example` (a tidy test keeps the two in step).
 
+pub mod filters;
+pub mod portfolios;
+
 use config::{Config, Environment, File, FileFormat};
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -43,16 +46,24 @@ pub struct Settings {
     pub one_position_per_market: bool,
     /// IANA zone naive legacy timestamps are read in.
     pub naive_timezone: String,
+    // The filters, named as the original's parameters (`crate::filters`):
+    // `event_*` filter events, the plain names filter markets; a
+    // `prescient.toml` key is the parameter's name. They stay flat fields
+    // rather than a nested `FilterOverrides`: `config` hands environment
+    // values over as strings, which serde's `flatten` does not convert to
+    // numbers (`config`'s `try_parsing` would, reading decimals as floats),
+    // and a `[filters]` table applied after loading would rank the file
+    // above the environment. The rules are shared (`filters::check`).
+    pub event_min_liquidity: Decimal,
+    pub event_min_volume: Decimal,
+    pub event_min_volume_24hr: Option<Decimal>,
+    pub event_min_days_until_end: i64,
+    pub event_max_days_until_end: i64,
     pub min_liquidity: Decimal,
     pub min_volume: Decimal,
     pub min_volume_24hr: Option<Decimal>,
-    pub min_days_until_end: i64,
-    pub max_days_until_end: i64,
-    pub market_min_liquidity: Decimal,
-    pub market_min_volume: Decimal,
-    pub market_min_volume_24hr: Option<Decimal>,
-    pub min_conviction: Option<Decimal>,
-    pub max_conviction: Option<Decimal>,
+    pub min_market_conviction: Option<Decimal>,
+    pub max_market_conviction: Option<Decimal>,
     /// `tracing` filter when `RUST_LOG` is not set.
     pub log: String,
     /// Where the migration phase, the outbox and gate results are kept, when
@@ -81,6 +92,10 @@ pub struct Settings {
     /// `DATABASE_URL`, `POSTGRES_*` and `PRESCIENT_PG_*`, for `PgConfig`.
     #[serde(skip)]
     pub database: HashMap<String, String>,
+    /// The `[[portfolios]]` of `prescient.toml`, as written (checked at
+    /// load); [`Settings::portfolios`] builds them.
+    #[serde(skip)]
+    pub portfolio_configs: Vec<portfolios::PortfolioConfig>,
 }
 
 /// The variables `Settings` reads, with their defaults, as `.env.example` lists them.
@@ -104,16 +119,16 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("PRESCIENT_TRADE_AMOUNT", "100"),
     ("PRESCIENT_ONE_POSITION_PER_MARKET", "true"),
     ("PRESCIENT_NAIVE_TIMEZONE", "UTC"),
+    ("PRESCIENT_EVENT_MIN_LIQUIDITY", "10000"),
+    ("PRESCIENT_EVENT_MIN_VOLUME", "50000"),
+    ("PRESCIENT_EVENT_MIN_VOLUME_24HR", ""),
+    ("PRESCIENT_EVENT_MIN_DAYS_UNTIL_END", "1"),
+    ("PRESCIENT_EVENT_MAX_DAYS_UNTIL_END", "90"),
     ("PRESCIENT_MIN_LIQUIDITY", "10000"),
     ("PRESCIENT_MIN_VOLUME", "50000"),
     ("PRESCIENT_MIN_VOLUME_24HR", ""),
-    ("PRESCIENT_MIN_DAYS_UNTIL_END", "1"),
-    ("PRESCIENT_MAX_DAYS_UNTIL_END", "90"),
-    ("PRESCIENT_MARKET_MIN_LIQUIDITY", "10000"),
-    ("PRESCIENT_MARKET_MIN_VOLUME", "50000"),
-    ("PRESCIENT_MARKET_MIN_VOLUME_24HR", ""),
-    ("PRESCIENT_MIN_CONVICTION", ""),
-    ("PRESCIENT_MAX_CONVICTION", ""),
+    ("PRESCIENT_MIN_MARKET_CONVICTION", ""),
+    ("PRESCIENT_MAX_MARKET_CONVICTION", ""),
     ("PRESCIENT_LOG", "info"),
     ("PRESCIENT_STATE_DIR", ""),
     ("PRESCIENT_SHADOW_READ_EVERY", "10"),
@@ -125,6 +140,20 @@ pub const VARIABLES: &[(&str, &str)] = &[
 
 /// The default state directory's name inside the data directory.
 pub const STATE_DIR_IN_DATA: &str = ".prescient";
+
+/// Filter settings renamed to the original's parameter names (issue 14), as
+/// (old key, new variable). A file or environment still setting an old one
+/// is refused rather than silently ignored: it was written when the plain
+/// names filtered events (`PRESCIENT_MIN_LIQUIDITY` now filters markets).
+pub const RENAMED: [(&str, &str); 7] = [
+    ("min_days_until_end", "PRESCIENT_EVENT_MIN_DAYS_UNTIL_END"),
+    ("max_days_until_end", "PRESCIENT_EVENT_MAX_DAYS_UNTIL_END"),
+    ("market_min_liquidity", "PRESCIENT_MIN_LIQUIDITY"),
+    ("market_min_volume", "PRESCIENT_MIN_VOLUME"),
+    ("market_min_volume_24hr", "PRESCIENT_MIN_VOLUME_24HR"),
+    ("min_conviction", "PRESCIENT_MIN_MARKET_CONVICTION"),
+    ("max_conviction", "PRESCIENT_MAX_MARKET_CONVICTION"),
+];
 
 /// The plan's variables, read without the `PRESCIENT_` prefix.
 pub const OVERRIDE_VARIABLES: [&str; 3] = [
@@ -144,23 +173,43 @@ pub struct Sources {
 }
 
 impl Sources {
-    /// The process environment over `.env` (in the working directory), and
+    /// The process environment over `.env` — in the working directory only,
+    /// or the file `PRESCIENT_ENV_FILE` names (which must exist) — and
     /// `prescient.toml` or the file `PRESCIENT_CONFIG` names.
-    pub fn from_process() -> Self {
-        let mut env: HashMap<String, String> = HashMap::new();
-        // `.env` sits below the real environment: read it without exporting it.
-        if let Ok(iter) = dotenvy::dotenv_iter() {
-            for (k, v) in iter.flatten() {
-                env.insert(k, v);
-            }
-        }
+    pub fn from_process() -> Result<Self, SettingsError> {
+        let named = std::env::var_os("PRESCIENT_ENV_FILE").map(PathBuf::from);
+        let mut env = read_env_file(named.as_deref())?;
         env.extend(std::env::vars());
         let file = env
             .get("PRESCIENT_CONFIG")
             .map(PathBuf::from)
             .or_else(|| Some(PathBuf::from("prescient.toml")));
-        Sources { file, env }
+        Ok(Sources { file, env })
     }
+}
+
+/// The variables of `named`, or of `./.env` when none is named (a missing
+/// `./.env` is no error; a missing named file is). Never searched for in
+/// parent directories. Read without exporting them: the real environment
+/// goes above.
+pub fn read_env_file(named: Option<&Path>) -> Result<HashMap<String, String>, SettingsError> {
+    let path = named.unwrap_or(Path::new(".env"));
+    let mut env = HashMap::new();
+    let iter = match dotenvy::from_path_iter(path) {
+        Ok(iter) => iter,
+        Err(e) if named.is_none() && e.not_found() => return Ok(env),
+        Err(e) => {
+            return Err(SettingsError(format!(
+                "cannot read the env file {} (PRESCIENT_ENV_FILE): {e}",
+                path.display()
+            )));
+        }
+    };
+    for item in iter {
+        let (k, v) = item.map_err(|e| SettingsError(format!("{}: {e}", path.display())))?;
+        env.insert(k, v);
+    }
+    Ok(env)
 }
 
 /// A setting that is present but does not parse, named.
@@ -199,6 +248,15 @@ impl Settings {
                 .source(Some(env)),
         );
         let config = builder.build().map_err(|e| SettingsError(e.to_string()))?;
+        for (old, new) in RENAMED {
+            if config.get_string(old).is_ok() {
+                return Err(SettingsError(format!(
+                    "{old} (PRESCIENT_{}) was renamed {new}: the plain names now filter markets and \
+                     the event filters are PRESCIENT_EVENT_* (README, \"Filter parameters\")",
+                    old.to_ascii_uppercase()
+                )));
+            }
+        }
         let mut settings: Settings = config
             .try_deserialize()
             .map_err(|e| SettingsError(e.to_string()))?;
@@ -213,8 +271,21 @@ impl Settings {
             })
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
+        settings.portfolio_configs = portfolios::read(sources.file.as_deref())?;
         settings.validate()?;
+        // Checked now, so a mistake stops the process at start.
+        settings.portfolios()?;
         Ok(settings)
+    }
+
+    /// Every live portfolio: `default` and the `[[portfolios]]`, built with
+    /// the current trade amount and initial balance as their defaults.
+    pub fn portfolios(&self) -> Result<Vec<portfolios::Portfolio>, SettingsError> {
+        portfolios::build_all(
+            self.portfolio_configs.clone(),
+            self.trade_amount,
+            self.initial_balance,
+        )
     }
 
     fn validate(&self) -> Result<(), SettingsError> {
@@ -224,9 +295,9 @@ impl Settings {
                 self.naive_timezone
             )));
         }
-        if self.initial_balance <= Decimal::ZERO || self.trade_amount <= Decimal::ZERO {
+        if self.initial_balance <= Decimal::ZERO {
             return Err(SettingsError(
-                "PRESCIENT_INITIAL_BALANCE and PRESCIENT_TRADE_AMOUNT must be positive".into(),
+                "PRESCIENT_INITIAL_BALANCE must be positive".into(),
             ));
         }
         if !matches!(self.gamma_pagination.as_str(), "keyset" | "offset") {
@@ -246,13 +317,11 @@ impl Settings {
                 "PRESCIENT_CLOB_RATE must be at least 1 request per second".into(),
             ));
         }
-        if self.min_days_until_end > self.max_days_until_end {
-            return Err(SettingsError(format!(
-                "PRESCIENT_MIN_DAYS_UNTIL_END ({}) is above PRESCIENT_MAX_DAYS_UNTIL_END ({})",
-                self.min_days_until_end, self.max_days_until_end
-            )));
-        }
-        Ok(())
+        // The filters' rules, named by setting (the same rules as a
+        // per-run override's).
+        crate::filters::check(self).map_err(|e| {
+            SettingsError(format!("{} ({}): {}", e.variable(), e.parameter, e.problem))
+        })
     }
 
     pub fn naive_zone(&self) -> domain::time::NaiveZone {
@@ -297,21 +366,21 @@ impl Settings {
 
     pub fn event_filter(&self) -> EventFilter {
         EventFilter {
-            min_liquidity: self.min_liquidity,
-            min_volume: self.min_volume,
-            min_volume_24hr: self.min_volume_24hr,
-            min_days_until_end: self.min_days_until_end,
-            max_days_until_end: self.max_days_until_end,
+            min_liquidity: self.event_min_liquidity,
+            min_volume: self.event_min_volume,
+            min_volume_24hr: self.event_min_volume_24hr,
+            min_days_until_end: self.event_min_days_until_end,
+            max_days_until_end: self.event_max_days_until_end,
         }
     }
 
     pub fn market_filter(&self) -> MarketFilter {
         MarketFilter {
-            min_liquidity: self.market_min_liquidity,
-            min_volume: self.market_min_volume,
-            min_volume_24hr: self.market_min_volume_24hr,
-            min_conviction: self.min_conviction,
-            max_conviction: self.max_conviction,
+            min_liquidity: self.min_liquidity,
+            min_volume: self.min_volume,
+            min_volume_24hr: self.min_volume_24hr,
+            min_conviction: self.min_market_conviction,
+            max_conviction: self.max_market_conviction,
         }
     }
 
@@ -359,6 +428,23 @@ fn key_of(variable: &str) -> String {
         .to_ascii_lowercase()
 }
 
+/// What the settings name outside the configuration itself.
+impl Settings {
+    /// PostgreSQL settings from `DATABASE_URL` or `POSTGRES_*`.
+    pub fn pg_config(&self) -> anyhow::Result<storage_pg::PgConfig> {
+        use anyhow::Context;
+        storage_pg::PgConfig::from_vars(&self.database).context(
+            "PostgreSQL is not configured: set DATABASE_URL (or POSTGRES_HOST/PORT/DB/USER/PASSWORD)",
+        )
+    }
+
+    /// Where shadow-read mismatches are kept, so `phase advance` refuses
+    /// over them.
+    pub fn shadow_log(&self) -> routing::shadow::MismatchLog {
+        routing::shadow::MismatchLog::new(self.state_dir().join("shadow_mismatches.jsonl"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -376,10 +462,18 @@ mod tests {
     fn defaults_are_the_originals() {
         let s = Settings::load(&Sources::default()).unwrap();
         assert_eq!(s.data_dir, PathBuf::from("./data"));
-        assert_eq!(s.min_liquidity, dec!(10000));
-        assert_eq!(s.min_volume, dec!(50000));
-        assert_eq!(s.min_volume_24hr, None);
-        assert_eq!((s.min_days_until_end, s.max_days_until_end), (1, 90));
+        assert_eq!(s.event_min_liquidity, dec!(10000));
+        assert_eq!(s.event_min_volume, dec!(50000));
+        assert_eq!(s.event_min_volume_24hr, None);
+        assert_eq!(
+            (s.event_min_days_until_end, s.event_max_days_until_end),
+            (1, 90)
+        );
+        assert_eq!((s.min_liquidity, s.min_volume), (dec!(10000), dec!(50000)));
+        assert_eq!(
+            (s.min_market_conviction, s.max_market_conviction),
+            (None, None)
+        );
         assert_eq!(s.trade_amount, dec!(100));
         assert!(s.one_position_per_market);
         let clob = s.clob();
@@ -396,7 +490,7 @@ mod tests {
             env: env(&[
                 ("PRESCIENT_TRADE_AMOUNT", "50"),
                 ("PRESCIENT_MIN_VOLUME_24HR", "7"),
-                ("PRESCIENT_MIN_CONVICTION", ""),
+                ("PRESCIENT_MIN_MARKET_CONVICTION", ""),
                 ("UNRELATED", "x"),
             ]),
         };
@@ -404,7 +498,7 @@ mod tests {
         assert_eq!(s.min_volume, dec!(1000));
         assert_eq!(s.trade_amount, dec!(50));
         assert_eq!(s.min_volume_24hr, Some(dec!(7)));
-        assert_eq!(s.min_conviction, None);
+        assert_eq!(s.min_market_conviction, None);
     }
 
     #[test]
@@ -438,9 +532,39 @@ mod tests {
             .to_string()
         };
         assert!(bad("PRESCIENT_NAIVE_TIMEZONE", "Mars/Base").contains("Mars/Base"));
-        assert!(bad("PRESCIENT_MIN_DAYS_UNTIL_END", "100").contains("MAX_DAYS"));
+        assert!(bad("PRESCIENT_EVENT_MIN_DAYS_UNTIL_END", "100").contains("event_max_days"));
+        assert!(bad("PRESCIENT_MIN_LIQUIDITY", "-1").contains("PRESCIENT_MIN_LIQUIDITY"));
+        assert!(bad("PRESCIENT_MAX_MARKET_CONVICTION", "2").contains("within [0, 1]"));
+        assert!(bad("PRESCIENT_TRADE_AMOUNT", "0").contains("PRESCIENT_TRADE_AMOUNT"));
         assert!(bad("PRESCIENT_TRADE_AMOUNT", "lots").contains("trade_amount"));
         assert!(bad("USE_DATABASE_READ", "maybe").contains("USE_DATABASE_READ"));
         assert!(bad("PRESCIENT_CLOB_RATE", "0").contains("PRESCIENT_CLOB_RATE"));
+    }
+
+    #[test]
+    fn the_file_takes_the_parameter_names_and_refuses_the_retired_ones() {
+        let load = |toml: &str, env: &[(&str, &str)]| {
+            let mut file = tempfile::NamedTempFile::new().unwrap();
+            writeln!(file, "{toml}").unwrap();
+            Settings::load(&Sources {
+                file: Some(file.path().to_path_buf()),
+                env: self::env(env),
+            })
+        };
+        let s = load(
+            "event_min_liquidity = \"5000\"\nmin_liquidity = \"20000\"\nmax_market_conviction = \"0.9\"",
+            &[],
+        )
+        .unwrap();
+        assert_eq!(s.event_filter().min_liquidity, dec!(5000));
+        assert_eq!(s.market_filter().min_liquidity, dec!(20000));
+        assert_eq!(s.market_filter().max_conviction, Some(dec!(0.9)));
+        for (toml, env) in [
+            ("market_min_liquidity = \"1\"", &[][..]),
+            ("", &[("PRESCIENT_MIN_CONVICTION", "0.2")][..]),
+        ] {
+            let e = load(toml, env).unwrap_err().to_string();
+            assert!(e.contains("was renamed PRESCIENT_"), "{e}");
+        }
     }
 }

@@ -183,7 +183,7 @@ impl Site {
         [
             ("DATABASE_URL", database_url.unwrap_or(self.db.url())),
             ("PRESCIENT_CONFIG", "/nonexistent/prescient.toml"),
-            ("PRESCIENT_MAX_DAYS_UNTIL_END", "1000"),
+            ("PRESCIENT_EVENT_MAX_DAYS_UNTIL_END", "1000"),
             ("PRESCIENT_INITIAL_BALANCE", "10000000"),
             ("PRESCIENT_PHASE6_HOLD_DAYS", "0"),
             ("PRESCIENT_PG_CONNECT_TIMEOUT_MS", "500"),

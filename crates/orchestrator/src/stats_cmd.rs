@@ -134,36 +134,3 @@ fn markets(out: &mut String, title: &str, list: &[MarketPnl]) -> std::fmt::Resul
     }
     Ok(())
 }
-
-/// `prescient stats [--json] [--store phase|json|pg]`.
-#[derive(Debug, clap::Args)]
-pub struct StatsArgs {
-    /// Print the performance as JSON.
-    #[arg(long)]
-    pub json: bool,
-    /// Read from one store instead of the phase's routes.
-    #[arg(long, value_enum, default_value_t = crate::app::StoreChoice::Phase)]
-    pub store: crate::app::StoreChoice,
-}
-
-pub async fn command(args: StatsArgs, settings: crate::Settings) -> anyhow::Result<()> {
-    use anyhow::Context;
-    let app = crate::app::App::open(settings, args.store).await?;
-    // Shown, never written back: it may answer from the JSON files while
-    // PostgreSQL is down in phase 6 (marked stale).
-    let (performance, stale) =
-        routing::stale::allow_stale(load_performance(&app.stores, &PortfolioId::default())).await;
-    let performance = performance.context("cannot compute the performance")?;
-    if let Some(at) = stale {
-        eprintln!(
-            "warning: PostgreSQL did not answer; these figures are from the JSON files as of {} (stale)",
-            domain::time::format_timestamp(at)
-        );
-    }
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&performance)?);
-    } else {
-        print!("{}", render(&performance));
-    }
-    Ok(())
-}

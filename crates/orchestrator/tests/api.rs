@@ -61,7 +61,7 @@ async fn check_cycle(s: &Server) {
     let (code, summary) = s.post(CYCLE, None).await;
     assert_eq!(code, 200, "{summary}");
     assert_eq!(summary["status"], "success");
-    assert_eq!(summary["parameters"]["max_days_until_end"], 1000);
+    assert_eq!(summary["parameters"]["event_max_days_until_end"], 1000);
     let execute = summary["steps"]
         .as_array()
         .unwrap()
@@ -720,4 +720,550 @@ async fn in_phase_6_with_postgres_down_reads_answer_from_json_marked_stale() {
         before,
         "no JSON file written in phase 6"
     );
+}
+
+fn snapshot_source(dir: &std::path::Path) -> SourceFactory {
+    orchestrator::api::source_factory(orchestrator::app::SourceSpec::Snapshot(dir.to_path_buf()))
+}
+
+fn step<'a>(summary: &'a Value, name: &str) -> &'a Value {
+    summary["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["step"] == name)
+        .unwrap_or_else(|| panic!("no step {name} in {summary}"))
+}
+
+/// `event_*` filter events and the plain names filter markets, as in the
+/// original: at 5,000 and 20,000 the cycle keeps the events and markets
+/// between the thresholds and the defaults (10,000 both), which it would
+/// drop (events) or keep (markets) under the old, swapped meaning.
+#[tokio::test(flavor = "multi_thread")]
+async fn event_parameters_filter_events_and_plain_ones_filter_markets() {
+    let data = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let snapshot = straddling_snapshot(chrono::Utc::now());
+    let s = Server::start(
+        settings(data.path(), state.path(), &[]),
+        StoreChoice::Json,
+        None,
+        snapshot_source(snapshot.path()),
+    )
+    .await;
+    let (code, summary) = s
+        .post(
+            "/trading/run-full-cycle?event_min_liquidity=5000&min_liquidity=20000",
+            None,
+        )
+        .await;
+    assert_eq!(code, 200, "{summary}");
+    assert_eq!(summary["parameters"]["event_min_liquidity"], "5000");
+    assert_eq!(summary["parameters"]["min_liquidity"], "20000");
+    // What was not given keeps its setting.
+    assert_eq!(summary["parameters"]["event_min_volume"], "50000");
+    assert_eq!(summary["parameters"]["min_volume"], "50000");
+    let events = &step(&summary, "filter_events")["counts"];
+    assert_eq!(
+        (
+            &events["input"],
+            &events["passed"],
+            &events["rejected_liquidity"]
+        ),
+        (&json!(3), &json!(2), &json!(1)),
+        "{events}"
+    );
+    let markets = &step(&summary, "filter_markets")["counts"];
+    assert_eq!(
+        (
+            &markets["input"],
+            &markets["passed"],
+            &markets["rejected_liquidity"]
+        ),
+        (&json!(5), &json!(3), &json!(2)),
+        "{markets}"
+    );
+    let (_, filtered) = s.get("/events/filtered").await;
+    assert_eq!(ids(&filtered["events"], "id"), set(&["91002", "91003"]));
+    let (_, kept) = s.get("/markets/current-filtered").await;
+    assert_eq!(
+        ids(&kept["markets"], "id"),
+        set(&["810022", "810032", "810033"])
+    );
+    let (_, signals) = s.get("/strategy/current-signals").await;
+    assert_eq!(
+        ids(&signals["signals"], "market_id"),
+        set(&["810022", "810032", "810033"])
+    );
+
+    // The defaults (10,000 both), for contrast: 91002 fails the event
+    // filter, and 810031 (19,999.99) passes the market filter.
+    let (code, summary) = s.post("/trading/run-full-cycle", None).await;
+    assert_eq!(code, 200, "{summary}");
+    let (_, filtered) = s.get("/events/filtered").await;
+    assert_eq!(ids(&filtered["events"], "id"), set(&["91003"]));
+    let (_, kept) = s.get("/markets/current-filtered").await;
+    assert_eq!(
+        ids(&kept["markets"], "id"),
+        set(&["810031", "810032", "810033"])
+    );
+    s.stop().await;
+}
+
+/// An unknown parameter, an old name, a parameter an action does not take,
+/// or a value the filters refuse: a 400 whose detail names it, and nothing
+/// written.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_parameter_that_is_unknown_misplaced_or_out_of_range_is_a_400_naming_it() {
+    let data = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let s = Server::start(
+        settings(data.path(), state.path(), &[]),
+        StoreChoice::Json,
+        None,
+        example_source(),
+    )
+    .await;
+    let before = files(data.path());
+    for (path, named) in [
+        ("/trading/run-full-cycle?no_such_param=1", "no_such_param"),
+        (
+            "/trading/run-full-cycle?market_min_liquidity=1",
+            "market_min_liquidity",
+        ),
+        (
+            "/trading/run-full-cycle?min_conviction=0.1",
+            "min_conviction",
+        ),
+        (
+            "/trading/run-full-cycle?max_days_until_end=1000",
+            "max_days_until_end",
+        ),
+        ("/trading/run-full-cycle?min_liquidity=-1", "min_liquidity"),
+        (
+            "/trading/run-full-cycle?event_min_volume=-5",
+            "event_min_volume",
+        ),
+        (
+            "/trading/run-full-cycle?event_min_days_until_end=10&event_max_days_until_end=5",
+            "event_min_days_until_end",
+        ),
+        (
+            "/trading/run-full-cycle?max_market_conviction=1.5",
+            "max_market_conviction",
+        ),
+        (
+            "/trading/run-full-cycle?min_market_conviction=0.8&max_market_conviction=0.2",
+            "min_market_conviction",
+        ),
+        ("/trading/run-full-cycle?amount=0", "amount"),
+        ("/events/filter-events?min_liquidity=1", "min_liquidity"),
+        (
+            "/markets/filter-markets?event_min_liquidity=1",
+            "event_min_liquidity",
+        ),
+        ("/strategy/generate-signals?min_volume=1", "min_volume"),
+        ("/paper-trading/execute-signals?amount=5", "amount"),
+        (
+            "/events/export-all-active-events-json?no_such_param=1",
+            "no_such_param",
+        ),
+        (
+            "/trading/update-prices?event_min_volume=1",
+            "event_min_volume",
+        ),
+    ] {
+        let (code, body) = s.post(path, None).await;
+        assert_eq!(
+            (code, &body["error"]),
+            (400, &json!("bad_request")),
+            "{path}: {body}"
+        );
+        let detail = body["detail"].as_str().unwrap();
+        assert!(detail.contains(&format!("`{named}`")), "{path}: {detail}");
+    }
+    let (_, body) = s.post("/events/filter-events?min_liquidity=1", None).await;
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("event_min_liquidity, event_min_volume"),
+        "the detail lists what the action takes: {body}"
+    );
+    assert!(files(data.path()) == before, "a refused action wrote");
+    s.stop().await;
+}
+
+/// The step actions, one after the other, do what one full cycle does:
+/// the same files, trades and portfolio; each step reads what the one
+/// before it stored.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_step_actions_in_order_do_what_a_full_cycle_does() {
+    let (stepped, full) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let state = tempfile::tempdir().unwrap();
+    let s = Server::start(
+        settings(stepped.path(), state.path(), &[]),
+        StoreChoice::Json,
+        None,
+        example_source(),
+    )
+    .await;
+
+    let (code, body) = s.post("/events/export-all-active-events-json", None).await;
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(
+        (&body["step"], &body["counts"]["events"]),
+        (&json!("export_events"), &json!(5))
+    );
+    let (_, status) = s.get("/events/status").await;
+    assert_eq!(
+        (&status["raw_events"], &status["filtered_events"]),
+        (&json!(5), &json!(0))
+    );
+    assert!(status["last_event_export"].is_string(), "{status}");
+
+    let (code, body) = s
+        .post("/events/filter-events?event_max_days_until_end=1000", None)
+        .await;
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(
+        (&body["counts"]["input"], &body["counts"]["passed"]),
+        (&json!(5), &json!(3))
+    );
+    let (_, filtered) = s.get("/events/filtered").await;
+    assert_eq!(
+        ids(&filtered["events"], "id"),
+        set(&["90001", "90002", "90003"])
+    );
+
+    let (code, body) = s.post("/markets/filter-markets", None).await;
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(body["step"], "filter_markets");
+    let (_, markets) = s.get("/markets/current-filtered").await;
+    assert_eq!(
+        ids(&markets["markets"], "id"),
+        set(&["700001", "700002", "700010", "700020"])
+    );
+    let (_, ms) = s.get("/markets/status").await;
+    assert!(ms["last_market_filter"].is_string(), "{ms}");
+
+    let (code, body) = s.post("/strategy/generate-signals", None).await;
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(body["counts"]["signals"], 3);
+    let (_, signals) = s.get("/strategy/current-signals").await;
+    assert_eq!(
+        (&signals["count"], &signals["executed"]),
+        (&json!(3), &json!(0))
+    );
+    assert!(
+        !stepped.path().join("trades/portfolio.json").exists(),
+        "nothing is traded before execute-signals"
+    );
+
+    let (code, body) = s.post("/paper-trading/execute-signals", None).await;
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(body["counts"]["executed"], 3, "{body}");
+    assert_eq!(
+        ids(&body["counts"]["trades"], "market_id"),
+        set(&["700001", "700002", "700010"])
+    );
+    // Again: every signal of the set is executed already.
+    let (code, body) = s.post("/paper-trading/execute-signals", None).await;
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(
+        (&body["counts"]["executed"], &body["counts"]["skipped"]),
+        (&json!(0), &json!(3))
+    );
+    assert!(
+        body["counts"]["skips"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|k| k["kind"] == "already_executed"),
+        "{body}"
+    );
+    for path in ["/paper-trading/update-prices", "/trading/update-prices"] {
+        let (code, body) = s.post(path, None).await;
+        assert_eq!(code, 200, "{path}: {body}");
+        assert_eq!(body["step"], "update_prices");
+        assert_eq!(body["counts"]["open_positions"], 3, "{body}");
+        assert_eq!(body["counts"]["repriced"], 3, "{body}");
+    }
+    let (_, p) = s.get("/paper-trading/portfolio").await;
+    s.stop().await;
+
+    let s = Server::start(
+        settings(full.path(), state.path(), &[]),
+        StoreChoice::Json,
+        None,
+        example_source(),
+    )
+    .await;
+    assert_eq!(s.post(CYCLE, None).await.0, 200);
+    let (_, q) = s.get("/paper-trading/portfolio").await;
+    s.stop().await;
+    for field in ["balance", "total_invested", "trade_count", "open_positions"] {
+        assert_eq!(p[field], q[field], "{field}: {p} vs {q}");
+    }
+    let entry_prices = |v: &Value| -> BTreeSet<String> {
+        v["positions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| format!("{} {} {}", x["market_id"], x["action"], x["entry_price"]))
+            .collect()
+    };
+    assert_eq!(entry_prices(&p), entry_prices(&q));
+    for file in [
+        "events/raw_events_backup.json",
+        "events/filtered_events.json",
+        "markets/filtered_markets.json",
+    ] {
+        let read = |d: &std::path::Path| -> Value {
+            serde_json::from_slice(&std::fs::read(d.join(file)).unwrap()).unwrap()
+        };
+        assert_eq!(
+            ids(&read(stepped.path()), "id"),
+            ids(&read(full.path()), "id"),
+            "{file}"
+        );
+    }
+}
+
+/// A step action before anything it needs is stored: an empty step, or a
+/// 404 for a price update without a portfolio.
+#[tokio::test(flavor = "multi_thread")]
+async fn step_actions_on_an_empty_data_directory() {
+    let data = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let s = Server::start(
+        settings(data.path(), state.path(), &[]),
+        StoreChoice::Json,
+        None,
+        example_source(),
+    )
+    .await;
+    let (code, body) = s.post("/events/filter-events", None).await;
+    assert_eq!((code, &body["counts"]["input"]), (200, &json!(0)), "{body}");
+    let (code, body) = s.post("/paper-trading/execute-signals", None).await;
+    assert_eq!(
+        (code, &body["counts"]["executed"]),
+        (200, &json!(0)),
+        "{body}"
+    );
+    let (code, body) = s.post("/trading/update-prices", None).await;
+    assert_eq!((code, &body["error"]), (404, &json!("not_found")), "{body}");
+    s.stop().await;
+}
+
+/// Every action needs the token, and while a cycle runs every action is a
+/// 409 (the same guard).
+#[tokio::test(flavor = "multi_thread")]
+async fn step_actions_share_the_token_check_and_the_one_at_a_time_guard() {
+    const ACTIONS: [&str; 8] = [
+        "/trading/run-full-cycle",
+        "/events/export-all-active-events-json",
+        "/events/filter-events",
+        "/markets/filter-markets",
+        "/strategy/generate-signals",
+        "/paper-trading/execute-signals",
+        "/paper-trading/update-prices",
+        "/trading/update-prices",
+    ];
+    let data = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let s = Server::start(
+        settings(data.path(), state.path(), &[]),
+        StoreChoice::Json,
+        Some("s3cret"),
+        example_source(),
+    )
+    .await;
+    let before = files(data.path());
+    for path in ACTIONS {
+        let (code, body) = s.post(path, None).await;
+        assert_eq!(
+            (code, &body["error"]),
+            (401, &json!("unauthorized")),
+            "{path}: {body}"
+        );
+        let (code, _) = s.post(path, Some("guess")).await;
+        assert_eq!(code, 401, "{path}");
+    }
+    assert!(files(data.path()) == before, "a refused action wrote");
+    let (code, body) = s
+        .post("/events/export-all-active-events-json", Some("s3cret"))
+        .await;
+    assert_eq!(code, 200, "{body}");
+    s.stop().await;
+
+    let entered = Arc::new(Notify::new());
+    let release = Arc::new(Semaphore::new(0));
+    let factory: SourceFactory = {
+        let (entered, release) = (entered.clone(), release.clone());
+        Arc::new(move |_settings| {
+            Ok(Box::new(Gate {
+                inner: SnapshotSource::open(workspace().join("examples/snapshot"))?,
+                entered: entered.clone(),
+                release: release.clone(),
+            }) as Box<dyn MarketSource>)
+        })
+    };
+    let s = Arc::new(
+        Server::start(
+            settings(data.path(), state.path(), &[]),
+            StoreChoice::Json,
+            None,
+            factory,
+        )
+        .await,
+    );
+    let first = {
+        let s = s.clone();
+        tokio::spawn(async move { s.post(CYCLE, None).await })
+    };
+    entered.notified().await;
+    for path in ACTIONS {
+        let (code, body) = s.post(path, None).await;
+        assert_eq!(
+            (code, &body["error"]),
+            (409, &json!("conflict")),
+            "{path}: {body}"
+        );
+        assert!(
+            body["detail"].as_str().unwrap().contains("already running"),
+            "{body}"
+        );
+    }
+    release.add_permits(10);
+    let (code, body) = first.await.unwrap();
+    assert_eq!(code, 200, "{body}");
+    // A step action holds the guard too: while it runs, a cycle is refused.
+    let export = {
+        let s = s.clone();
+        tokio::spawn(async move { s.post("/events/export-all-active-events-json", None).await })
+    };
+    entered.notified().await;
+    let (code, _) = s.post(CYCLE, None).await;
+    assert_eq!(code, 409);
+    release.add_permits(10);
+    let (code, body) = export.await.unwrap();
+    assert_eq!(code, 200, "{body}");
+}
+
+/// `/metrics` scraped and parsed: the values after requests, a cycle and
+/// step actions; the method and route labels stay bounded.
+#[tokio::test(flavor = "multi_thread")]
+async fn metrics_count_requests_cycles_and_steps_with_bounded_labels() {
+    let data = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let s = Server::start(
+        settings(data.path(), state.path(), &[]),
+        StoreChoice::Json,
+        None,
+        example_source(),
+    )
+    .await;
+    let before = metrics(&s).await;
+    assert_eq!(before["prescient_cycles_total{outcome=\"success\"}"], 0.0);
+    assert_eq!(before["prescient_cycles_total{outcome=\"failure\"}"], 0.0);
+    assert_eq!(before["prescient_cycle_duration_seconds_count"], 0.0);
+    assert!(
+        !before.contains_key("prescient_last_cycle_success"),
+        "no last cycle before the first: {before:?}"
+    );
+
+    assert_eq!(s.post(CYCLE, None).await.0, 200);
+    for id in ["90001", "90002", "no-such-event"] {
+        s.get(&format!("/events/{id}")).await;
+    }
+    s.get("/no/such/endpoint").await;
+    assert_eq!(send(&s, b"BREW", "/trading/status").await, 405);
+    assert_eq!(send(&s, b"DELETE", "/trading/status").await, 405);
+    assert_eq!(s.post("/strategy/generate-signals", None).await.0, 200);
+    assert_eq!(s.post("/paper-trading/execute-signals", None).await.0, 200);
+    assert_eq!(s.post("/events/filter-events?amount=1", None).await.0, 400);
+
+    let m = metrics(&s).await;
+    for (series, value) in [
+        ("prescient_cycles_total{outcome=\"success\"}", 1.0),
+        ("prescient_cycles_total{outcome=\"failure\"}", 0.0),
+        ("prescient_cycle_duration_seconds_count", 1.0),
+        ("prescient_cycle_duration_seconds_bucket{le=\"+Inf\"}", 1.0),
+        ("prescient_last_cycle_success", 1.0),
+        // 3 by the cycle; execute-signals then skips the regenerated
+        // signals: their positions are open.
+        ("prescient_trades_executed_total", 3.0),
+        // 3 by the cycle, 3 by generate-signals.
+        ("prescient_signals_generated_total", 6.0),
+        ("prescient_gamma_requests_total", 0.0),
+        (
+            "prescient_store_write_failures_total{store=\"postgresql\"}",
+            0.0,
+        ),
+        ("prescient_store_write_failures_total{store=\"json\"}", 0.0),
+        ("prescient_fallback_reads_total", 0.0),
+        ("prescient_outbox_depth", 0.0),
+        ("prescient_shadow_mismatches_total", 0.0),
+        (
+            "prescient_migration_phase_info{phase=\"0\",store=\"json\"}",
+            1.0,
+        ),
+        (
+            "prescient_step_actions_total{step=\"generate_signals\",outcome=\"success\"}",
+            1.0,
+        ),
+        (
+            "prescient_step_actions_total{step=\"execute\",outcome=\"success\"}",
+            1.0,
+        ),
+        (
+            "prescient_http_requests_total{method=\"POST\",route=\"/trading/run-full-cycle\",status=\"200\"}",
+            1.0,
+        ),
+        (
+            "prescient_http_requests_total{method=\"GET\",route=\"/events/{id}\",status=\"200\"}",
+            2.0,
+        ),
+        (
+            "prescient_http_requests_total{method=\"GET\",route=\"/events/{id}\",status=\"404\"}",
+            1.0,
+        ),
+        (
+            "prescient_http_requests_total{method=\"GET\",route=\"unmatched\",status=\"404\"}",
+            1.0,
+        ),
+        (
+            "prescient_http_requests_total{method=\"other\",route=\"/trading/status\",status=\"405\"}",
+            1.0,
+        ),
+        (
+            "prescient_http_requests_total{method=\"DELETE\",route=\"/trading/status\",status=\"405\"}",
+            1.0,
+        ),
+        (
+            "prescient_http_requests_total{method=\"POST\",route=\"/events/filter-events\",status=\"400\"}",
+            1.0,
+        ),
+        // The scrape before this one.
+        (
+            "prescient_http_requests_total{method=\"GET\",route=\"/metrics\",status=\"200\"}",
+            1.0,
+        ),
+    ] {
+        assert_eq!(m.get(series), Some(&value), "{series} in {m:#?}");
+    }
+    let duration = m["prescient_cycle_duration_seconds_sum"];
+    assert!(duration > 0.0 && duration < 300.0, "{duration}");
+    // No raw path and no odd method ever becomes a label.
+    for key in m
+        .keys()
+        .filter(|k| k.starts_with("prescient_http_requests_total"))
+    {
+        assert!(
+            !key.contains("90001") && !key.contains("no-such") && !key.contains("BREW"),
+            "{key}"
+        );
+    }
+    s.stop().await;
 }

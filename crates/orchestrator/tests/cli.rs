@@ -30,7 +30,7 @@ fn cycle_on_the_example_prints_every_step_and_writes_the_files() {
             "cycle",
             "--source",
             &example_source(),
-            "--max-days-until-end",
+            "--event-max-days-until-end",
             "1000",
         ])
         .arg("--data-dir")
@@ -47,7 +47,12 @@ fn json_summary_has_each_step_and_the_parameters() {
     let data = tempfile::tempdir().unwrap();
     let out = prescient()
         .args(["cycle", "--json", "--source", &example_source()])
-        .args(["--max-days-until-end", "1000", "--min-volume", "60000"])
+        .args([
+            "--event-max-days-until-end",
+            "1000",
+            "--min-volume",
+            "60000",
+        ])
         .env("PRESCIENT_DATA_DIR", data.path())
         .output()
         .unwrap();
@@ -78,7 +83,7 @@ fn json_summary_has_each_step_and_the_parameters() {
         ]
     );
     assert_eq!(summary["parameters"]["min_volume"], "60000");
-    assert_eq!(summary["parameters"]["max_days_until_end"], 1000);
+    assert_eq!(summary["parameters"]["event_max_days_until_end"], 1000);
     assert!(
         data.path().join("trades/portfolio.json").exists(),
         "PRESCIENT_DATA_DIR is used"
@@ -97,7 +102,7 @@ fn a_corrupt_portfolio_stops_the_cycle_and_is_left_untouched() {
             "cycle",
             "--source",
             &example_source(),
-            "--max-days-until-end",
+            "--event-max-days-until-end",
             "1000",
         ])
         .arg("--data-dir")
@@ -136,4 +141,120 @@ fn bad_sources_are_refused_with_a_clear_cause() {
         .assert()
         .failure()
         .stderr(predicate::str::contains("live` or `snapshot:DIR"));
+}
+
+/// `--event-*` flags filter events, the plain ones markets: on the example,
+/// events at 2,000,000 keep 90001 and 90003 (not 90002, 1,543,210.5), and
+/// markets at 600,000 keep 700002 and 700020 (not 700001, 512,345.67).
+#[test]
+fn event_flags_filter_events_and_plain_flags_filter_markets() {
+    let data = tempfile::tempdir().unwrap();
+    let out = prescient()
+        .args(["cycle", "--json", "--source", &example_source()])
+        .args(["--event-max-days-until-end", "1000"])
+        .args([
+            "--event-min-liquidity",
+            "2000000",
+            "--min-liquidity",
+            "600000",
+        ])
+        .arg("--data-dir")
+        .arg(data.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["parameters"]["event_min_liquidity"], "2000000");
+    assert_eq!(summary["parameters"]["min_liquidity"], "600000");
+    let ids = |file: &str| -> Vec<String> {
+        read_json(&data.path().join(file))
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // By volume, descending.
+    assert_eq!(ids("events/filtered_events.json"), ["90001", "90003"]);
+    let mut markets = ids("markets/filtered_markets.json");
+    markets.sort();
+    assert_eq!(markets, ["700002", "700020"]);
+    let trades = read_json(&data.path().join("trades/paper_trades.json"));
+    assert_eq!(trades.as_array().unwrap().len(), 1);
+    assert_eq!(trades[0]["market_id"], "700002");
+}
+
+/// A value the filters refuse, or a retired flag or variable: a non-zero
+/// exit whose last line names it, and nothing written.
+#[test]
+fn refused_filter_values_exit_non_zero_naming_the_parameter() {
+    let data = tempfile::tempdir().unwrap();
+    let run = |args: &[&str], env: &[(&str, &str)]| {
+        let mut cmd = prescient();
+        cmd.args(["cycle", "--source", &example_source()])
+            .args(args)
+            .arg("--data-dir")
+            .arg(data.path());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        assert!(!out.status.success(), "{args:?} {env:?} succeeded");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    for (args, named) in [
+        (&["--min-liquidity", "-5"][..], "`min_liquidity`"),
+        (&["--event-min-volume=-1"], "`event_min_volume`"),
+        (&["--min-market-conviction", "2"], "`min_market_conviction`"),
+        (
+            &[
+                "--min-market-conviction",
+                "0.9",
+                "--max-market-conviction",
+                "0.1",
+            ],
+            "`min_market_conviction`",
+        ),
+        (
+            &[
+                "--event-min-days-until-end",
+                "10",
+                "--event-max-days-until-end",
+                "5",
+            ],
+            "`event_min_days_until_end`",
+        ),
+        (&["--amount", "0"], "`amount`"),
+        (&["--market-min-liquidity", "1"], "--market-min-liquidity"),
+        (&["--min-conviction", "0.1"], "--min-conviction"),
+    ] {
+        let stderr = run(args, &[]);
+        let last = stderr
+            .lines()
+            .rfind(|l| !l.trim().is_empty())
+            .unwrap_or_default();
+        assert!(stderr.contains(named), "{args:?}: {stderr}");
+        assert!(
+            last.starts_with("error") || last.contains("--help"),
+            "{args:?}: {stderr}"
+        );
+    }
+    let stderr = run(&[], &[("PRESCIENT_MARKET_MIN_LIQUIDITY", "1")]);
+    assert!(
+        stderr.contains("was renamed PRESCIENT_MIN_LIQUIDITY"),
+        "{stderr}"
+    );
+    let stderr = run(&[], &[("PRESCIENT_MAX_MARKET_CONVICTION", "7")]);
+    assert!(
+        stderr.contains("PRESCIENT_MAX_MARKET_CONVICTION"),
+        "{stderr}"
+    );
+    assert!(
+        !data.path().join("events/raw_events_backup.json").exists(),
+        "nothing is written when the filters are refused"
+    );
 }

@@ -24,7 +24,7 @@ fn prescient(
         .env("PRESCIENT_DATA_DIR", data)
         .env("PRESCIENT_STATE_DIR", state)
         .env("RUST_LOG", "warn")
-        .args(["cycle", "--max-days-until-end", "1000", "--source"])
+        .args(["cycle", "--event-max-days-until-end", "1000", "--source"])
         .arg(format!("snapshot:{}", example_snapshot().display()));
     cmd
 }

@@ -48,7 +48,7 @@ async fn a_cycle_on_real_fixtures_writes_every_legacy_file() {
     assert_eq!(array_len(&d.join("markets/filtered_markets.json")), 32);
     assert_eq!(array_len(&d.join("trades/current_signals.json")), 32);
     assert_eq!(array_len(&d.join("trades/paper_trades.json")), 32);
-    assert_eq!(summary.step("execute").unwrap().count("executed"), Some(32));
+    assert_eq!(summary.execute().unwrap().executed, 32);
 
     let markets = read_json(&d.join("markets/filtered_markets.json"));
     assert_eq!(markets[0]["event_id"], "23656", "event context is kept");
@@ -102,7 +102,7 @@ async fn a_cycle_on_real_fixtures_writes_every_legacy_file() {
 async fn running_the_same_snapshot_again_adds_no_duplicate_positions() {
     let data = tempfile::tempdir().unwrap();
     let mut s = settings();
-    s.max_days_until_end = 1000;
+    s.event_max_days_until_end = 1000;
     let first = cycle(
         data.path(),
         &example_snapshot(),
@@ -118,9 +118,9 @@ async fn running_the_same_snapshot_again_adds_no_duplicate_positions() {
     )
     .await;
 
-    assert_eq!(first.step("execute").unwrap().count("executed"), Some(3));
-    assert_eq!(second.step("execute").unwrap().count("executed"), Some(0));
-    assert_eq!(second.step("execute").unwrap().count("skipped"), Some(3));
+    assert_eq!(first.execute().unwrap().executed, 3);
+    assert_eq!(second.execute().unwrap().executed, 0);
+    assert_eq!(second.execute().unwrap().skipped, 3);
     let d = data.path();
     assert_eq!(array_len(&d.join("trades/paper_trades.json")), 3);
     assert_eq!(
@@ -141,7 +141,7 @@ async fn running_the_same_snapshot_again_adds_no_duplicate_positions() {
 async fn the_example_snapshot_trades_what_its_readme_says() {
     let data = tempfile::tempdir().unwrap();
     let mut s = settings();
-    s.max_days_until_end = 1000;
+    s.event_max_days_until_end = 1000;
     let summary = cycle(
         data.path(),
         &example_snapshot(),
@@ -149,10 +149,10 @@ async fn the_example_snapshot_trades_what_its_readme_says() {
         at("2026-12-01T10:00:00Z"),
     )
     .await;
-    let filter = summary.step("filter_events").unwrap();
-    assert_eq!(filter.count("input"), Some(5));
-    assert_eq!(filter.count("passed"), Some(3));
-    assert_eq!(filter.count("missing_end_date"), Some(1));
+    let filter = summary.filter_events().unwrap();
+    assert_eq!(filter.input, 5);
+    assert_eq!(filter.passed, 3);
+    assert_eq!(filter.missing_end_date, 1);
 
     let signals = read_json(&data.path().join("trades/current_signals.json"));
     let picked: Vec<(String, String, f64)> = signals
@@ -195,9 +195,9 @@ async fn a_python_era_data_set_loads_and_a_cycle_continues_on_top() {
         .len();
 
     let mut s = settings();
-    s.max_days_until_end = 1000;
+    s.event_max_days_until_end = 1000;
     let summary = cycle(d, &example_snapshot(), &s, at("2026-12-01T10:00:00Z")).await;
-    let executed = summary.step("execute").unwrap().count("executed").unwrap() as usize;
+    let executed = summary.execute().unwrap().executed;
 
     // Every old trade is still there, unchanged, and the new ones follow.
     let trades_after = read_json(&d.join("trades/paper_trades.json"));

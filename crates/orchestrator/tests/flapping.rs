@@ -29,7 +29,7 @@ async fn a_hundred_phase_4_cycles_while_postgres_comes_and_goes() {
     let mut s = settings();
     s.data_dir = dir.path().join("data");
     s.state_dir_setting = Some(state);
-    s.max_days_until_end = 1000;
+    s.event_max_days_until_end = 1000;
     s.one_position_per_market = false;
     // 5000 buys 50 trades of 100: three a cycle until the cash runs out
     // (cycle 17), then every signal is skipped. It keeps the portfolio small

@@ -220,15 +220,11 @@ async fn a_cycle_over_hostile_gamma_records_skips_and_counts_them() {
     .unwrap();
     let data = tempfile::tempdir().unwrap();
     let mut s = settings();
-    s.max_days_until_end = 1000;
+    s.event_max_days_until_end = 1000;
     let summary = cycle(data.path(), snapshot.path(), &s, at("2026-12-01T10:00:00Z")).await;
-    let export = summary.step("export_events").unwrap();
-    assert_eq!(
-        export.count("events"),
-        Some(1),
-        "the three bad events are skipped"
-    );
-    assert!(export.count("skipped_records").unwrap() >= 3);
+    let export = summary.export_events().unwrap();
+    assert_eq!(export.events, 1, "the three bad events are skipped");
+    assert!(export.skipped_records >= 3);
     // Whatever was stored loads back.
     let stores = json_stores(data.path());
     stores.markets.load_raw_events().await.unwrap();
@@ -323,7 +319,7 @@ fn hostile_file_edits() -> Vec<(&'static str, &'static str, String)> {
 async fn hostile_legacy_files_stop_the_cycle_with_the_file_named_and_nothing_changed() {
     let mut tally = Tally::default();
     let mut s = settings();
-    s.max_days_until_end = 1000;
+    s.event_max_days_until_end = 1000;
     for (file, find, replace) in hostile_file_edits() {
         let data = copy_tree(&python_era_data());
         let path = data.path().join(file);
@@ -417,8 +413,12 @@ async fn hostile_http_requests_are_a_400_never_a_500_or_a_panic() {
         "/trading/run-full-cycle?min_volume=NaN",
         "/trading/run-full-cycle?amount=-100",
         "/trading/run-full-cycle?amount=99999999999999999999999999999",
-        "/trading/run-full-cycle?max_days_until_end=99999999999999999999",
-        "/trading/run-full-cycle?min_conviction=%E2%82%AC",
+        "/trading/run-full-cycle?event_max_days_until_end=99999999999999999999",
+        "/trading/run-full-cycle?min_market_conviction=%E2%82%AC",
+        "/trading/run-full-cycle?min_market_conviction=1.5",
+        "/trading/run-full-cycle?min_liquidity=-1",
+        "/events/filter-events?min_liquidity=1",
+        "/paper-trading/execute-signals?amount=1",
         "/trading/run-full-cycle?unknown=1",
     ];
     for path in posts {
@@ -474,7 +474,7 @@ fn tear(path: &Path, partial: &str) -> Vec<u8> {
 
 fn example_settings() -> orchestrator::Settings {
     let mut s = settings();
-    s.max_days_until_end = 1000;
+    s.event_max_days_until_end = 1000;
     s
 }
 
@@ -501,7 +501,7 @@ async fn a_torn_trade_history_is_recovered_by_the_next_cycle_with_its_cut_bytes_
         at("2026-12-01T11:00:00Z"),
     )
     .await;
-    assert_eq!(summary.step("execute").unwrap().count("skipped"), Some(3));
+    assert_eq!(summary.execute().unwrap().skipped, 3);
     let now: Vec<Value> = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
     assert_eq!(
         now, complete,
@@ -538,7 +538,7 @@ async fn a_corrupt_history_stops_the_cycle_before_it_trades() {
         .env("PRESCIENT_CONFIG", "/nonexistent/prescient.toml")
         .env("RUST_LOG", "error")
         .current_dir(scratch_dir())
-        .args(["cycle", "--max-days-until-end", "1000", "--source"])
+        .args(["cycle", "--event-max-days-until-end", "1000", "--source"])
         .arg(format!("snapshot:{}", example_snapshot().display()))
         .arg("--data-dir")
         .arg(data.path())
@@ -675,7 +675,7 @@ async fn an_id_the_trade_store_holds_is_not_reused() {
         at("2026-12-01T10:00:00.5Z"),
     )
     .await;
-    assert_eq!(summary.step("execute").unwrap().count("executed"), Some(3));
+    assert_eq!(summary.execute().unwrap().executed, 3);
     let trades = read_json(&data.path().join("trades/paper_trades.json"));
     let ids: Vec<&str> = trades
         .as_array()

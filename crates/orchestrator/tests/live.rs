@@ -35,7 +35,7 @@ async fn a_live_cycle_crawls_every_page_and_trades() {
         "--json",
         "--source",
         "live",
-        "--max-days-until-end",
+        "--event-max-days-until-end",
         "1000",
     ])
     .arg("--data-dir")
@@ -76,9 +76,9 @@ async fn record_writes_a_snapshot_that_replays_the_same_cycle() {
 
     let data = tempfile::tempdir().unwrap();
     let mut s = settings();
-    s.max_days_until_end = 1000;
+    s.event_max_days_until_end = 1000;
     let summary = cycle(data.path(), snap.path(), &s, at("2026-12-01T00:00:00Z")).await;
-    assert_eq!(summary.step("execute").unwrap().count("executed"), Some(3));
+    assert_eq!(summary.execute().unwrap().executed, 3);
 }
 
 #[tokio::test(flavor = "multi_thread")]

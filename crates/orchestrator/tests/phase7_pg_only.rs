@@ -35,7 +35,7 @@ fn prescient(database_url: &str, state: &Path) -> Command {
 
 /// A cycle on the shipped example snapshot (3 signals) into `data`.
 fn cycle(mut cmd: Command, data: &Path, extra: &[&str]) -> Output {
-    cmd.args(["cycle", "--max-days-until-end", "1000"])
+    cmd.args(["cycle", "--event-max-days-until-end", "1000"])
         .args(extra)
         .arg("--source")
         .arg(format!(

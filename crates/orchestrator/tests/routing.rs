@@ -349,7 +349,7 @@ async fn a_hundred_phase_4_cycles_with_postgres_going_down_lose_nothing() {
     let routed = rig.routed("4", Overrides::default());
     let store = routed.into_stores();
     let mut s = settings();
-    s.max_days_until_end = 1000;
+    s.event_max_days_until_end = 1000;
     s.one_position_per_market = false;
     s.initial_balance = rust_decimal::Decimal::from(1_000_000);
     let source = polymarket_client::SnapshotSource::open(example_snapshot()).unwrap();

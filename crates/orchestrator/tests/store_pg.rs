@@ -133,7 +133,7 @@ fn the_binary_runs_a_cycle_with_store_pg() {
             "cycle",
             "--store",
             "pg",
-            "--max-days-until-end",
+            "--event-max-days-until-end",
             "1000",
             "--source",
         ])

@@ -1,10 +1,11 @@
 //! SPEC §2 step 5: execute one signal against a portfolio.
 
+use crate::fill::FillModel;
 use crate::ledger::refresh_profit_loss;
 use chrono::{DateTime, Utc};
 use domain::{
-    DomainError, Extra, MarketId, Portfolio, Position, PositionStatus, Shares, Signal, Trade,
-    TradeId, Usd,
+    DomainError, Extra, MarketId, Portfolio, Position, PositionStatus, Price, Shares, Signal,
+    Trade, TradeId, Usd,
 };
 
 /// How signals are executed.
@@ -61,7 +62,38 @@ pub fn execute_signal_avoiding(
     policy: &ExecutionPolicy,
     taken: &dyn Fn(&str) -> bool,
 ) -> Result<Trade, SkipReason> {
-    let shares = Shares::bought(signal.amount, signal.target_price).map_err(invalid)?;
+    execute_signal_with(portfolio, signal, now, policy, &FillModel::NONE, taken).map(|e| e.trade)
+}
+
+/// A signal executed through a fill model: the trade, and how it filled.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Execution {
+    /// Its `entry_price` is the fill price and its `shares` what
+    /// `amount − fee` bought there.
+    pub trade: Trade,
+    /// The signal's target price.
+    pub quoted_price: Price,
+    /// Part of the trade's `amount`: it bought no shares.
+    pub fee: Usd,
+}
+
+/// [`execute_signal_avoiding`] through `fill`: the buy fills at
+/// [`FillModel::buy_price`] of the signal's price, the balance pays exactly
+/// `amount`, and the fee on it buys no shares
+/// (`shares = (amount − fee) / fill price`). The position opens marked at
+/// its fill price. With [`FillModel::NONE`] this is
+/// [`execute_signal_avoiding`], to the digit.
+pub fn execute_signal_with(
+    portfolio: &mut Portfolio,
+    signal: &Signal,
+    now: DateTime<Utc>,
+    policy: &ExecutionPolicy,
+    fill: &FillModel,
+    taken: &dyn Fn(&str) -> bool,
+) -> Result<Execution, SkipReason> {
+    let entry_price = fill.buy_price(signal.target_price);
+    let fee = fill.fee(signal.amount);
+    let shares = Shares::bought(signal.amount - fee, entry_price).map_err(invalid)?;
     if policy.one_position_per_market {
         if let Some(open) = portfolio.open_position_in(&signal.market_id) {
             return Err(SkipReason::PositionAlreadyOpen {
@@ -87,7 +119,7 @@ pub fn execute_signal_avoiding(
         action: signal.action,
         outcome: signal.outcome.clone(),
         amount: signal.amount,
-        entry_price: signal.target_price,
+        entry_price,
         shares,
         confidence: signal.confidence,
         reason: Some(signal.reason.clone()),
@@ -100,8 +132,12 @@ pub fn execute_signal_avoiding(
         extra: Extra::new(),
     };
     open_position(portfolio, &trade, now);
-    tracing::debug!(trade = %trade.trade_id, amount = %trade.amount, "executed signal");
-    Ok(trade)
+    tracing::debug!(trade = %trade.trade_id, amount = %trade.amount, fee = %fee, "executed signal");
+    Ok(Execution {
+        trade,
+        quoted_price: signal.target_price,
+        fee,
+    })
 }
 
 /// Open the position `trade` bought and debit the balance.

@@ -39,26 +39,18 @@ pub fn settle_position(
     Some(settlement)
 }
 
-/// Close the (open) position at `index`. The caller refreshes the totals.
-///
-/// A closed position keeps `current_price` = the exit price and
-/// `current_pnl` = 0, not null: it holds no unrealized P&L any more, and
-/// readers of the legacy file that sum `current_pnl` keep working.
+/// Settle the (open) position at `index` at its market's final price. The
+/// caller refreshes the totals.
 pub(crate) fn settle_at(
     portfolio: &mut Portfolio,
     index: usize,
     final_price: Price,
     now: DateTime<Utc>,
 ) -> Settlement {
-    let position = &mut portfolio.positions[index];
-    let payout = position.shares.worth(final_price);
-    let realized = payout - position.amount;
-    position.status = PositionStatus::Closed;
-    position.current_price = Some(final_price);
-    position.current_pnl = Some(Usd::ZERO);
-    position.realized_pnl = Some(realized);
-    position.exit_price = Some(final_price);
-    position.exit_timestamp = Some(now);
+    // `index` is one the caller just found among the portfolio's positions.
+    let payout = portfolio.positions[index].shares.worth(final_price);
+    let realized = close_at(portfolio, index, final_price, payout, now);
+    let position = &portfolio.positions[index];
     let settlement = Settlement {
         trade_id: position.trade_id.clone(),
         market_id: position.market_id.clone(),
@@ -66,7 +58,6 @@ pub(crate) fn settle_at(
         payout,
         realized_pnl: realized,
     };
-    portfolio.balance += payout;
     tracing::info!(
         trade = %settlement.trade_id,
         market = %settlement.market_id,
@@ -75,4 +66,31 @@ pub(crate) fn settle_at(
         "settled position"
     );
     settlement
+}
+
+/// Close the (open) position at `index` at `exit_price`, crediting
+/// `credited` to the balance; returns its realized P&L, `credited − amount`.
+/// Settlement and exits both close through here, so both book P&L alike.
+/// The caller refreshes the totals.
+///
+/// A closed position keeps `current_price` = the exit price and
+/// `current_pnl` = 0, not null: it holds no unrealized P&L any more, and
+/// readers of the legacy file that sum `current_pnl` keep working.
+pub(crate) fn close_at(
+    portfolio: &mut Portfolio,
+    index: usize,
+    exit_price: Price,
+    credited: Usd,
+    now: DateTime<Utc>,
+) -> Usd {
+    let position = &mut portfolio.positions[index];
+    let realized = credited - position.amount;
+    position.status = PositionStatus::Closed;
+    position.current_price = Some(exit_price);
+    position.current_pnl = Some(Usd::ZERO);
+    position.realized_pnl = Some(realized);
+    position.exit_price = Some(exit_price);
+    position.exit_timestamp = Some(now);
+    portfolio.balance += credited;
+    realized
 }

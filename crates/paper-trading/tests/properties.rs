@@ -1,12 +1,17 @@
-//! Property tests: random sequences of executions, re-prices and settlements
-//! keep the ledger sound after every step (SPEC §3).
+//! Property tests: random sequences of executions (with and without a fill
+//! model), re-prices, settlements and early exits keep the ledger sound
+//! after every step (SPEC §3).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
+use chrono::TimeDelta;
 use common::{market, portfolio, signal, t0};
 use domain::{Action, Market, Portfolio, Price, Usd};
-use paper_trading::{ExecutionPolicy, execute_signal, reprice, settle_position};
+use paper_trading::{
+    ExecutionPolicy, ExitRules, FillModel, apply_exits, execute_signal_with, reprice,
+    settle_position,
+};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use std::collections::HashSet;
@@ -31,8 +36,21 @@ enum Op {
         price_micro: u32,
         cents: i64,
         one_per_market: bool,
+        /// Slippage and fee in basis points; `(0, 0)` is no model.
+        fill: (u32, u32),
     },
     Reprice(Vec<Quote>),
+    /// Apply exit rules (take-profit and stop-loss in thousandths, holding
+    /// hours; 0 is off) at these quotes, selling through a fill model.
+    Exit {
+        quotes: Vec<Quote>,
+        take_profit: u32,
+        stop_loss: u32,
+        max_hours: i64,
+        fill: (u32, u32),
+    },
+    /// Time passes.
+    Advance(i64),
     /// Settle the position at `pick` (mod the number of positions) at 0, 0.5 or 1.
     Settle {
         pick: usize,
@@ -53,11 +71,23 @@ fn quote() -> impl Strategy<Value = Quote> {
     ]
 }
 
+fn fill() -> impl Strategy<Value = (u32, u32)> {
+    prop_oneof![
+        Just((0, 0)),
+        (0u32..10_000, 0u32..10_000),
+        (0u32..300, 0u32..300)
+    ]
+}
+
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        4 => (0..MARKETS, any::<bool>(), 0u32..=1_000_000, -100i64..=30_000, any::<bool>()).prop_map(
-            |(market, yes, price_micro, cents, one_per_market)| Op::Execute { market, yes, price_micro, cents, one_per_market }
+        4 => (0..MARKETS, any::<bool>(), 0u32..=1_000_000, -100i64..=30_000, any::<bool>(), fill()).prop_map(
+            |(market, yes, price_micro, cents, one_per_market, fill)| Op::Execute { market, yes, price_micro, cents, one_per_market, fill }
         ),
+        2 => (proptest::collection::vec(quote(), MARKETS as usize), 0u32..=2_000, 0u32..=1_000, 0i64..=72, fill()).prop_map(
+            |(quotes, take_profit, stop_loss, max_hours, fill)| Op::Exit { quotes, take_profit, stop_loss, max_hours, fill }
+        ),
+        1 => (0i64..=48).prop_map(Op::Advance),
         2 => proptest::collection::vec(quote(), MARKETS as usize).prop_map(Op::Reprice),
         2 => (any::<usize>(), 0u8..=2).prop_map(|(pick, half_units)| Op::Settle { pick, half_units }),
     ]
@@ -105,8 +135,9 @@ fn check_ledger(p: &Portfolio) -> Result<(), TestCaseError> {
 
 fn run(initial_cents: i64, ops: Vec<Op>) -> Result<(), TestCaseError> {
     let mut p = portfolio(&Decimal::new(initial_cents, 2).to_string());
-    // Every step happens in the same second, so trade ids collide as often as they can.
-    let now = t0();
+    // Steps happen in the same second until time advances, so trade ids
+    // collide as often as they can.
+    let mut now = t0();
     check_ledger(&p)?;
     for op in ops {
         match op {
@@ -116,6 +147,7 @@ fn run(initial_cents: i64, ops: Vec<Op>) -> Result<(), TestCaseError> {
                 price_micro,
                 cents,
                 one_per_market,
+                fill: (slippage, fee),
             } => {
                 let action = if yes { Action::BuyYes } else { Action::BuyNo };
                 let mut s = signal(&market.to_string(), action, "0.5", "1");
@@ -124,10 +156,14 @@ fn run(initial_cents: i64, ops: Vec<Op>) -> Result<(), TestCaseError> {
                 let policy = ExecutionPolicy {
                     one_position_per_market: one_per_market,
                 };
+                let model = FillModel::new(slippage, fee).unwrap();
                 let before = p.clone();
-                match execute_signal(&mut p, &s, now, &policy) {
-                    Ok(trade) => {
+                match execute_signal_with(&mut p, &s, now, &policy, &model, &|_| false) {
+                    Ok(execution) => {
+                        let trade = execution.trade;
                         prop_assert_eq!(p.balance, before.balance - s.amount);
+                        prop_assert!(trade.entry_price >= s.target_price);
+                        prop_assert!(execution.fee <= s.amount && !execution.fee.is_negative());
                         prop_assert_eq!(p.positions.len(), before.positions.len() + 1);
                         prop_assert_eq!(
                             &p.positions[before.positions.len()].trade_id,
@@ -149,6 +185,51 @@ fn run(initial_cents: i64, ops: Vec<Op>) -> Result<(), TestCaseError> {
                 prop_assert!(again.settled.is_empty());
                 prop_assert_eq!(&p, &once);
             }
+            Op::Exit {
+                quotes,
+                take_profit,
+                stop_loss,
+                max_hours,
+                fill: (slippage, fee),
+            } => {
+                let fraction = |n: u32| (n > 0).then(|| Decimal::new(i64::from(n), 3));
+                let rules = ExitRules::new(
+                    fraction(take_profit),
+                    fraction(stop_loss),
+                    (max_hours > 0).then(|| TimeDelta::hours(max_hours)),
+                )
+                .unwrap();
+                let model = FillModel::new(slippage, fee).unwrap();
+                let markets = quotes_to_markets(&quotes);
+                let balance = p.balance;
+                let open_before = p.open_positions().count();
+                let report = apply_exits(&mut p, &markets, &rules, &model, now);
+                prop_assert_eq!(
+                    p.open_positions().count(),
+                    open_before - report.closed.len()
+                );
+                let credited: Usd = report.closed.iter().map(|e| e.proceeds - e.fee).sum();
+                prop_assert_eq!(p.balance, balance + credited);
+                for e in &report.closed {
+                    prop_assert!(e.exit_price <= e.quoted_price);
+                    let pos = p
+                        .positions
+                        .iter()
+                        .find(|q| q.trade_id == e.trade_id)
+                        .unwrap();
+                    prop_assert_eq!(pos.realized_pnl, Some(e.proceeds - e.fee - pos.amount));
+                }
+                check_ledger(&p)?;
+                // The same quotes again close nothing more.
+                let once = p.clone();
+                prop_assert!(
+                    apply_exits(&mut p, &markets, &rules, &model, now)
+                        .closed
+                        .is_empty()
+                );
+                prop_assert_eq!(&p, &once);
+            }
+            Op::Advance(hours) => now += TimeDelta::hours(hours),
             Op::Settle { pick, half_units } => {
                 if p.positions.is_empty() {
                     continue;

@@ -7,7 +7,7 @@ use common::{dec, market, price, utc};
 use domain::gamma::attach_event_context;
 use domain::{Action, EventContext, EventId, Market, Usd};
 use rust_decimal::Decimal;
-use strategy::{MostLikely, Strategy};
+use strategy::{MostLikely, PriceHistory, Strategy};
 
 /// What a signal says, in the terms a test cares about.
 #[derive(Debug, PartialEq, Eq)]
@@ -21,7 +21,11 @@ struct Expected {
 
 /// The signal MostLikely (defaults) gives for one market, if any.
 fn check(market: Market) -> Option<Expected> {
-    let signals = MostLikely::default().generate(&[market], utc("2026-01-01T00:00:00Z"));
+    let signals = MostLikely::default().generate(
+        &[market],
+        &PriceHistory::new(),
+        utc("2026-01-01T00:00:00Z"),
+    );
     assert!(signals.len() <= 1);
     signals.into_iter().next().map(|s| Expected {
         action: s.action,
@@ -192,7 +196,7 @@ fn a_signal_carries_the_market_the_event_the_batch_time_and_is_not_executed() {
         amount: Usd::from_int(25),
         ..MostLikely::default()
     };
-    let signals = strategy.generate(&[m, bare], now);
+    let signals = strategy.generate(&[m, bare], &PriceHistory::new(), now);
     assert_eq!(signals.len(), 2);
     let s = &signals[0];
     assert_eq!(s.market_id.as_str(), "540206");
@@ -226,7 +230,8 @@ fn signals_are_sorted_by_confidence_descending_and_stable() {
         market("d", "0.4", "0.6"),
         market("e", "0.95", "0.05"),
     ];
-    let signals = MostLikely::default().generate(&markets, utc("2026-01-01T00:00:00Z"));
+    let signals =
+        MostLikely::default().generate(&markets, &PriceHistory::new(), utc("2026-01-01T00:00:00Z"));
     let got: Vec<(&str, Decimal)> = signals
         .iter()
         .map(|s| (s.market_id.as_str(), s.confidence))
@@ -245,7 +250,10 @@ fn signals_are_sorted_by_confidence_descending_and_stable() {
 #[test]
 fn zero_markets_zero_signals_and_a_stable_name() {
     let s = MostLikely::default();
-    assert!(s.generate(&[], utc("2026-01-01T00:00:00Z")).is_empty());
+    assert!(
+        s.generate(&[], &PriceHistory::new(), utc("2026-01-01T00:00:00Z"))
+            .is_empty()
+    );
     assert_eq!(s.name(), "most_likely");
     assert_eq!((s.amount, s.threshold), (Usd::from_int(100), price("0.5")));
 }

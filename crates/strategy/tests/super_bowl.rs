@@ -5,7 +5,9 @@
 use chrono::{DateTime, Utc};
 use domain::gamma::decode_event;
 use domain::{Action, Event, FilteredEvent};
-use strategy::{EventFilter, MarketFilter, MostLikely, Strategy, filter_events, filter_markets};
+use strategy::{
+    EventFilter, MarketFilter, MostLikely, PriceHistory, Strategy, filter_events, filter_markets,
+};
 
 /// The recorded events (`None`, with a note, when the shared fixtures are
 /// absent outside CI; under `CI=true` their absence fails the test).
@@ -51,7 +53,7 @@ fn super_bowl_fixture_yields_one_no_signal_per_tradable_team() {
             .all(|m| m.event.as_ref().unwrap().event_id.as_str() == "23656")
     );
 
-    let signals = MostLikely::default().generate(&markets.passed, now);
+    let signals = MostLikely::default().generate(&markets.passed, &PriceHistory::new(), now);
     assert_eq!(signals.len(), 32);
     assert!(
         signals

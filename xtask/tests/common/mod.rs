@@ -50,7 +50,7 @@ impl Site {
             ("PRESCIENT_DATA_DIR", self.data.display().to_string()),
             ("PRESCIENT_STATE_DIR", self.state.display().to_string()),
             ("PRESCIENT_PHASE6_HOLD_DAYS", "0".to_owned()),
-            ("PRESCIENT_MAX_DAYS_UNTIL_END", "1000".to_owned()),
+            ("PRESCIENT_EVENT_MAX_DAYS_UNTIL_END", "1000".to_owned()),
             ("PRESCIENT_CONFIG", "/nonexistent/prescient.toml".to_owned()),
         ]
         .into_iter()
@@ -94,7 +94,7 @@ impl Site {
     pub async fn cycle(&mut self) {
         self.clock += Duration::hours(1);
         let settings = self.settings();
-        let mut params = orchestrator::cli::cycle_params(&settings).unwrap();
+        let mut params = orchestrator::app::cycle_params(&settings).unwrap();
         let now = self.clock;
         params.clock = std::sync::Arc::new(move || now);
         let app = App::open(settings, StoreChoice::Phase).await.unwrap();

@@ -1,12 +1,17 @@
 //! `/events/*`: the raw event export and the filtered events of the last
-//! cycle. Reads only: the original's `/events/export-*` actions are the
-//! cycle's first steps (`POST /trading/run-full-cycle`).
+//! cycle, and the original's two event actions, each one step of the cycle
+//! on its own (`crate::steps`): `POST /events/export-all-active-events-json`
+//! (step 1) and `POST /events/filter-events` (step 2, the `event_*`
+//! parameters).
 
+use super::trading::{ActionQuery, StepFailure};
 use super::views::{Paging, num, opt};
 use super::{ApiError, ApiState};
+use crate::filters::Applies;
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
 use domain::{Event, FilteredEvent};
 use serde_json::{Value, json};
 
@@ -95,4 +100,39 @@ pub async fn one(
         .find(|e| e.id.as_str() == id)
         .map(|e| Json(event(e, None)))
         .ok_or_else(|| ApiError::NotFound(format!("no event {id} in the last export")))
+}
+
+/// `POST /events/export-all-active-events-json`: step 1 on its own — fetch
+/// every active event and save them as the raw event set. Takes no
+/// parameters.
+pub async fn export_all_active_events(
+    State(s): State<ApiState>,
+    headers: HeaderMap,
+    query: ActionQuery,
+) -> Result<Json<Value>, ApiError> {
+    let action = s.begin_action(&headers, query, &[])?;
+    let source = s.open_source(&action)?;
+    s.run_step(action, "export_events", move |stores, params| async move {
+        crate::steps::export_events(&stores, source.as_ref(), &params)
+            .await
+            .map_err(StepFailure::from)
+    })
+    .await
+}
+
+/// `POST /events/filter-events[?event_min_liquidity=…]`: step 2 on its own —
+/// filter the last export with the `event_*` parameters and save the events
+/// that pass.
+pub async fn filter_events(
+    State(s): State<ApiState>,
+    headers: HeaderMap,
+    query: ActionQuery,
+) -> Result<Json<Value>, ApiError> {
+    let action = s.begin_action(&headers, query, &[Applies::Events])?;
+    s.run_step(action, "filter_events", move |stores, params| async move {
+        crate::steps::filter_events(&stores, &params)
+            .await
+            .map_err(StepFailure::from)
+    })
+    .await
 }

@@ -1,10 +1,15 @@
-//! `/markets/*`: the filtered markets of the last cycle and their snapshots.
+//! `/markets/*`: the filtered markets of the last cycle and their snapshots,
+//! and the original's market action, `POST /markets/filter-markets` (step 3
+//! of the cycle on its own, `crate::steps`).
 
+use super::trading::{ActionQuery, StepFailure};
 use super::views::{self, Paging, num, opt, price, time, usd};
 use super::{ApiError, ApiState};
+use crate::filters::Applies;
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
 use domain::MarketId;
 use serde_json::{Value, json};
 
@@ -77,4 +82,23 @@ pub async fn snapshots(
             "market_conviction": opt(x.conviction, num),
         })).collect::<Vec<_>>(),
     })))
+}
+
+/// `POST /markets/filter-markets[?min_liquidity=…]`: step 3 on its own —
+/// filter the markets of the last filtered events with the market
+/// parameters, fetch the details of those that pass, save them (with their
+/// event context) and a snapshot of each.
+pub async fn filter_markets(
+    State(s): State<ApiState>,
+    headers: HeaderMap,
+    query: ActionQuery,
+) -> Result<Json<Value>, ApiError> {
+    let action = s.begin_action(&headers, query, &[Applies::Markets])?;
+    let source = s.open_source(&action)?;
+    s.run_step(action, "filter_markets", move |stores, params| async move {
+        crate::steps::filter_markets(&stores, source.as_ref(), &params)
+            .await
+            .map_err(StepFailure::from)
+    })
+    .await
 }

@@ -1,47 +1,106 @@
-//! `/metrics` in the Prometheus text format (0.0.4). What the server counts
-//! itself (cycles, trades, signals, Gamma requests, HTTP requests) lives in
-//! [`Metrics`]; the routed store's counters (write failures, fallback reads,
-//! outbox, shadow reads) and the outbox depth are read at scrape time.
+//! `/metrics` in the Prometheus text format (0.0.4), encoded by
+//! `prometheus-client`. What the server counts itself (cycles, step actions,
+//! trades, signals, Gamma requests, HTTP requests) lives in [`Metrics`]; the
+//! routed store's counters (write failures, fallback reads, outbox, shadow
+//! reads), the JSON store's recoveries, the outbox depth and the database
+//! health are read at scrape time and exposed as constant samples.
 //!
-//! Hand-written: a dozen series do not need a registry, and the routing
-//! counters already exist as atomics in `RoutingStats`.
+//! Labels are bounded: the HTTP method is one of the standard methods or
+//! `other`, the route is the matched route template (`/events/{id}`, never
+//! the path asked for) or `unmatched`, the status a number.
 
 use super::{ApiState, LastCycle};
-use crate::summary::CycleSummary;
+use crate::summary::{CycleSummary, StepCounts, StepSummary};
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::header;
+use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use std::collections::BTreeMap;
-use std::fmt::Write;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::encoding::prometheus_text::{CONTENT_TYPE, encode};
+use prometheus_client::metrics::counter::{ConstCounter, Counter};
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::{ConstGauge, Gauge};
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// Upper bounds (seconds) of the cycle duration histogram.
 const CYCLE_BUCKETS: [f64; 10] = [0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0];
 
-#[derive(Debug, Default)]
-pub struct Metrics {
-    cycles_success: AtomicU64,
-    cycles_failure: AtomicU64,
-    trades_executed: AtomicU64,
-    signals: AtomicU64,
-    gamma_requests: AtomicU64,
-    gamma_retries: AtomicU64,
-    /// Write failures of a single (unrouted) store, by store.
-    write_failures: Mutex<BTreeMap<&'static str, u64>>,
-    durations: Mutex<Histogram>,
-    last: Mutex<Option<(bool, i64, f64)>>,
-    /// (method, route, status) → requests.
-    http: Mutex<BTreeMap<(String, String, u16), u64>>,
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutcomeLabels {
+    outcome: &'static str,
 }
 
-#[derive(Debug, Default)]
-struct Histogram {
-    buckets: [u64; CYCLE_BUCKETS.len()],
-    sum: f64,
-    count: u64,
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StepLabels {
+    step: &'static str,
+    outcome: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StoreLabels {
+    store: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PhaseLabels {
+    phase: &'static str,
+    store: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct HttpLabels {
+    method: &'static str,
+    route: String,
+    status: u16,
+}
+
+/// What the server counts itself.
+#[derive(Debug)]
+pub struct Metrics {
+    cycles: Family<OutcomeLabels, Counter>,
+    cycle_duration: Histogram,
+    steps: Family<StepLabels, Counter>,
+    trades_executed: Counter,
+    signals: Counter,
+    gamma_requests: Counter,
+    gamma_retries: Counter,
+    /// Write failures of a single (unrouted) store: (PostgreSQL, JSON).
+    write_failures_pg: Counter,
+    write_failures_json: Counter,
+    /// The last cycle: succeeded, finished at (Unix seconds), seconds taken.
+    last: Mutex<Option<(bool, i64, f64)>>,
+    http: Family<HttpLabels, Counter>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let cycles = Family::<OutcomeLabels, Counter>::default();
+        // Both outcomes are shown from the start (0 before the first cycle).
+        for outcome in ["success", "failure"] {
+            let _ = cycles.get_or_create(&OutcomeLabels { outcome });
+        }
+        Metrics {
+            cycles,
+            cycle_duration: Histogram::new(CYCLE_BUCKETS),
+            steps: Family::default(),
+            trades_executed: Counter::default(),
+            signals: Counter::default(),
+            gamma_requests: Counter::default(),
+            gamma_retries: Counter::default(),
+            write_failures_pg: Counter::default(),
+            write_failures_json: Counter::default(),
+            last: Mutex::new(None),
+            http: Family::default(),
+        }
+    }
+}
+
+/// `success` or `failure`.
+fn outcome(ok: bool) -> &'static str {
+    if ok { "success" } else { "failure" }
 }
 
 impl Metrics {
@@ -57,312 +116,332 @@ impl Metrics {
         store_kind: &'static str,
     ) {
         let ok = last.outcome == "success";
-        let counter = if ok {
-            &self.cycles_success
-        } else {
-            &self.cycles_failure
-        };
-        counter.fetch_add(1, Ordering::Relaxed);
-        self.trades_executed
-            .fetch_add(last.trades_executed, Ordering::Relaxed);
-        self.signals.fetch_add(last.signals, Ordering::Relaxed);
+        self.cycles
+            .get_or_create(&OutcomeLabels {
+                outcome: outcome(ok),
+            })
+            .inc();
+        self.trades_executed.inc_by(last.trades_executed);
+        self.signals.inc_by(last.signals);
         if let Some(summary) = summary {
-            for step in &summary.steps {
-                self.gamma_requests
-                    .fetch_add(step.count("requests").unwrap_or(0), Ordering::Relaxed);
-                self.gamma_retries
-                    .fetch_add(step.count("retries").unwrap_or(0), Ordering::Relaxed);
-            }
+            let (requests, retries) = summary.gamma_requests();
+            self.gamma_requests.inc_by(requests);
+            self.gamma_retries.inc_by(retries);
         }
-        if failed_write && store_kind != "phase" {
-            let store = if store_kind == "pg" {
-                "postgresql"
-            } else {
-                "json"
-            };
-            if let Ok(mut m) = self.write_failures.lock() {
-                *m.entry(store).or_default() += 1;
-            }
-        }
+        self.count_failed_write(failed_write, store_kind);
         let secs = took.as_secs_f64();
-        if let Ok(mut h) = self.durations.lock() {
-            for (i, bound) in CYCLE_BUCKETS.iter().enumerate() {
-                if secs <= *bound {
-                    h.buckets[i] += 1;
-                }
-            }
-            h.sum += secs;
-            h.count += 1;
-        }
+        self.cycle_duration.observe(secs);
         if let Ok(mut l) = self.last.lock() {
             *l = Some((ok, last.finished_at.timestamp(), secs));
         }
     }
 
-    fn count_request(&self, method: &str, route: &str, status: u16) {
-        if let Ok(mut m) = self.http.lock() {
-            *m.entry((method.to_owned(), route.to_owned(), status))
-                .or_default() += 1;
+    /// Count one step action (`step`: its name) and what it did, when it
+    /// succeeded.
+    pub fn record_step(
+        &self,
+        step: &'static str,
+        summary: Option<&StepSummary>,
+        failed_write: bool,
+        store_kind: &'static str,
+    ) {
+        self.steps
+            .get_or_create(&StepLabels {
+                step,
+                outcome: outcome(summary.is_some()),
+            })
+            .inc();
+        if let Some(summary) = summary {
+            let (requests, retries) = summary.counts.gamma_requests();
+            self.gamma_requests.inc_by(requests);
+            self.gamma_retries.inc_by(retries);
+            match &summary.counts {
+                StepCounts::GenerateSignals(c) => {
+                    self.signals.inc_by(to_u64(c.signals));
+                }
+                StepCounts::Execute(c) => {
+                    self.trades_executed.inc_by(to_u64(c.executed));
+                }
+                StepCounts::ExportEvents(_)
+                | StepCounts::FilterEvents(_)
+                | StepCounts::FilterMarkets(_)
+                | StepCounts::Reprice(_)
+                | StepCounts::UpdatePrices(_)
+                | StepCounts::ArchiveSignals(_)
+                | StepCounts::Metadata(_) => {}
+            }
+        }
+        self.count_failed_write(failed_write, store_kind);
+    }
+
+    fn count_failed_write(&self, failed_write: bool, store_kind: &'static str) {
+        if !failed_write {
+            return;
+        }
+        match store_kind {
+            "pg" => {
+                self.write_failures_pg.inc();
+            }
+            "json" => {
+                self.write_failures_json.inc();
+            }
+            // Routed: the routed store counts its own failures, by store.
+            _ => {}
         }
     }
+
+    fn count_request(&self, method: &Method, route: String, status: u16) {
+        self.http
+            .get_or_create(&HttpLabels {
+                method: method_label(method),
+                route,
+                status,
+            })
+            .inc();
+    }
+}
+
+fn to_u64(n: usize) -> u64 {
+    u64::try_from(n).unwrap_or(u64::MAX)
+}
+
+/// The method as a label: the standard ones by name, anything else `other`
+/// (a client can send any token as a method).
+fn method_label(method: &Method) -> &'static str {
+    const STANDARD: [Method; 9] = [
+        Method::GET,
+        Method::POST,
+        Method::PUT,
+        Method::DELETE,
+        Method::PATCH,
+        Method::HEAD,
+        Method::OPTIONS,
+        Method::CONNECT,
+        Method::TRACE,
+    ];
+    const NAMES: [&str; 9] = [
+        "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "CONNECT", "TRACE",
+    ];
+    STANDARD
+        .iter()
+        .zip(NAMES)
+        .find(|(m, _)| *m == method)
+        .map_or("other", |(_, name)| name)
 }
 
 /// Middleware: count every request by method, matched route and status.
 pub async fn count_requests(State(s): State<ApiState>, request: Request, next: Next) -> Response {
-    let method = request.method().to_string();
-    // The route pattern, not the path: ids must not explode the label set.
+    let method = request.method().clone();
+    // The route template, not the path: ids must not explode the label set.
     let route = request
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
     let response = next.run(request).await;
     s.metrics()
-        .count_request(&method, &route, response.status().as_u16());
+        .count_request(&method, route, response.status().as_u16());
     response
 }
 
-/// One metric family being written.
-struct Exposition(String);
-
-impl Exposition {
-    fn family(&mut self, name: &str, kind: &str, help: &str) {
-        let _ = writeln!(self.0, "# HELP {name} {help}");
-        let _ = writeln!(self.0, "# TYPE {name} {kind}");
-    }
-
-    fn sample(&mut self, name: &str, labels: &[(&str, &str)], value: impl std::fmt::Display) {
-        let _ = write!(self.0, "{name}");
-        if !labels.is_empty() {
-            let body: Vec<String> = labels
-                .iter()
-                .map(|(k, v)| format!("{k}=\"{}\"", escape(v)))
-                .collect();
-            let _ = write!(self.0, "{{{}}}", body.join(","));
-        }
-        let _ = writeln!(self.0, " {value}");
-    }
-
-    fn single(&mut self, name: &str, kind: &str, help: &str, value: impl std::fmt::Display) {
-        self.family(name, kind, help);
-        self.sample(name, &[], value);
-    }
+/// A counter read from elsewhere at scrape time.
+fn sampled(registry: &mut Registry, name: &str, help: &str, value: u64) {
+    registry.register(name, help, ConstCounter::new(value));
 }
 
-fn escape(v: &str) -> String {
-    v.replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
+/// A gauge read at scrape time.
+fn gauge(registry: &mut Registry, name: &str, help: &str, value: impl Into<f64>) {
+    registry.register(name, help, ConstGauge::new(value.into()));
 }
 
 /// `GET /metrics`.
 pub async fn render(State(s): State<ApiState>) -> Response {
     let m = s.metrics();
     let app = s.app();
-    let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
-    let mut out = Exposition(String::new());
-
-    out.family(
-        "prescient_cycles_total",
-        "counter",
-        "Trading cycles run by this server, by outcome.",
-    );
-    out.sample(
-        "prescient_cycles_total",
-        &[("outcome", "success")],
-        get(&m.cycles_success),
-    );
-    out.sample(
-        "prescient_cycles_total",
-        &[("outcome", "failure")],
-        get(&m.cycles_failure),
-    );
-    out.family(
-        "prescient_cycle_duration_seconds",
-        "histogram",
-        "Duration of trading cycles.",
-    );
-    if let Ok(h) = m.durations.lock() {
-        for (bound, n) in CYCLE_BUCKETS.iter().zip(h.buckets.iter()) {
-            out.sample(
-                "prescient_cycle_duration_seconds_bucket",
-                &[("le", &bound.to_string())],
-                n,
-            );
-        }
-        out.sample(
-            "prescient_cycle_duration_seconds_bucket",
-            &[("le", "+Inf")],
-            h.count,
-        );
-        out.sample("prescient_cycle_duration_seconds_sum", &[], h.sum);
-        out.sample("prescient_cycle_duration_seconds_count", &[], h.count);
-    }
-    let last = m.last.lock().map(|l| *l).unwrap_or_default();
-    if let Some((ok, at, secs)) = last {
-        out.single(
-            "prescient_last_cycle_success",
-            "gauge",
-            "1 when the last cycle succeeded, 0 when it failed.",
-            u8::from(ok),
-        );
-        out.single(
-            "prescient_last_cycle_timestamp_seconds",
-            "gauge",
-            "When the last cycle finished (Unix time).",
-            at,
-        );
-        out.single(
-            "prescient_last_cycle_duration_seconds",
-            "gauge",
-            "How long the last cycle took.",
-            secs,
-        );
-    }
-    out.single(
-        "prescient_trades_executed_total",
-        "counter",
-        "Paper trades executed by cycles of this server.",
-        get(&m.trades_executed),
-    );
-    out.single(
-        "prescient_signals_generated_total",
-        "counter",
-        "Signals generated by cycles of this server.",
-        get(&m.signals),
-    );
-    out.single(
-        "prescient_gamma_requests_total",
-        "counter",
-        "HTTP requests sent to the Gamma API by cycles.",
-        get(&m.gamma_requests),
-    );
-    out.single(
-        "prescient_gamma_retries_total",
-        "counter",
-        "Gamma API requests retried (timeouts, connection errors, 429, 5xx).",
-        get(&m.gamma_retries),
-    );
-
-    let routing = app.routing.as_ref().map(|r| r.counts()).unwrap_or_default();
-    let single = m
-        .write_failures
-        .lock()
-        .map(|w| w.clone())
-        .unwrap_or_default();
-    let failures = |store: &str| single.get(store).copied().unwrap_or(0);
-    out.family(
-        "prescient_store_write_failures_total",
-        "counter",
-        "Failed store writes, by store (dual-write failures of PostgreSQL are queued in the outbox).",
-    );
-    out.sample(
-        "prescient_store_write_failures_total",
-        &[("store", "postgresql")],
-        routing.pg_write_failures + failures("postgresql"),
-    );
-    out.sample(
-        "prescient_store_write_failures_total",
-        &[("store", "json")],
-        routing.json_write_failures + failures("json"),
-    );
-    out.single(
-        "prescient_fallback_reads_total",
-        "counter",
-        "PostgreSQL reads that failed in DR and were served from JSON.",
-        routing.fallback_reads,
-    );
-    #[cfg(feature = "json")]
-    {
-        out.single(
-            "prescient_json_torn_tails_recovered_total",
-            "counter",
-            "Append-only JSON files whose torn tail was cut back on open (the cut bytes kept as <name>.torn-<time>).",
-            storage_json::torn_tails_recovered(),
-        );
-        out.single(
-            "prescient_json_corrupt_files_kept_total",
-            "counter",
-            "Corrupt derived JSON files moved aside as <name>.corrupt-<time> before being replaced.",
-            storage_json::corrupt_files_kept(),
-        );
-    }
+    // What needs the stores is read before the registry is built.
     let depth = match &app.outbox {
         Some(o) => o.depth().await.ok(),
         None => Some(0),
     };
-    if let Some(depth) = depth {
-        out.single(
-            "prescient_outbox_depth",
-            "gauge",
-            "PostgreSQL writes waiting in the outbox for replay.",
-            depth,
+    let database_up = match &app.pg {
+        Some(pg) => Some(pg.health().await.is_ok()),
+        None => None,
+    };
+
+    let mut r = Registry::default();
+    r.register(
+        "prescient_cycles",
+        "Trading cycles run by this server, by outcome",
+        m.cycles.clone(),
+    );
+    r.register(
+        "prescient_cycle_duration_seconds",
+        "Duration of trading cycles",
+        m.cycle_duration.clone(),
+    );
+    let last = m.last.lock().map(|l| *l).unwrap_or_default();
+    if let Some((ok, at, secs)) = last {
+        r.register(
+            "prescient_last_cycle_success",
+            "1 when the last cycle succeeded, 0 when it failed",
+            ConstGauge::new(i64::from(ok)),
+        );
+        r.register(
+            "prescient_last_cycle_timestamp_seconds",
+            "When the last cycle finished (Unix time)",
+            ConstGauge::new(at),
+        );
+        gauge(
+            &mut r,
+            "prescient_last_cycle_duration_seconds",
+            "How long the last cycle took",
+            secs,
         );
     }
-    out.single(
-        "prescient_outbox_queued_total",
-        "counter",
-        "Writes queued in the outbox.",
+    r.register(
+        "prescient_step_actions",
+        "Single steps of the cycle run by this server's step actions, by step and outcome",
+        m.steps.clone(),
+    );
+    r.register(
+        "prescient_trades_executed",
+        "Paper trades executed by cycles and step actions of this server",
+        m.trades_executed.clone(),
+    );
+    r.register(
+        "prescient_signals_generated",
+        "Signals generated by cycles and step actions of this server",
+        m.signals.clone(),
+    );
+    r.register(
+        "prescient_gamma_requests",
+        "HTTP requests sent to the Gamma API by cycles and step actions",
+        m.gamma_requests.clone(),
+    );
+    r.register(
+        "prescient_gamma_retries",
+        "Gamma API requests retried (timeouts, connection errors, 429, 5xx)",
+        m.gamma_retries.clone(),
+    );
+
+    let routing = app.routing.as_ref().map(|r| r.counts()).unwrap_or_default();
+    let failures = Family::<StoreLabels, Counter>::default();
+    failures
+        .get_or_create(&StoreLabels {
+            store: "postgresql",
+        })
+        .inc_by(
+            routing
+                .pg_write_failures
+                .saturating_add(m.write_failures_pg.get()),
+        );
+    failures
+        .get_or_create(&StoreLabels { store: "json" })
+        .inc_by(
+            routing
+                .json_write_failures
+                .saturating_add(m.write_failures_json.get()),
+        );
+    r.register(
+        "prescient_store_write_failures",
+        "Failed store writes, by store (dual-write failures of PostgreSQL are queued in the outbox)",
+        failures,
+    );
+    sampled(
+        &mut r,
+        "prescient_fallback_reads",
+        "PostgreSQL reads that failed in DR and were served from JSON",
+        routing.fallback_reads,
+    );
+    #[cfg(feature = "json")]
+    {
+        sampled(
+            &mut r,
+            "prescient_json_torn_tails_recovered",
+            "Append-only JSON files whose torn tail was cut back on open (the cut bytes kept as <name>.torn-<time>)",
+            storage_json::torn_tails_recovered(),
+        );
+        sampled(
+            &mut r,
+            "prescient_json_corrupt_files_kept",
+            "Corrupt derived JSON files moved aside as <name>.corrupt-<time> before being replaced",
+            storage_json::corrupt_files_kept(),
+        );
+    }
+    if let Some(depth) = depth {
+        r.register(
+            "prescient_outbox_depth",
+            "PostgreSQL writes waiting in the outbox for replay",
+            ConstGauge::new(depth),
+        );
+    }
+    sampled(
+        &mut r,
+        "prescient_outbox_queued",
+        "Writes queued in the outbox",
         routing.outbox_queued,
     );
-    out.single(
-        "prescient_outbox_replayed_total",
-        "counter",
-        "Queued writes replayed to PostgreSQL.",
+    sampled(
+        &mut r,
+        "prescient_outbox_replayed",
+        "Queued writes replayed to PostgreSQL",
         routing.outbox_replayed,
     );
-    out.single(
-        "prescient_shadow_reads_total",
-        "counter",
-        "Reads compared between JSON and PostgreSQL in dual-write routes.",
+    sampled(
+        &mut r,
+        "prescient_shadow_reads",
+        "Reads compared between JSON and PostgreSQL in dual-write routes",
         routing.shadow_reads,
     );
-    out.single(
-        "prescient_shadow_mismatches_total",
-        "counter",
-        "Shadow reads whose PostgreSQL result differed from JSON.",
+    sampled(
+        &mut r,
+        "prescient_shadow_mismatches",
+        "Shadow reads whose PostgreSQL result differed from JSON",
         routing.shadow_mismatches,
     );
-    out.family(
+    let phase = Family::<PhaseLabels, Gauge>::default();
+    phase
+        .get_or_create(&PhaseLabels {
+            phase: app.phase.number(),
+            store: s.store_kind(),
+        })
+        .set(1);
+    r.register(
         "prescient_migration_phase_info",
-        "gauge",
-        "The migration phase this server runs (always 1; the phase is the label).",
+        "The migration phase this server runs (always 1; the phase is the label)",
+        phase,
     );
-    out.sample(
-        "prescient_migration_phase_info",
-        &[("phase", app.phase.number()), ("store", s.store_kind())],
-        1,
-    );
-    if let Some(pg) = &app.pg {
-        out.single(
+    if let Some(up) = database_up {
+        r.register(
             "prescient_database_up",
-            "gauge",
-            "1 when PostgreSQL answered the health check within its timeout.",
-            u8::from(pg.health().await.is_ok()),
+            "1 when PostgreSQL answered the health check within its timeout",
+            ConstGauge::new(i64::from(up)),
         );
     }
-    out.family(
-        "prescient_http_requests_total",
-        "counter",
-        "Requests to this API, by method, route and status.",
+    r.register(
+        "prescient_http_requests",
+        "Requests to this API, by method, route and status",
+        m.http.clone(),
     );
-    let http = m.http.lock().map(|h| h.clone()).unwrap_or_default();
-    for ((method, route, status), n) in &http {
-        out.sample(
-            "prescient_http_requests_total",
-            &[
-                ("method", method),
-                ("route", route),
-                ("status", &status.to_string()),
-            ],
-            n,
-        );
+
+    let mut body = String::new();
+    if let Err(e) = encode(&mut body, &r) {
+        return super::ApiError::Internal(format!("cannot encode the metrics: {e}"))
+            .into_response();
     }
-    (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        out.0,
-    )
-        .into_response()
+    ([(header::CONTENT_TYPE, CONTENT_TYPE)], body).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn methods_are_a_bounded_label() {
+        assert_eq!(method_label(&Method::GET), "GET");
+        assert_eq!(method_label(&Method::DELETE), "DELETE");
+        for odd in ["BREW", "PROPFIND", "X-ANYTHING-AT-ALL"] {
+            let m = Method::from_bytes(odd.as_bytes()).unwrap();
+            assert_eq!(method_label(&m), "other", "{odd}");
+        }
+    }
 }

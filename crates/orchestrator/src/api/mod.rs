@@ -15,6 +15,7 @@
 //! `Authorization: Bearer <token>`; one cycle runs at a time (a second
 //! request gets 409). The server binds 127.0.0.1 by default.
 
+pub mod compare;
 pub mod dashboard;
 pub mod error;
 pub mod events;
@@ -29,8 +30,8 @@ pub mod views;
 pub use error::ApiError;
 pub use metrics::Metrics;
 
-use crate::app::App;
-use crate::cli::SourceSpec;
+use crate::app::{App, SourceSpec};
+use crate::schedule::{DueHandle, Schedule};
 use crate::settings::Settings;
 use anyhow::Context;
 use axum::Router;
@@ -54,7 +55,7 @@ pub type SourceFactory =
 
 /// The source a `--source` names, opened anew for every cycle.
 pub fn source_factory(spec: SourceSpec) -> SourceFactory {
-    Arc::new(move |settings| crate::cli::open_source(&spec, settings))
+    Arc::new(move |settings| crate::app::open_source(&spec, settings))
 }
 
 /// What the last cycle did, kept in memory and in `system_metadata`.
@@ -88,6 +89,8 @@ struct Inner {
     running_since: Mutex<Option<DateTime<Utc>>>,
     last_cycle: Mutex<Option<LastCycle>>,
     metrics: Metrics,
+    /// When the scheduled jobs run next, when this server runs a schedule.
+    due: std::sync::OnceLock<DueHandle>,
 }
 
 impl ApiState {
@@ -112,6 +115,7 @@ impl ApiState {
                 running_since: Mutex::new(None),
                 last_cycle: Mutex::new(last_cycle),
                 metrics: Metrics::default(),
+                due: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -122,6 +126,17 @@ impl ApiState {
 
     pub fn metrics(&self) -> &Metrics {
         &self.inner.metrics
+    }
+
+    /// Held by every cycle and price update, whether asked for over HTTP or
+    /// scheduled: they never overlap.
+    pub fn cycle_lock(&self) -> Arc<tokio::sync::Mutex<()>> {
+        self.inner.cycle.clone()
+    }
+
+    /// When the scheduled jobs run next, when this server runs a schedule.
+    pub fn due(&self) -> Option<crate::schedule::Due> {
+        self.inner.due.get().map(DueHandle::get)
     }
 
     pub fn last_cycle(&self) -> Option<LastCycle> {
@@ -193,9 +208,12 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 pub fn router(state: ApiState) -> Router {
     Router::new()
         .route("/", get(dashboard::page))
+        .route("/compare", get(compare::page))
+        .route("/trading/compare", get(compare::figures))
         .route("/metrics", get(metrics::render))
         .route("/trading/status", get(trading::status))
         .route("/trading/run-full-cycle", post(trading::run_full_cycle))
+        .route("/trading/update-prices", post(trading::update_prices))
         .route(
             "/trading/performance-summary",
             get(trading::performance_summary),
@@ -210,14 +228,29 @@ pub fn router(state: ApiState) -> Router {
             get(paper_trading::portfolio_history),
         )
         .route("/paper-trading/status", get(paper_trading::status))
+        .route(
+            "/paper-trading/execute-signals",
+            post(paper_trading::execute_signals),
+        )
+        .route("/paper-trading/update-prices", post(trading::update_prices))
         .route("/strategy/current-signals", get(strategy::current_signals))
         .route("/strategy/status", get(strategy::status))
+        .route(
+            "/strategy/generate-signals",
+            post(strategy::generate_signals),
+        )
         .route("/markets/current-filtered", get(markets::current_filtered))
         .route("/markets/status", get(markets::status))
         .route("/markets/{id}/snapshots", get(markets::snapshots))
+        .route("/markets/filter-markets", post(markets::filter_markets))
         .route("/events/filtered", get(events::filtered))
         .route("/events/raw", get(events::raw))
         .route("/events/status", get(events::status))
+        .route(
+            "/events/export-all-active-events-json",
+            post(events::export_all_active_events),
+        )
+        .route("/events/filter-events", post(events::filter_events))
         .route("/events/{id}", get(events::one))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -250,27 +283,118 @@ async fn method_not_allowed(request: Request) -> axum::response::Response {
     (axum::http::StatusCode::METHOD_NOT_ALLOWED, axum::Json(body)).into_response()
 }
 
-/// Serve the API on `addr` until Ctrl-C. With `token`, actions require it.
-pub async fn serve(
-    app: App,
-    addr: SocketAddr,
-    token: Option<String>,
-    source: SourceSpec,
-) -> anyhow::Result<()> {
-    let state = ApiState::new(app, token, source_factory(source)).await;
+/// How `prescient serve` runs.
+pub struct ServeOptions {
+    pub addr: SocketAddr,
+    /// With a token, actions require it.
+    pub token: Option<String>,
+    /// Where cycles get market data.
+    pub source: SourceSpec,
+    /// Cycles and price updates on a schedule, beside the API.
+    pub schedule: Option<Schedule>,
+}
+
+/// A scheduled cycle of a serving process: recorded like a cycle asked for
+/// over HTTP (last cycle, metrics, status), so the dashboard moves.
+struct ServedCycle {
+    state: ApiState,
+}
+
+#[async_trait::async_trait]
+impl crate::schedule::Job for ServedCycle {
+    fn name(&self) -> &str {
+        "cycle"
+    }
+
+    async fn run(&self) -> anyhow::Result<String> {
+        let settings = &self.state.app().settings;
+        let params = crate::app::cycle_params(settings)?;
+        let source = (self.state.inner.source)(settings)?;
+        let summary = self.state.cycle(source, params).await?;
+        Ok(format!(
+            "{} steps in {} ms",
+            summary.steps.len(),
+            summary.duration_ms
+        ))
+    }
+}
+
+/// Serve the API until Ctrl-C or SIGTERM, with the schedule when one is
+/// given. On the signal the server stops taking requests, a running cycle or
+/// price update finishes, and queued PostgreSQL writes are flushed.
+pub async fn serve(app: App, options: ServeOptions) -> anyhow::Result<()> {
+    let ServeOptions {
+        addr,
+        token,
+        source,
+        schedule,
+    } = options;
+    let state = ApiState::new(app, token, source_factory(source.clone())).await;
     if !addr.ip().is_loopback() && state.inner.token.is_none() {
         tracing::warn!(%addr, "serving beyond this machine without PRESCIENT_API_TOKEN: anyone who reaches it can run cycles");
     }
+    let scheduler = match schedule {
+        Some(schedule) => {
+            let settings = &state.app().settings;
+            let prices = crate::schedule::PricesJob {
+                stores: state.app().stores.clone(),
+                source: Arc::from(crate::app::open_source(&source, settings)?),
+                portfolio_id: crate::app::cycle_params(settings)?.portfolio_id,
+                clock: crate::cycle::system_clock(),
+            };
+            let scheduler = crate::schedule::Scheduler::sharing(
+                schedule,
+                Arc::new(ServedCycle {
+                    state: state.clone(),
+                }),
+                Arc::new(prices),
+                state.cycle_lock(),
+            );
+            let _ = state.inner.due.set(scheduler.due());
+            Some(scheduler)
+        }
+        None => None,
+    };
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
     let local = listener.local_addr().context("no local address")?;
     tracing::info!(addr = %local, store = state.store_kind(), phase = %state.app().phase, "serving the API");
     println!("prescient serving on http://{local}/ (Ctrl-C to stop)");
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let stop = Arc::new(stop);
+    let schedule_task = scheduler.map(|scheduler| {
+        let mut stopped = stopped.clone();
+        tokio::spawn(async move {
+            scheduler
+                .run_until(async move {
+                    let _ = stopped.wait_for(|s| *s).await;
+                })
+                .await
+        })
+    });
+    let served = axum::serve(listener, router(state.clone()))
+        .with_graceful_shutdown({
+            let stop = stop.clone();
+            async move {
+                crate::schedule::shutdown_signal().await;
+                let _ = stop.send(true);
+            }
         })
         .await
-        .context("the server stopped")
+        .context("the server stopped");
+    // However the server stopped, the schedule stops with it.
+    let _ = stop.send(true);
+    if let Some(task) = schedule_task {
+        // The scheduler has been told to stop: a running job finishes first.
+        match task.await {
+            Ok(report) => tracing::info!(?report, "schedule stopped"),
+            Err(e) => tracing::error!(error = %e, "the schedule task failed"),
+        }
+    }
+    // A cycle asked for over HTTP runs on its own task: wait for it.
+    let _idle = state.cycle_lock().lock_owned().await;
+    state.app().flush().await;
+    tracing::info!("stopped");
+    served
 }

@@ -1,12 +1,16 @@
 //! `/paper-trading/*`: the portfolio, the trade history (paged, newest
-//! first), the portfolio history (the equity curve) and a short status.
+//! first), the portfolio history (the equity curve) and a short status, and
+//! the original's actions `POST /paper-trading/execute-signals` (step 5 of
+//! the cycle on its own, `crate::steps`) and `POST
+//! /paper-trading/update-prices` (`super::trading::update_prices`).
 
-use super::trading::no_portfolio;
+use super::trading::{ActionQuery, StepFailure, no_portfolio};
 use super::views::{self, Paging, opt, time, usd};
 use super::{ApiError, ApiState};
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
+use axum::http::HeaderMap;
 use domain::PortfolioId;
 use serde_json::{Value, json};
 
@@ -85,4 +89,21 @@ pub async fn status(State(s): State<ApiState>) -> Result<Json<Value>, ApiError> 
         "last_updated": time(p.last_updated),
         "last_price_update": opt(p.last_price_update, time),
     })))
+}
+
+/// `POST /paper-trading/execute-signals`: step 5 on its own — execute the
+/// current signals not executed yet against the portfolio (a new one before
+/// the first trade). Takes no parameters: each signal carries its amount.
+pub async fn execute_signals(
+    State(s): State<ApiState>,
+    headers: HeaderMap,
+    query: ActionQuery,
+) -> Result<Json<Value>, ApiError> {
+    let action = s.begin_action(&headers, query, &[])?;
+    s.run_step(action, "execute", move |stores, params| async move {
+        crate::steps::execute_signals(&stores, &params)
+            .await
+            .map_err(StepFailure::from)
+    })
+    .await
 }

@@ -1,9 +1,14 @@
-//! `/strategy/*`: the current signal set and the strategy's settings.
+//! `/strategy/*`: the current signal set and the strategy's settings, and
+//! `POST /strategy/generate-signals` (step 4 of the cycle on its own,
+//! `crate::steps`).
 
+use super::trading::{ActionQuery, StepFailure};
 use super::views::{self, num, opt, time};
 use super::{ApiError, ApiState};
+use crate::filters::Applies;
 use axum::Json;
 use axum::extract::State;
+use axum::http::HeaderMap;
 use serde_json::{Value, json};
 
 /// `GET /strategy/current-signals`: the last cycle's signals, by confidence.
@@ -51,4 +56,25 @@ fn average(values: impl Iterator<Item = rust_decimal::Decimal>) -> Value {
         .try_fold(rust_decimal::Decimal::ZERO, |a, b| a.checked_add(*b))
         .and_then(|sum| sum.checked_div(rust_decimal::Decimal::from(all.len())))
         .map_or(Value::Null, |avg| num(avg.round_dp(4)))
+}
+
+/// `POST /strategy/generate-signals[?amount=…]`: step 4 on its own — the
+/// strategy's signals for the last filtered markets, saved as the current
+/// set (replacing the previous one).
+pub async fn generate_signals(
+    State(s): State<ApiState>,
+    headers: HeaderMap,
+    query: ActionQuery,
+) -> Result<Json<Value>, ApiError> {
+    let action = s.begin_action(&headers, query, &[Applies::Signals])?;
+    s.run_step(
+        action,
+        "generate_signals",
+        move |stores, params| async move {
+            crate::steps::generate_signals(&stores, &params)
+                .await
+                .map_err(StepFailure::from)
+        },
+    )
+    .await
 }

@@ -1,23 +1,28 @@
 //! `/trading/*`: the status an operator checks first (database health, the
 //! migration phase and its routes, overrides, outbox, shadow mismatches, last
-//! verify, last cycle), the cycle action, and the performance summary.
+//! verify, last cycle), the cycle action, the price update action, the
+//! performance summary, and what every action shares ([`ApiState::begin_action`]:
+//! the token, the parameters, one action at a time; [`ApiState::run_step`]:
+//! a step of the cycle on its own).
 
 use super::views::{num, opt, time, usd};
 use super::{ApiError, ApiState, LAST_CYCLE_KEY, LastCycle};
-use crate::cli::{FilterArgs, cycle_params};
+use crate::app::cycle_params;
 use crate::cycle::{CycleError, CycleParams, run_cycle};
+use crate::filters::{self, Applies, FilterOverrides};
 use crate::phase_state::PhaseFile;
-use crate::summary::CycleSummary;
+use crate::prices::PriceError;
+use crate::settings::Settings;
+use crate::summary::{CycleSummary, StepSummary};
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{SubsecRound, Utc};
+use domain::ports::Stores;
 use domain::{DataSet, PortfolioId, Route, StoreError};
 use polymarket_client::MarketSource;
-use rust_decimal::Decimal;
-use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use std::time::Instant;
 
@@ -55,7 +60,7 @@ pub async fn status(State(s): State<ApiState>) -> Response {
     let db_down = database["healthy"] == json!(false);
 
     let (routes, pg_primary) = routes(&s);
-    // The file may have moved on (`xtask phase advance`, `verify`) since the
+    // The file may have moved on (`prescient migrate phase advance`, `verify`) since the
     // server started: show it, and its last verify, fresh.
     let phase_file = PhaseFile::in_dir(&app.settings.state_dir());
     let record = match phase_file.load() {
@@ -151,7 +156,7 @@ pub async fn status(State(s): State<ApiState>) -> Response {
     let stale_since = app.routing.as_ref().and_then(|r| r.stale_since());
     if let Some(at) = stale_since {
         warnings.push(format!(
-            "PostgreSQL is down: reads answer from the JSON files as of {} (stale); cycles fail until it is back, or roll back with `cargo xtask phase rollback --from-backup DIR`",
+            "PostgreSQL is down: reads answer from the JSON files as of {} (stale); cycles fail until it is back, or roll back with `prescient migrate phase rollback --from-backup DIR`",
             domain::time::format_timestamp(at)
         ));
     }
@@ -208,6 +213,12 @@ pub async fn status(State(s): State<ApiState>) -> Response {
             "running_since": opt(s.running_since(), time),
             "last": last,
         },
+        "schedule": s.due().map(|d| json!({
+            "cycle_every_s": d.cycle_every_s,
+            "prices_every_s": d.prices_every_s,
+            "next_cycle_at": opt(d.next_cycle_at, time),
+            "next_prices_at": opt(d.next_prices_at, time),
+        })),
         "last_updated": metadata,
         "warnings": warnings,
     });
@@ -247,68 +258,21 @@ fn routes(s: &ApiState) -> (Value, bool) {
     (Value::Object(out), pg_primary)
 }
 
-/// The original's filter parameters of a cycle, as query parameters; each
-/// overrides its setting for this cycle only.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct CycleQuery {
-    pub min_liquidity: Option<Decimal>,
-    pub min_volume: Option<Decimal>,
-    pub min_volume_24hr: Option<Decimal>,
-    pub min_days_until_end: Option<i64>,
-    pub max_days_until_end: Option<i64>,
-    pub market_min_liquidity: Option<Decimal>,
-    pub market_min_volume: Option<Decimal>,
-    pub market_min_volume_24hr: Option<Decimal>,
-    pub min_conviction: Option<Decimal>,
-    pub max_conviction: Option<Decimal>,
-    pub amount: Option<Decimal>,
-}
-
-impl CycleQuery {
-    fn filters(&self) -> FilterArgs {
-        FilterArgs {
-            min_liquidity: self.min_liquidity,
-            min_volume: self.min_volume,
-            min_volume_24hr: self.min_volume_24hr,
-            min_days_until_end: self.min_days_until_end,
-            max_days_until_end: self.max_days_until_end,
-            market_min_liquidity: self.market_min_liquidity,
-            market_min_volume: self.market_min_volume,
-            market_min_volume_24hr: self.market_min_volume_24hr,
-            min_conviction: self.min_conviction,
-            max_conviction: self.max_conviction,
-            amount: self.amount,
-        }
-    }
-}
-
-/// `POST /trading/run-full-cycle[?min_volume=…&…]`: one full cycle, its JSON
-/// summary back. 409 while another cycle runs.
+/// `POST /trading/run-full-cycle[?event_min_volume=…&min_volume=…]`: one
+/// full cycle with the filter parameters of `crate::filters` (an unknown one
+/// is a 400 naming it), its JSON summary back. 409 while another cycle or
+/// step action runs.
 pub async fn run_full_cycle(
     State(s): State<ApiState>,
     headers: HeaderMap,
-    query: Result<Query<CycleQuery>, QueryRejection>,
+    query: ActionQuery,
 ) -> Result<Json<Value>, ApiError> {
-    s.authorize(&headers)?;
-    let Query(query) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
-    let guard = s.inner.cycle.clone().try_lock_owned().map_err(|_| {
-        let since = s
-            .running_since()
-            .map(|t| format!(" (started {})", domain::time::format_timestamp(t)))
-            .unwrap_or_default();
-        ApiError::Conflict(format!(
-            "a cycle is already running{since}; only one runs at a time, try again when it finishes"
-        ))
-    })?;
-    let mut settings = s.app().settings.clone();
-    query.filters().apply(&mut settings);
-    let params = cycle_params(&settings).map_err(|e| ApiError::BadRequest(format!("{e:#}")))?;
-    let source = (s.inner.source)(&settings)
-        .map_err(|e| ApiError::BadGateway(format!("cannot open the market source: {e:#}")))?;
+    let action = s.begin_action(&headers, query, ALL_PARAMETERS)?;
+    let source = s.open_source(&action)?;
     // On its own task: a client that hangs up must not cancel a cycle halfway.
     let state = s.clone();
     let task = tokio::spawn(async move {
+        let Action { guard, params, .. } = action;
         let _guard = guard;
         state.cycle(source, params).await
     });
@@ -320,9 +284,173 @@ pub async fn run_full_cycle(
         .map_err(|e| ApiError::Internal(e.to_string()))
 }
 
+/// `POST /trading/update-prices` (and `/paper-trading/update-prices`):
+/// re-price the open positions, settle resolved ones (`prescient
+/// update-prices`). 404 before the first cycle.
+pub async fn update_prices(
+    State(s): State<ApiState>,
+    headers: HeaderMap,
+    query: ActionQuery,
+) -> Result<Json<Value>, ApiError> {
+    let action = s.begin_action(&headers, query, &[])?;
+    let source = s.open_source(&action)?;
+    s.run_step(action, "update_prices", move |stores, params| async move {
+        crate::steps::update_prices(&stores, source.as_ref(), &params)
+            .await
+            .map_err(StepFailure::Prices)
+    })
+    .await
+}
+
+/// The filter parameters of an action, as its query (`crate::filters`).
+pub type ActionQuery = Result<Query<FilterOverrides>, QueryRejection>;
+
+/// Every filter parameter (the full cycle takes them all).
+pub(crate) const ALL_PARAMETERS: &[Applies] =
+    &[Applies::Events, Applies::Markets, Applies::Signals];
+
+/// An action cleared to run: the token checked, its parameters applied to
+/// the settings, and the one-at-a-time guard held (until it is dropped).
+pub(crate) struct Action {
+    guard: tokio::sync::OwnedMutexGuard<()>,
+    settings: Settings,
+    params: CycleParams,
+}
+
+/// Why a step action failed.
+pub(crate) enum StepFailure {
+    Cycle(CycleError),
+    Prices(PriceError),
+}
+
+impl From<CycleError> for StepFailure {
+    fn from(e: CycleError) -> Self {
+        StepFailure::Cycle(e)
+    }
+}
+
+impl ApiState {
+    /// Clear an action to run: the token (when configured), its query (an
+    /// unknown parameter, or one of `crate::filters` that does not apply to
+    /// this action, is a 400 naming it; so is a value the filters' rules
+    /// refuse), then the one-at-a-time guard (409 while a cycle or another
+    /// action runs).
+    pub(crate) fn begin_action(
+        &self,
+        headers: &HeaderMap,
+        query: ActionQuery,
+        accepts: &[Applies],
+    ) -> Result<Action, ApiError> {
+        self.authorize(headers)?;
+        let Query(overrides) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+        let accepted = filters::names(accepts);
+        if let Some(name) = overrides
+            .given()
+            .into_iter()
+            .find(|n| !accepted.contains(n))
+        {
+            let takes = if accepted.is_empty() {
+                "none".to_owned()
+            } else {
+                accepted.join(", ")
+            };
+            return Err(ApiError::BadRequest(format!(
+                "parameter `{name}` does not apply to this action; the parameters it takes: {takes}"
+            )));
+        }
+        let settings = overrides
+            .applied_to(&self.app().settings)
+            .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        let params = cycle_params(&settings).map_err(|e| ApiError::BadRequest(format!("{e:#}")))?;
+        let guard = self.inner.cycle.clone().try_lock_owned().map_err(|_| {
+            let since = self
+                .running_since()
+                .map(|t| format!(" (started {})", domain::time::format_timestamp(t)))
+                .unwrap_or_default();
+            ApiError::Conflict(format!(
+                "a cycle or step action is already running{since}; only one runs at a time, try again when it finishes"
+            ))
+        })?;
+        Ok(Action {
+            guard,
+            settings,
+            params,
+        })
+    }
+
+    /// The market source for an action's settings.
+    pub(crate) fn open_source(&self, action: &Action) -> Result<Box<dyn MarketSource>, ApiError> {
+        (self.inner.source)(&action.settings)
+            .map_err(|e| ApiError::BadGateway(format!("cannot open the market source: {e:#}")))
+    }
+
+    /// Run one step action on its own task (a client that hangs up does not
+    /// cancel it), the guard held until it finishes; count it, and answer
+    /// with its step summary once the PostgreSQL half of its writes landed.
+    pub(crate) async fn run_step<F, Fut>(
+        &self,
+        action: Action,
+        step: &'static str,
+        run: F,
+    ) -> Result<Json<Value>, ApiError>
+    where
+        F: FnOnce(Stores, CycleParams) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<StepSummary, StepFailure>> + Send + 'static,
+    {
+        let state = self.clone();
+        let task = tokio::spawn(async move {
+            let Action { guard, params, .. } = action;
+            let _guard = guard;
+            state.set_running_since(Some(Utc::now().trunc_subsecs(3)));
+            let result = run(state.app().stores.clone(), params).await;
+            state.app().flush().await;
+            state.set_running_since(None);
+            let failed_write = match &result {
+                Err(StepFailure::Cycle(e)) => is_failed_write(e),
+                Err(StepFailure::Prices(_)) | Ok(_) => false,
+            };
+            state.metrics().record_step(
+                step,
+                result.as_ref().ok(),
+                failed_write,
+                state.store_kind(),
+            );
+            match result {
+                Ok(summary) => {
+                    tracing::info!(step, duration_ms = summary.duration_ms as u64, "step done");
+                    Ok(summary)
+                }
+                Err(StepFailure::Cycle(e)) => {
+                    tracing::warn!(step, error = %e, "step failed");
+                    Err(cycle_error(e))
+                }
+                Err(StepFailure::Prices(e)) => {
+                    tracing::warn!(step, error = %e, "price update failed");
+                    Err(price_error(e))
+                }
+            }
+        });
+        let summary = task
+            .await
+            .map_err(|e| ApiError::Internal(format!("the {step} task failed: {e}")))??;
+        serde_json::to_value(&summary)
+            .map(Json)
+            .map_err(|e| ApiError::Internal(e.to_string()))
+    }
+}
+
+fn price_error(e: PriceError) -> ApiError {
+    match e {
+        PriceError::NoPortfolio(_) => no_portfolio(),
+        PriceError::Store(e) => e.into(),
+        PriceError::Source(_) => ApiError::BadGateway(e.to_string()),
+        PriceError::Invariant(_) => ApiError::Internal(e.to_string()),
+    }
+}
+
 impl ApiState {
     /// Run one cycle, record its outcome (memory, metrics, metadata).
-    async fn cycle(
+    pub(crate) async fn cycle(
         &self,
         source: Box<dyn MarketSource>,
         params: CycleParams,
@@ -335,14 +463,8 @@ impl ApiState {
         self.app().flush().await;
         let took = started.elapsed();
         self.set_running_since(None);
-        let count = |step: &str, name: &str| {
-            result
-                .as_ref()
-                .ok()
-                .and_then(|s| s.step(step))
-                .and_then(|s| s.count(name))
-                .unwrap_or(0)
-        };
+        let summary = result.as_ref().ok();
+        let count = |n: Option<usize>| n.map_or(0, |n| u64::try_from(n).unwrap_or(u64::MAX));
         let last = LastCycle {
             outcome: if result.is_ok() { "success" } else { "failure" }.into(),
             source: source.describe(),
@@ -350,8 +472,12 @@ impl ApiState {
             finished_at: Utc::now().trunc_subsecs(3),
             duration_ms: took.as_millis() as u64,
             error: result.as_ref().err().map(ToString::to_string),
-            signals: count("generate_signals", "signals"),
-            trades_executed: count("execute", "executed"),
+            signals: count(
+                summary
+                    .and_then(|s| s.generate_signals())
+                    .map(|c| c.signals),
+            ),
+            trades_executed: count(summary.and_then(|s| s.execute()).map(|c| c.executed)),
         };
         self.metrics().record_cycle(
             &last,

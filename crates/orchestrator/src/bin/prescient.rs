@@ -10,7 +10,7 @@ use tracing_subscriber::EnvFilter;
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let settings = match Settings::load(&Sources::from_process()) {
+    let settings = match Sources::from_process().and_then(|s| Settings::load(&s)) {
         Ok(s) => s,
         Err(e) => return fail(&anyhow::Error::new(e)),
     };
@@ -22,7 +22,7 @@ async fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     match run(cli, settings).await {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => fail(&e),
     }
 }

@@ -58,7 +58,8 @@ pub async fn verify_and_record(m: &mut Migration, data_sets: &[DataSet]) -> Resu
         .copied()
         .filter(|d| !report.dirty_data_sets().contains(d))
         .collect();
-    crate::app::shadow_log(&m.settings)
+    m.settings
+        .shadow_log()
         .clear(&clean)
         .context("cannot clear the shadow mismatches of the data sets verified clean")?;
     Ok(report)

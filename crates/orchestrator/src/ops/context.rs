@@ -67,7 +67,7 @@ impl Migration {
     /// PostgreSQL, connected now (fails if it does not answer), without
     /// applying migrations.
     pub async fn pg(&self) -> Result<PgStore> {
-        let config = crate::app::pg_config(&self.settings)?;
+        let config = self.settings.pg_config()?;
         let url = config.redacted_url();
         PgStore::connect(config)
             .await

@@ -103,7 +103,7 @@ pub async fn evaluate(m: &mut Migration, target: Phase) -> Vec<GateResult> {
                 None => gate(
                     "JSON archived",
                     false,
-                    "run `cargo xtask archive-json --out FILE`",
+                    "run `prescient migrate archive-json --out FILE`",
                 ),
                 Some(a) => match super::archive::check(a) {
                     Ok(()) => gate(
@@ -130,7 +130,9 @@ pub async fn evaluate(m: &mut Migration, target: Phase) -> Vec<GateResult> {
 /// clean verify of it.
 fn shadow_gate(m: &Migration, data_sets: &[DataSet]) -> GateResult {
     let names: Vec<&str> = data_sets.iter().map(|d| d.as_str()).collect();
-    let found: Vec<String> = crate::app::shadow_log(&m.settings)
+    let found: Vec<String> = m
+        .settings
+        .shadow_log()
         .load()
         .into_iter()
         .filter(|x| names.contains(&x.data_set.as_str()))
@@ -206,7 +208,7 @@ async fn verify_gate(
         Ok(r) => {
             m.record.last_verify = Some(r.record(data_sets));
             if r.is_clean() {
-                if let Err(e) = crate::app::shadow_log(&m.settings).clear(data_sets) {
+                if let Err(e) = m.settings.shadow_log().clear(data_sets) {
                     return gate(name, false, format!("cannot clear shadow mismatches: {e}"));
                 }
             }

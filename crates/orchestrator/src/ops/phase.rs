@@ -156,13 +156,13 @@ pub async fn status(m: &mut Migration, with_gates: bool) -> Result<PhaseStatus> 
         .collect();
     if !behind.is_empty() {
         todo.push(format!(
-            "PostgreSQL is behind JSON for {}: run `cargo xtask verify --repair` to bring it level",
+            "PostgreSQL is behind JSON for {}: run `prescient migrate verify --repair` to bring it level",
             behind.join(", ")
         ));
     }
     if m.record.mirror_pending {
         todo.push(
-            "PostgreSQL has not been told of the last transition (it did not answer); the next `cargo xtask verify` tells it"
+            "PostgreSQL has not been told of the last transition (it did not answer); the next `prescient migrate verify` tells it"
                 .into(),
         );
     }

@@ -4,8 +4,8 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use orchestrator::api::{ApiState, SourceFactory, router, source_factory};
+use orchestrator::app::SourceSpec;
 use orchestrator::app::{App, StoreChoice};
-use orchestrator::cli::SourceSpec;
 use orchestrator::{Settings, Sources};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use serde_json::Value;
@@ -18,13 +18,13 @@ pub fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// The shipped example snapshot (3 signals with `max_days_until_end=1000`).
+/// The shipped example snapshot (3 signals with `event_max_days_until_end=1000`).
 pub fn example_source() -> SourceFactory {
     source_factory(SourceSpec::Snapshot(workspace().join("examples/snapshot")))
 }
 
 /// The query a test cycle is run with: the example's end dates are in 2027.
-pub const CYCLE: &str = "/trading/run-full-cycle?max_days_until_end=1000";
+pub const CYCLE: &str = "/trading/run-full-cycle?event_max_days_until_end=1000";
 
 /// Settings over `data_dir` and `state_dir`, plus `env`.
 pub fn settings(data_dir: &Path, state_dir: &Path, env: &[(&str, &str)]) -> Settings {
@@ -209,3 +209,116 @@ pub const GETS: &[&str] = &[
     "/events/90001",
     "/events/does-not-exist",
 ];
+
+/// POST `path` with `method` other than the usual (a raw status, no body).
+pub async fn send(s: &Server, method: &[u8], path: &str) -> u16 {
+    let method = reqwest::Method::from_bytes(method).unwrap();
+    s.client
+        .request(method, s.url(path))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// The samples of a Prometheus text exposition: `name{labels}` → value.
+/// Every line that is not a comment must be a sample.
+pub fn samples(text: &str) -> BTreeMap<String, f64> {
+    text.lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let (key, value) = l
+                .rsplit_once(' ')
+                .unwrap_or_else(|| panic!("not a sample: {l:?}"));
+            let value = match value {
+                "+Inf" => f64::INFINITY,
+                v => v
+                    .parse()
+                    .unwrap_or_else(|e| panic!("bad value in {l:?}: {e}")),
+            };
+            (key.to_owned(), value)
+        })
+        .collect()
+}
+
+/// The series of `/metrics` now.
+pub async fn metrics(s: &Server) -> BTreeMap<String, f64> {
+    let (code, ctype, text) = s.get_text("/metrics").await;
+    assert_eq!(code, 200, "{text}");
+    assert!(ctype.starts_with("text/plain; version=0.0.4"), "{ctype}");
+    samples(&text)
+}
+
+/// A snapshot whose events and markets straddle `event_min_liquidity=5000`
+/// and `min_liquidity=20000` (every other default filter passes; the events
+/// end 30 days after `now`, markets priced 0.80/0.20):
+///
+/// | event | liquidity | markets (liquidity) |
+/// |---|---|---|
+/// | 91001 | 4,000 | 810011 (50,000) |
+/// | 91002 | 6,000 | 810021 (15,000), 810022 (25,000) |
+/// | 91003 | 30,000 | 810031 (19,999.99), 810032 (20,000), 810033 (1,000,000) |
+///
+/// With both parameters: events 91002 and 91003 pass (91002 would fail the
+/// default 10,000), and markets 810022, 810032 and 810033 (810021 would pass
+/// the default 10,000). Built from the shipped example's first event.
+pub fn straddling_snapshot(now: chrono::DateTime<chrono::Utc>) -> tempfile::TempDir {
+    let text = std::fs::read_to_string(workspace().join("examples/snapshot/events.json")).unwrap();
+    let example: Vec<Value> = serde_json::from_str(&text).unwrap();
+    let template = &example[0];
+    let market_template = &template["markets"][0];
+    let end = (now + chrono::Duration::days(30))
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    /// (event id, its liquidity, its markets as (id, liquidity)).
+    type Spec<'a> = (&'a str, f64, &'a [(&'a str, &'a str)]);
+    let spec: [Spec; 3] = [
+        ("91001", 4000.0, &[("810011", "50000")]),
+        ("91002", 6000.0, &[("810021", "15000"), ("810022", "25000")]),
+        (
+            "91003",
+            30000.0,
+            &[
+                ("810031", "19999.99"),
+                ("810032", "20000"),
+                ("810033", "1000000"),
+            ],
+        ),
+    ];
+    let events: Vec<Value> = spec
+        .iter()
+        .map(|(id, liquidity, markets)| {
+            let mut e = template.clone();
+            e["id"] = Value::from(*id);
+            e["slug"] = Value::from(format!("straddle-{id}"));
+            e["title"] = Value::from(format!("Straddling event {id}"));
+            e["liquidity"] = Value::from(*liquidity);
+            e["volume"] = Value::from(1_000_000.0);
+            e["endDate"] = Value::from(end.clone());
+            e["markets"] = markets
+                .iter()
+                .map(|(mid, liquidity)| {
+                    let mut m = market_template.clone();
+                    m["id"] = Value::from(*mid);
+                    m["slug"] = Value::from(format!("straddle-{mid}"));
+                    m["question"] =
+                        Value::from(format!("Will straddling market {mid} resolve YES?"));
+                    m["liquidity"] = Value::from(*liquidity);
+                    m["volume"] = Value::from("100000");
+                    m["outcomePrices"] = Value::from("[\"0.8\", \"0.2\"]");
+                    m["endDate"] = Value::from(end.clone());
+                    m
+                })
+                .collect();
+            e
+        })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("events.json"),
+        serde_json::to_vec_pretty(&events).unwrap(),
+    )
+    .unwrap();
+    dir
+}

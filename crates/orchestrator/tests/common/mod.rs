@@ -75,7 +75,7 @@ pub fn settings() -> Settings {
 }
 
 pub fn params(settings: &Settings, now: DateTime<Utc>) -> CycleParams {
-    let mut p = orchestrator::cli::cycle_params(settings).unwrap();
+    let mut p = orchestrator::app::cycle_params(settings).unwrap();
     p.clock = fixed_clock(now);
     p
 }
@@ -83,7 +83,7 @@ pub fn params(settings: &Settings, now: DateTime<Utc>) -> CycleParams {
 pub fn json_stores(data_dir: &Path) -> Stores {
     let mut s = settings();
     s.data_dir = data_dir.to_path_buf();
-    orchestrator::cli::open_json_stores(&s).unwrap()
+    orchestrator::app::json_stores(&s).unwrap()
 }
 
 /// One cycle from `snapshot` into `data_dir` at `now`; the store (and its

@@ -1,9 +1,18 @@
 //! The composition root of a running Prescient: settings → the stores the
 //! current phase routes to (or the one a command asks for), the PostgreSQL
 //! handle for health checks, the outbox and routing counters. Every command
-//! and the HTTP server start from an [`App`].
+//! and the HTTP server start from an [`App`]: a writer ([`App::open`], one
+//! at a time) or a reader ([`App::open_reader`], beside a writer).
+//!
+//! [`sources`]: the market source and cycle parameters a command runs with;
+//! [`jobs`]: the scheduler a `run` or `serve` process drives.
 
-use crate::phase_state::{PhaseFile, PhaseRecord, RuntimeLock};
+pub mod jobs;
+pub mod sources;
+
+pub use sources::{SourceSpec, cycle_params, open_source};
+
+use crate::phase_state::{LockMode, PhaseFile, PhaseRecord, RuntimeLock, WriterLock};
 use crate::settings::Settings;
 use anyhow::{Context, Result};
 use domain::ports::Stores;
@@ -11,7 +20,7 @@ use domain::{DataSet, Phase, Route};
 use routing::journal::Journal;
 use routing::{RoutedStore, RoutingStats};
 use std::sync::Arc;
-use storage_pg::{PgConfig, PgStore};
+use storage_pg::PgStore;
 
 /// Which stores a command runs on.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -35,57 +44,113 @@ pub struct App {
     /// Present when the stores are routed.
     pub routing: Option<Arc<RoutingStats>>,
     pub outbox: Option<Arc<Journal>>,
-    /// Held while this runtime lives: phase transitions wait for it.
+    /// Held (shared) while this runtime lives: phase transitions wait for it.
     pub runtime_lock: Arc<RuntimeLock>,
+    /// Held by a writer while it lives: other writers are refused. `None` in
+    /// a reader.
+    pub writer_lock: Option<Arc<WriterLock>>,
     /// The write-behind queue of dual writes, when routed with one.
     pub write_behind: Option<routing::behind::FlushHandle>,
 }
 
+/// Whether a process writes the data sets or only reads them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// `cycle`, `update-prices`, `run`, `serve`: one at a time; replays what
+    /// an earlier run journaled before its first read.
+    Write,
+    /// `stats`, `migrate phase status`: beside a writer; opens the JSON files
+    /// read-only and replays nothing.
+    Read,
+}
+
 impl App {
+    /// A writer: refused while another writer runs (`writer.lock`).
     pub async fn open(settings: Settings, choice: StoreChoice) -> Result<App> {
+        Self::open_as(settings, choice, Access::Write, "writer").await
+    }
+
+    /// A reader: works beside a running writer; never writes a data set.
+    pub async fn open_reader(settings: Settings, choice: StoreChoice) -> Result<App> {
+        Self::open_as(settings, choice, Access::Read, "reader").await
+    }
+
+    /// `who` names the command in the writer lock (`serve`, `cycle` …).
+    pub async fn open_as(
+        settings: Settings,
+        choice: StoreChoice,
+        access: Access,
+        who: &str,
+    ) -> Result<App> {
+        let state_dir = settings.state_dir();
         let runtime_lock = Arc::new(
-            RuntimeLock::acquire(&settings.state_dir(), "runtime").map_err(anyhow::Error::msg)?,
+            RuntimeLock::acquire_as(&state_dir, who, LockMode::Shared)
+                .map_err(anyhow::Error::msg)?,
         );
-        let phase_file = PhaseFile::in_dir(&settings.state_dir());
+        let writer_lock = match access {
+            Access::Write => Some(Arc::new(
+                WriterLock::acquire(&state_dir, who).map_err(anyhow::Error::msg)?,
+            )),
+            Access::Read => None,
+        };
+        let phase_file = PhaseFile::in_dir(&state_dir);
         let record = phase_file.load()?;
         let phase = record.phase()?;
+        let locks = Locks {
+            runtime_lock,
+            writer_lock,
+        };
         match choice {
             StoreChoice::Json => Ok(App {
-                stores: json_stores(&settings)?,
+                stores: match access {
+                    Access::Write => json_stores(&settings)?,
+                    Access::Read => json_reader(&settings)?,
+                },
                 pg: None,
                 routing: None,
                 outbox: None,
                 write_behind: None,
-                runtime_lock,
+                runtime_lock: locks.runtime_lock,
+                writer_lock: locks.writer_lock,
                 phase,
                 record,
                 settings,
             }),
             StoreChoice::Pg => {
-                let pg = PgStore::connect_and_migrate(pg_config(&settings)?)
-                    .await
-                    .context("cannot open PostgreSQL")?;
+                let config = settings.pg_config()?;
+                let pg = match access {
+                    Access::Write => PgStore::connect_and_migrate(config).await,
+                    Access::Read => PgStore::connect(config).await,
+                }
+                .context("cannot open PostgreSQL")?;
                 Ok(App {
                     stores: Stores::transactional(Arc::new(pg.clone())),
                     pg: Some(pg),
                     routing: None,
                     outbox: None,
                     write_behind: None,
-                    runtime_lock,
+                    runtime_lock: locks.runtime_lock,
+                    writer_lock: locks.writer_lock,
                     phase,
                     record,
                     settings,
                 })
             }
-            StoreChoice::Phase => Self::routed(settings, phase, record, runtime_lock).await,
+            StoreChoice::Phase => Self::routed(settings, phase, record, locks, access).await,
         }
+    }
+
+    /// Whether this process may write (it holds the writer lock).
+    pub fn writes(&self) -> bool {
+        self.writer_lock.is_some()
     }
 
     async fn routed(
         settings: Settings,
         phase: Phase,
         record: PhaseRecord,
-        runtime_lock: Arc<RuntimeLock>,
+        locks: Locks,
+        access: Access,
     ) -> Result<App> {
         phase
             .check_overrides(settings.overrides)
@@ -105,7 +170,7 @@ impl App {
         // down; in D/P the first operation fails cleanly instead.
         let pg = if needs_pg {
             Some(
-                PgStore::connect_lazy(pg_config(&settings)?)
+                PgStore::connect_lazy(settings.pg_config()?)
                     .await
                     .context("cannot set up the PostgreSQL pool")?,
             )
@@ -118,7 +183,10 @@ impl App {
         };
         // Only then the data directory: a refused process touches nothing.
         let json = if needs_json {
-            Some(json_stores(&settings)?)
+            Some(match access {
+                Access::Write => json_stores(&settings)?,
+                Access::Read => json_reader(&settings)?,
+            })
         } else {
             stale_json.as_ref().map(|(stores, _)| stores.clone())
         };
@@ -134,12 +202,26 @@ impl App {
             settings.shadow_read_every,
         )?
         .with_retry_after(std::time::Duration::from_millis(settings.pg_retry_after_ms))
-        .with_shadow_log(shadow_log(&settings));
+        .with_shadow_log(settings.shadow_log());
         let routed = match stale_json {
             Some((_, at)) if !needs_json => routed.with_json_as_of(at),
             _ => routed,
         };
         let routing = routed.stats();
+        if access == Access::Read {
+            return Ok(App {
+                stores: routed.into_stores(),
+                write_behind: None,
+                pg,
+                routing: Some(routing),
+                outbox: Some(outbox),
+                runtime_lock: locks.runtime_lock,
+                writer_lock: None,
+                phase,
+                record,
+                settings,
+            });
+        }
         // What an earlier run journaled and PostgreSQL has not taken goes
         // first, before any read.
         let recovered = routed.recover().await;
@@ -169,12 +251,19 @@ impl App {
             pg,
             routing: Some(routing),
             outbox: Some(outbox),
-            runtime_lock,
+            runtime_lock: locks.runtime_lock,
+            writer_lock: locks.writer_lock,
             phase,
             record,
             settings,
         })
     }
+}
+
+/// The locks an [`App`] holds.
+struct Locks {
+    runtime_lock: Arc<RuntimeLock>,
+    writer_lock: Option<Arc<WriterLock>>,
 }
 
 impl App {
@@ -219,7 +308,7 @@ async fn check_phase_mirror(
             tracing::warn!(
                 theirs,
                 ours = phase.number(),
-                "PostgreSQL has not been told of the last phase transition; run `cargo xtask verify --repair`"
+                "PostgreSQL has not been told of the last phase transition; run `prescient migrate verify --repair`"
             );
             Ok(true)
         }
@@ -270,18 +359,6 @@ fn stale_json(
     None
 }
 
-/// Where shadow-read mismatches are kept, so `phase advance` refuses over them.
-pub fn shadow_log(settings: &Settings) -> routing::shadow::MismatchLog {
-    routing::shadow::MismatchLog::new(settings.state_dir().join("shadow_mismatches.jsonl"))
-}
-
-/// PostgreSQL settings from `DATABASE_URL` or `POSTGRES_*`.
-pub fn pg_config(settings: &Settings) -> Result<PgConfig> {
-    PgConfig::from_vars(&settings.database).context(
-        "PostgreSQL is not configured: set DATABASE_URL (or POSTGRES_HOST/PORT/DB/USER/PASSWORD)",
-    )
-}
-
 /// Every data set on the JSON store of the data directory (locked for writing).
 #[cfg(feature = "json")]
 pub fn json_stores(settings: &Settings) -> Result<Stores> {
@@ -293,8 +370,26 @@ pub fn json_stores(settings: &Settings) -> Result<Stores> {
     Ok(Stores::single(Arc::new(store)))
 }
 
+/// Every data set on the JSON store of the data directory, read-only and
+/// unlocked (a writer may run beside it).
+#[cfg(feature = "json")]
+pub fn json_reader(settings: &Settings) -> Result<Stores> {
+    let options = storage_json::JsonStoreOptions {
+        naive_zone: settings.naive_zone(),
+    };
+    Ok(Stores::single(Arc::new(
+        storage_json::JsonStore::open_read_only(&settings.data_dir, options),
+    )))
+}
+
 /// Built without the JSON store (phase 7): asking for it is an error.
 #[cfg(not(feature = "json"))]
 pub fn json_stores(_settings: &Settings) -> Result<Stores> {
     anyhow::bail!("this build has no JSON store (built without the `json` feature, phase 7)")
+}
+
+/// Built without the JSON store (phase 7): asking for it is an error.
+#[cfg(not(feature = "json"))]
+pub fn json_reader(settings: &Settings) -> Result<Stores> {
+    json_stores(settings)
 }

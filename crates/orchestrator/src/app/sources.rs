@@ -1,0 +1,147 @@
+//! What a command runs with besides its stores: the market source a
+//! `--source` names, and the cycle parameters the settings describe.
+
+use crate::cycle::{CycleParams, system_clock};
+use crate::settings::Settings;
+use anyhow::{Context, Result, bail};
+use domain::{PortfolioId, Price, Usd};
+use paper_trading::ExecutionPolicy;
+use polymarket_client::{GammaClient, MarketSource, SnapshotSource, write_snapshot};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use strategy::MostLikely;
+
+/// Where a cycle's market data comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SourceSpec {
+    Live,
+    Snapshot(PathBuf),
+}
+
+impl std::str::FromStr for SourceSpec {
+    type Err = anyhow::Error;
+    fn from_str(s: &str) -> Result<Self> {
+        if s == "live" {
+            return Ok(SourceSpec::Live);
+        }
+        match s.strip_prefix("snapshot:") {
+            Some(dir) if !dir.is_empty() => Ok(SourceSpec::Snapshot(PathBuf::from(dir))),
+            _ => bail!("--source must be `live` or `snapshot:DIR`, not {s:?}"),
+        }
+    }
+}
+
+impl std::fmt::Display for SourceSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SourceSpec::Live => f.write_str("live"),
+            SourceSpec::Snapshot(dir) => write!(f, "snapshot:{}", dir.display()),
+        }
+    }
+}
+
+/// Open the market source a `--source` names.
+pub fn open_source(spec: &SourceSpec, settings: &Settings) -> Result<Box<dyn MarketSource>> {
+    match spec {
+        SourceSpec::Snapshot(dir) => {
+            Ok(Box::new(SnapshotSource::open(dir).with_context(|| {
+                format!("cannot open snapshot {}", dir.display())
+            })?))
+        }
+        SourceSpec::Live => Ok(Box::new(
+            GammaClient::new(settings.gamma()).context("cannot set up the Gamma client")?,
+        )),
+    }
+}
+
+/// The cycle parameters the settings describe. An amount or a balance no
+/// store could hold, or a trade amount that is not positive, is refused.
+pub fn cycle_params(settings: &Settings) -> Result<CycleParams> {
+    let amount = Usd::new(settings.trade_amount);
+    if !amount.is_positive() || !amount.is_storable() {
+        bail!(
+            "the trade amount {} must be positive and below 10^13",
+            settings.trade_amount
+        );
+    }
+    let initial_balance = Usd::new(settings.initial_balance);
+    if initial_balance.is_negative() || !initial_balance.is_storable() {
+        bail!(
+            "the initial balance {} must be at least 0 and below 10^13",
+            settings.initial_balance
+        );
+    }
+    Ok(CycleParams {
+        portfolio_id: PortfolioId::default(),
+        initial_balance,
+        event_filter: settings.event_filter(),
+        market_filter: settings.market_filter(),
+        policy: ExecutionPolicy {
+            one_position_per_market: settings.one_position_per_market,
+        },
+        strategy: Arc::new(MostLikely {
+            amount,
+            threshold: Price::half(),
+        }),
+        exits: Default::default(),
+        clock: system_clock(),
+    })
+}
+
+/// What `prescient record` saved.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Recorded {
+    pub dir: PathBuf,
+    pub events: usize,
+    pub markets: usize,
+    pub skipped: usize,
+    pub missing: usize,
+    pub requests: u64,
+    pub retries: u64,
+}
+
+impl std::fmt::Display for Recorded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "recorded {} events and {} markets to {} ({} skipped records, {} markets missing, {} requests, {} retries)",
+            self.events,
+            self.markets,
+            self.dir.display(),
+            self.skipped,
+            self.missing,
+            self.requests,
+            self.retries,
+        )
+    }
+}
+
+/// Crawl the live API as a cycle would (every active event, then the details
+/// of every nested market) and save it as a snapshot in `dir`.
+pub async fn record(settings: &Settings, dir: &Path) -> Result<Recorded> {
+    let client = GammaClient::new(settings.gamma()).context("cannot set up the Gamma client")?;
+    let events = client
+        .fetch_active_events()
+        .await
+        .context("cannot fetch the active events")?;
+    let ids: Vec<domain::MarketId> = events
+        .events
+        .iter()
+        .flat_map(|e| e.markets.iter().map(|m| m.id.clone()))
+        .collect();
+    let details = client
+        .fetch_markets(&ids, false)
+        .await
+        .context("cannot fetch the market details")?;
+    write_snapshot(dir, &events.events, &details.markets)
+        .with_context(|| format!("cannot write the snapshot to {}", dir.display()))?;
+    Ok(Recorded {
+        dir: dir.to_owned(),
+        events: events.events.len(),
+        markets: details.markets.len(),
+        skipped: events.stats.skipped.len() + details.stats.skipped.len(),
+        missing: details.missing.len(),
+        requests: events.stats.requests + details.stats.requests,
+        retries: events.stats.retries + details.stats.retries,
+    })
+}

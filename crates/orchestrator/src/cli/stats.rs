@@ -1,0 +1,40 @@
+//! `prescient stats [--json] [--store phase|json|pg]`: the portfolio's
+//! performance. A reader: it works beside a running writer.
+
+use crate::app::{App, StoreChoice};
+use crate::settings::Settings;
+use crate::stats_cmd::{load_performance, render};
+use anyhow::{Context, Result};
+use clap::Args;
+use domain::PortfolioId;
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// Print the performance as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Read from one store instead of the phase's routes.
+    #[arg(long, value_enum, default_value_t = StoreChoice::Phase)]
+    pub store: StoreChoice,
+}
+
+pub async fn run(args: StatsArgs, settings: Settings) -> Result<()> {
+    let app = App::open_reader(settings, args.store).await?;
+    // Shown, never written back: it may answer from the JSON files while
+    // PostgreSQL is down in phase 6 (marked stale).
+    let (performance, stale) =
+        routing::stale::allow_stale(load_performance(&app.stores, &PortfolioId::default())).await;
+    let performance = performance.context("cannot compute the performance")?;
+    if let Some(at) = stale {
+        eprintln!(
+            "warning: PostgreSQL did not answer; these figures are from the JSON files as of {} (stale)",
+            domain::time::format_timestamp(at)
+        );
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&performance)?);
+    } else {
+        print!("{}", render(&performance));
+    }
+    Ok(())
+}
