@@ -2,7 +2,7 @@
 //! real `down` (SPEC §5).
 //!
 //! Owns: the tables of the plan's "Detailed Database Schema" (eleven tables
-//! plus `data_set_versions` and `trade_counts`), their columns, keys and indexes, the `system_metadata`
+//! plus `data_set_versions`, `trade_counts` and `price_history`), their columns, keys and indexes, the `system_metadata`
 //! seed rows, and the comments that say where and why the schema deviates
 //! from the plan.
 //!
@@ -28,6 +28,7 @@ mod m20251027_000007_create_outbox;
 mod m20261201_000001_exact_legacy_values;
 mod m20261201_000002_data_set_versions;
 mod m20261215_000001_trade_reads;
+mod m20261220_000001_price_history;
 
 pub use columns::DEFAULT_PORTFOLIO;
 pub use m20251027_000006_create_system_metadata::SEED as METADATA_SEED;
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000001_exact_legacy_values::Migration),
             Box::new(m20261201_000002_data_set_versions::Migration),
             Box::new(m20261215_000001_trade_reads::Migration),
+            Box::new(m20261220_000001_price_history::Migration),
         ]
     }
 }

@@ -34,6 +34,10 @@ pub struct Settings {
     pub gamma_quota_markets: u32,
     pub gamma_quota_listings: u32,
     pub gamma_quota_general: u32,
+    /// Polymarket CLOB base URL, for price history (`PRESCIENT_CLOB_URL`).
+    pub clob_url: String,
+    /// CLOB requests per second at most (`PRESCIENT_CLOB_RATE`, at least 1).
+    pub clob_rate: u32,
     /// Cash a new portfolio starts with.
     pub initial_balance: Decimal,
     /// Amount each signal buys.
@@ -117,6 +121,8 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("PRESCIENT_GAMMA_QUOTA_MARKETS", "300"),
     ("PRESCIENT_GAMMA_QUOTA_LISTINGS", "900"),
     ("PRESCIENT_GAMMA_QUOTA_GENERAL", "4000"),
+    ("PRESCIENT_CLOB_URL", "https://clob.polymarket.com"),
+    ("PRESCIENT_CLOB_RATE", "10"),
     ("PRESCIENT_INITIAL_BALANCE", "10000"),
     ("PRESCIENT_TRADE_AMOUNT", "100"),
     ("PRESCIENT_ONE_POSITION_PER_MARKET", "true"),
@@ -323,6 +329,11 @@ impl Settings {
                     .into(),
             ));
         }
+        if self.clob_rate == 0 {
+            return Err(SettingsError(
+                "PRESCIENT_CLOB_RATE must be at least 1 request per second".into(),
+            ));
+        }
         // The filters' rules, named by setting (the same rules as a
         // per-run override's).
         crate::filters::check(self).map_err(|e| {
@@ -358,6 +369,15 @@ impl Settings {
                 general: self.gamma_quota_general,
             },
             ..GammaConfig::default()
+        }
+    }
+
+    /// The CLOB client's configuration (price history).
+    pub fn clob(&self) -> polymarket_client::ClobConfig {
+        polymarket_client::ClobConfig {
+            base_url: self.clob_url.clone(),
+            requests_per_second: self.clob_rate,
+            ..polymarket_client::ClobConfig::default()
         }
     }
 
@@ -473,6 +493,9 @@ mod tests {
         );
         assert_eq!(s.trade_amount, dec!(100));
         assert!(s.one_position_per_market);
+        let clob = s.clob();
+        assert_eq!(clob.base_url, "https://clob.polymarket.com");
+        assert_eq!(clob.requests_per_second, 10);
     }
 
     #[test]
@@ -532,6 +555,7 @@ mod tests {
         assert!(bad("PRESCIENT_TRADE_AMOUNT", "0").contains("PRESCIENT_TRADE_AMOUNT"));
         assert!(bad("PRESCIENT_TRADE_AMOUNT", "lots").contains("trade_amount"));
         assert!(bad("USE_DATABASE_READ", "maybe").contains("USE_DATABASE_READ"));
+        assert!(bad("PRESCIENT_CLOB_RATE", "0").contains("PRESCIENT_CLOB_RATE"));
     }
 
     #[test]

@@ -61,7 +61,9 @@ fn trades_of(data: &Path, portfolio: &str) -> Vec<serde_json::Value> {
     let path = if portfolio == "default" {
         data.join("trades/paper_trades.json")
     } else {
-        data.join("portfolios").join(portfolio).join("trades/paper_trades.json")
+        data.join("portfolios")
+            .join(portfolio)
+            .join("trades/paper_trades.json")
     };
     if !path.exists() {
         return Vec::new();
@@ -79,7 +81,10 @@ fn one_cycle_runs_every_portfolio_each_in_its_own_books() {
     let out = ok(site.path(), &["cycle", "--json", "--source", &source]);
     let report: serde_json::Value = serde_json::from_str(&out).unwrap();
     let rows = report["portfolios"].as_array().unwrap();
-    let ids: Vec<&str> = rows.iter().map(|r| r["portfolio"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = rows
+        .iter()
+        .map(|r| r["portfolio"].as_str().unwrap())
+        .collect();
     assert_eq!(ids, ["default", "band", "near", "fade"]);
     for row in rows {
         assert_eq!(row["summary"]["status"], "success", "{row:#}");
@@ -111,12 +116,19 @@ fn one_cycle_runs_every_portfolio_each_in_its_own_books() {
             .unwrap();
         assert_eq!(trades.len(), executed, "{portfolio}");
     }
-    assert!(traded >= 3, "at least three strategies traded on the example");
+    assert!(
+        traded >= 3,
+        "at least three strategies traded on the example"
+    );
     // `band` buys 40 a trade: its balance is its own.
     let band = read_json(&data.join("portfolios/band/trades/portfolio.json"));
     let band_trades = trades_of(&data, "band").len();
     let spent: f64 = 40.0 * band_trades as f64;
-    assert_eq!(band["balance"].as_f64().unwrap(), 10000.0 - spent, "{band:#}");
+    assert_eq!(
+        band["balance"].as_f64().unwrap(),
+        10000.0 - spent,
+        "{band:#}"
+    );
     // The legacy files hold the default portfolio only.
     let default = read_json(&data.join("trades/portfolio.json"));
     assert_eq!(
@@ -125,10 +137,16 @@ fn one_cycle_runs_every_portfolio_each_in_its_own_books() {
     );
 
     // Readers by portfolio.
-    let stats: serde_json::Value =
-        serde_json::from_str(&ok(site.path(), &["stats", "--json", "--portfolio", "band"])).unwrap();
+    let stats: serde_json::Value = serde_json::from_str(&ok(
+        site.path(),
+        &["stats", "--json", "--portfolio", "band"],
+    ))
+    .unwrap();
     assert_eq!(stats["portfolio_id"], "band");
-    assert_eq!(stats["open_positions"].as_u64().unwrap() as usize, band_trades);
+    assert_eq!(
+        stats["open_positions"].as_u64().unwrap() as usize,
+        band_trades
+    );
     let unknown = prescient(site.path(), &["stats", "--portfolio", "nope"]);
     assert!(!unknown.status.success());
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("band"));
@@ -141,11 +159,33 @@ fn one_cycle_runs_every_portfolio_each_in_its_own_books() {
         .map(|p| p["portfolio"].as_str().unwrap())
         .collect();
     assert_eq!(compared, ["default", "band", "near", "fade"]);
-    assert!(compare["portfolios"].as_array().unwrap().iter().all(|p| p["started"] == true));
-    assert_eq!(compare["correlation"]["portfolios"].as_array().unwrap().len(), 4);
+    assert!(
+        compare["portfolios"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["started"] == true)
+    );
+    assert_eq!(
+        compare["correlation"]["portfolios"]
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
 
     // `--portfolio` runs one alone.
-    let out = ok(site.path(), &["cycle", "--json", "--portfolio", "band", "--source", &source]);
+    let out = ok(
+        site.path(),
+        &[
+            "cycle",
+            "--json",
+            "--portfolio",
+            "band",
+            "--source",
+            &source,
+        ],
+    );
     let one: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(one["status"], "success");
 }

@@ -6,8 +6,9 @@
 //! table — rows never leave the crate), the port implementations (`ports/`),
 //! executing a trade as one transaction ([`PgStore::record_execution`]),
 //! batched bulk writes, connection settings ([`PgConfig`]), keeping the
-//! password out of every output ([`redact`]), the health check, and
-//! (feature `testing`) throw-away migrated test databases
+//! password out of every output ([`redact`]), the health check, the price
+//! history of outcome tokens (`price_history.rs`, a PostgreSQL-only API
+//! beside the ports), and (feature `testing`) throw-away migrated test databases
 //! ([`testing::TestDb`]) and failpoints.
 //!
 //! Must not: know about JSON files, the migration phases or routing, or the
@@ -34,6 +35,7 @@ mod error;
 mod execution;
 mod maintenance;
 mod ports;
+mod price_history;
 pub mod redact;
 mod store;
 #[cfg(feature = "testing")]
@@ -46,4 +48,5 @@ pub use error::{PgError, STORE};
 pub use execution::ExecutionStep;
 pub use maintenance::ScratchDb;
 pub use ports::BATCH_ROWS;
+pub use price_history::StoredSpan;
 pub use store::PgStore;

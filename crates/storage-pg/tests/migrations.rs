@@ -106,6 +106,13 @@ portfolio_state.created_at timestamptz
 portfolio_state.last_updated timestamptz
 portfolio_state.last_price_update timestamptz null
 portfolio_state.extra jsonb
+price_history.token_id text
+price_history.t timestamptz
+price_history.market_id varchar(255)
+price_history.outcome varchar(3)
+price_history.price numeric(29,28)
+price_history.source varchar(8)
+price_history.fetched_at timestamptz
 signal_archives.id integer
 signal_archives.archived_at timestamptz
 signal_archives.archive_month varchar(7)
@@ -200,6 +207,8 @@ portfolio_snapshots idx_portfolio_snapshots_timestamp
 portfolio_snapshots portfolio_snapshots_pkey
 portfolio_snapshots uq_portfolio_snapshots_portfolio_timestamp
 portfolio_state portfolio_state_pkey
+price_history idx_price_history_t_market
+price_history price_history_pkey
 signal_archives idx_signal_archives_month
 signal_archives signal_archives_archived_at_key
 signal_archives signal_archives_pkey
@@ -294,6 +303,7 @@ async fn up_creates_exactly_the_schema_down_removes_it_up_again() {
             "portfolio_positions",
             "portfolio_snapshots",
             "portfolio_state",
+            "price_history",
             "seaql_migrations",
             "signal_archives",
             "system_metadata",

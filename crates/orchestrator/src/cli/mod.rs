@@ -5,6 +5,7 @@
 
 mod compare;
 mod cycle;
+mod history;
 #[cfg(feature = "json")]
 pub mod migrate;
 mod record;
@@ -60,6 +61,8 @@ pub enum Command {
     /// Every live portfolio side by side: equity, return, drawdown, win rate,
     /// Sharpe, Brier score, correlation of daily P&L, open exposure.
     Compare(compare::CompareArgs),
+    /// Price history from Polymarket's CLOB into PostgreSQL (`history fetch`).
+    History(history::HistoryArgs),
     /// The strategies a portfolio can run (name, description, parameters)
     /// and the live portfolios.
     Strategies(strategies::StrategiesArgs),
@@ -86,6 +89,7 @@ pub async fn run(cli: Cli, mut settings: Settings) -> Result<std::process::ExitC
         Command::Run(args) => run::run(args, settings).await?,
         Command::Strategies(args) => strategies::run(args, &settings)?,
         Command::Compare(args) => compare::run(args, settings).await?,
+        Command::History(args) => history::command(args, settings).await?,
         #[cfg(feature = "json")]
         Command::Migrate(args) => return migrate::run(args, settings).await,
     }
