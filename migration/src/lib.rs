@@ -2,7 +2,7 @@
 //! real `down` (SPEC §5).
 //!
 //! Owns: the tables of the plan's "Detailed Database Schema" (eleven tables
-//! plus `data_set_versions` and `trade_counts`), their columns, keys and indexes, the `system_metadata`
+//! plus `data_set_versions`, `trade_counts` and `price_history`), their columns, keys and indexes, the `system_metadata`
 //! seed rows, and the comments that say where and why the schema deviates
 //! from the plan.
 //!
@@ -13,7 +13,7 @@
 //! deviations that apply to every table (`TIMESTAMPTZ`, `portfolio_id`,
 //! `extra`), and `m20261201_000001_exact_legacy_values` for the widened
 //! money, price, shares and confidence columns (legacy values kept exactly),
-//! and `m20261220_000001_portfolios_and_strategies` for several portfolios'
+//! and `m20261222_000001_portfolios_and_strategies` for several portfolios'
 //! signals and archives, each record's strategy and settled trades. Run it
 //! with `cargo run -p migration -- up|down|status|fresh`
 //! against `DATABASE_URL` (or `-u URL`, or the plan's `POSTGRES_*` variables).
@@ -31,7 +31,8 @@ mod m20251027_000007_create_outbox;
 mod m20261201_000001_exact_legacy_values;
 mod m20261201_000002_data_set_versions;
 mod m20261215_000001_trade_reads;
-mod m20261220_000001_portfolios_and_strategies;
+mod m20261220_000001_price_history;
+mod m20261222_000001_portfolios_and_strategies;
 
 pub use columns::DEFAULT_PORTFOLIO;
 pub use m20251027_000006_create_system_metadata::SEED as METADATA_SEED;
@@ -53,7 +54,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000001_exact_legacy_values::Migration),
             Box::new(m20261201_000002_data_set_versions::Migration),
             Box::new(m20261215_000001_trade_reads::Migration),
-            Box::new(m20261220_000001_portfolios_and_strategies::Migration),
+            Box::new(m20261220_000001_price_history::Migration),
+            Box::new(m20261222_000001_portfolios_and_strategies::Migration),
         ]
     }
 }

@@ -13,6 +13,7 @@ use std::net::{TcpListener, TcpStream, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
+use storage_pg::redact::redact_url;
 
 pub const DEFAULT_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
@@ -47,7 +48,8 @@ pub fn run(command: DbCommand) -> Result<()> {
         DbCommand::Status => {
             let url = configured_url();
             println!(
-                "{url}: {}",
+                "{}: {}",
+                redact_url(&url),
                 if answers(&url) {
                     "answers"
                 } else {
@@ -75,7 +77,7 @@ pub struct Database {
 pub fn ensure() -> Result<Database> {
     let url = configured_url();
     if answers(&url) {
-        eprintln!("using the server at {url}");
+        eprintln!("using the server at {}", redact_url(&url));
         return Ok(Database {
             url,
             started: false,
@@ -88,7 +90,10 @@ pub fn ensure() -> Result<Database> {
             started: false,
         });
     }
-    eprintln!("no server answers at {url}; starting a throw-away cluster");
+    eprintln!(
+        "no server answers at {}; starting a throw-away cluster",
+        redact_url(&url)
+    );
     let url = start_cluster()?;
     Ok(Database { url, started: true })
 }

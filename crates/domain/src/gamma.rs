@@ -15,7 +15,9 @@
 
 use crate::time::{NaiveZone, parse_timestamp};
 use crate::validate::Validate;
-use crate::{Event, EventContext, EventId, Extra, Market, MarketId, Price, RawJson};
+use crate::{
+    Event, EventContext, EventId, Extra, Market, MarketId, OutcomeTokens, Price, RawJson, TokenId,
+};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde_json::Value;
@@ -292,6 +294,33 @@ impl<'de> serde::Deserialize<'de> for Key<'de> {
     }
 }
 
+/// The CLOB tokens of a market's two outcomes, from Gamma's `clobTokenIds`
+/// (a JSON array of decimal strings inside a string, aligned with
+/// `outcomes`: token 0 is "yes", token 1 "no"). `Ok(None)` when the market
+/// has none (absent, null or empty); a value that is not two token ids is a
+/// [`DecodeError`] naming the market.
+///
+/// Read from `raw` on demand (only this field is parsed), so the typed
+/// [`Market`] every store builds stays as it is.
+pub fn outcome_tokens(market: &Market) -> Result<Option<OutcomeTokens>, DecodeError> {
+    let fail = |message: String| err("market", Some(market.id.as_str()), message);
+    let fields = known_fields(&market.raw, &["clobTokenIds"]).map_err(&fail)?;
+    let Some(ids) = string_list(&fields.map, "clobTokenIds").map_err(&fail)? else {
+        return Ok(None);
+    };
+    let [yes, no] = ids.as_slice() else {
+        return Err(fail(format!(
+            "`clobTokenIds` holds {} token ids; a binary market has 2",
+            ids.len()
+        )));
+    };
+    let token = |s: &str| TokenId::parse(s).map_err(|e| fail(format!("`clobTokenIds`: {e}")));
+    Ok(Some(OutcomeTokens {
+        yes: token(yes)?,
+        no: token(no)?,
+    }))
+}
+
 /// Write the event context into a market's raw object, so the detailed
 /// record persisted keeps it (LEGACY-FORMATS §1.3: the original lost it).
 /// Every other member keeps its text.
@@ -458,6 +487,47 @@ mod tests {
             Some(&json!({"nested": [1, 2]}))
         );
         assert_eq!(m.conviction(), Some(dec!(0.987)));
+    }
+
+    #[test]
+    fn clob_token_ids_are_read_aligned_with_the_outcomes() {
+        let both = "[\"42334954850219754195241248003172889699\", \"7\"]";
+        let m = decode_market(&market(json!({ "clobTokenIds": both }))).unwrap();
+        let tokens = outcome_tokens(&m).unwrap().unwrap();
+        assert_eq!(
+            tokens.yes.as_str(),
+            "42334954850219754195241248003172889699"
+        );
+        assert_eq!(tokens.of(crate::Outcome::No).as_str(), "7");
+        // Sent as a plain array, it reads the same.
+        let plain = decode_market(&market(json!({ "clobTokenIds": ["1", "2"] }))).unwrap();
+        assert_eq!(outcome_tokens(&plain).unwrap().unwrap().no.as_str(), "2");
+
+        for none in [json!(null), json!(""), json!("  ")] {
+            let m = decode_market(&market(json!({ "clobTokenIds": none }))).unwrap();
+            assert_eq!(outcome_tokens(&m).unwrap(), None);
+        }
+        let mut absent = market(json!({}));
+        absent.as_object_mut().unwrap().remove("clobTokenIds");
+        assert_eq!(
+            outcome_tokens(&decode_market(&absent).unwrap()).unwrap(),
+            None
+        );
+
+        // The market still decodes (the field is read on demand); the
+        // accessor names the market and the cause.
+        for (bad, cause) in [
+            (json!("[\"1\"]"), "holds 1 token ids"),
+            (json!("<string>"), "clobTokenIds"),
+            (json!("[\"1\", \"abc\"]"), "not a token id"),
+            (json!("[1e77, 2]"), "not a token id"),
+            (json!({"yes": "1"}), "not an array"),
+        ] {
+            let m = decode_market(&market(json!({ "clobTokenIds": bad }))).unwrap();
+            let e = outcome_tokens(&m).unwrap_err();
+            assert_eq!(e.id.as_deref(), Some("540206"));
+            assert!(e.message.contains(cause), "{e}");
+        }
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! Owns: [`Event`]/[`Market`] (and the lenient decoding of Gamma's payloads into
 //! them, so the client and both stores read Gamma objects the same way),
 //! [`Signal`], [`Trade`], [`Position`], [`Portfolio`] and its invariant,
-//! history and snapshot records, the storage ports in [`ports`], and the
+//! history and snapshot records, price history of outcome tokens
+//! ([`price_history`]), the storage ports in [`ports`], and the
 //! migration [`Phase`] → [`Route`] table, and in [`validate`] the limits a
 //! record must respect for every store to hold it.
 //!
@@ -24,6 +25,7 @@ pub mod money;
 pub mod phase;
 pub mod portfolio;
 pub mod ports;
+pub mod price_history;
 pub mod raw;
 pub mod signal;
 pub mod time;
@@ -42,6 +44,7 @@ pub use market::{EventContext, Market, Resolution};
 pub use money::{Price, Shares, Usd};
 pub use phase::{DataSet, EffectiveRoute, OverrideRefused, Overrides, Phase, Route};
 pub use portfolio::{Portfolio, Position, PositionStatus};
+pub use price_history::{HistoryPoint, Outcome, OutcomeTokens, PricePoint, PriceSource, TokenId};
 pub use raw::RawJson;
 pub use signal::{Action, LEGACY_STRATEGY, Signal};
 pub use trade::{Trade, TradeSettlement};

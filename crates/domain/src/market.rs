@@ -1,7 +1,8 @@
 //! A Gamma market, its outcomes and prices, and when it counts as resolved.
 
+use crate::gamma::DecodeError;
 use crate::money::round_dp;
-use crate::{EventId, MarketId, Price, RawJson};
+use crate::{EventId, MarketId, OutcomeTokens, Price, RawJson};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -65,6 +66,12 @@ impl Market {
 
     pub fn price(&self, outcome: usize) -> Option<Price> {
         self.outcome_prices.as_ref()?.get(outcome).copied()
+    }
+
+    /// The CLOB tokens of its two outcomes, from Gamma's `clobTokenIds`
+    /// ([`crate::gamma::outcome_tokens`]): `None` when Gamma sent none.
+    pub fn outcome_tokens(&self) -> Result<Option<OutcomeTokens>, DecodeError> {
+        crate::gamma::outcome_tokens(self)
     }
 
     /// `|yes − no|`, the market's conviction.

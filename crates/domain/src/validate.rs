@@ -81,7 +81,8 @@ pub trait Validate {
     fn validate(&self) -> Result<(), Invalid>;
 }
 
-type Check = Result<(), Invalid>;
+/// The result of a rule check: `Ok`, or the first rule broken.
+pub(crate) type Check = Result<(), Invalid>;
 
 /// An id: non-empty, at most [`ID_LEN`] characters, no NUL.
 pub fn id(field: &str, value: &str) -> Check {

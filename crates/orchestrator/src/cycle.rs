@@ -65,6 +65,8 @@ pub struct CycleParams {
     pub market_filter: MarketFilter,
     pub policy: ExecutionPolicy,
     pub strategy: Arc<dyn Strategy>,
+    /// The portfolio's exit rules and fill model (none by default).
+    pub exits: crate::prices::Exits,
     pub clock: Clock,
 }
 
@@ -85,6 +87,10 @@ pub enum CycleError {
     },
     #[error("step {step}: {message}")]
     Invariant { step: &'static str, message: String },
+    /// The crawl every portfolio shares (steps 1–3) failed: no portfolio
+    /// traded this cycle.
+    #[error("{message}")]
+    Shared { step: &'static str, message: String },
     /// A step failed after trades were recorded: they and the portfolio
     /// holding them are stored; what the later steps would have written
     /// (history, snapshot, archive, metadata) is missing for this cycle.
@@ -244,13 +250,132 @@ async fn cycle(
     params: &CycleParams,
     traded: &mut Vec<TradeId>,
 ) -> Result<CycleSummary, CycleError> {
-    let now = || (params.clock)();
-    let started_at = now();
+    let started_at = (params.clock)();
     let started = Instant::now();
     let mut summary = CycleSummary::new(source.describe(), started_at, params.parameters());
+    let mut portfolio = prepare(stores, params, started_at).await?;
+    let markets = crawl(stores, source, params, &mut summary).await?;
+    trade(
+        stores,
+        source,
+        params,
+        &mut portfolio,
+        &markets,
+        &mut summary,
+        traded,
+    )
+    .await?;
+    summary.push(record_metadata(stores, params, &METADATA_KEYS).await?);
+    summary.finish(&portfolio, (params.clock)(), started.elapsed());
+    Ok(summary)
+}
 
-    // Load the portfolio before anything is written: a portfolio that does not
-    // parse stops the cycle with nothing touched.
+/// Run one cycle for every portfolio of `all` (the first one's filters and
+/// clock apply to the crawl): the events and markets are fetched and
+/// filtered once, then each portfolio generates, executes, re-prices and
+/// archives with its own strategy, rules and books. A portfolio that fails
+/// does not stop the others. One summary per portfolio, in `all`'s order,
+/// each with the shared crawl steps.
+pub async fn run_cycles(
+    stores: &Stores,
+    source: &dyn MarketSource,
+    all: &[CycleParams],
+) -> Vec<(PortfolioId, Result<CycleSummary, CycleError>)> {
+    let Some(first) = all.first() else {
+        return Vec::new();
+    };
+    if all.len() == 1 {
+        return vec![(
+            first.portfolio_id.clone(),
+            run_cycle(stores, source, first).await,
+        )];
+    }
+    let started_at = (first.clock)();
+    let started = Instant::now();
+    // Every portfolio is loaded and checked before anything is written.
+    let mut books = Vec::new();
+    for params in all {
+        books.push(prepare(stores, params, started_at).await);
+    }
+    let mut shared = CycleSummary::new(source.describe(), started_at, first.parameters());
+    let markets = match crawl(stores, source, first, &mut shared).await {
+        Ok(markets) => markets,
+        Err(e) => {
+            // The first portfolio gets the error itself, the others its text.
+            let others: Vec<_> = all
+                .iter()
+                .skip(1)
+                .map(|p| (p.portfolio_id.clone(), Err(shared_error(&e))))
+                .collect();
+            let mut out = vec![(first.portfolio_id.clone(), Err(e))];
+            out.extend(others);
+            return out;
+        }
+    };
+    let mut out = Vec::new();
+    for (params, book) in all.iter().zip(books) {
+        let mut summary = shared.clone();
+        summary.parameters = params.parameters();
+        let mut traded = Vec::new();
+        let result = match book {
+            Err(e) => Err(e),
+            Ok(mut portfolio) => match trade(
+                stores,
+                source,
+                params,
+                &mut portfolio,
+                &markets,
+                &mut summary,
+                &mut traded,
+            )
+            .await
+            {
+                Ok(()) => {
+                    summary.finish(&portfolio, (params.clock)(), started.elapsed());
+                    Ok(summary)
+                }
+                Err(e) if traded.is_empty() => Err(e),
+                Err(e) => Err(CycleError::AfterTrading {
+                    trades: traded,
+                    source: Box::new(e),
+                }),
+            },
+        };
+        if let Err(e) = &result {
+            tracing::error!(portfolio = %params.portfolio_id, error = %e, "the portfolio's cycle failed; the others go on");
+        }
+        out.push((params.portfolio_id.clone(), result));
+    }
+    if let Err(e) = record_metadata(stores, first, &METADATA_KEYS).await {
+        tracing::error!(error = %e, "cannot record the cycle's metadata");
+    }
+    out
+}
+
+/// A crawl error, for each portfolio it stopped.
+fn shared_error(e: &CycleError) -> CycleError {
+    let step = match e.cause() {
+        CycleError::Store { step, .. }
+        | CycleError::Source { step, .. }
+        | CycleError::Invariant { step, .. }
+        | CycleError::Shared { step, .. } => step,
+        CycleError::AfterTrading { .. } => &"crawl",
+    };
+    CycleError::Shared {
+        step,
+        message: e.to_string(),
+    }
+}
+
+/// Before anything is written: load the portfolio (a portfolio that does not
+/// parse stops its cycle with nothing touched), read every store a later
+/// step appends to, complete an execution an earlier run interrupted, and
+/// archive the previous signal set if that run traded and did not.
+async fn prepare(
+    stores: &Stores,
+    params: &CycleParams,
+    started_at: DateTime<Utc>,
+) -> Result<Portfolio, CycleError> {
     let mut portfolio = load_portfolio(stores, params, started_at).await?;
     let month = domain::time::month_key(started_at);
     let (archives, trades) = preflight(stores, params, &month).await?;
@@ -261,7 +386,7 @@ async fn cycle(
             signals = previous.len(),
             "the previous cycle traded but did not archive its signals; archiving them now"
         );
-        let archived_at = now();
+        let archived_at = (params.clock)();
         stores
             .history
             .append_signal_archive(&SignalArchive {
@@ -273,22 +398,43 @@ async fn cycle(
             .await
             .map_err(store("complete the previous cycle"))?;
     }
+    Ok(portfolio)
+}
 
+/// Steps 1–3, shared by every portfolio: export, filter events, filter
+/// markets. Returns the filtered markets.
+async fn crawl(
+    stores: &Stores,
+    source: &dyn MarketSource,
+    params: &CycleParams,
+    summary: &mut CycleSummary,
+) -> Result<Vec<Market>, CycleError> {
     let (events, step) = export_events(stores, source).await?;
     summary.push(step);
     let (events, step) = filter_events(stores, params, &events).await?;
     summary.push(step);
     let (markets, step) = filter_markets(stores, source, params, &events).await?;
     summary.push(step);
-    let (mut signals, step) = generate_signals(stores, params, &markets).await?;
-    summary.push(step);
-    summary.push(execute_signals(stores, params, &mut portfolio, &mut signals, traded).await?);
-    summary.push(reprice(stores, source, params, &mut portfolio).await?);
-    summary.push(archive_signals(stores, params, &signals).await?);
-    summary.push(record_metadata(stores, params, &METADATA_KEYS).await?);
+    Ok(markets)
+}
 
-    summary.finish(&portfolio, now(), started.elapsed());
-    Ok(summary)
+/// Steps 4–7 for one portfolio: signals from its strategy, executed into its
+/// books, re-priced (exits and settlement), archived.
+async fn trade(
+    stores: &Stores,
+    source: &dyn MarketSource,
+    params: &CycleParams,
+    portfolio: &mut Portfolio,
+    markets: &[Market],
+    summary: &mut CycleSummary,
+    traded: &mut Vec<TradeId>,
+) -> Result<(), CycleError> {
+    let (mut signals, step) = generate_signals(stores, params, markets).await?;
+    summary.push(step);
+    summary.push(execute_signals(stores, params, portfolio, &mut signals, traded).await?);
+    summary.push(reprice(stores, source, params, portfolio).await?);
+    summary.push(archive_signals(stores, params, &signals).await?);
+    Ok(())
 }
 
 /// The system metadata keys a cycle records (step 8), one per step that
@@ -586,7 +732,7 @@ pub async fn reprice(
 ) -> Result<StepSummary, CycleError> {
     let step = Instant::now();
     let at = (params.clock)();
-    let report = crate::prices::reprice_open_positions(portfolio, source, at)
+    let report = crate::prices::reprice_open_positions(portfolio, source, at, &params.exits)
         .await
         .map_err(reprice_error)?;
     portfolio.last_updated = at;
@@ -619,6 +765,7 @@ pub fn reprice_counts(update: &PriceUpdate) -> RepriceCounts {
         settled: update.settled.len(),
         undecided: update.undecided.clone(),
         unpriced: update.unpriced.len(),
+        exited: update.exits.len(),
         realized_pnl: update.realized_pnl.value(),
     }
 }
@@ -685,14 +832,15 @@ async fn execute(
     let mut taken: HashSet<String> = HashSet::new();
     loop {
         let (before, unlinked) = (portfolio.clone(), signal.clone());
-        let trade = match paper_trading::execute_signal_avoiding(
+        let trade = match paper_trading::execute_signal_with(
             portfolio,
             signal,
             at,
             &params.policy,
+            &params.exits.fill,
             &|id| taken.contains(id),
         ) {
-            Ok(trade) => trade,
+            Ok(execution) => execution.trade,
             Err(reason) => return Ok(Err(reason)),
         };
         signal.mark_executed(trade.trade_id.clone(), at);

@@ -6,9 +6,10 @@
 //! [`cycle`] (SPEC §2 steps 1–8 over the storage ports, each step callable on
 //! its own), [`summary`] (what a cycle and each step report, typed),
 //! [`steps`] (one step of the cycle on its own: the API's step actions),
-//! [`prices`] (re-pricing and settling, shared by step 6 and
+//! [`compare`] (every live portfolio side by side), [`prices`] (re-pricing and settling, shared by step 6 and
 //! `update-prices`), [`schedule`] (cycles and price updates that never
-//! overlap), [`stats_cmd`] (a portfolio's performance), [`ops`] (the
+//! overlap), [`stats_cmd`] (a portfolio's performance), [`history`] (real
+//! price history from Polymarket's CLOB into PostgreSQL), [`ops`] (the
 //! migration's operator commands), [`api`] (the HTTP server), [`app`] (the
 //! wiring: settings → stores, sources, parameters, jobs) and [`cli`] (a leaf:
 //! one module per command, parsing and printing).
@@ -23,7 +24,9 @@
 pub mod api;
 pub mod app;
 pub mod cli;
+pub mod compare;
 pub mod cycle;
+pub mod history;
 #[cfg(feature = "json")]
 pub mod ops;
 pub mod phase_state;

@@ -39,7 +39,7 @@ pub struct PriceUpdate {
     pub repriced: usize,
     /// Positions closed because their market resolved.
     pub settled: Vec<Settlement>,
-    /// Σ realized P&L of `settled`.
+    /// Σ realized P&L of `settled` and `exits`.
     pub realized_pnl: Usd,
     /// Closed markets without a decided outcome (e.g. `["0","0"]`): their
     /// positions stay open.
@@ -47,6 +47,10 @@ pub struct PriceUpdate {
     /// Markets the source did not return, or without a price for the
     /// position's outcome: the last mark is kept.
     pub unpriced: Vec<MarketId>,
+    /// Positions closed by the portfolio's exit rules (take-profit,
+    /// stop-loss, maximum holding time) at the current price.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub exits: Vec<paper_trading::Exit>,
     /// The portfolio afterwards.
     pub balance: Usd,
     pub total_value: Usd,
@@ -62,13 +66,25 @@ pub async fn update_prices(
     portfolio_id: &PortfolioId,
     now: DateTime<Utc>,
 ) -> Result<PriceUpdate, PriceError> {
+    update_prices_with(stores, source, portfolio_id, now, &Exits::default()).await
+}
+
+/// [`update_prices`], closing what the portfolio's exit rules say at the
+/// current prices (through its fill model).
+pub async fn update_prices_with(
+    stores: &Stores,
+    source: &dyn MarketSource,
+    portfolio_id: &PortfolioId,
+    now: DateTime<Utc>,
+    exits: &Exits,
+) -> Result<PriceUpdate, PriceError> {
     let mut portfolio = stores
         .portfolio
         .load_portfolio(portfolio_id)
         .await?
         .ok_or_else(|| PriceError::NoPortfolio(portfolio_id.clone()))?;
     check(&portfolio)?;
-    let update = reprice_open_positions(&mut portfolio, source, now).await?;
+    let update = reprice_open_positions(&mut portfolio, source, now, exits).await?;
     stores.portfolio.save_portfolio(&portfolio).await?;
     Ok(update)
 }
@@ -80,6 +96,7 @@ pub async fn reprice_open_positions(
     portfolio: &mut Portfolio,
     source: &dyn MarketSource,
     now: DateTime<Utc>,
+    exits: &Exits,
 ) -> Result<PriceUpdate, PriceError> {
     let mut open: Vec<MarketId> = portfolio
         .open_positions()
@@ -93,6 +110,10 @@ pub async fn reprice_open_positions(
         source.fetch_markets(&open, true).await?
     };
     let report = paper_trading::reprice(portfolio, &quotes.markets, now);
+    // Then the exit rules, at the prices just marked (resolved markets have
+    // settled above and are not sold).
+    let exited =
+        paper_trading::apply_exits(portfolio, &quotes.markets, &exits.rules, &exits.fill, now);
     check(portfolio)?;
     for market in &report.undecided {
         tracing::warn!(%market, "market is closed without a decided outcome; position stays open");
@@ -102,7 +123,17 @@ pub async fn reprice_open_positions(
         at: now,
         open_markets: open.len(),
         repriced: report.repriced,
-        realized_pnl: report.settled.iter().map(|s| s.realized_pnl).sum(),
+        realized_pnl: report
+            .settled
+            .iter()
+            .map(|s| s.realized_pnl)
+            .sum::<domain::Usd>()
+            + exited
+                .closed
+                .iter()
+                .map(|e| e.realized_pnl)
+                .sum::<domain::Usd>(),
+        exits: exited.closed,
         settled: report.settled,
         undecided: report.undecided,
         unpriced: report.unpriced,
@@ -110,6 +141,14 @@ pub async fn reprice_open_positions(
         total_value: portfolio.total_value(),
         open_positions: portfolio.open_positions().count(),
     })
+}
+
+/// A portfolio's exit rules and the fill its sales go through (none and no
+/// costs by default: positions close only at resolution).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Exits {
+    pub rules: paper_trading::ExitRules,
+    pub fill: paper_trading::FillModel,
 }
 
 fn check(portfolio: &Portfolio) -> Result<(), PriceError> {
@@ -130,7 +169,7 @@ impl fmt::Display for PriceUpdate {
         writeln!(f, "  repriced positions      {}", self.repriced)?;
         writeln!(
             f,
-            "  settled positions       {} (realized P&L {})",
+            "  settled positions       {} (realized P&L of every close {})",
             self.settled.len(),
             self.realized_pnl
         )?;
@@ -140,6 +179,22 @@ impl fmt::Display for PriceUpdate {
                 "    {} in market {}: {} a share, payout {}, realized {}",
                 s.trade_id, s.market_id, s.exit_price, s.payout, s.realized_pnl
             )?;
+        }
+        if !self.exits.is_empty() {
+            writeln!(f, "  closed by exit rules    {}", self.exits.len())?;
+            for e in &self.exits {
+                writeln!(
+                    f,
+                    "    {} in market {}: {:?} at {} (quoted {}), fee {}, realized {}",
+                    e.trade_id,
+                    e.market_id,
+                    e.rule,
+                    e.exit_price,
+                    e.quoted_price,
+                    e.fee,
+                    e.realized_pnl
+                )?;
+            }
         }
         writeln!(f, "  undecided (stay open)   {}", list(&self.undecided))?;
         writeln!(f, "  unpriced (mark kept)    {}", list(&self.unpriced))?;

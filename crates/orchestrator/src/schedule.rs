@@ -256,11 +256,12 @@ async fn every(
     }
 }
 
-/// A full trading cycle as a scheduled job.
+/// A full trading cycle of every live portfolio (the crawl shared) as a
+/// scheduled job.
 pub struct CycleJob {
     pub stores: domain::ports::Stores,
     pub source: Arc<dyn polymarket_client::MarketSource>,
-    pub params: crate::CycleParams,
+    pub params: Vec<crate::CycleParams>,
 }
 
 #[async_trait]
@@ -270,20 +271,33 @@ impl Job for CycleJob {
     }
 
     async fn run(&self) -> anyhow::Result<String> {
-        let summary = crate::run_cycle(&self.stores, self.source.as_ref(), &self.params).await?;
-        Ok(format!(
-            "{} steps in {} ms",
-            summary.steps.len(),
-            summary.duration_ms
-        ))
+        let results =
+            crate::cycle::run_cycles(&self.stores, self.source.as_ref(), &self.params).await;
+        let mut lines = Vec::new();
+        let mut failed = Vec::new();
+        for (id, result) in results {
+            match result {
+                Ok(s) => lines.push(format!(
+                    "{id}: {} steps in {} ms",
+                    s.steps.len(),
+                    s.duration_ms
+                )),
+                Err(e) => failed.push(format!("{id}: {e}")),
+            }
+        }
+        if !failed.is_empty() {
+            anyhow::bail!("{}", failed.join("; "));
+        }
+        Ok(lines.join("; "))
     }
 }
 
-/// A price update (`prescient update-prices`) as a scheduled job.
+/// A price update of every live portfolio (`prescient update-prices`, each
+/// with its exit rules) as a scheduled job.
 pub struct PricesJob {
     pub stores: domain::ports::Stores,
     pub source: Arc<dyn polymarket_client::MarketSource>,
-    pub portfolio_id: domain::PortfolioId,
+    pub portfolios: Vec<(domain::PortfolioId, crate::prices::Exits)>,
     pub clock: crate::cycle::Clock,
 }
 
@@ -294,21 +308,36 @@ impl Job for PricesJob {
     }
 
     async fn run(&self) -> anyhow::Result<String> {
-        let update = crate::prices::update_prices(
-            &self.stores,
-            self.source.as_ref(),
-            &self.portfolio_id,
-            (self.clock)(),
-        )
-        .await?;
-        Ok(format!(
-            "repriced {}, settled {} (realized {}), undecided {}, unpriced {}",
-            update.repriced,
-            update.settled.len(),
-            update.realized_pnl,
-            update.undecided.len(),
-            update.unpriced.len()
-        ))
+        let mut lines = Vec::new();
+        let mut failed = Vec::new();
+        for (id, exits) in &self.portfolios {
+            match crate::prices::update_prices_with(
+                &self.stores,
+                self.source.as_ref(),
+                id,
+                (self.clock)(),
+                exits,
+            )
+            .await
+            {
+                Ok(update) => lines.push(format!(
+                    "{id}: repriced {}, settled {}, exited {} (realized {}), undecided {}, unpriced {}",
+                    update.repriced,
+                    update.settled.len(),
+                    update.exits.len(),
+                    update.realized_pnl,
+                    update.undecided.len(),
+                    update.unpriced.len()
+                )),
+                // Before a portfolio's first cycle there is nothing to price.
+                Err(crate::prices::PriceError::NoPortfolio(_)) => {}
+                Err(e) => failed.push(format!("{id}: {e}")),
+            }
+        }
+        if !failed.is_empty() {
+            anyhow::bail!("{}", failed.join("; "));
+        }
+        Ok(lines.join("; "))
     }
 }
 

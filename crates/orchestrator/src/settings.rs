@@ -3,6 +3,7 @@
 //! default in `.env.example` (a tidy test keeps the two in step).
 
 pub mod filters;
+pub mod portfolios;
 
 use config::{Config, Environment, File, FileFormat};
 use rust_decimal::Decimal;
@@ -33,6 +34,10 @@ pub struct Settings {
     pub gamma_quota_markets: u32,
     pub gamma_quota_listings: u32,
     pub gamma_quota_general: u32,
+    /// Polymarket CLOB base URL, for price history (`PRESCIENT_CLOB_URL`).
+    pub clob_url: String,
+    /// CLOB requests per second at most (`PRESCIENT_CLOB_RATE`, at least 1).
+    pub clob_rate: u32,
     /// Cash a new portfolio starts with.
     pub initial_balance: Decimal,
     /// Amount each signal buys.
@@ -71,6 +76,14 @@ pub struct Settings {
     pub shadow_read_every: u64,
     /// `prescient serve`: the token actions (POST) require; unset = none.
     pub api_token: Option<String>,
+    /// `prescient serve`: ms a request's headers may take to arrive, counted
+    /// from when the server starts waiting for them (so also how long a
+    /// kept-alive connection may sit idle).
+    pub http_header_timeout_ms: u64,
+    /// `prescient serve`: connections open at once (more wait to be accepted).
+    pub http_max_connections: usize,
+    /// `prescient serve`: the largest request body, in bytes.
+    pub http_body_limit_bytes: usize,
     /// Days phase 6 must hold before phase 7 (SPEC §6 gate).
     pub phase6_hold_days: i64,
     /// After PostgreSQL is found unavailable in a dual-write phase, queue
@@ -87,6 +100,10 @@ pub struct Settings {
     /// `DATABASE_URL`, `POSTGRES_*` and `PRESCIENT_PG_*`, for `PgConfig`.
     #[serde(skip)]
     pub database: HashMap<String, String>,
+    /// The `[[portfolios]]` of `prescient.toml`, as written (checked at
+    /// load); [`Settings::portfolios`] builds them.
+    #[serde(skip)]
+    pub portfolio_configs: Vec<portfolios::PortfolioConfig>,
 }
 
 /// The variables `Settings` reads, with their defaults, as `.env.example` lists them.
@@ -104,6 +121,8 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("PRESCIENT_GAMMA_QUOTA_MARKETS", "300"),
     ("PRESCIENT_GAMMA_QUOTA_LISTINGS", "900"),
     ("PRESCIENT_GAMMA_QUOTA_GENERAL", "4000"),
+    ("PRESCIENT_CLOB_URL", "https://clob.polymarket.com"),
+    ("PRESCIENT_CLOB_RATE", "10"),
     ("PRESCIENT_INITIAL_BALANCE", "10000"),
     ("PRESCIENT_TRADE_AMOUNT", "100"),
     ("PRESCIENT_ONE_POSITION_PER_MARKET", "true"),
@@ -122,6 +141,9 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ("PRESCIENT_STATE_DIR", ""),
     ("PRESCIENT_SHADOW_READ_EVERY", "10"),
     ("PRESCIENT_API_TOKEN", ""),
+    ("PRESCIENT_HTTP_HEADER_TIMEOUT_MS", "10000"),
+    ("PRESCIENT_HTTP_MAX_CONNECTIONS", "64"),
+    ("PRESCIENT_HTTP_BODY_LIMIT_BYTES", "65536"),
     ("PRESCIENT_PHASE6_HOLD_DAYS", "7"),
     ("PRESCIENT_PG_RETRY_AFTER_MS", "2000"),
     ("PRESCIENT_WRITE_BEHIND", "true"),
@@ -260,8 +282,21 @@ impl Settings {
             })
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
+        settings.portfolio_configs = portfolios::read(sources.file.as_deref())?;
         settings.validate()?;
+        // Checked now, so a mistake stops the process at start.
+        settings.portfolios()?;
         Ok(settings)
+    }
+
+    /// Every live portfolio: `default` and the `[[portfolios]]`, built with
+    /// the current trade amount and initial balance as their defaults.
+    pub fn portfolios(&self) -> Result<Vec<portfolios::Portfolio>, SettingsError> {
+        portfolios::build_all(
+            self.portfolio_configs.clone(),
+            self.trade_amount,
+            self.initial_balance,
+        )
     }
 
     fn validate(&self) -> Result<(), SettingsError> {
@@ -287,6 +322,17 @@ impl Settings {
                 "PRESCIENT_GAMMA_BATCH_SIZE must be 1..=100 (Gamma's limit), not {}",
                 self.gamma_batch_size
             )));
+        }
+        if self.http_header_timeout_ms == 0 || self.http_max_connections == 0 {
+            return Err(SettingsError(
+                "PRESCIENT_HTTP_HEADER_TIMEOUT_MS and PRESCIENT_HTTP_MAX_CONNECTIONS must be at least 1"
+                    .into(),
+            ));
+        }
+        if self.clob_rate == 0 {
+            return Err(SettingsError(
+                "PRESCIENT_CLOB_RATE must be at least 1 request per second".into(),
+            ));
         }
         // The filters' rules, named by setting (the same rules as a
         // per-run override's).
@@ -323,6 +369,15 @@ impl Settings {
                 general: self.gamma_quota_general,
             },
             ..GammaConfig::default()
+        }
+    }
+
+    /// The CLOB client's configuration (price history).
+    pub fn clob(&self) -> polymarket_client::ClobConfig {
+        polymarket_client::ClobConfig {
+            base_url: self.clob_url.clone(),
+            requests_per_second: self.clob_rate,
+            ..polymarket_client::ClobConfig::default()
         }
     }
 
@@ -438,6 +493,9 @@ mod tests {
         );
         assert_eq!(s.trade_amount, dec!(100));
         assert!(s.one_position_per_market);
+        let clob = s.clob();
+        assert_eq!(clob.base_url, "https://clob.polymarket.com");
+        assert_eq!(clob.requests_per_second, 10);
     }
 
     #[test]
@@ -497,6 +555,7 @@ mod tests {
         assert!(bad("PRESCIENT_TRADE_AMOUNT", "0").contains("PRESCIENT_TRADE_AMOUNT"));
         assert!(bad("PRESCIENT_TRADE_AMOUNT", "lots").contains("trade_amount"));
         assert!(bad("USE_DATABASE_READ", "maybe").contains("USE_DATABASE_READ"));
+        assert!(bad("PRESCIENT_CLOB_RATE", "0").contains("PRESCIENT_CLOB_RATE"));
     }
 
     #[test]

@@ -124,9 +124,14 @@ pub async fn update_prices(
     params: &CycleParams,
 ) -> Result<StepSummary, PriceError> {
     let step = Instant::now();
-    let update =
-        crate::prices::update_prices(stores, source, &params.portfolio_id, (params.clock)())
-            .await?;
+    let update = crate::prices::update_prices_with(
+        stores,
+        source,
+        &params.portfolio_id,
+        (params.clock)(),
+        &params.exits,
+    )
+    .await?;
     Ok(StepSummary::new(
         StepCounts::UpdatePrices(cycle::reprice_counts(&update)),
         step,

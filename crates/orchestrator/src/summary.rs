@@ -211,6 +211,8 @@ pub struct RepriceCounts {
     /// Closed markets without a decided outcome.
     pub undecided: Vec<MarketId>,
     pub unpriced: usize,
+    /// Positions closed by the portfolio's exit rules.
+    pub exited: usize,
     pub realized_pnl: Decimal,
 }
 
@@ -425,7 +427,7 @@ mod tests {
                 undecided: vec![MarketId::new("9")],
                 ..RepriceCounts::default()
             }),
-            json!({"open_positions": 0, "repriced": 0, "settled": 0, "undecided": ["9"], "unpriced": 0, "realized_pnl": "0"}),
+            json!({"open_positions": 0, "repriced": 0, "settled": 0, "undecided": ["9"], "unpriced": 0, "exited": 0, "realized_pnl": "0"}),
         );
         check(StepCounts::Metadata(NoCounts {}), json!({}));
     }

@@ -137,3 +137,65 @@ async fn the_dashboard_draws_one_point_per_history_entry() {
     println!("dashboard screenshot: {}", shot.display());
     s.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_comparison_page_shows_every_portfolio_with_a_curve_each() {
+    let Some(chromium) = testkit::browser::chromium() else {
+        testkit::ci::skip_or_fail(&format!(
+            "no Chromium on PATH ({}; Debian: apt-get install chromium)",
+            testkit::browser::CHROMIUM_NAMES.join(", ")
+        ));
+        return;
+    };
+    let data = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let mut settings = settings(data.path(), state.path(), &[]);
+    settings.portfolio_configs = vec![orchestrator::settings::portfolios::PortfolioConfig {
+        id: "band".into(),
+        strategy: "favourite_band".into(),
+        ..Default::default()
+    }];
+    let s = Server::start(settings, StoreChoice::Json, None, example_source()).await;
+    for _ in 0..3 {
+        assert_eq!(s.post(CYCLE, None).await.0, 200);
+    }
+    let (code, figures) = s.get("/trading/compare").await;
+    assert_eq!(code, 200, "{figures}");
+    let rows = figures["portfolios"].as_array().unwrap();
+    let ids: Vec<&str> = rows
+        .iter()
+        .map(|r| r["portfolio"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"default") && ids.contains(&"band"), "{ids:?}");
+    let with_history = rows
+        .iter()
+        .filter(|r| !r["equity"].as_array().unwrap().is_empty())
+        .count();
+    assert!(with_history >= 1, "{figures:#}");
+
+    let profile = tempfile::tempdir().unwrap();
+    let out = browser(
+        &chromium,
+        profile.path(),
+        &["--dump-dom", &s.url("/compare")],
+    )
+    .await;
+    let dom = without_scripts(&String::from_utf8_lossy(&out.stdout));
+    assert!(
+        dom.contains("data-rendered=\"true\""),
+        "the page did not finish rendering:\n{dom}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for id in &ids {
+        assert!(
+            dom.contains(&format!("<tr class=\"portfolio\" data-portfolio=\"{id}\"")),
+            "no row for {id}:\n{dom}"
+        );
+    }
+    assert_eq!(
+        dom.matches("<polyline class=\"curve\"").count(),
+        with_history,
+        "one curve per portfolio with a history:\n{dom}"
+    );
+    s.stop().await;
+}

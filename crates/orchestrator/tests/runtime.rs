@@ -25,7 +25,7 @@ fn env(data: &Path, state: &Path) -> Vec<(String, String)> {
         ),
         ("PRESCIENT_DATA_DIR".into(), data.display().to_string()),
         ("PRESCIENT_STATE_DIR".into(), state.display().to_string()),
-        ("PRESCIENT_MAX_DAYS_UNTIL_END".into(), "1000".into()),
+        ("PRESCIENT_EVENT_MAX_DAYS_UNTIL_END".into(), "1000".into()),
         ("RUST_LOG".into(), "warn".into()),
     ]
 }
@@ -57,12 +57,13 @@ impl Server {
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut line)
             .unwrap();
-        let base = line
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .unwrap_or_else(|| panic!("serve did not say where it listens: {line:?}"))
-            .trim_end_matches('/')
-            .to_owned();
+        let Some(base) = line.split_whitespace().find(|w| w.starts_with("http://")) else {
+            let _ = child.kill();
+            let mut stderr = String::new();
+            std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+            panic!("serve did not say where it listens: {line:?}\n{stderr}");
+        };
+        let base = base.trim_end_matches('/').to_owned();
         Server { child, base }
     }
 

@@ -1,4 +1,5 @@
-//! Errors of the Gamma client, named for what the caller can do about them.
+//! Errors of the Polymarket clients (Gamma and the CLOB), named for what the
+//! caller can do about them.
 
 use thiserror::Error;
 
@@ -12,7 +13,7 @@ pub enum ClientError {
         source: std::io::Error,
     },
     /// A snapshot file or response body is not the JSON Gamma returns.
-    #[error("{what} is not a Gamma response: {message}")]
+    #[error("{what} is not a Polymarket response: {message}")]
     Malformed { what: String, message: String },
     /// The server answered with a status that is not retried (4xx other than
     /// 429), or a retried status persisted past the retry budget.
@@ -29,6 +30,9 @@ pub enum ClientError {
         message: String,
     },
     /// The client configuration is unusable (bad base URL, TLS setup).
-    #[error("invalid Gamma client configuration: {0}")]
+    #[error("invalid Polymarket client configuration: {0}")]
     Config(String),
+    /// A request that cannot be sent as asked (a fidelity of 0 minutes).
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
 }

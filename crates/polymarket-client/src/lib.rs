@@ -10,18 +10,21 @@
 //! `domain::gamma` (shared with the stores).
 //!
 //! Must not: decide anything about trading, touch storage, or read settings
-//! from the environment (callers pass a [`GammaConfig`]).
+//! from the environment (callers pass a [`GammaConfig`] or a [`ClobConfig`]).
 //!
 //! Start here: [`MarketSource`] (the port), then [`snapshot::SnapshotSource`]
 //! (replay, used by tests) and [`live::GammaClient`] (`live/mod.rs` lists its
-//! modules).
+//! modules). Price history of outcome tokens comes from the CLOB instead:
+//! [`clob::ClobClient`] (`GET /prices-history`, in windows, rate-limited).
 
+pub mod clob;
 mod collect;
 pub mod error;
 pub mod live;
 pub mod snapshot;
 pub mod source;
 
+pub use clob::{ClobClient, ClobConfig, HistoryStats, TokenHistory};
 pub use error::ClientError;
 pub use live::{GammaClient, GammaConfig, Pagination, Quotas};
 pub use snapshot::{SnapshotSource, write_snapshot};

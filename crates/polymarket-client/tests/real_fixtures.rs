@@ -229,3 +229,60 @@ async fn the_up_down_market_keeps_its_outcome_labels() {
 fn file_name(p: &Path) -> String {
     p.file_name().unwrap().to_string_lossy().into_owned()
 }
+
+/// Every recorded market names its two CLOB tokens (`clobTokenIds`, a JSON
+/// array inside a string), read as typed ids aligned with the outcomes —
+/// the Up/Down market's "yes" token is its "Up" token.
+#[tokio::test]
+async fn every_recorded_market_names_its_two_clob_tokens() {
+    let Some(fixtures) = real_fixtures() else {
+        return;
+    };
+    let up_down = market_fixture(&fixtures, "open_up_down.json", false).await;
+    let tokens = domain::gamma::outcome_tokens(&up_down.markets[0])
+        .unwrap()
+        .expect("the Up/Down market has clobTokenIds");
+    assert_eq!(
+        (tokens.yes.as_str(), tokens.no.as_str()),
+        (
+            "104239898038807136052399800151408521467737075933964991162589336683346093173875",
+            "71183960810705820955071415844881728181970340514894896943812046065452395013351"
+        )
+    );
+    for file in MARKET_FILES {
+        let fetched = market_fixture(&fixtures, file, true).await;
+        let tokens = domain::gamma::outcome_tokens(&fetched.markets[0]).unwrap();
+        assert!(tokens.is_some_and(|t| t.yes != t.no), "{file}");
+    }
+
+    // All 33 Super Bowl markets (the placeholder without prices too) and the
+    // 2028 nominee markets: two distinct tokens each, none shared.
+    let mut seen = std::collections::HashSet::new();
+    let mut markets = 0;
+    for file in [
+        "events_super_bowl_2026.json",
+        "events_democratic_nominee_2028.json",
+    ] {
+        let raw = read_json(&fixtures.join("gamma").join(file));
+        let dir = snapshot_dir(raw.as_array().unwrap(), None);
+        let events = SnapshotSource::open(dir.path())
+            .unwrap()
+            .fetch_active_events()
+            .await
+            .unwrap()
+            .events;
+        for m in events.iter().flat_map(|e| &e.markets) {
+            let tokens = domain::gamma::outcome_tokens(m)
+                .unwrap_or_else(|e| panic!("{file}: {e}"))
+                .unwrap_or_else(|| panic!("{file}: market {} has no tokens", m.id));
+            assert!(tokens.yes.as_str().len() > 70, "{file}: {}", m.id);
+            assert!(
+                seen.insert(tokens.yes) && seen.insert(tokens.no),
+                "{file}: {}",
+                m.id
+            );
+            markets += 1;
+        }
+    }
+    assert_eq!(markets, 35);
+}

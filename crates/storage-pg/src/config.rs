@@ -4,6 +4,7 @@
 //! except [`PgConfig::from_env`], which callers use at start-up.
 
 use crate::PgError;
+use crate::redact::{HIDDEN, parse_as_sqlx_would, redact_url, scrub};
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -30,7 +31,7 @@ pub struct PgConfig {
 impl std::fmt::Debug for PgConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PgConfig")
-            .field("url", &redact(&self.url))
+            .field("url", &self.redacted_url())
             .field("pool_size", &self.pool_size)
             .field("connect_timeout", &self.connect_timeout)
             .field("health_timeout", &self.health_timeout)
@@ -89,9 +90,70 @@ impl PgConfig {
         Self::from_vars(&std::env::vars().collect())
     }
 
-    /// The URL with its password replaced by `***`, for logs and errors.
+    /// The URL with every password in it (userinfo or `?password=`)
+    /// replaced by `***`, for logs, errors and `/trading/status`.
     pub fn redacted_url(&self) -> String {
-        redact(&self.url)
+        redact_url(&self.url)
+    }
+
+    /// `text` (an error of the driver, which may quote the URL) without
+    /// this connection's password in any form.
+    pub fn scrub(&self, text: &str) -> String {
+        scrub(text, &self.url)
+    }
+
+    /// The connection for a libpq tool (`pg_dump`): the URI without its
+    /// password, for the command line, and the password, for `PGPASSWORD`
+    /// (a command line is visible to every user of the machine). A URL that
+    /// does not parse the way the driver reads it is refused rather than
+    /// passed on whole.
+    pub fn for_libpq(&self) -> Result<LibpqConnection, PgError> {
+        let invalid = || PgError::InvalidUrl {
+            url: self.redacted_url(),
+        };
+        let mut parsed = parse_as_sqlx_would(&self.url).ok_or_else(invalid)?;
+        let mut password = parsed.password().map(|p| {
+            percent_encoding::percent_decode_str(p)
+                .decode_utf8_lossy()
+                .into_owned()
+        });
+        parsed.set_password(None).map_err(|()| invalid())?;
+        // The driver reads `?password=` after the userinfo, so it wins.
+        let mut kept: Vec<(String, String)> = Vec::new();
+        for (key, value) in parsed.query_pairs() {
+            if key.eq_ignore_ascii_case("password") {
+                password = Some(value.into_owned());
+            } else {
+                kept.push((key.into_owned(), value.into_owned()));
+            }
+        }
+        if kept.is_empty() {
+            parsed.set_query(None);
+        } else {
+            parsed.query_pairs_mut().clear().extend_pairs(kept);
+        }
+        Ok(LibpqConnection {
+            uri: parsed.to_string(),
+            password: password.filter(|p| !p.is_empty()),
+        })
+    }
+}
+
+/// A connection as a libpq tool takes it ([`PgConfig::for_libpq`]).
+#[derive(Clone, PartialEq, Eq)]
+pub struct LibpqConnection {
+    /// `postgres://user@host:port/db?…`, with no password in it.
+    pub uri: String,
+    /// For the tool's `PGPASSWORD`.
+    pub password: Option<String>,
+}
+
+impl std::fmt::Debug for LibpqConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LibpqConnection")
+            .field("uri", &self.uri)
+            .field("password", &self.password.as_ref().map(|_| HIDDEN))
+            .finish()
     }
 }
 
@@ -108,27 +170,6 @@ fn number(vars: &HashMap<String, String>, name: &'static str) -> Result<Option<u
             value: value.clone(),
             expected: "a whole number",
         })
-}
-
-/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
-pub(crate) fn redact(url: &str) -> String {
-    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
-        return url.to_owned();
-    };
-    let rest = &url[scheme_end..];
-    let Some(at) = rest.rfind('@') else {
-        return url.to_owned();
-    };
-    let userinfo = &rest[..at];
-    match userinfo.find(':') {
-        Some(colon) => format!(
-            "{}{}:***{}",
-            &url[..scheme_end],
-            &userinfo[..colon],
-            &rest[at..]
-        ),
-        None => url.to_owned(),
-    }
 }
 
 #[cfg(test)]
@@ -175,6 +216,28 @@ mod tests {
             "postgres://prescient_user:***@db.local:5432/prescient_os"
         );
         assert!(!format!("{c:?}").contains("secret"));
+    }
+
+    #[test]
+    fn libpq_tools_get_the_password_apart_from_the_uri() {
+        let c = PgConfig::new("postgres://u:s%40cret@h:5433/db?sslmode=require");
+        let libpq = c.for_libpq().unwrap();
+        assert_eq!(libpq.uri, "postgres://u@h:5433/db?sslmode=require");
+        assert_eq!(libpq.password.as_deref(), Some("s@cret"));
+        assert!(!format!("{libpq:?}").contains("cret"));
+        let c = PgConfig::new("postgres://u:old@h/db?password=new+one&application_name=p");
+        let libpq = c.for_libpq().unwrap();
+        assert_eq!(libpq.uri, "postgres://u@h/db?application_name=p");
+        assert_eq!(libpq.password.as_deref(), Some("new one"));
+        let c = PgConfig::new("postgres://postgres@127.0.0.1:5432/postgres");
+        let libpq = c.for_libpq().unwrap();
+        assert_eq!(libpq.uri, "postgres://postgres@127.0.0.1:5432/postgres");
+        assert_eq!(libpq.password, None);
+        let err = PgConfig::new("postgres://u:12/secret@h/db")
+            .for_libpq()
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains("secret"), "{err}");
     }
 
     #[test]

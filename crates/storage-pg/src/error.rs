@@ -21,6 +21,11 @@ pub enum PgError {
         value: String,
         expected: &'static str,
     },
+    /// A URL that does not parse the way the driver reads it (shown redacted).
+    #[error(
+        "the database URL {url} does not parse (a password with `/`, `?`, `#` or `@` must be percent-encoded)"
+    )]
+    InvalidUrl { url: String },
     #[error("cannot connect to PostgreSQL at {url}: {source}")]
     Connect {
         url: String,

@@ -6,8 +6,10 @@
 //! table — rows never leave the crate), the port implementations (`ports/`),
 //! executing a trade as one transaction ([`PgStore::record_execution`]),
 //! closing positions as another ([`PgStore::record_settlements`]),
-//! batched bulk writes, connection settings ([`PgConfig`]) and the health
-//! check, and (feature `testing`) throw-away migrated test databases
+//! batched bulk writes, connection settings ([`PgConfig`]), keeping the
+//! password out of every output ([`redact`]), the health check, the price
+//! history of outcome tokens (`price_history.rs`, a PostgreSQL-only API
+//! beside the ports), and (feature `testing`) throw-away migrated test databases
 //! ([`testing::TestDb`]) and failpoints.
 //!
 //! Must not: know about JSON files, the migration phases or routing, or the
@@ -39,13 +41,18 @@ mod error;
 mod execution;
 mod maintenance;
 mod ports;
+mod price_history;
+pub mod redact;
 mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use config::{CONNECT_TIMEOUT_VAR, HEALTH_TIMEOUT_VAR, POOL_SIZE_VAR, PgConfig};
+pub use config::{
+    CONNECT_TIMEOUT_VAR, HEALTH_TIMEOUT_VAR, LibpqConnection, POOL_SIZE_VAR, PgConfig,
+};
 pub use error::{PgError, STORE};
 pub use execution::ExecutionStep;
 pub use maintenance::ScratchDb;
 pub use ports::BATCH_ROWS;
+pub use price_history::StoredSpan;
 pub use store::PgStore;

@@ -116,7 +116,8 @@ async fn admin(url: &str) -> Result<DatabaseConnection, PgError> {
         .sqlx_logging(false);
     Database::connect(options).await.map_err(|e| {
         PgError::TestDb(format!(
-            "cannot reach the server for a scratch database: {e}"
+            "cannot reach the server for a scratch database: {}",
+            crate::redact::scrub(&e.to_string(), url)
         ))
     })
 }

@@ -1,6 +1,7 @@
 //! [`PgStore`]: the pooled connection, opening, migrating and the health check.
 
 use crate::error::STORE;
+use crate::redact::scrub_db_err;
 use crate::{PgConfig, PgError};
 use domain::StoreError;
 use migration::{Migrator, MigratorTrait};
@@ -60,7 +61,8 @@ impl PgStore {
             .await
             .map_err(|source| PgError::Connect {
                 url: config.redacted_url(),
-                source,
+                // SeaORM quotes the whole URL when it cannot parse it.
+                source: scrub_db_err(source, &config.url),
             })?;
         Ok(Self::from_connection(db, config))
     }
@@ -104,7 +106,7 @@ impl PgStore {
     fn migrate_err(&self, source: DbErr) -> PgError {
         PgError::Migrate {
             url: self.config.redacted_url(),
-            source,
+            source: scrub_db_err(source, &self.config.url),
         }
     }
 
@@ -115,11 +117,14 @@ impl PgStore {
         let started = Instant::now();
         match tokio::time::timeout(limit, self.db.execute_unprepared("SELECT 1")).await {
             Ok(Ok(_)) => Ok(started.elapsed()),
-            Ok(Err(e)) => Err(StoreError::Unavailable {
-                store: STORE,
-                message: format!("health check on {} failed: {e}", self.config.redacted_url()),
-                source: Some(Box::new(e)),
-            }),
+            Ok(Err(e)) => {
+                let e = scrub_db_err(e, &self.config.url);
+                Err(StoreError::Unavailable {
+                    store: STORE,
+                    message: format!("health check on {} failed: {e}", self.config.redacted_url()),
+                    source: Some(Box::new(e)),
+                })
+            }
             Err(_) => Err(StoreError::Unavailable {
                 store: STORE,
                 message: format!(
@@ -128,6 +133,32 @@ impl PgStore {
                 ),
                 source: None,
             }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// SeaORM quotes a URL it cannot parse whole; the error we return does not.
+    #[tokio::test]
+    async fn a_bad_url_is_reported_without_its_password() {
+        for url in [
+            "postgres://u:hunter2secret@h:notaport/db",
+            "postgres://u@h:notaport/db?password=hunter2secret",
+            "postgres://u:hunter2%40secret@h:notaport/db",
+        ] {
+            let e = PgStore::connect_lazy(PgConfig::new(url)).await.unwrap_err();
+            let mut text = e.to_string();
+            let mut source = std::error::Error::source(&e);
+            while let Some(s) = source {
+                text.push_str(&format!(" / {s} / {s:?}"));
+                source = s.source();
+            }
+            text.push_str(&format!(" / {e:?}"));
+            assert!(text.contains("cannot connect"), "{text}");
+            assert!(!text.contains("hunter2"), "{text}");
         }
     }
 }

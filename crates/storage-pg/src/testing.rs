@@ -137,8 +137,9 @@ async fn admin_connection(admin_url: &str) -> Result<DatabaseConnection, PgError
         .sqlx_logging(false);
     Database::connect(options).await.map_err(|e| {
         PgError::TestDb(format!(
-            "PostgreSQL at {} does not answer ({e}); start it with `cargo xtask db up` or point DATABASE_URL at a server",
-            crate::config::redact(admin_url)
+            "PostgreSQL at {} does not answer ({}); start it with `cargo xtask db up` or point DATABASE_URL at a server",
+            crate::redact::redact_url(admin_url),
+            crate::redact::scrub(&e.to_string(), admin_url)
         ))
     })
 }

@@ -106,6 +106,13 @@ portfolio_state.created_at timestamptz
 portfolio_state.last_updated timestamptz
 portfolio_state.last_price_update timestamptz null
 portfolio_state.extra jsonb
+price_history.token_id text
+price_history.t timestamptz
+price_history.market_id varchar(255)
+price_history.outcome varchar(3)
+price_history.price numeric(29,28)
+price_history.source varchar(8)
+price_history.fetched_at timestamptz
 signal_archives.id integer
 signal_archives.archived_at timestamptz
 signal_archives.archive_month varchar(7)
@@ -205,6 +212,8 @@ portfolio_snapshots idx_portfolio_snapshots_timestamp
 portfolio_snapshots portfolio_snapshots_pkey
 portfolio_snapshots uq_portfolio_snapshots_portfolio_timestamp
 portfolio_state portfolio_state_pkey
+price_history idx_price_history_t_market
+price_history price_history_pkey
 signal_archives idx_signal_archives_portfolio_month
 signal_archives signal_archives_pkey
 signal_archives uq_signal_archives_portfolio_archived_at
@@ -299,6 +308,7 @@ async fn up_creates_exactly_the_schema_down_removes_it_up_again() {
             "portfolio_positions",
             "portfolio_snapshots",
             "portfolio_state",
+            "price_history",
             "seaql_migrations",
             "signal_archives",
             "system_metadata",
@@ -361,7 +371,7 @@ async fn exec(db: &DatabaseConnection, sql: &str) {
         .unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
 
-/// Rows stored before `m20261220_000001_portfolios_and_strategies` are the
+/// Rows stored before `m20261222_000001_portfolios_and_strategies` are the
 /// default portfolio's and the original's strategy (most-likely), archived
 /// signals included; `down` of that migration keeps the default
 /// portfolio's signals and archives and drops the others', which the

@@ -7,7 +7,8 @@
 //! through [`storage_conformance!`] or [`conformance::run_all`]; and what a
 //! test needs from the machine: the recorded Gamma fixtures ([`fixtures`]),
 //! a headless Chromium ([`browser`]), and when a missing one may be skipped
-//! ([`ci`]: never under `CI=true`).
+//! ([`ci`]: never under `CI=true`); and [`clob`], a fake of Polymarket's
+//! CLOB price history on 127.0.0.1:0.
 //!
 //! Must not: know about any backend (no SQL, no store's file layout): a
 //! behaviour checked here holds for the JSON store and the PostgreSQL store
@@ -21,6 +22,7 @@
 
 pub mod browser;
 pub mod ci;
+pub mod clob;
 pub mod conformance;
 pub mod files;
 pub mod fixtures;

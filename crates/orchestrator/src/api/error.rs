@@ -19,9 +19,19 @@ pub enum ApiError {
     /// An action without the configured token.
     #[error("this action needs the API token: send `Authorization: Bearer <PRESCIENT_API_TOKEN>`")]
     Unauthorized,
+    /// An action from another site, without the token (`guard`).
+    #[error("{0}")]
+    Forbidden(String),
     /// Only one cycle runs at a time.
     #[error("{0}")]
     Conflict(String),
+    /// A request body over the limit (`guard`).
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    /// A `Host` this server does not answer to: on a loopback address, any
+    /// name but a loopback one (DNS rebinding, `guard`).
+    #[error("{0}")]
+    MisdirectedRequest(String),
     /// The store that answers this read cannot be reached (PostgreSQL down in
     /// a phase where it is primary).
     #[error("{0}")]
@@ -40,7 +50,10 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::MisdirectedRequest(_) => StatusCode::MISDIRECTED_REQUEST,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::BadGateway(_) => StatusCode::BAD_GATEWAY,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -53,7 +66,10 @@ impl ApiError {
             ApiError::NotFound(_) => "not_found",
             ApiError::BadRequest(_) => "bad_request",
             ApiError::Unauthorized => "unauthorized",
+            ApiError::Forbidden(_) => "forbidden",
             ApiError::Conflict(_) => "conflict",
+            ApiError::PayloadTooLarge(_) => "payload_too_large",
+            ApiError::MisdirectedRequest(_) => "misdirected_request",
             ApiError::Unavailable(_) => "store_unavailable",
             ApiError::BadGateway(_) => "source_failed",
             ApiError::Internal(_) => "internal",

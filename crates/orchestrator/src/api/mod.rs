@@ -13,11 +13,16 @@
 //! Rules: a GET never writes (the original's GETs rewrote the portfolio);
 //! actions are POST and, with `PRESCIENT_API_TOKEN` set, need
 //! `Authorization: Bearer <token>`; one cycle runs at a time (a second
-//! request gets 409). The server binds 127.0.0.1 by default.
+//! request gets 409). The server binds 127.0.0.1 by default and is safe by
+//! default ([`guard`]): no other address without a token, no action from
+//! another site without one, loopback `Host`s only on a loopback address,
+//! header timeouts, a connection limit and a body limit.
 
+pub mod compare;
 pub mod dashboard;
 pub mod error;
 pub mod events;
+pub mod guard;
 pub mod markets;
 pub mod metrics;
 pub mod paper_trading;
@@ -207,6 +212,8 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 pub fn router(state: ApiState) -> Router {
     Router::new()
         .route("/", get(dashboard::page))
+        .route("/compare", get(compare::page))
+        .route("/trading/compare", get(compare::figures))
         .route("/metrics", get(metrics::render))
         .route("/trading/status", get(trading::status))
         .route("/trading/run-full-cycle", post(trading::run_full_cycle))
@@ -252,6 +259,10 @@ pub fn router(state: ApiState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn(stale::allow_stale_reads))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            guard::check_request,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             metrics::count_requests,
@@ -305,9 +316,9 @@ impl crate::schedule::Job for ServedCycle {
 
     async fn run(&self) -> anyhow::Result<String> {
         let settings = &self.state.app().settings;
-        let params = crate::app::cycle_params(settings)?;
+        let all = crate::app::portfolio_params(settings, None)?;
         let source = (self.state.inner.source)(settings)?;
-        let summary = self.state.cycle(source, params).await?;
+        let summary = self.state.cycle(source, all).await?;
         Ok(format!(
             "{} steps in {} ms",
             summary.steps.len(),
@@ -326,19 +337,16 @@ pub async fn serve(app: App, options: ServeOptions) -> anyhow::Result<()> {
         source,
         schedule,
     } = options;
+    guard::check_bind(addr, token.as_deref())?;
     let state = ApiState::new(app, token, source_factory(source.clone())).await;
-    if !addr.ip().is_loopback() && state.inner.token.is_none() {
-        tracing::warn!(%addr, "serving beyond this machine without PRESCIENT_API_TOKEN: anyone who reaches it can run cycles");
-    }
     let scheduler = match schedule {
         Some(schedule) => {
             let settings = &state.app().settings;
-            let prices = crate::schedule::PricesJob {
-                stores: state.app().stores.clone(),
-                source: Arc::from(crate::app::open_source(&source, settings)?),
-                portfolio_id: crate::app::cycle_params(settings)?.portfolio_id,
-                clock: crate::cycle::system_clock(),
-            };
+            let prices = crate::app::jobs::prices_job(
+                state.app(),
+                Arc::from(crate::app::open_source(&source, settings)?),
+                &crate::app::portfolio_params(settings, None)?,
+            );
             let scheduler = crate::schedule::Scheduler::sharing(
                 schedule,
                 Arc::new(ServedCycle {
@@ -370,16 +378,15 @@ pub async fn serve(app: App, options: ServeOptions) -> anyhow::Result<()> {
                 .await
         })
     });
-    let served = axum::serve(listener, router(state.clone()))
-        .with_graceful_shutdown({
-            let stop = stop.clone();
-            async move {
-                crate::schedule::shutdown_signal().await;
-                let _ = stop.send(true);
-            }
-        })
-        .await
-        .context("the server stopped");
+    let served = guard::serve_with(listener, state.clone(), {
+        let stop = stop.clone();
+        async move {
+            crate::schedule::shutdown_signal().await;
+            let _ = stop.send(true);
+        }
+    })
+    .await
+    .context("the server stopped");
     // However the server stopped, the schedule stops with it.
     let _ = stop.send(true);
     if let Some(task) = schedule_task {

@@ -11,17 +11,20 @@ use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
-use domain::PortfolioId;
 use serde_json::{Value, json};
 
 /// `GET /paper-trading/portfolio`: 404 before the first cycle. Unlike the
 /// original, reading it never rewrites it.
-pub async fn portfolio(State(s): State<ApiState>) -> Result<Json<Value>, ApiError> {
+pub async fn portfolio(
+    State(s): State<ApiState>,
+    query: Result<Query<views::PortfolioParam>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let id = views::portfolio_of(&s, query)?;
     let p = s
         .app()
         .stores
         .portfolio
-        .load_portfolio(&PortfolioId::default())
+        .load_portfolio(&id)
         .await?
         .ok_or_else(no_portfolio)?;
     Ok(Json(views::portfolio(&p)))
@@ -34,7 +37,7 @@ pub async fn trades_history(
 ) -> Result<Json<Value>, ApiError> {
     let Query(paging) = paging.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let trades = &s.app().stores.trades;
-    let id = PortfolioId::default();
+    let id = views::live_portfolio(&s, paging.portfolio.as_deref())?;
     // The store cuts the page and counts (PostgreSQL off its indexes).
     let total = trades.count_trades(&id, None).await?;
     let page = trades
@@ -49,13 +52,12 @@ pub async fn trades_history(
 
 /// `GET /paper-trading/portfolio-history`: every history entry, oldest
 /// first (the dashboard's equity curve).
-pub async fn portfolio_history(State(s): State<ApiState>) -> Result<Json<Value>, ApiError> {
-    let mut history = s
-        .app()
-        .stores
-        .history
-        .load_history(&PortfolioId::default())
-        .await?;
+pub async fn portfolio_history(
+    State(s): State<ApiState>,
+    query: Result<Query<views::PortfolioParam>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let id = views::portfolio_of(&s, query)?;
+    let mut history = s.app().stores.history.load_history(&id).await?;
     history.sort_by_key(|h| h.timestamp);
     Ok(Json(json!({
         "history": history.iter().map(views::history_entry).collect::<Vec<_>>(),
@@ -65,9 +67,12 @@ pub async fn portfolio_history(State(s): State<ApiState>) -> Result<Json<Value>,
 
 /// `GET /paper-trading/status`: whether a portfolio exists and its headline
 /// numbers.
-pub async fn status(State(s): State<ApiState>) -> Result<Json<Value>, ApiError> {
+pub async fn status(
+    State(s): State<ApiState>,
+    query: Result<Query<views::PortfolioParam>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let id = views::portfolio_of(&s, query)?;
     let stores = &s.app().stores;
-    let id = PortfolioId::default();
     let portfolio = stores.portfolio.load_portfolio(&id).await?;
     let last_trade = stores.trades.recent_trades(&id, 1).await?;
     let Some(p) = portfolio else {

@@ -8,7 +8,7 @@
 use super::views::{num, opt, time, usd};
 use super::{ApiError, ApiState, LAST_CYCLE_KEY, LastCycle};
 use crate::app::cycle_params;
-use crate::cycle::{CycleError, CycleParams, run_cycle};
+use crate::cycle::{CycleError, CycleParams};
 use crate::filters::{self, Applies, FilterOverrides};
 use crate::phase_state::PhaseFile;
 use crate::prices::PriceError;
@@ -21,7 +21,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{SubsecRound, Utc};
 use domain::ports::Stores;
-use domain::{DataSet, PortfolioId, Route, StoreError};
+use domain::{DataSet, Route, StoreError};
 use polymarket_client::MarketSource;
 use serde_json::{Map, Value, json};
 use std::time::Instant;
@@ -271,10 +271,12 @@ pub async fn run_full_cycle(
     let source = s.open_source(&action)?;
     // On its own task: a client that hangs up must not cancel a cycle halfway.
     let state = s.clone();
+    let all = crate::app::portfolio_params(&action.settings, None)
+        .map_err(|e| ApiError::BadRequest(format!("{e:#}")))?;
     let task = tokio::spawn(async move {
-        let Action { guard, params, .. } = action;
+        let Action { guard, .. } = action;
         let _guard = guard;
-        state.cycle(source, params).await
+        state.cycle(source, all).await
     });
     let summary = task
         .await
@@ -450,15 +452,31 @@ fn price_error(e: PriceError) -> ApiError {
 
 impl ApiState {
     /// Run one cycle, record its outcome (memory, metrics, metadata).
+    /// Run one cycle of every portfolio of `all` (the crawl shared); the
+    /// first one's outcome is the cycle's (status, metrics, the answer),
+    /// the others' failures are logged.
     pub(crate) async fn cycle(
         &self,
         source: Box<dyn MarketSource>,
-        params: CycleParams,
+        all: Vec<CycleParams>,
     ) -> Result<CycleSummary, ApiError> {
         let started_at = Utc::now().trunc_subsecs(3);
         self.set_running_since(Some(started_at));
         let started = Instant::now();
-        let result = run_cycle(&self.app().stores, source.as_ref(), &params).await;
+        let mut results = crate::cycle::run_cycles(&self.app().stores, source.as_ref(), &all).await;
+        let result = if results.is_empty() {
+            Err(CycleError::Shared {
+                step: "load portfolio",
+                message: "no portfolio is configured".into(),
+            })
+        } else {
+            results.remove(0).1
+        };
+        for (id, other) in &results {
+            if let Err(e) = other {
+                tracing::warn!(portfolio = %id, error = %e, "the portfolio's cycle failed");
+            }
+        }
         // Answer once the PostgreSQL half of the cycle's writes has landed.
         self.app().flush().await;
         let took = started.elapsed();
@@ -532,6 +550,7 @@ fn cycle_error(e: CycleError) -> ApiError {
         } => ApiError::Unavailable(detail),
         CycleError::Store { .. }
         | CycleError::Invariant { .. }
+        | CycleError::Shared { .. }
         | CycleError::AfterTrading { .. } => ApiError::Internal(detail),
         CycleError::Source { .. } => ApiError::BadGateway(detail),
     }
@@ -542,9 +561,12 @@ fn cycle_error(e: CycleError) -> ApiError {
 /// portfolio, the trades of its open positions, the trade count and the
 /// history's summary (no read loads every trade or entry). 404 before the
 /// first cycle.
-pub async fn performance_summary(State(s): State<ApiState>) -> Result<Json<Value>, ApiError> {
+pub async fn performance_summary(
+    State(s): State<ApiState>,
+    query: Result<Query<super::views::PortfolioParam>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let id = super::views::portfolio_of(&s, query)?;
     let stores = &s.app().stores;
-    let id = PortfolioId::default();
     let portfolio = stores
         .portfolio
         .load_portfolio(&id)

@@ -163,11 +163,13 @@ pub fn market(m: &Market) -> Value {
 }
 
 /// `?limit=&offset=` of a paged list.
-#[derive(Clone, Copy, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Paging {
     pub limit: usize,
     pub offset: usize,
+    /// `?portfolio=ID` (default `default`).
+    pub portfolio: Option<String>,
 }
 
 impl Default for Paging {
@@ -175,6 +177,7 @@ impl Default for Paging {
         Paging {
             limit: 50,
             offset: 0,
+            portfolio: None,
         }
     }
 }
@@ -183,12 +186,12 @@ impl Paging {
     pub const MAX_LIMIT: usize = 1000;
 
     /// The limit as applied: at least 1, at most [`Self::MAX_LIMIT`].
-    pub fn limit(self) -> usize {
+    pub fn limit(&self) -> usize {
         self.limit.clamp(1, Self::MAX_LIMIT)
     }
 
     /// The page of `items`, and the paging as applied.
-    pub fn page<T: Clone>(self, items: &[T]) -> (Vec<T>, Value) {
+    pub fn page<T: Clone>(&self, items: &[T]) -> (Vec<T>, Value) {
         let page: Vec<T> = items
             .iter()
             .skip(self.offset)
@@ -201,7 +204,7 @@ impl Paging {
 
     /// The paging as applied to a page of `returned` items out of `total`
     /// (a page a store cut itself).
-    pub fn meta(self, total: u64, returned: usize) -> Value {
+    pub fn meta(&self, total: u64, returned: usize) -> Value {
         json!({
             "total": total,
             "limit": self.limit(),
@@ -245,4 +248,44 @@ mod tests {
         .page(&items);
         assert_eq!(page, vec![0]);
     }
+}
+
+/// `?portfolio=ID` of a read (default `default`; nothing else accepted).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PortfolioParam {
+    pub portfolio: Option<String>,
+}
+
+/// The live portfolio `?portfolio=` names (`default` when not given); 404
+/// naming the live ones when it is not configured.
+pub fn live_portfolio(
+    s: &super::ApiState,
+    name: Option<&str>,
+) -> Result<domain::PortfolioId, super::ApiError> {
+    let id = domain::PortfolioId::new(name.unwrap_or(domain::PortfolioId::DEFAULT));
+    let live = s
+        .app()
+        .settings
+        .portfolios()
+        .map_err(|e| super::ApiError::Internal(e.to_string()))?;
+    if live.iter().any(|p| p.id == id) {
+        return Ok(id);
+    }
+    Err(super::ApiError::NotFound(format!(
+        "no portfolio {id:?} (live: {})",
+        live.iter()
+            .map(|p| p.id.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    )))
+}
+
+/// [`live_portfolio`] from a `?portfolio=` query (400 on another parameter).
+pub fn portfolio_of(
+    s: &super::ApiState,
+    query: Result<axum::extract::Query<PortfolioParam>, axum::extract::rejection::QueryRejection>,
+) -> Result<domain::PortfolioId, super::ApiError> {
+    let axum::extract::Query(q) = query.map_err(|e| super::ApiError::BadRequest(e.body_text()))?;
+    live_portfolio(s, q.portfolio.as_deref())
 }

@@ -10,7 +10,7 @@
 pub mod jobs;
 pub mod sources;
 
-pub use sources::{SourceSpec, cycle_params, open_source};
+pub use sources::{SourceSpec, cycle_params, open_source, portfolio_params};
 
 use crate::phase_state::{LockMode, PhaseFile, PhaseRecord, RuntimeLock, WriterLock};
 use crate::settings::Settings;

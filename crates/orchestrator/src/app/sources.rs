@@ -83,8 +83,43 @@ pub fn cycle_params(settings: &Settings) -> Result<CycleParams> {
             amount,
             threshold: Price::half(),
         }),
+        exits: Default::default(),
         clock: system_clock(),
     })
+}
+
+/// The cycle parameters of every live portfolio (`default` first, then the
+/// `[[portfolios]]`), or of the one `only` names (refused when it is not
+/// configured): each with its strategy, amount, balance, exits and fill, and
+/// the settings' filters.
+pub fn portfolio_params(
+    settings: &Settings,
+    only: Option<&PortfolioId>,
+) -> Result<Vec<CycleParams>> {
+    let base = cycle_params(settings)?;
+    let live = settings.portfolios()?;
+    if let Some(id) = only
+        && !live.iter().any(|p| &p.id == id)
+    {
+        bail!(
+            "no portfolio {id:?} is configured (live: {}); add it to prescient.toml as [[portfolios]]",
+            live.iter()
+                .map(|p| p.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    Ok(live
+        .into_iter()
+        .filter(|p| only.is_none_or(|id| &p.id == id))
+        .map(|p| CycleParams {
+            portfolio_id: p.id,
+            initial_balance: p.initial_balance,
+            strategy: p.strategy,
+            exits: p.exits,
+            ..base.clone()
+        })
+        .collect())
 }
 
 /// What `prescient record` saved.

@@ -3,13 +3,16 @@
 //! [`crate::app`]) and printing. Nothing outside `cli` imports it but the
 //! binary.
 
+mod compare;
 mod cycle;
+mod history;
 #[cfg(feature = "json")]
 pub mod migrate;
 mod record;
 mod run;
 mod serve;
 mod stats;
+mod strategies;
 mod update_prices;
 
 use crate::settings::Settings;
@@ -55,6 +58,14 @@ pub enum Command {
     /// Ctrl-C or SIGTERM (headless; `serve --cycle-every` does the same with
     /// the API).
     Run(run::RunArgs),
+    /// Every live portfolio side by side: equity, return, drawdown, win rate,
+    /// Sharpe, Brier score, correlation of daily P&L, open exposure.
+    Compare(compare::CompareArgs),
+    /// Price history from Polymarket's CLOB into PostgreSQL (`history fetch`).
+    History(history::HistoryArgs),
+    /// The strategies a portfolio can run (name, description, parameters)
+    /// and the live portfolios.
+    Strategies(strategies::StrategiesArgs),
     /// The operator's migration commands: phase status|advance|rollback,
     /// backfill, verify, backup, restore, archive-json, outbox (README,
     /// "Migrating to PostgreSQL").
@@ -76,6 +87,9 @@ pub async fn run(cli: Cli, mut settings: Settings) -> Result<std::process::ExitC
         Command::Stats(args) => stats::run(args, settings).await?,
         Command::UpdatePrices(args) => update_prices::run(args, settings).await?,
         Command::Run(args) => run::run(args, settings).await?,
+        Command::Strategies(args) => strategies::run(args, &settings)?,
+        Command::Compare(args) => compare::run(args, settings).await?,
+        Command::History(args) => history::command(args, settings).await?,
         #[cfg(feature = "json")]
         Command::Migrate(args) => return migrate::run(args, settings).await,
     }

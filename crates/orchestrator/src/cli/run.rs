@@ -1,7 +1,7 @@
 //! `prescient run --cycle-every 1h --prices-every 5m [--source …] [--store …]`:
 //! the schedule, headless, until Ctrl-C or SIGTERM.
 
-use crate::app::{Access, App, SourceSpec, StoreChoice, cycle_params, open_source};
+use crate::app::{Access, App, SourceSpec, StoreChoice, open_source, portfolio_params};
 use crate::filters::FilterOverrides;
 use crate::schedule::{Schedule, parse_period};
 use crate::settings::Settings;
@@ -32,13 +32,13 @@ pub struct RunArgs {
 pub async fn run(args: RunArgs, mut settings: Settings) -> Result<()> {
     settings = args.filters.applied_to(&settings)?;
     let source: Arc<dyn MarketSource> = Arc::from(open_source(&args.source, &settings)?);
-    let params = cycle_params(&settings)?;
+    let all = portfolio_params(&settings, None)?;
     let app = App::open_as(settings, args.store, Access::Write, "run").await?;
     let schedule = Schedule {
         cycle_every: args.cycle_every,
         prices_every: args.prices_every,
     };
-    let scheduler = crate::app::jobs::scheduler(&app, source, &params, schedule, Arc::default());
+    let scheduler = crate::app::jobs::scheduler(&app, source, &all, schedule, Arc::default());
     tracing::info!(
         cycle_every = %humantime::format_duration(args.cycle_every),
         prices_every = %humantime::format_duration(args.prices_every),

@@ -36,6 +36,8 @@ pub struct ServeArgs {
 }
 
 pub async fn run(args: ServeArgs, mut settings: Settings) -> Result<()> {
+    // Refused before anything opens.
+    crate::api::guard::check_bind(args.addr, settings.api_token.as_deref())?;
     settings = args.filters.applied_to(&settings)?;
     let schedule = args.cycle_every.map(|cycle_every| Schedule {
         cycle_every,

@@ -1,7 +1,7 @@
 //! `prescient update-prices [--source live|snapshot:DIR] [--json] [--store …]`.
 
-use crate::app::{Access, App, SourceSpec, StoreChoice, open_source};
-use crate::prices::update_prices;
+use crate::app::{Access, App, SourceSpec, StoreChoice, open_source, portfolio_params};
+use crate::prices::update_prices_with;
 use crate::settings::Settings;
 use anyhow::{Context, Result};
 use clap::Args;
@@ -18,13 +18,21 @@ pub struct UpdatePricesArgs {
     /// Run on one store instead of the phase's routes.
     #[arg(long, value_enum, default_value_t = StoreChoice::Phase)]
     pub store: StoreChoice,
+    /// The portfolio to re-price (its exit rules apply).
+    #[arg(long, value_name = "ID", default_value = PortfolioId::DEFAULT)]
+    pub portfolio: String,
 }
 
 pub async fn run(args: UpdatePricesArgs, settings: Settings) -> Result<()> {
     let source = open_source(&args.source, &settings)?;
+    let id = PortfolioId::new(args.portfolio);
+    let exits = portfolio_params(&settings, Some(&id))?
+        .first()
+        .map(|p| p.exits)
+        .unwrap_or_default();
     let app = App::open_as(settings, args.store, Access::Write, "update-prices").await?;
     let now = (crate::cycle::system_clock())();
-    let result = update_prices(&app.stores, source.as_ref(), &PortfolioId::default(), now).await;
+    let result = update_prices_with(&app.stores, source.as_ref(), &id, now, &exits).await;
     app.flush().await;
     let update = result.context("price update failed")?;
     if args.json {

@@ -12,7 +12,7 @@ use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 use storage_json::{JsonStore, JsonStoreOptions};
-use storage_pg::PgStore;
+use storage_pg::{LibpqConnection, PgConfig, PgStore};
 
 /// `backfill`: the JSON history into PostgreSQL (idempotent, resumable).
 pub async fn backfill(m: &Migration, data_sets: &[DataSet]) -> Result<CopyReport> {
@@ -175,7 +175,7 @@ pub(crate) async fn backup_from(m: &Migration, pg: &PgStore, out: &Path) -> Resu
     )
     .await?;
     bar.finish_and_clear();
-    let dump = pg_dump(&pg.config().url, &out.join("prescient.pgdump"));
+    let dump = pg_dump(pg.config(), &out.join("prescient.pgdump"));
     Ok(BackupReport {
         dir: json_dir.display().to_string(),
         copied,
@@ -183,12 +183,9 @@ pub(crate) async fn backup_from(m: &Migration, pg: &PgStore, out: &Path) -> Resu
     })
 }
 
-fn pg_dump(url: &str, file: &Path) -> Result<String, String> {
-    let status = Command::new("pg_dump")
-        .args(["--format=custom", "--no-owner", "--file"])
-        .arg(file)
-        .arg(url)
-        .status();
+fn pg_dump(config: &PgConfig, file: &Path) -> Result<String, String> {
+    let connection = config.for_libpq().map_err(|e| e.to_string())?;
+    let status = pg_dump_command(&connection, file).status();
     match status {
         Ok(s) if s.success() => Ok(file.display().to_string()),
         Ok(s) => Err(format!("pg_dump failed with {s}")),
@@ -196,6 +193,23 @@ fn pg_dump(url: &str, file: &Path) -> Result<String, String> {
             "pg_dump not available ({e}); the JSON export is the backup"
         )),
     }
+}
+
+/// `pg_dump` of `connection` into `file`. The password goes in
+/// `PGPASSWORD`, never on the command line, which every user of the
+/// machine can read (`ps`); without one, libpq's own `PGPASSWORD` or
+/// `~/.pgpass` still apply.
+pub(crate) fn pg_dump_command(connection: &LibpqConnection, file: &Path) -> Command {
+    let mut command = Command::new("pg_dump");
+    command
+        .args(["--format=custom", "--no-owner", "--file"])
+        .arg(file)
+        .arg("--dbname")
+        .arg(&connection.uri);
+    if let Some(password) = &connection.password {
+        command.env("PGPASSWORD", password);
+    }
+    command
 }
 
 /// `restore --from DIR`: a backup's JSON export loaded into an empty database
@@ -243,4 +257,74 @@ pub(crate) async fn restore_into(
     let report = copy_data_sets(&source, &target, Some(pg), &DataSet::ALL, &id, &bar).await?;
     bar.finish_and_clear();
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::OsStr;
+
+    fn dump_of(url: &str) -> Command {
+        let connection = PgConfig::new(url).for_libpq().unwrap();
+        pg_dump_command(&connection, Path::new("/backup/prescient.pgdump"))
+    }
+
+    fn args(command: &Command) -> Vec<String> {
+        command
+            .get_args()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect()
+    }
+
+    fn env<'a>(command: &'a Command, name: &str) -> Option<Option<&'a OsStr>> {
+        command
+            .get_envs()
+            .find(|(k, _)| *k == OsStr::new(name))
+            .map(|(_, v)| v)
+    }
+
+    #[test]
+    fn pg_dump_gets_the_password_in_its_environment_only() {
+        for url in [
+            "postgres://prescient:hunter2@db.example:5433/prescient_os",
+            "postgres://prescient@db.example:5433/prescient_os?password=hunter2",
+        ] {
+            let command = dump_of(url);
+            assert_eq!(command.get_program(), "pg_dump");
+            assert_eq!(
+                args(&command),
+                [
+                    "--format=custom",
+                    "--no-owner",
+                    "--file",
+                    "/backup/prescient.pgdump",
+                    "--dbname",
+                    "postgres://prescient@db.example:5433/prescient_os",
+                ],
+                "{url}"
+            );
+            assert_eq!(
+                env(&command, "PGPASSWORD"),
+                Some(Some(OsStr::new("hunter2"))),
+                "{url}"
+            );
+        }
+        // Percent-encoded in the URL, as libpq wants it in the variable.
+        let command = dump_of("postgres://u:p%40ss%2Fword@h/db");
+        assert_eq!(
+            env(&command, "PGPASSWORD"),
+            Some(Some(OsStr::new("p@ss/word")))
+        );
+        assert!(args(&command).iter().all(|a| !a.contains("p%40ss")));
+    }
+
+    #[test]
+    fn without_a_password_pg_dump_is_left_to_libpq() {
+        let command = dump_of("postgres://postgres@127.0.0.1:5432/postgres");
+        assert_eq!(env(&command, "PGPASSWORD"), None);
+        assert_eq!(
+            args(&command).last().map(String::as_str),
+            Some("postgres://postgres@127.0.0.1:5432/postgres")
+        );
+    }
 }

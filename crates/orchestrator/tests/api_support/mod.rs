@@ -3,7 +3,10 @@
 //! of every file and row (to prove that GETs change nothing).
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-use orchestrator::api::{ApiState, SourceFactory, router, source_factory};
+pub mod raw;
+
+use orchestrator::api::guard::serve_with;
+use orchestrator::api::{ApiState, SourceFactory, source_factory};
 use orchestrator::app::SourceSpec;
 use orchestrator::app::{App, StoreChoice};
 use orchestrator::{Settings, Sources};
@@ -66,13 +69,13 @@ impl Server {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
+        // As `prescient serve` serves: its limits, timeouts and Host rule.
         let handle = tokio::spawn(async move {
-            axum::serve(listener, router(state))
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await
-                .unwrap();
+            serve_with(listener, state, async {
+                let _ = stopped.await;
+            })
+            .await
+            .unwrap();
         });
         Server {
             base: format!("http://{addr}"),
@@ -88,6 +91,11 @@ impl Server {
             let _ = stop.send(());
         }
         (&mut self.handle).await.unwrap();
+    }
+
+    /// The address it listens on (`127.0.0.1:<port>`).
+    pub fn addr(&self) -> std::net::SocketAddr {
+        self.base.trim_start_matches("http://").parse().unwrap()
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -40,6 +40,18 @@ impl Default for Quotas {
 }
 
 impl Quotas {
+    /// `per_window` requests in every window, whatever the endpoint: the
+    /// Gamma families unlimited, only `general` counted (the CLOB client).
+    pub fn general_only(per_window: u32, window: Duration) -> Self {
+        Self {
+            window,
+            events: 0,
+            markets: 0,
+            listings: 0,
+            general: per_window,
+        }
+    }
+
     /// The same quota for every family (benchmarks, tests).
     pub fn uniform(per_window: u32, window: Duration) -> Self {
         Self {
@@ -59,6 +71,9 @@ pub enum Endpoint {
     Events,
     /// `/markets`, `/markets/{id}`: markets + listings + general.
     Markets,
+    /// The CLOB's `/prices-history`: general only. A CLOB client has a
+    /// limiter of its own ([`Quotas::general_only`]).
+    PricesHistory,
 }
 
 const EVENTS: usize = 0;
@@ -67,10 +82,11 @@ const LISTINGS: usize = 2;
 const GENERAL: usize = 3;
 
 impl Endpoint {
-    fn families(self) -> [usize; 3] {
+    fn families(self) -> &'static [usize] {
         match self {
-            Endpoint::Events => [EVENTS, LISTINGS, GENERAL],
-            Endpoint::Markets => [MARKETS, LISTINGS, GENERAL],
+            Endpoint::Events => &[EVENTS, LISTINGS, GENERAL],
+            Endpoint::Markets => &[MARKETS, LISTINGS, GENERAL],
+            Endpoint::PricesHistory => &[GENERAL],
         }
     }
 }
@@ -148,7 +164,7 @@ impl Limiter {
                     .max();
                 match blocked {
                     None => {
-                        for f in endpoint.families() {
+                        for &f in endpoint.families() {
                             families[f].grant(now);
                         }
                         return;

@@ -16,7 +16,7 @@ mod events;
 pub mod limiter;
 mod markets;
 pub mod retry;
-mod transport;
+pub(crate) mod transport;
 
 use crate::{ClientError, EventsFetch, MarketSource, MarketsFetch};
 use async_trait::async_trait;

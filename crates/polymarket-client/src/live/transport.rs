@@ -1,4 +1,4 @@
-//! One Gamma GET: through the shared limiter, retried with backoff on
+//! One GET to Polymarket (Gamma or the CLOB): through the client's limiter, retried with backoff on
 //! timeouts, connection errors, 429 and 5xx, decoded as JSON.
 
 use super::limiter::{Endpoint, Limiter};
@@ -131,7 +131,7 @@ impl Transport {
                 cause = %describe(&kind),
                 attempt = attempts,
                 delay_ms = delay.as_millis() as u64,
-                "Gamma request failed; retrying"
+                "Polymarket request failed; retrying"
             );
             retries += 1;
             Counters::bump(&counters.retries);
