@@ -307,7 +307,7 @@ async fn backup_restore_verify_round_trips_and_the_export_loads_as_json() {
     let live = Stores::transactional(Arc::new(site.db.store()));
     let restored = Stores::transactional(Arc::new(other.store()));
     let id = domain::PortfolioId::default();
-    let report = orchestrator::ops::verify::verify(&live, &restored, &DataSet::ALL, &id)
+    let report = orchestrator::ops::verify::verify(&live, &restored, &DataSet::ALL)
         .await
         .unwrap();
     assert!(report.is_clean(), "{report}");
@@ -317,7 +317,7 @@ async fn backup_restore_verify_round_trips_and_the_export_loads_as_json() {
         backup.join("data"),
         Default::default(),
     )));
-    let report = orchestrator::ops::verify::verify(&json, &live, &DataSet::ALL, &id)
+    let report = orchestrator::ops::verify::verify(&json, &live, &DataSet::ALL)
         .await
         .unwrap();
     assert!(report.is_clean(), "{report}");

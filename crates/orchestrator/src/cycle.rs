@@ -181,7 +181,7 @@ async fn preflight(
     stores.metadata.load_metadata().await.map_err(store(step))?;
     let archives = stores
         .history
-        .load_signal_archives(Some(month))
+        .load_signal_archives(&params.portfolio_id, Some(month))
         .await
         .map_err(store(step))?;
     Ok((archives, trades))
@@ -219,11 +219,12 @@ fn adopt_interrupted_executions(
 /// (it failed after trading): the next cycle archives them first.
 async fn unarchived_previous_signals(
     stores: &Stores,
+    portfolio: &PortfolioId,
     archives: &[SignalArchive],
     month: &str,
 ) -> Option<Vec<Signal>> {
     // A corrupt current-signals file is replaced by step 4 anyway.
-    let previous = match stores.signals.load_current_signals().await {
+    let previous = match stores.signals.load_current_signals(portfolio).await {
         Ok(p) => p,
         Err(e) => {
             tracing::warn!(error = %e, "the previous signal set does not load; it is replaced by this cycle");
@@ -381,7 +382,9 @@ async fn prepare(
     let (archives, trades) = preflight(stores, params, &month).await?;
     complete_interrupted_executions(stores, &mut portfolio, &trades, params).await?;
     drop(trades);
-    if let Some(previous) = unarchived_previous_signals(stores, &archives, &month).await {
+    if let Some(previous) =
+        unarchived_previous_signals(stores, &params.portfolio_id, &archives, &month).await
+    {
         tracing::warn!(
             signals = previous.len(),
             "the previous cycle traded but did not archive its signals; archiving them now"
@@ -390,6 +393,7 @@ async fn prepare(
         stores
             .history
             .append_signal_archive(&SignalArchive {
+                portfolio_id: params.portfolio_id.clone(),
                 archived_at,
                 month: domain::time::month_key(archived_at),
                 signals: previous,
@@ -644,13 +648,16 @@ pub async fn generate_signals(
 ) -> Result<(Vec<Signal>, StepSummary), CycleError> {
     let step = Instant::now();
     // No recorded price history is fed to strategies yet.
-    let signals =
+    let mut signals =
         params
             .strategy
             .generate(markets, &strategy::PriceHistory::new(), (params.clock)());
+    for s in &mut signals {
+        s.portfolio_id = params.portfolio_id.clone();
+    }
     stores
         .signals
-        .replace_current_signals(&signals)
+        .replace_current_signals(&params.portfolio_id, &signals)
         .await
         .map_err(store("generate signals"))?;
     let counts = SignalCounts {
@@ -711,7 +718,7 @@ pub async fn execute_signals(
     if !executed.is_empty() {
         stores
             .signals
-            .replace_current_signals(signals)
+            .replace_current_signals(&params.portfolio_id, signals)
             .await
             .map_err(store("execute"))?;
     }
@@ -736,9 +743,7 @@ pub async fn reprice(
         .await
         .map_err(reprice_error)?;
     portfolio.last_updated = at;
-    stores
-        .portfolio
-        .save_portfolio(portfolio)
+    crate::prices::save_repriced(stores, portfolio, &report)
         .await
         .map_err(store("re-price"))?;
     stores
@@ -783,6 +788,7 @@ pub async fn archive_signals(
         stores
             .history
             .append_signal_archive(&SignalArchive {
+                portfolio_id: params.portfolio_id.clone(),
                 archived_at,
                 month: domain::time::month_key(archived_at),
                 signals: signals.to_vec(),

@@ -9,7 +9,7 @@
 
 use chrono::{DateTime, Utc};
 use domain::ports::Stores;
-use domain::{MarketId, Portfolio, PortfolioId, StoreError, Usd};
+use domain::{MarketId, Portfolio, PortfolioId, StoreError, TradeSettlement, Usd};
 use paper_trading::Settlement;
 use polymarket_client::{ClientError, MarketSource};
 use serde::Serialize;
@@ -85,8 +85,41 @@ pub async fn update_prices_with(
         .ok_or_else(|| PriceError::NoPortfolio(portfolio_id.clone()))?;
     check(&portfolio)?;
     let update = reprice_open_positions(&mut portfolio, source, now, exits).await?;
-    stores.portfolio.save_portfolio(&portfolio).await?;
+    save_repriced(stores, &portfolio, &update).await?;
     Ok(update)
+}
+
+/// Save `portfolio` after `update`, each position it closed (settled on
+/// resolution or sold by an exit rule) recorded on its trade record: status
+/// closed, realized P&L, closed at `update.at` — with the portfolio in one
+/// transaction on PostgreSQL, trade records first elsewhere
+/// (`ExecutionStore::record_settlements`).
+pub async fn save_repriced(
+    stores: &Stores,
+    portfolio: &Portfolio,
+    update: &PriceUpdate,
+) -> Result<(), StoreError> {
+    let closed = |trade_id: &domain::TradeId, realized: Usd| {
+        TradeSettlement::closed(portfolio.id.clone(), trade_id.clone(), realized, update.at)
+    };
+    let settlements: Vec<TradeSettlement> = update
+        .settled
+        .iter()
+        .map(|s| closed(&s.trade_id, s.realized_pnl))
+        .chain(
+            update
+                .exits
+                .iter()
+                .map(|e| closed(&e.trade_id, e.realized_pnl)),
+        )
+        .collect();
+    if settlements.is_empty() {
+        return stores.portfolio.save_portfolio(portfolio).await;
+    }
+    stores
+        .execution
+        .record_settlements(portfolio, &settlements)
+        .await
 }
 
 /// Re-price the open positions of a loaded `portfolio` (in memory; the

@@ -95,7 +95,7 @@ pub async fn execute_signals(
     drop(trades);
     let mut signals = stores
         .signals
-        .load_current_signals()
+        .load_current_signals(&params.portfolio_id)
         .await
         .map_err(store("execute"))?;
     let mut traded = Vec::new();

@@ -91,9 +91,21 @@ async fn a_cycle_on_real_fixtures_writes_every_legacy_file() {
     assert_eq!(history.len(), 1);
     assert_eq!(history[0].total_value.value(), dec!(10000));
     assert_eq!(history[0].open_positions, 32);
-    let archives = stores.history.load_signal_archives(None).await.unwrap();
+    let archives = stores
+        .history
+        .load_signal_archives(&PortfolioId::default(), None)
+        .await
+        .unwrap();
     assert_eq!(archives.len(), 1);
     assert_eq!(archives[0].signals.len(), 32);
+    assert!(
+        archives[0]
+            .signals
+            .iter()
+            .all(|s| s.strategy == "most_likely" && s.portfolio_id.is_default()),
+        "signals name their strategy and portfolio"
+    );
+    assert!(trades.iter().all(|t| t.strategy == "most_likely"));
     let meta = stores.metadata.load_metadata().await.unwrap();
     assert!(meta.contains_key("last_trade_execution"));
 }

@@ -73,7 +73,7 @@ async fn a_hundred_phase_4_cycles_while_postgres_comes_and_goes() {
 
     let json = json_stores_read_only(&s.data_dir);
     let id = domain::PortfolioId::default();
-    let verify = orchestrator::ops::verify::verify(&json, &pg, &DataSet::ALL, &id)
+    let verify = orchestrator::ops::verify::verify(&json, &pg, &DataSet::ALL)
         .await
         .unwrap();
     assert!(verify.is_clean(), "{verify}");

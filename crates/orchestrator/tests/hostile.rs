@@ -229,7 +229,11 @@ async fn a_cycle_over_hostile_gamma_records_skips_and_counts_them() {
     let stores = json_stores(data.path());
     stores.markets.load_raw_events().await.unwrap();
     stores.markets.load_filtered_markets().await.unwrap();
-    stores.signals.load_current_signals().await.unwrap();
+    stores
+        .signals
+        .load_current_signals(&PortfolioId::default())
+        .await
+        .unwrap();
 }
 
 /// Every file of a data directory but the lock, by relative path.
@@ -722,9 +726,10 @@ impl HistoryStore for FailingAppends {
     }
     async fn load_signal_archives(
         &self,
+        p: &PortfolioId,
         m: Option<&str>,
     ) -> Result<Vec<SignalArchive>, StoreError> {
-        self.0.history.load_signal_archives(m).await
+        self.0.history.load_signal_archives(p, m).await
     }
 }
 

@@ -388,7 +388,7 @@ async fn a_hundred_phase_4_cycles_with_postgres_going_down_lose_nothing() {
         rig.pg.state().history
     );
     assert_eq!(
-        rig.json.signals.load_current_signals().await.unwrap(),
+        rig.json.signals.load_current_signals(&id()).await.unwrap(),
         rig.pg.state().signals
     );
 }

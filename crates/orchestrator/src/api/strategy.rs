@@ -13,7 +13,13 @@ use serde_json::{Value, json};
 
 /// `GET /strategy/current-signals`: the last cycle's signals, by confidence.
 pub async fn current_signals(State(s): State<ApiState>) -> Result<Json<Value>, ApiError> {
-    let signals = s.app().stores.signals.load_current_signals().await?;
+    let signals = s
+        .app()
+        .stores
+        .signals
+        // The lead wires `?portfolio=` here; until then the default one's.
+        .load_current_signals(&domain::PortfolioId::default())
+        .await?;
     Ok(Json(json!({
         "signals": signals.iter().map(views::signal).collect::<Vec<_>>(),
         "count": signals.len(),
@@ -26,7 +32,11 @@ pub async fn current_signals(State(s): State<ApiState>) -> Result<Json<Value>, A
 /// the current signal set holds.
 pub async fn status(State(s): State<ApiState>) -> Result<Json<Value>, ApiError> {
     let app = s.app();
-    let signals = app.stores.signals.load_current_signals().await?;
+    let signals = app
+        .stores
+        .signals
+        .load_current_signals(&domain::PortfolioId::default())
+        .await?;
     let metadata = app.stores.metadata.load_metadata().await?;
     let buy_yes = signals
         .iter()

@@ -233,8 +233,7 @@ impl App {
             let dual = phase.dual_written(settings.overrides);
             let journal_empty = matches!(outbox.depth().await, Ok(0));
             if pg_answered && !dual.is_empty() && recovered.stopped_by.is_none() && journal_empty {
-                crate::ops::resync::level_behind(json, pg, &dual, &domain::PortfolioId::default())
-                    .await;
+                crate::ops::resync::level_behind(json, pg, &dual).await;
             }
         }
         #[cfg(not(feature = "json"))]

@@ -2,7 +2,7 @@
 //! put to work between the data directory and PostgreSQL.
 
 use super::context::Migration;
-use super::copy::{CopyReport, copy_data_sets};
+use super::copy::{CopyReport, copy_data_sets, portfolios_in};
 use super::verify::{VerifyReport, verify};
 use anyhow::{Context, Result, bail};
 use domain::ports::Stores;
@@ -24,7 +24,6 @@ pub async fn backfill(m: &Migration, data_sets: &[DataSet]) -> Result<CopyReport
         &Stores::transactional(Arc::new(pg.clone())),
         Some(&pg),
         data_sets,
-        &m.portfolio(),
         &bar,
     )
     .await
@@ -47,7 +46,6 @@ pub async fn verify_and_record(m: &mut Migration, data_sets: &[DataSet]) -> Resu
         &m.json_reader(),
         &Stores::transactional(Arc::new(pg)),
         data_sets,
-        &m.portfolio(),
     )
     .await
     .context("verify could not read a store")?;
@@ -105,21 +103,18 @@ pub async fn repair(m: &Migration, dirty: &[DataSet]) -> Result<Vec<Repaired>> {
     for ds in dirty {
         let report = if json_is_truth(phase, *ds) {
             pg_stores.versions.set_mirrored_version(*ds, None).await?;
-            pg.clear_data_set(*ds, &m.portfolio()).await?;
-            copy_data_sets(
-                &m.json_reader(),
-                &pg_stores,
-                Some(&pg),
-                &[*ds],
-                &m.portfolio(),
-                &bar,
-            )
-            .await?
+            let json = m.json_reader();
+            // Every portfolio either side holds: PostgreSQL's extra rows go too.
+            for portfolio in portfolios_in(&[&json, &pg_stores]).await? {
+                pg.clear_data_set(*ds, &portfolio).await?;
+            }
+            copy_data_sets(&json, &pg_stores, Some(&pg), &[*ds], &bar).await?
         } else {
             let json = m.json_writer()?;
+            // Every portfolio's files of the data set.
             json.clear_data_set(*ds).await?;
             let stores = Stores::single(Arc::new(json));
-            copy_data_sets(&pg_stores, &stores, None, &[*ds], &m.portfolio(), &bar).await?
+            copy_data_sets(&pg_stores, &stores, None, &[*ds], &bar).await?
         };
         out.push(Repaired {
             data_set: ds.to_string(),
@@ -170,7 +165,6 @@ pub(crate) async fn backup_from(m: &Migration, pg: &PgStore, out: &Path) -> Resu
         &Stores::single(Arc::new(target)),
         None,
         &DataSet::ALL,
-        &m.portfolio(),
         &bar,
     )
     .await?;
@@ -239,9 +233,12 @@ pub(crate) async fn restore_into(
         bail!("{} holds no backup (no trades/ directory)", dir.display());
     }
     let target = Stores::transactional(Arc::new(pg.clone()));
-    let id = m.portfolio();
-    let empty = target.portfolio.load_portfolio(&id).await?.is_none()
-        && target.trades.recent_trades(&id, 1).await?.is_empty();
+    // Empty: no portfolio state and no trade, of any portfolio.
+    let mut empty = true;
+    for id in portfolios_in(&[&target]).await? {
+        empty &= target.portfolio.load_portfolio(&id).await?.is_none()
+            && target.trades.recent_trades(&id, 1).await?.is_empty();
+    }
     if !empty && !force {
         bail!(
             "the database is not empty; restore into an empty database (or pass --force to merge)"
@@ -254,7 +251,7 @@ pub(crate) async fn restore_into(
         },
     )));
     let bar = m.bar("restore");
-    let report = copy_data_sets(&source, &target, Some(pg), &DataSet::ALL, &id, &bar).await?;
+    let report = copy_data_sets(&source, &target, Some(pg), &DataSet::ALL, &bar).await?;
     bar.finish_and_clear();
     Ok(report)
 }

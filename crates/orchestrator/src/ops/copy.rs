@@ -2,12 +2,14 @@
 //! PostgreSQL), backup (PostgreSQL → the legacy JSON layout), restore (a
 //! backup → an empty database) and repair (truth → the other side). Every
 //! write is idempotent on its natural key, so a copy interrupted half way is
-//! resumed by running it again.
+//! resumed by running it again. Every portfolio the source holds is copied,
+//! the default one always.
 
 use domain::ports::Stores;
 use domain::{DataSet, PortfolioId, StoreError};
 use indicatif::ProgressBar;
 use serde::Serialize;
+use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 use storage_pg::PgStore;
 
@@ -57,19 +59,36 @@ impl std::fmt::Display for CopyReport {
     }
 }
 
-/// Copy `data_sets` from `from` to `to`. With `bulk`, trades go into that
-/// PostgreSQL store in batched inserts instead of one by one. System
-/// metadata travels with the portfolio data set.
+/// Every portfolio any of `stores` holds anything of, and the default one
+/// always (a data directory of the legacy layout is the default portfolio,
+/// even while it is empty), sorted.
+pub async fn portfolios_in(stores: &[&Stores]) -> Result<Vec<PortfolioId>, StoreError> {
+    let mut ids = BTreeSet::from([PortfolioId::default()]);
+    for s in stores {
+        ids.extend(s.portfolio.list_portfolios().await?);
+    }
+    Ok(ids.into_iter().collect())
+}
+
+/// Copy `data_sets` from `from` to `to`, every portfolio `from` holds (see
+/// [`portfolios_in`]). With `bulk`, trades go into that PostgreSQL store in
+/// batched inserts instead of one by one. System metadata travels with the
+/// portfolio data set; the market data is copied once.
+///
+/// A trade the target already holds keeps its execution; its settlement is
+/// the source's (the bulk insert takes it, and one by one each settled trade
+/// is settled after its append), so a copy brings closed trade records
+/// level too.
 pub async fn copy_data_sets(
     from: &Stores,
     to: &Stores,
     bulk: Option<&PgStore>,
     data_sets: &[DataSet],
-    portfolio: &PortfolioId,
     progress: &ProgressBar,
 ) -> Result<CopyReport, StoreError> {
     let started = Instant::now();
     let mut report = CopyReport::default();
+    let portfolios = portfolios_in(&[from]).await?;
     // Trades before signals, so signal links find their trades.
     let mut ordered = data_sets.to_vec();
     ordered.sort();
@@ -78,18 +97,24 @@ pub async fn copy_data_sets(
         progress.set_message(format!("{ds}"));
         match ds {
             DataSet::Portfolio => {
-                if let Some(p) = from.portfolio.load_portfolio(portfolio).await? {
-                    to.portfolio.save_portfolio(&p).await?;
-                    report.add("portfolio_state", 1);
-                    report.add("portfolio_positions", p.positions.len());
+                let (mut states, mut positions, mut snapshot_rows) = (0, 0, 0);
+                for portfolio in &portfolios {
+                    if let Some(p) = from.portfolio.load_portfolio(portfolio).await? {
+                        to.portfolio.save_portfolio(&p).await?;
+                        states += 1;
+                        positions += p.positions.len();
+                    }
+                    let snapshots = from.portfolio.load_portfolio_snapshots(portfolio).await?;
+                    progress.inc_length(snapshots.len() as u64);
+                    for s in &snapshots {
+                        to.portfolio.append_portfolio_snapshot(s).await?;
+                        progress.inc(1);
+                    }
+                    snapshot_rows += snapshots.len();
                 }
-                let snapshots = from.portfolio.load_portfolio_snapshots(portfolio).await?;
-                progress.inc_length(snapshots.len() as u64);
-                for s in &snapshots {
-                    to.portfolio.append_portfolio_snapshot(s).await?;
-                    progress.inc(1);
-                }
-                report.add("portfolio_snapshots", snapshots.len());
+                report.add("portfolio_state", states);
+                report.add("portfolio_positions", positions);
+                report.add("portfolio_snapshots", snapshot_rows);
                 let mut meta = from.metadata.load_metadata().await?;
                 // Each store's phase mirror is set by transitions, not
                 // copied: a backup restored into the data directory carries
@@ -102,44 +127,62 @@ pub async fn copy_data_sets(
                 report.add("system_metadata", meta.len());
             }
             DataSet::Trades => {
-                let trades = from.trades.load_trades(portfolio).await?;
-                progress.inc_length(trades.len() as u64);
-                match bulk {
-                    Some(pg) => {
-                        for chunk in trades.chunks(TRADE_CHUNK) {
-                            pg.bulk_insert_trades(chunk).await?;
-                            progress.inc(chunk.len() as u64);
+                let mut rows = 0;
+                for portfolio in &portfolios {
+                    let trades = from.trades.load_trades(portfolio).await?;
+                    progress.inc_length(trades.len() as u64);
+                    match bulk {
+                        Some(pg) => {
+                            for chunk in trades.chunks(TRADE_CHUNK) {
+                                pg.bulk_insert_trades(chunk).await?;
+                                progress.inc(chunk.len() as u64);
+                            }
+                        }
+                        None => {
+                            for t in &trades {
+                                to.trades.append_trade(t).await?;
+                                if t.is_settled() {
+                                    to.trades.settle_trade(&t.settlement()).await?;
+                                }
+                                progress.inc(1);
+                            }
                         }
                     }
-                    None => {
-                        for t in &trades {
-                            to.trades.append_trade(t).await?;
-                            progress.inc(1);
-                        }
-                    }
+                    rows += trades.len();
                 }
-                report.add("trades", trades.len());
+                report.add("trades", rows);
             }
             DataSet::History => {
-                let history = from.history.load_history(portfolio).await?;
-                progress.inc_length(history.len() as u64);
-                for h in &history {
-                    to.history.append_history_entry(h).await?;
-                    progress.inc(1);
+                let (mut entries, mut archived) = (0, 0);
+                for portfolio in &portfolios {
+                    let history = from.history.load_history(portfolio).await?;
+                    progress.inc_length(history.len() as u64);
+                    for h in &history {
+                        to.history.append_history_entry(h).await?;
+                        progress.inc(1);
+                    }
+                    entries += history.len();
+                    let archives = from.history.load_signal_archives(portfolio, None).await?;
+                    progress.inc_length(archives.len() as u64);
+                    for a in &archives {
+                        to.history.append_signal_archive(a).await?;
+                        progress.inc(1);
+                    }
+                    archived += archives.len();
                 }
-                report.add("portfolio_history", history.len());
-                let archives = from.history.load_signal_archives(None).await?;
-                progress.inc_length(archives.len() as u64);
-                for a in &archives {
-                    to.history.append_signal_archive(a).await?;
-                    progress.inc(1);
-                }
-                report.add("signal_archives", archives.len());
+                report.add("portfolio_history", entries);
+                report.add("signal_archives", archived);
             }
             DataSet::Signals => {
-                let signals = from.signals.load_current_signals().await?;
-                to.signals.replace_current_signals(&signals).await?;
-                report.add("trading_signals", signals.len());
+                let mut rows = 0;
+                for portfolio in &portfolios {
+                    let signals = from.signals.load_current_signals(portfolio).await?;
+                    to.signals
+                        .replace_current_signals(portfolio, &signals)
+                        .await?;
+                    rows += signals.len();
+                }
+                report.add("trading_signals", rows);
             }
             DataSet::Markets => {
                 let raw = from.markets.load_raw_events().await?;

@@ -201,7 +201,6 @@ async fn verify_gate(
         &m.json_reader(),
         &Stores::transactional(Arc::new(pg.clone())),
         data_sets,
-        &m.portfolio(),
     )
     .await
     {
@@ -265,7 +264,7 @@ async fn time_reads(
             DataSet::Portfolio => drop(s.portfolio.load_portfolio(id).await?),
             DataSet::Trades => drop(s.trades.load_trades(id).await?),
             DataSet::History => drop(s.history.load_history(id).await?),
-            DataSet::Signals => drop(s.signals.load_current_signals().await?),
+            DataSet::Signals => drop(s.signals.load_current_signals(id).await?),
             DataSet::Markets => drop(s.markets.load_filtered_markets().await?),
         }
         best = best.min(t.elapsed());
@@ -286,7 +285,6 @@ async fn round_trip_gate(m: &mut Migration, pg: &PgStore) -> GateResult {
                 &Stores::transactional(Arc::new(pg.clone())),
                 &Stores::transactional(Arc::new(scratch.store.clone())),
                 &DataSet::ALL,
-                &m.portfolio(),
             )
             .await
             .map_err(anyhow::Error::from),

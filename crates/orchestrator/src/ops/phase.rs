@@ -245,7 +245,6 @@ pub async fn rollback(m: &mut Migration) -> Result<Transition> {
             &Stores::single(Arc::new(json)),
             None,
             &DataSet::ALL,
-            &m.portfolio(),
             &bar,
         )
         .await?;

@@ -10,8 +10,8 @@
 
 use super::copy::copy_data_sets;
 use super::verify::verify;
+use domain::DataSet;
 use domain::ports::Stores;
-use domain::{DataSet, PortfolioId};
 use indicatif::ProgressBar;
 use std::sync::Arc;
 use storage_pg::PgStore;
@@ -27,12 +27,12 @@ pub enum Resynced {
     Failed { error: String },
 }
 
-/// Level every one of `data_sets` that PostgreSQL is behind on.
+/// Level every one of `data_sets` that PostgreSQL is behind on (every
+/// portfolio's records of it).
 pub async fn level_behind(
     json: &Stores,
     pg: &PgStore,
     data_sets: &[DataSet],
-    portfolio: &PortfolioId,
 ) -> Vec<(DataSet, Resynced)> {
     let pg_stores = Stores::transactional(Arc::new(pg.clone()));
     let mut out = Vec::new();
@@ -51,7 +51,7 @@ pub async fn level_behind(
             Ok(None) => continue,
             Err(_) => return out,
         }
-        let outcome = level_one(json, pg, &pg_stores, *ds, portfolio).await;
+        let outcome = level_one(json, pg, &pg_stores, *ds).await;
         match &outcome {
             Resynced::Level { rows } => {
                 tracing::info!(data_set = %ds, rows, "PostgreSQL was behind; copied from JSON and verified level")
@@ -66,15 +66,9 @@ pub async fn level_behind(
     out
 }
 
-async fn level_one(
-    json: &Stores,
-    pg: &PgStore,
-    pg_stores: &Stores,
-    ds: DataSet,
-    portfolio: &PortfolioId,
-) -> Resynced {
+async fn level_one(json: &Stores, pg: &PgStore, pg_stores: &Stores, ds: DataSet) -> Resynced {
     let bar = ProgressBar::hidden();
-    let copied = match copy_data_sets(json, pg_stores, Some(pg), &[ds], portfolio, &bar).await {
+    let copied = match copy_data_sets(json, pg_stores, Some(pg), &[ds], &bar).await {
         Ok(r) => r,
         Err(e) => {
             return Resynced::Failed {
@@ -83,7 +77,7 @@ async fn level_one(
         }
     };
     // A clean verify records the data set level (see `verify`).
-    match verify(json, pg_stores, &[ds], portfolio).await {
+    match verify(json, pg_stores, &[ds]).await {
         Ok(r) if r.is_clean() => match routing::currency::is_current(json, pg_stores, ds).await {
             Ok(true) => Resynced::Level {
                 rows: copied.rows(),

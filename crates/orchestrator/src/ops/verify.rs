@@ -2,6 +2,12 @@
 //! row-by-row comparison of the JSON files and PostgreSQL, at the schema's
 //! precision (both stores round to it, so a record that survived reads back
 //! equal). Missing = in JSON, not in PostgreSQL; extra = the other way.
+//!
+//! Every portfolio either side holds is compared (the default one always),
+//! each portfolio's tables apart: a record of one portfolio found under
+//! another is missing in one and extra in the other. Every field is
+//! compared, the strategy of signals and trades and a trade's settlement
+//! included.
 
 use domain::ports::Stores;
 use domain::{DataSet, NaturalKey, PortfolioId, StoreError};
@@ -21,6 +27,9 @@ pub struct Difference {
 pub struct TableReport {
     pub data_set: String,
     pub table: &'static str,
+    /// The portfolio the rows are of; `None` for the market data, which
+    /// every portfolio shares.
+    pub portfolio: Option<String>,
     pub json_rows: usize,
     pub pg_rows: usize,
     pub missing: Vec<String>,
@@ -82,10 +91,16 @@ impl std::fmt::Display for VerifyReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         for t in &self.tables {
             let state = if t.is_clean() { "clean" } else { "MISMATCH" };
+            // The default portfolio's tables are named as before there were
+            // several; another portfolio's say whose they are.
+            let table = match t.portfolio.as_deref() {
+                Some(p) if p != PortfolioId::DEFAULT => format!("{} [{p}]", t.table),
+                _ => t.table.to_owned(),
+            };
             writeln!(
                 f,
                 "{:<10} {:<20} json={:<8} pg={:<8} {state}",
-                t.data_set, t.table, t.json_rows, t.pg_rows
+                t.data_set, table, t.json_rows, t.pg_rows
             )?;
             for k in &t.missing {
                 writeln!(f, "    missing in PostgreSQL: {k}")?;
@@ -111,13 +126,14 @@ impl std::fmt::Display for VerifyReport {
     }
 }
 
-/// Compare the data sets between two sets of ports (JSON first).
+/// Compare the data sets between two sets of ports (JSON first), every
+/// portfolio either holds.
 pub async fn verify(
     json: &Stores,
     pg: &Stores,
     data_sets: &[DataSet],
-    portfolio: &PortfolioId,
 ) -> Result<VerifyReport, StoreError> {
+    let portfolios = super::copy::portfolios_in(&[json, pg]).await?;
     let mut report = VerifyReport::default();
     for ds in data_sets {
         // The version JSON stood at when the comparison began: a clean
@@ -125,7 +141,7 @@ pub async fn verify(
         // move meanwhile), which is what makes dual reads go to it.
         let before = json.versions.own_version(*ds).await.ok();
         let first = report.tables.len();
-        compare_data_set(json, pg, *ds, portfolio, &mut report).await?;
+        compare_data_set(json, pg, *ds, &portfolios, &mut report).await?;
         let clean = report
             .tables
             .get(first..)
@@ -151,107 +167,134 @@ async fn compare_data_set(
     json: &Stores,
     pg: &Stores,
     ds: DataSet,
+    portfolios: &[PortfolioId],
+    report: &mut VerifyReport,
+) -> Result<(), StoreError> {
+    if ds == DataSet::Markets {
+        return compare_markets(json, pg, report).await;
+    }
+    for portfolio in portfolios {
+        let first = report.tables.len();
+        compare_portfolio(json, pg, ds, portfolio, report).await?;
+        for t in report.tables.get_mut(first..).into_iter().flatten() {
+            t.portfolio = Some(portfolio.to_string());
+        }
+    }
+    Ok(())
+}
+
+/// The tables of data set `ds` (not the market data) of one portfolio.
+async fn compare_portfolio(
+    json: &Stores,
+    pg: &Stores,
+    ds: DataSet,
     portfolio: &PortfolioId,
     report: &mut VerifyReport,
 ) -> Result<(), StoreError> {
-    let ds = &ds;
-    {
-        match ds {
-            DataSet::Portfolio => {
-                let (a, b) = (
-                    json.portfolio.load_portfolio(portfolio).await?,
-                    pg.portfolio.load_portfolio(portfolio).await?,
-                );
-                let state = |p: &Option<domain::Portfolio>| {
-                    p.iter()
-                        .map(|p| domain::Portfolio {
-                            positions: Vec::new(),
-                            ..p.clone()
-                        })
-                        .collect::<Vec<_>>()
-                };
-                report
-                    .tables
-                    .push(compare(*ds, "portfolio_state", state(&a), state(&b), key));
-                let positions =
-                    |p: Option<domain::Portfolio>| p.map(|p| p.positions).unwrap_or_default();
-                report.tables.push(compare(
-                    *ds,
-                    "portfolio_positions",
-                    positions(a),
-                    positions(b),
-                    key,
-                ));
-                report.tables.push(compare(
-                    *ds,
-                    "portfolio_snapshots",
-                    json.portfolio.load_portfolio_snapshots(portfolio).await?,
-                    pg.portfolio.load_portfolio_snapshots(portfolio).await?,
-                    key,
-                ));
-            }
-            DataSet::Trades => report.tables.push(compare(
-                *ds,
-                "trades",
-                json.trades.load_trades(portfolio).await?,
-                pg.trades.load_trades(portfolio).await?,
+    match ds {
+        DataSet::Portfolio => {
+            let (a, b) = (
+                json.portfolio.load_portfolio(portfolio).await?,
+                pg.portfolio.load_portfolio(portfolio).await?,
+            );
+            let state = |p: &Option<domain::Portfolio>| {
+                p.iter()
+                    .map(|p| domain::Portfolio {
+                        positions: Vec::new(),
+                        ..p.clone()
+                    })
+                    .collect::<Vec<_>>()
+            };
+            report
+                .tables
+                .push(compare(ds, "portfolio_state", state(&a), state(&b), key));
+            let positions =
+                |p: Option<domain::Portfolio>| p.map(|p| p.positions).unwrap_or_default();
+            report.tables.push(compare(
+                ds,
+                "portfolio_positions",
+                positions(a),
+                positions(b),
                 key,
-            )),
-            DataSet::History => {
-                report.tables.push(compare(
-                    *ds,
-                    "portfolio_history",
-                    json.history.load_history(portfolio).await?,
-                    pg.history.load_history(portfolio).await?,
-                    key,
-                ));
-                report.tables.push(compare(
-                    *ds,
-                    "signal_archives",
-                    json.history.load_signal_archives(None).await?,
-                    pg.history.load_signal_archives(None).await?,
-                    key,
-                ));
-            }
-            DataSet::Signals => report.tables.push(compare(
-                *ds,
-                "trading_signals",
-                json.signals.load_current_signals().await?,
-                pg.signals.load_current_signals().await?,
+            ));
+            report.tables.push(compare(
+                ds,
+                "portfolio_snapshots",
+                json.portfolio.load_portfolio_snapshots(portfolio).await?,
+                pg.portfolio.load_portfolio_snapshots(portfolio).await?,
                 key,
-            )),
-            DataSet::Markets => {
-                report.tables.push(compare(
-                    *ds,
-                    "events (raw)",
-                    json.markets.load_raw_events().await?,
-                    pg.markets.load_raw_events().await?,
-                    key,
-                ));
-                report.tables.push(compare(
-                    *ds,
-                    "events (filtered)",
-                    json.markets.load_filtered_events().await?,
-                    pg.markets.load_filtered_events().await?,
-                    key,
-                ));
-                report.tables.push(compare(
-                    *ds,
-                    "markets",
-                    json.markets.load_filtered_markets().await?,
-                    pg.markets.load_filtered_markets().await?,
-                    key,
-                ));
-                report.tables.push(compare(
-                    *ds,
-                    "market_snapshots",
-                    json.markets.load_market_snapshots(None).await?,
-                    pg.markets.load_market_snapshots(None).await?,
-                    key,
-                ));
-            }
+            ));
         }
+        DataSet::Trades => report.tables.push(compare(
+            ds,
+            "trades",
+            json.trades.load_trades(portfolio).await?,
+            pg.trades.load_trades(portfolio).await?,
+            key,
+        )),
+        DataSet::History => {
+            report.tables.push(compare(
+                ds,
+                "portfolio_history",
+                json.history.load_history(portfolio).await?,
+                pg.history.load_history(portfolio).await?,
+                key,
+            ));
+            report.tables.push(compare(
+                ds,
+                "signal_archives",
+                json.history.load_signal_archives(portfolio, None).await?,
+                pg.history.load_signal_archives(portfolio, None).await?,
+                key,
+            ));
+        }
+        DataSet::Signals => report.tables.push(compare(
+            ds,
+            "trading_signals",
+            json.signals.load_current_signals(portfolio).await?,
+            pg.signals.load_current_signals(portfolio).await?,
+            key,
+        )),
+        DataSet::Markets => {}
     }
+    Ok(())
+}
+
+/// The market data, which every portfolio shares.
+async fn compare_markets(
+    json: &Stores,
+    pg: &Stores,
+    report: &mut VerifyReport,
+) -> Result<(), StoreError> {
+    let ds = DataSet::Markets;
+    report.tables.push(compare(
+        ds,
+        "events (raw)",
+        json.markets.load_raw_events().await?,
+        pg.markets.load_raw_events().await?,
+        key,
+    ));
+    report.tables.push(compare(
+        ds,
+        "events (filtered)",
+        json.markets.load_filtered_events().await?,
+        pg.markets.load_filtered_events().await?,
+        key,
+    ));
+    report.tables.push(compare(
+        ds,
+        "markets",
+        json.markets.load_filtered_markets().await?,
+        pg.markets.load_filtered_markets().await?,
+        key,
+    ));
+    report.tables.push(compare(
+        ds,
+        "market_snapshots",
+        json.markets.load_market_snapshots(None).await?,
+        pg.markets.load_market_snapshots(None).await?,
+        key,
+    ));
     Ok(())
 }
 
@@ -279,6 +322,7 @@ pub fn compare<T: Serialize + PartialEq>(
     let mut report = TableReport {
         data_set: data_set.to_string(),
         table,
+        portfolio: None,
         json_rows,
         pg_rows,
         missing: Vec::new(),
