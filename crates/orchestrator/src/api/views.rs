@@ -234,6 +234,7 @@ mod tests {
         let (page, meta) = Paging {
             limit: 3,
             offset: 8,
+            portfolio: None,
         }
         .page(&items);
         assert_eq!(page, vec![8, 9]);
@@ -244,6 +245,7 @@ mod tests {
         let (page, _) = Paging {
             limit: 0,
             offset: 0,
+            portfolio: None,
         }
         .page(&items);
         assert_eq!(page, vec![0]);
