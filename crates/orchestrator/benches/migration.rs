@@ -143,7 +143,6 @@ async fn backfill_and_verify(n: u32, out: &mut Results) {
     let json = Stores::single(Arc::new(
         JsonStore::open(tmp.path(), JsonStoreOptions::default()).unwrap(),
     ));
-    let portfolio = PortfolioId::default();
     let runs = if n >= 1_000_000 { 1 } else { 3 };
     let (mut backfill, mut copy, mut verify) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..runs {
@@ -156,7 +155,6 @@ async fn backfill_and_verify(n: u32, out: &mut Results) {
             &pg_stores,
             Some(&pg),
             &[DataSet::Trades],
-            &portfolio,
             &ProgressBar::hidden(),
         )
         .await
@@ -166,7 +164,7 @@ async fn backfill_and_verify(n: u32, out: &mut Results) {
 
         let start = Instant::now();
         let verified =
-            orchestrator::ops::verify::verify(&json, &pg_stores, &[DataSet::Trades], &portfolio)
+            orchestrator::ops::verify::verify(&json, &pg_stores, &[DataSet::Trades])
                 .await
                 .unwrap();
         verify.push(start.elapsed().as_secs_f64());
