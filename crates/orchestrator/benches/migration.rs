@@ -25,7 +25,7 @@ mod results;
 mod support;
 
 use domain::ports::Stores;
-use domain::{DataSet, PortfolioId};
+use domain::DataSet;
 use indicatif::ProgressBar;
 use orchestrator::app::{App, StoreChoice};
 use orchestrator::phase_state::{PhaseFile, PhaseRecord};
