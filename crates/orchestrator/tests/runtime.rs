@@ -148,9 +148,12 @@ async fn serve_runs_the_schedule_readers_work_beside_it_and_a_second_writer_is_r
     );
 
     // Nobody POSTs: the schedule's first cycle runs at once and the
-    // portfolio moves.
+    // portfolio moves; then the next one is due (no due time while a job
+    // runs).
     let status = server
-        .wait_for("ran a scheduled cycle", last_cycle_succeeded)
+        .wait_for("ran a scheduled cycle and set the next", |s| {
+            last_cycle_succeeded(s) && s["schedule"]["next_cycle_at"].is_string()
+        })
         .await;
     assert!(status["cycle"]["last"]["trades_executed"].as_u64().unwrap() > 0);
     let schedule = &status["schedule"];
