@@ -24,8 +24,8 @@ mod results;
 #[path = "../../storage-pg/benches/support/mod.rs"]
 mod support;
 
-use domain::ports::Stores;
 use domain::DataSet;
+use domain::ports::Stores;
 use indicatif::ProgressBar;
 use orchestrator::app::{App, StoreChoice};
 use orchestrator::phase_state::{PhaseFile, PhaseRecord};
@@ -163,10 +163,9 @@ async fn backfill_and_verify(n: u32, out: &mut Results) {
         assert_eq!(report.rows(), n as usize);
 
         let start = Instant::now();
-        let verified =
-            orchestrator::ops::verify::verify(&json, &pg_stores, &[DataSet::Trades])
-                .await
-                .unwrap();
+        let verified = orchestrator::ops::verify::verify(&json, &pg_stores, &[DataSet::Trades])
+            .await
+            .unwrap();
         verify.push(start.elapsed().as_secs_f64());
         assert!(verified.is_clean(), "backfilled trades verify clean");
 
