@@ -23,6 +23,7 @@
 
 pub mod api;
 pub mod app;
+pub mod backtest;
 pub mod cli;
 pub mod compare;
 pub mod cycle;

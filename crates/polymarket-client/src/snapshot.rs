@@ -105,6 +105,34 @@ impl SnapshotSource {
         })
     }
 
+    /// A snapshot held in memory: these events and, as the details
+    /// `/markets` answers with, these markets (first of an id wins). `label`
+    /// names it in [`MarketSource::describe`] (a moment of a backtest, say);
+    /// nothing is read from disk.
+    pub fn from_records(
+        label: impl Into<PathBuf>,
+        events: Vec<Event>,
+        markets: Vec<Market>,
+    ) -> Self {
+        let mut details_stats = FetchStats::default();
+        let mut details = HashMap::with_capacity(markets.len());
+        for market in markets {
+            insert_first(&mut details, market, &mut details_stats);
+        }
+        let events_stats = FetchStats {
+            pages: 1,
+            ..FetchStats::default()
+        };
+        Self {
+            dir: label.into(),
+            events,
+            events_stats,
+            details: Details::Recorded(details),
+            details_stats,
+            details_skipped: HashMap::new(),
+        }
+    }
+
     /// The directory this snapshot was read from.
     pub fn dir(&self) -> &Path {
         &self.dir
