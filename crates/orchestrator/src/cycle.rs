@@ -136,8 +136,15 @@ pub async fn run_cycle(
     params: &CycleParams,
 ) -> Result<CycleSummary, CycleError> {
     let mut traded = Vec::new();
-    match cycle(stores, source, params, &mut traded).await {
-        Ok(summary) => Ok(summary),
+    let result = cycle(stores, source, params, &mut traded).await;
+    after_trading(result, traded)
+}
+
+/// A cycle's result, its error marked [`CycleError::AfterTrading`] when
+/// `traded` (the trades it recorded before failing) is not empty.
+fn after_trading<T>(result: Result<T, CycleError>, traded: Vec<TradeId>) -> Result<T, CycleError> {
+    match result {
+        Ok(out) => Ok(out),
         Err(e) if traded.is_empty() => Err(e),
         Err(e) => Err(CycleError::AfterTrading {
             trades: traded,
@@ -320,27 +327,23 @@ pub async fn run_cycles(
         let mut traded = Vec::new();
         let result = match book {
             Err(e) => Err(e),
-            Ok(mut portfolio) => match trade(
-                stores,
-                source,
-                params,
-                &mut portfolio,
-                &markets,
-                &mut summary,
-                &mut traded,
-            )
-            .await
-            {
-                Ok(()) => {
+            Ok(mut portfolio) => {
+                let traded_result = trade(
+                    stores,
+                    source,
+                    params,
+                    &mut portfolio,
+                    &markets,
+                    &mut summary,
+                    &mut traded,
+                )
+                .await
+                .map(|()| {
                     summary.finish(&portfolio, (params.clock)(), started.elapsed());
-                    Ok(summary)
-                }
-                Err(e) if traded.is_empty() => Err(e),
-                Err(e) => Err(CycleError::AfterTrading {
-                    trades: traded,
-                    source: Box::new(e),
-                }),
-            },
+                    summary
+                });
+                after_trading(traded_result, traded)
+            }
         };
         if let Err(e) = &result {
             tracing::error!(portfolio = %params.portfolio_id, error = %e, "the portfolio's cycle failed; the others go on");

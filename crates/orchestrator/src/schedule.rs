@@ -273,22 +273,42 @@ impl Job for CycleJob {
     async fn run(&self) -> anyhow::Result<String> {
         let results =
             crate::cycle::run_cycles(&self.stores, self.source.as_ref(), &self.params).await;
-        let mut lines = Vec::new();
-        let mut failed = Vec::new();
+        let mut report = PortfolioReport::default();
         for (id, result) in results {
             match result {
-                Ok(s) => lines.push(format!(
-                    "{id}: {} steps in {} ms",
-                    s.steps.len(),
-                    s.duration_ms
-                )),
-                Err(e) => failed.push(format!("{id}: {e}")),
+                Ok(s) => report.done(
+                    &id,
+                    format!("{} steps in {} ms", s.steps.len(), s.duration_ms),
+                ),
+                Err(e) => report.failed(&id, e),
             }
         }
-        if !failed.is_empty() {
-            anyhow::bail!("{}", failed.join("; "));
+        report.finish()
+    }
+}
+
+/// What a job over every live portfolio did: a line per portfolio, and the
+/// job fails naming every portfolio that failed.
+#[derive(Default)]
+struct PortfolioReport {
+    lines: Vec<String>,
+    failed: Vec<String>,
+}
+
+impl PortfolioReport {
+    fn done(&mut self, id: &domain::PortfolioId, line: String) {
+        self.lines.push(format!("{id}: {line}"));
+    }
+
+    fn failed(&mut self, id: &domain::PortfolioId, error: impl std::fmt::Display) {
+        self.failed.push(format!("{id}: {error}"));
+    }
+
+    fn finish(self) -> anyhow::Result<String> {
+        if !self.failed.is_empty() {
+            anyhow::bail!("{}", self.failed.join("; "));
         }
-        Ok(lines.join("; "))
+        Ok(self.lines.join("; "))
     }
 }
 
@@ -308,8 +328,7 @@ impl Job for PricesJob {
     }
 
     async fn run(&self) -> anyhow::Result<String> {
-        let mut lines = Vec::new();
-        let mut failed = Vec::new();
+        let mut report = PortfolioReport::default();
         for (id, exits) in &self.portfolios {
             match crate::prices::update_prices_with(
                 &self.stores,
@@ -320,24 +339,24 @@ impl Job for PricesJob {
             )
             .await
             {
-                Ok(update) => lines.push(format!(
-                    "{id}: repriced {}, settled {}, exited {} (realized {}), undecided {}, unpriced {}",
+                Ok(update) => report.done(
+                    id,
+                    format!(
+                        "repriced {}, settled {}, exited {} (realized {}), undecided {}, unpriced {}",
                     update.repriced,
                     update.settled.len(),
                     update.exits.len(),
                     update.realized_pnl,
                     update.undecided.len(),
-                    update.unpriced.len()
-                )),
+                        update.unpriced.len()
+                    ),
+                ),
                 // Before a portfolio's first cycle there is nothing to price.
                 Err(crate::prices::PriceError::NoPortfolio(_)) => {}
-                Err(e) => failed.push(format!("{id}: {e}")),
+                Err(e) => report.failed(id, e),
             }
         }
-        if !failed.is_empty() {
-            anyhow::bail!("{}", failed.join("; "));
-        }
-        Ok(lines.join("; "))
+        report.finish()
     }
 }
 

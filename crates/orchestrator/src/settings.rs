@@ -299,6 +299,20 @@ impl Settings {
         )
     }
 
+    /// The ids of every live portfolio in [`Settings::portfolios`]' order
+    /// (`default` first), without building their strategies: what a request
+    /// naming a portfolio is checked against.
+    pub fn portfolio_ids(&self) -> Vec<domain::PortfolioId> {
+        let mut ids = vec![domain::PortfolioId::default()];
+        ids.extend(
+            self.portfolio_configs
+                .iter()
+                .filter(|c| c.id != domain::PortfolioId::DEFAULT)
+                .map(|c| domain::PortfolioId::new(&c.id)),
+        );
+        ids
+    }
+
     fn validate(&self) -> Result<(), SettingsError> {
         if domain::time::NaiveZone::parse(&self.naive_timezone).is_none() {
             return Err(SettingsError(format!(

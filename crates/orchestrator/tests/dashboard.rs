@@ -65,13 +65,15 @@ async fn the_dashboard_draws_one_point_per_history_entry() {
     };
     let data = tempfile::tempdir().unwrap();
     let state = tempfile::tempdir().unwrap();
-    let s = Server::start(
-        settings(data.path(), state.path(), &[]),
-        StoreChoice::Json,
-        None,
-        example_source(),
-    )
-    .await;
+    // A second live portfolio for the comparison page; the dashboard shows
+    // the default one.
+    let mut settings = settings(data.path(), state.path(), &[]);
+    settings.portfolio_configs = vec![orchestrator::settings::portfolios::PortfolioConfig {
+        id: "band".into(),
+        strategy: "favourite_band".into(),
+        ..Default::default()
+    }];
+    let s = Server::start(settings, StoreChoice::Json, None, example_source()).await;
     // Four cycles: four history entries (the first buys, the rest re-price).
     for _ in 0..4 {
         assert_eq!(s.post(CYCLE, None).await.0, 200);
@@ -135,30 +137,9 @@ async fn the_dashboard_draws_one_point_per_history_entry() {
         png.len()
     );
     println!("dashboard screenshot: {}", shot.display());
-    s.stop().await;
-}
 
-#[tokio::test(flavor = "multi_thread")]
-async fn the_comparison_page_shows_every_portfolio_with_a_curve_each() {
-    let Some(chromium) = testkit::browser::chromium() else {
-        testkit::ci::skip_or_fail(&format!(
-            "no Chromium on PATH ({}; Debian: apt-get install chromium)",
-            testkit::browser::CHROMIUM_NAMES.join(", ")
-        ));
-        return;
-    };
-    let data = tempfile::tempdir().unwrap();
-    let state = tempfile::tempdir().unwrap();
-    let mut settings = settings(data.path(), state.path(), &[]);
-    settings.portfolio_configs = vec![orchestrator::settings::portfolios::PortfolioConfig {
-        id: "band".into(),
-        strategy: "favourite_band".into(),
-        ..Default::default()
-    }];
-    let s = Server::start(settings, StoreChoice::Json, None, example_source()).await;
-    for _ in 0..3 {
-        assert_eq!(s.post(CYCLE, None).await.0, 200);
-    }
+    // The comparison page: a row per live portfolio, a curve per portfolio
+    // with a history.
     let (code, figures) = s.get("/trading/compare").await;
     assert_eq!(code, 200, "{figures}");
     let rows = figures["portfolios"].as_array().unwrap();
@@ -173,7 +154,6 @@ async fn the_comparison_page_shows_every_portfolio_with_a_curve_each() {
         .count();
     assert!(with_history >= 1, "{figures:#}");
 
-    let profile = tempfile::tempdir().unwrap();
     let out = browser(
         &chromium,
         profile.path(),

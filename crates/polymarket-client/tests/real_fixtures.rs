@@ -185,6 +185,7 @@ async fn every_market_fixture_decodes() {
             fetched.stats.skipped
         );
     }
+    every_recorded_market_names_its_two_clob_tokens(&fixtures).await;
 }
 
 #[tokio::test]
@@ -233,11 +234,8 @@ fn file_name(p: &Path) -> String {
 /// Every recorded market names its two CLOB tokens (`clobTokenIds`, a JSON
 /// array inside a string), read as typed ids aligned with the outcomes —
 /// the Up/Down market's "yes" token is its "Up" token.
-#[tokio::test]
-async fn every_recorded_market_names_its_two_clob_tokens() {
-    let Some(fixtures) = real_fixtures() else {
-        return;
-    };
+async fn every_recorded_market_names_its_two_clob_tokens(fixtures: &Path) {
+    let fixtures = fixtures.to_path_buf();
     let up_down = market_fixture(&fixtures, "open_up_down.json", false).await;
     let tokens = domain::gamma::outcome_tokens(&up_down.markets[0])
         .unwrap()

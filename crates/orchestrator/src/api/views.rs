@@ -266,18 +266,14 @@ pub fn live_portfolio(
     name: Option<&str>,
 ) -> Result<domain::PortfolioId, super::ApiError> {
     let id = domain::PortfolioId::new(name.unwrap_or(domain::PortfolioId::DEFAULT));
-    let live = s
-        .app()
-        .settings
-        .portfolios()
-        .map_err(|e| super::ApiError::Internal(e.to_string()))?;
-    if live.iter().any(|p| p.id == id) {
+    let live = s.app().settings.portfolio_ids();
+    if live.contains(&id) {
         return Ok(id);
     }
     Err(super::ApiError::NotFound(format!(
         "no portfolio {id:?} (live: {})",
         live.iter()
-            .map(|p| p.id.as_str())
+            .map(|p| p.as_str())
             .collect::<Vec<_>>()
             .join(", ")
     )))

@@ -22,11 +22,6 @@ pub async fn run(args: CompareArgs, settings: Settings) -> Result<()> {
     let (comparison, stale) =
         routing::stale::allow_stale(crate::compare::compare(&app.stores, &live)).await;
     let comparison = comparison.context("cannot compare the portfolios")?;
-    if let Some(at) = stale {
-        eprintln!(
-            "warning: PostgreSQL did not answer; these figures are from the JSON files as of {} (stale)",
-            domain::time::format_timestamp(at)
-        );
-    }
+    super::warn_if_stale(stale);
     super::print(args.json, &comparison)
 }

@@ -106,6 +106,17 @@ pub(crate) fn print<T: serde::Serialize + std::fmt::Display>(json: bool, value: 
     Ok(())
 }
 
+/// Warn on stderr that figures come from the JSON files because PostgreSQL
+/// did not answer (phase 6 with PostgreSQL down), with the export's time.
+fn warn_if_stale(stale: Option<chrono::DateTime<chrono::Utc>>) {
+    if let Some(at) = stale {
+        eprintln!(
+            "warning: PostgreSQL did not answer; these figures are from the JSON files as of {} (stale)",
+            domain::time::format_timestamp(at)
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use clap::Parser;

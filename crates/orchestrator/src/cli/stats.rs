@@ -30,12 +30,7 @@ pub async fn run(args: StatsArgs, settings: Settings) -> Result<()> {
     let (performance, stale) =
         routing::stale::allow_stale(load_performance(&app.stores, &id)).await;
     let performance = performance.context("cannot compute the performance")?;
-    if let Some(at) = stale {
-        eprintln!(
-            "warning: PostgreSQL did not answer; these figures are from the JSON files as of {} (stale)",
-            domain::time::format_timestamp(at)
-        );
-    }
+    super::warn_if_stale(stale);
     if args.json {
         println!("{}", serde_json::to_string_pretty(&performance)?);
     } else {
