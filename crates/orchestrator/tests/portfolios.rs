@@ -104,8 +104,18 @@ fn one_cycle_runs_every_portfolio_each_in_its_own_books() {
         traded += usize::from(!trades.is_empty());
         for t in &trades {
             assert_eq!(t["strategy"], strategy, "{portfolio}: {t:#}");
-            let key = (t["trade_id"].to_string(), portfolio);
-            assert!(seen.insert(key));
+            // Unique across portfolios, as PostgreSQL's `trades` requires
+            // (a backfill or a dual write would otherwise lose one).
+            let id = t["trade_id"].as_str().unwrap().to_owned();
+            assert!(
+                seen.insert(id.clone()),
+                "{portfolio}: trade id {id} taken twice"
+            );
+            assert_eq!(
+                id.starts_with(&format!("{portfolio}~trade_")),
+                portfolio != "default",
+                "{id}"
+            );
         }
         let executed = rows
             .iter()

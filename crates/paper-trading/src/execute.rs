@@ -233,13 +233,27 @@ fn invalid(e: DomainError) -> SkipReason {
     SkipReason::InvalidSignal(e.to_string())
 }
 
+/// A trade id no position of `portfolio` and nothing `elsewhere` holds:
+/// `trade_<YYYYmmdd_HHMMSS>_<market>` in the default portfolio (the legacy
+/// shape), `<portfolio>~trade_…` in any other, so two portfolios buying the
+/// same market at the same second never allocate one id (trade ids are
+/// unique across portfolios: PostgreSQL's `trades.trade_id`, while each
+/// portfolio's JSON trade file checks only its own). A portfolio id has no
+/// `~`, and a default id has none in its first 22 characters, so only a
+/// portfolio named like a trade id could meet another's; then `_2`, `_3`…
+/// and the stores' conflict check still apply.
 fn unique_trade_id(
     portfolio: &Portfolio,
     market: &MarketId,
     now: DateTime<Utc>,
     elsewhere: &dyn Fn(&str) -> bool,
 ) -> TradeId {
-    let base = format!("trade_{}_{}", now.format("%Y%m%d_%H%M%S"), market);
+    let stamp = now.format("%Y%m%d_%H%M%S");
+    let base = if portfolio.id.is_default() {
+        format!("trade_{stamp}_{market}")
+    } else {
+        format!("{}~trade_{stamp}_{market}", portfolio.id)
+    };
     let taken = |id: &str| {
         elsewhere(id)
             || portfolio

@@ -142,6 +142,20 @@ fn a_second_position_in_a_market_is_allowed_by_policy_with_a_unique_id() {
 }
 
 #[test]
+fn two_portfolios_buying_one_market_at_one_second_get_different_ids() {
+    let policy = ExecutionPolicy::default();
+    let s = signal("634159", Action::BuyYes, "0.8", "100");
+    let mut default = portfolio("1000");
+    let mut band = portfolio("1000");
+    band.id = domain::PortfolioId::new("band");
+    let a = execute_signal(&mut default, &s, t0(), &policy).unwrap();
+    let b = execute_signal(&mut band, &s, t0(), &policy).unwrap();
+    assert_eq!(a.trade_id.as_str(), "trade_20251020_170245_634159");
+    assert_eq!(b.trade_id.as_str(), "band~trade_20251020_170245_634159");
+    assert_eq!(b.portfolio_id.as_str(), "band");
+}
+
+#[test]
 fn a_new_second_gets_the_plain_legacy_id() {
     let lenient = ExecutionPolicy {
         one_position_per_market: false,
