@@ -650,11 +650,12 @@ pub async fn generate_signals(
     markets: &[Market],
 ) -> Result<(Vec<Signal>, StepSummary), CycleError> {
     let step = Instant::now();
-    // No recorded price history is fed to strategies yet.
-    let mut signals =
-        params
-            .strategy
-            .generate(markets, &strategy::PriceHistory::new(), (params.clock)());
+    let now = (params.clock)();
+    let history = match params.strategy.lookback() {
+        None => strategy::PriceHistory::new(),
+        Some(window) => recorded_prices(stores, markets, now, window).await?,
+    };
+    let mut signals = params.strategy.generate(markets, &history, now);
     for s in &mut signals {
         s.portfolio_id = params.portfolio_id.clone();
     }
@@ -670,6 +671,32 @@ pub async fn generate_signals(
     Ok((
         signals,
         StepSummary::new(StepCounts::GenerateSignals(counts), step),
+    ))
+}
+
+/// The prices the cycles recorded (`market_snapshots`, step 3) for
+/// `markets` in the `window` before `now`, for a strategy that looks back.
+/// The whole series is read, as the preflight does; a store that can answer
+/// by market and time would read less.
+async fn recorded_prices(
+    stores: &Stores,
+    markets: &[Market],
+    now: DateTime<Utc>,
+    window: chrono::TimeDelta,
+) -> Result<strategy::PriceHistory, CycleError> {
+    let from = now
+        .checked_sub_signed(window)
+        .unwrap_or(DateTime::<Utc>::MIN_UTC);
+    let wanted: HashSet<&MarketId> = markets.iter().map(|m| &m.id).collect();
+    let snapshots = stores
+        .markets
+        .load_market_snapshots(None)
+        .await
+        .map_err(store("generate signals"))?;
+    Ok(strategy::PriceHistory::from_snapshots(
+        snapshots
+            .iter()
+            .filter(|s| s.timestamp >= from && s.timestamp < now && wanted.contains(&s.market_id)),
     ))
 }
 

@@ -246,3 +246,54 @@ async fn a_python_era_data_set_loads_and_a_cycle_continues_on_top() {
         .unwrap();
     p.check_invariant().unwrap();
 }
+
+/// A strategy that looks back (momentum) sees the prices the earlier cycles
+/// recorded, and only those before its cycle: with three points of a rising
+/// market behind it, the fourth cycle buys yes; the third, with two, does not.
+#[tokio::test]
+async fn momentum_trades_on_the_prices_earlier_cycles_recorded() {
+    let data = tempfile::tempdir().unwrap();
+    let stores = json_stores(data.path());
+    let mut settings = settings();
+    settings.event_max_days_until_end = 1000;
+    let mut params = params(&settings, at("2026-01-01T00:00:00Z"));
+    params.strategy = strategy::build("momentum", &strategy::Params::new()).unwrap();
+    let start = at("2026-01-01T00:00:00Z");
+    let mut executed = Vec::new();
+    for (hour, yes) in ["0.50", "0.55", "0.60", "0.65"].iter().enumerate() {
+        let mut event = testkit::samples::sample_event_json(0, 1);
+        let no = dec!(1) - yes.parse::<rust_decimal::Decimal>().unwrap();
+        event["markets"][0]["outcomePrices"] = format!("[\"{yes}\", \"{no}\"]").into();
+        let event = domain::gamma::decode_event(&event).unwrap().event;
+        let source = polymarket_client::SnapshotSource::from_records(
+            format!("hour {hour}"),
+            vec![event],
+            Vec::new(),
+        );
+        let now = start + chrono::TimeDelta::hours(hour as i64);
+        params.clock = fixed_clock(now);
+        let summary = run_cycle_at(&stores, &source, &params).await;
+        executed.push(summary);
+    }
+    assert_eq!(executed, [0, 0, 0, 1], "trades per cycle");
+    let trades = stores
+        .trades
+        .load_trades(&PortfolioId::default())
+        .await
+        .unwrap();
+    assert_eq!(trades.len(), 1);
+    assert_eq!(trades[0].outcome.as_deref(), Some("Yes"));
+    assert_eq!(trades[0].entry_price.value(), dec!(0.65));
+    assert_eq!(trades[0].strategy, "momentum");
+}
+
+async fn run_cycle_at(
+    stores: &domain::ports::Stores,
+    source: &polymarket_client::SnapshotSource,
+    params: &orchestrator::CycleParams,
+) -> u64 {
+    let summary = orchestrator::run_cycle(stores, source, params)
+        .await
+        .unwrap();
+    summary.execute().map_or(0, |c| c.executed as u64)
+}

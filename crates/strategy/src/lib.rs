@@ -66,4 +66,11 @@ pub trait Strategy: Send + Sync {
         history: &PriceHistory,
         now: DateTime<Utc>,
     ) -> Vec<Signal>;
+
+    /// How far back before `now` this strategy reads `history`; `None` (the
+    /// default) when it reads none, so a cycle loads no recorded prices
+    /// for it.
+    fn lookback(&self) -> Option<chrono::TimeDelta> {
+        None
+    }
 }

@@ -131,6 +131,10 @@ impl Strategy for Momentum {
         Self::NAME
     }
 
+    fn lookback(&self) -> Option<TimeDelta> {
+        Some(TimeDelta::hours(i64::from(self.lookback_hours)))
+    }
+
     fn generate(
         &self,
         markets: &[Market],
