@@ -258,3 +258,29 @@ fn refused_filter_values_exit_non_zero_naming_the_parameter() {
         "nothing is written when the filters are refused"
     );
 }
+
+/// Output into a pipe whose reader has gone (`prescient strategies | head
+/// -0`) ends the process as SIGPIPE ends `cat`, not with a panic.
+#[cfg(unix)]
+#[test]
+fn a_closed_pipe_ends_the_output_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_prescient"))
+        .current_dir(scratch_dir())
+        .env("RUST_LOG", "off")
+        .args(["strategies", "--json"])
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(
+        out.status.signal(),
+        Some(13),
+        "ended by SIGPIPE: {:?}",
+        out.status
+    );
+}

@@ -9,6 +9,7 @@ use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    restore_sigpipe();
     let cli = Cli::parse();
     let settings = match Sources::from_process().and_then(|s| Settings::load(&s)) {
         Ok(s) => s,
@@ -32,4 +33,14 @@ async fn main() -> ExitCode {
 fn fail(error: &anyhow::Error) -> ExitCode {
     eprintln!("error: {}", orchestrator::one_line(error));
     ExitCode::FAILURE
+}
+
+/// Rust ignores SIGPIPE, so printing into a closed pipe (`prescient stats
+/// | head -1`) would panic with "failed printing to stdout". A command-line
+/// tool ends quietly instead, as `cat` does (the `sigpipe` crate restores
+/// the default disposition). Sockets are unaffected: the standard library
+/// sends with `MSG_NOSIGNAL`.
+fn restore_sigpipe() {
+    #[cfg(unix)]
+    sigpipe::reset();
 }
