@@ -1267,3 +1267,56 @@ async fn metrics_count_requests_cycles_and_steps_with_bounded_labels() {
     }
     s.stop().await;
 }
+
+/// `?portfolio=` names the live portfolio a read is about: its own books,
+/// signals and strategy; an unknown one is 404 naming the live ones, another
+/// parameter 400.
+#[tokio::test(flavor = "multi_thread")]
+async fn reads_name_their_portfolio() {
+    let data = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let mut settings = settings(data.path(), state.path(), &[]);
+    settings.portfolio_configs = vec![orchestrator::settings::portfolios::PortfolioConfig {
+        id: "band".into(),
+        strategy: "favourite_band".into(),
+        amount: Some(rust_decimal::Decimal::from(40)),
+        ..Default::default()
+    }];
+    let s = Server::start(settings, StoreChoice::Json, None, example_source()).await;
+    assert_eq!(s.post(CYCLE, None).await.0, 200);
+
+    let (code, p) = s.get("/paper-trading/portfolio?portfolio=band").await;
+    assert_eq!((code, &p["portfolio_id"]), (200, &json!("band")), "{p}");
+    let (_, default) = s.get("/paper-trading/portfolio").await;
+    assert_eq!(default["portfolio_id"], "default");
+
+    let (code, signals) = s.get("/strategy/current-signals?portfolio=band").await;
+    assert_eq!(code, 200, "{signals}");
+    let band_signals = signals["signals"].as_array().unwrap();
+    assert!(!band_signals.is_empty(), "{signals}");
+    assert!(
+        band_signals
+            .iter()
+            .all(|x| x["strategy"] == "favourite_band"),
+        "{signals}"
+    );
+    let (code, status) = s.get("/strategy/status?portfolio=band").await;
+    assert_eq!(code, 200, "{status}");
+    assert_eq!(status["portfolio"], "band");
+    assert_eq!(status["strategy"], "favourite_band");
+    assert_eq!(status["amount"], json!(40));
+    assert_eq!(status["threshold"], Value::Null);
+    assert_eq!(status["signals_count"], json!(band_signals.len()));
+    let (_, status) = s.get("/strategy/status").await;
+    assert_eq!(
+        (&status["strategy"], &status["threshold"]),
+        (&json!("most_likely"), &json!(0.5))
+    );
+
+    let (code, body) = s.get("/strategy/current-signals?portfolio=nope").await;
+    assert_eq!(code, 404, "{body}");
+    assert!(body["detail"].as_str().unwrap().contains("band"), "{body}");
+    let (code, _) = s.get("/strategy/status?limit=3").await;
+    assert_eq!(code, 400);
+    s.stop().await;
+}

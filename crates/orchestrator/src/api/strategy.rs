@@ -7,19 +7,19 @@ use super::views::{self, num, opt, time};
 use super::{ApiError, ApiState};
 use crate::filters::Applies;
 use axum::Json;
-use axum::extract::State;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use serde_json::{Value, json};
 
-/// `GET /strategy/current-signals`: the last cycle's signals, by confidence.
-pub async fn current_signals(State(s): State<ApiState>) -> Result<Json<Value>, ApiError> {
-    let signals = s
-        .app()
-        .stores
-        .signals
-        // The lead wires `?portfolio=` here; until then the default one's.
-        .load_current_signals(&domain::PortfolioId::default())
-        .await?;
+/// `GET /strategy/current-signals[?portfolio=ID]`: the portfolio's (by
+/// default `default`'s) signals of its last cycle, by confidence.
+pub async fn current_signals(
+    State(s): State<ApiState>,
+    query: Result<Query<views::PortfolioParam>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let id = views::portfolio_of(&s, query)?;
+    let signals = s.app().stores.signals.load_current_signals(&id).await?;
     Ok(Json(json!({
         "signals": signals.iter().map(views::signal).collect::<Vec<_>>(),
         "count": signals.len(),
@@ -28,25 +28,41 @@ pub async fn current_signals(State(s): State<ApiState>) -> Result<Json<Value>, A
     })))
 }
 
-/// `GET /strategy/status`: which strategy runs, with what amount, and what
-/// the current signal set holds.
-pub async fn status(State(s): State<ApiState>) -> Result<Json<Value>, ApiError> {
+/// `GET /strategy/status[?portfolio=ID]`: which strategy the portfolio (by
+/// default `default`) runs, with what amount, and what its current signal
+/// set holds. `threshold` is the original strategy's (`most_likely`), null
+/// for the others (their parameters are in `prescient strategies`).
+pub async fn status(
+    State(s): State<ApiState>,
+    query: Result<Query<views::PortfolioParam>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let id = views::portfolio_of(&s, query)?;
     let app = s.app();
-    let signals = app
-        .stores
-        .signals
-        .load_current_signals(&domain::PortfolioId::default())
-        .await?;
+    let live = app
+        .settings
+        .portfolios()
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let portfolio = live
+        .iter()
+        .find(|p| p.id == id)
+        .ok_or_else(|| ApiError::NotFound(format!("no portfolio {id:?}")))?;
+    let name = portfolio.strategy_name.as_str();
+    let description = strategy::registry()
+        .into_iter()
+        .find(|spec| spec.name == name)
+        .map(|spec| spec.description);
+    let signals = app.stores.signals.load_current_signals(&id).await?;
     let metadata = app.stores.metadata.load_metadata().await?;
     let buy_yes = signals
         .iter()
         .filter(|x| x.action == domain::Action::BuyYes)
         .count();
     Ok(Json(json!({
-        "strategy": "most_likely",
-        "description": "buy the side priced above 0.50, at its price",
-        "threshold": 0.5,
-        "amount": num(app.settings.trade_amount),
+        "portfolio": id.as_str(),
+        "strategy": name,
+        "description": description,
+        "threshold": (name == "most_likely").then_some(0.5),
+        "amount": num(portfolio.amount.value()),
         "one_position_per_market": app.settings.one_position_per_market,
         "signals_count": signals.len(),
         "buy_yes": buy_yes,

@@ -124,6 +124,9 @@ pub fn signal(s: &Signal) -> Value {
         "executed": s.executed,
         "executed_at": opt(s.executed_at, time),
         "trade_id": s.trade_id.as_ref().map(|t| t.as_str()),
+        // Beyond the original's fields: whose signal it is.
+        "portfolio": s.portfolio_id.as_str(),
+        "strategy": s.strategy,
     })
 }
 
