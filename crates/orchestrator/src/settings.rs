@@ -12,6 +12,73 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use strategy::{EventFilter, MarketFilter};
 
+/// A secret setting (the API token): its `Debug` shows `[redacted]`, so
+/// printing the settings never prints it; [`Secret::expose`] reads it.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// The secret itself, for the one place that compares it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// The PostgreSQL variables (`DATABASE_URL`, `POSTGRES_*`,
+/// `PRESCIENT_PG_*`) by name. Its `Debug` hides a URL's password and every
+/// `*PASSWORD*` value.
+#[derive(Clone, Default, PartialEq)]
+pub struct DatabaseVars(HashMap<String, String>);
+
+impl std::ops::Deref for DatabaseVars {
+    type Target = HashMap<String, String>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for DatabaseVars {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
+impl FromIterator<(String, String)> for DatabaseVars {
+    fn from_iter<I: IntoIterator<Item = (String, String)>>(iter: I) -> Self {
+        DatabaseVars(iter.into_iter().collect())
+    }
+}
+
+impl std::fmt::Debug for DatabaseVars {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut vars: Vec<(&String, &String)> = self.0.iter().collect();
+        vars.sort();
+        let mut map = f.debug_map();
+        for (name, value) in vars {
+            let shown = if name.contains("PASSWORD") {
+                "[redacted]".to_owned()
+            } else if name.ends_with("URL") {
+                storage_pg::redact::redact_url(value)
+            } else {
+                value.clone()
+            };
+            map.entry(name, &shown);
+        }
+        map.finish()
+    }
+}
+
 /// Every setting, with the original system's defaults.
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 pub struct Settings {
@@ -75,7 +142,7 @@ pub struct Settings {
     /// In DW, shadow-read one read in this many from PostgreSQL (0 = off).
     pub shadow_read_every: u64,
     /// `prescient serve`: the token actions (POST) require; unset = none.
-    pub api_token: Option<String>,
+    pub api_token: Option<Secret>,
     /// `prescient serve`: ms a request's headers may take to arrive, counted
     /// from when the server starts waiting for them (so also how long a
     /// kept-alive connection may sit idle).
@@ -99,7 +166,7 @@ pub struct Settings {
     pub overrides: domain::Overrides,
     /// `DATABASE_URL`, `POSTGRES_*` and `PRESCIENT_PG_*`, for `PgConfig`.
     #[serde(skip)]
-    pub database: HashMap<String, String>,
+    pub database: DatabaseVars,
     /// The `[[portfolios]]` of `prescient.toml`, as written (checked at
     /// load); [`Settings::portfolios`] builds them.
     #[serde(skip)]
@@ -530,6 +597,35 @@ mod tests {
         assert_eq!(s.trade_amount, dec!(50));
         assert_eq!(s.min_volume_24hr, Some(dec!(7)));
         assert_eq!(s.min_market_conviction, None);
+    }
+
+    #[test]
+    fn printing_the_settings_shows_no_secret() {
+        let s = Settings::load(&Sources {
+            file: None,
+            env: env(&[
+                ("PRESCIENT_API_TOKEN", "tok-very-secret"),
+                (
+                    "DATABASE_URL",
+                    "postgres://app:hunter2@db.example:5432/prescient",
+                ),
+                ("POSTGRES_PASSWORD", "hunter3"),
+                ("POSTGRES_USER", "app"),
+            ]),
+        })
+        .unwrap();
+        assert_eq!(
+            s.api_token.as_ref().map(Secret::expose),
+            Some("tok-very-secret")
+        );
+        let shown = format!("{s:?}");
+        for secret in ["tok-very-secret", "hunter2", "hunter3"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(
+            shown.contains("db.example") && shown.contains("\"app\""),
+            "{shown}"
+        );
     }
 
     #[test]

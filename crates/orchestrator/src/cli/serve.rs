@@ -37,7 +37,13 @@ pub struct ServeArgs {
 
 pub async fn run(args: ServeArgs, mut settings: Settings) -> Result<()> {
     // Refused before anything opens.
-    crate::api::guard::check_bind(args.addr, settings.api_token.as_deref())?;
+    crate::api::guard::check_bind(
+        args.addr,
+        settings
+            .api_token
+            .as_ref()
+            .map(crate::settings::Secret::expose),
+    )?;
     settings = args.filters.applied_to(&settings)?;
     let schedule = args.cycle_every.map(|cycle_every| Schedule {
         cycle_every,
@@ -46,7 +52,7 @@ pub async fn run(args: ServeArgs, mut settings: Settings) -> Result<()> {
     // Refused before anything opens: bad amounts fail here, not at the
     // first scheduled cycle.
     cycle_params(&settings)?;
-    let token = settings.api_token.clone();
+    let token = settings.api_token.as_ref().map(|t| t.expose().to_owned());
     let app = App::open_as(settings, args.store, Access::Write, "serve").await?;
     crate::api::serve(
         app,
