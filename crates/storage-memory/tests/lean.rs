@@ -1,5 +1,6 @@
 //! A lean store keeps one record per portfolio of each series a cycle
 //! appends to, and no market snapshots; a full store keeps them all.
+#![allow(clippy::unwrap_used)]
 
 use chrono::{TimeZone, Utc};
 use domain::ports::{HistoryStore, MarketStore};

@@ -1,0 +1,181 @@
+//! The backtest engine: every strategy of a [`BacktestConfig`] run over a
+//! sequence of [`Moments`], each moment through the live cycle
+//! ([`crate::cycle::run_cycles`]: one crawl shared by every strategy, then
+//! each strategy's signals, executions, exits, re-pricing and settlement)
+//! with the clock reading the moment's time.
+//!
+//! Each strategy trades a throw-away portfolio named after it in one lean
+//! in-memory store ([`storage_memory::MemoryStore::lean`]), so nothing live
+//! is opened and the store does not grow with the number of moments. Only
+//! the current moment's snapshot is held; what the run keeps per moment is
+//! one equity point per strategy (the report's curve).
+//!
+//! Deterministic: trade ids and timestamps derive from the moment's time
+//! and the market, strategies run in the order given, and nothing reads the
+//! system clock; the same moments give the same report.
+
+use super::report::{BacktestReport, StrategyReport};
+use super::{BacktestError, Moments};
+use crate::cycle::{Clock, CycleParams, run_cycles};
+use crate::prices::Exits;
+use analytics::{EquityCurve, EquityPoint};
+use chrono::{DateTime, Utc};
+use domain::ports::Stores;
+use domain::{MarketId, PortfolioId, Price, Usd};
+use paper_trading::ExecutionPolicy;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use storage_memory::MemoryStore;
+use strategy::{EventFilter, MarketFilter, Strategy};
+
+/// What a backtest runs: the strategies side by side (each in a portfolio
+/// of its own, named by its name), and the rules every one shares — the
+/// starting balance, the event and market filters, the execution policy and
+/// the exit rules with their fill model — as a live portfolio has them.
+#[derive(Clone)]
+pub struct BacktestConfig {
+    /// `(name, strategy)`, in report order; names must be distinct.
+    pub strategies: Vec<(String, Arc<dyn Strategy>)>,
+    pub initial_balance: Usd,
+    pub event_filter: EventFilter,
+    pub market_filter: MarketFilter,
+    pub policy: ExecutionPolicy,
+    pub exits: Exits,
+}
+
+/// Run every strategy of `config` over `moments`, one moment at a time, and
+/// report each one's figures and equity curve (one point per moment).
+///
+/// Refuses a config without strategies or with a name twice, a sequence
+/// without moments, and moments out of time order; stops at the first
+/// cycle that fails, naming the moment and the strategy.
+pub async fn run_backtest(
+    moments: &mut dyn Moments,
+    config: &BacktestConfig,
+) -> Result<BacktestReport, BacktestError> {
+    check(config)?;
+    let store = Arc::new(MemoryStore::lean());
+    let stores = Stores::single(store);
+    let now = Arc::new(AtomicI64::new(0));
+    let clock: Clock = {
+        let now = now.clone();
+        Arc::new(move || {
+            DateTime::from_timestamp_micros(now.load(Ordering::SeqCst)).unwrap_or_default()
+        })
+    };
+    let params: Vec<CycleParams> = config
+        .strategies
+        .iter()
+        .map(|(name, strategy)| CycleParams {
+            portfolio_id: PortfolioId::new(name.as_str()),
+            initial_balance: config.initial_balance,
+            event_filter: config.event_filter.clone(),
+            market_filter: config.market_filter.clone(),
+            policy: config.policy.clone(),
+            strategy: strategy.clone(),
+            exits: config.exits,
+            clock: clock.clone(),
+        })
+        .collect();
+    let mut curves: Vec<Vec<EquityPoint>> = vec![Vec::new(); params.len()];
+    let mut payouts: HashMap<MarketId, [Price; 2]> = HashMap::new();
+    let mut last: Option<DateTime<Utc>> = None;
+    while let Some(moment) = moments.next_moment().await? {
+        if last.is_some_and(|l| moment.time <= l) {
+            return Err(BacktestError::Input(format!(
+                "{}: the moment at {} does not come after the one at {}",
+                moments.describe(),
+                moment.time.to_rfc3339(),
+                last.map(|l| l.to_rfc3339()).unwrap_or_default()
+            )));
+        }
+        last = Some(moment.time);
+        now.store(moment.time.timestamp_micros(), Ordering::SeqCst);
+        let results = run_cycles(&stores, moment.source.as_ref(), &params).await;
+        for (id, result) in results {
+            if let Err(source) = result {
+                return Err(BacktestError::Moment {
+                    time: moment.time,
+                    strategy: id.to_string(),
+                    source,
+                });
+            }
+        }
+        let mut unsettled = BTreeSet::new();
+        for (p, curve) in params.iter().zip(curves.iter_mut()) {
+            let portfolio = load(&stores, &p.portfolio_id).await?;
+            curve.push(EquityPoint {
+                time: moment.time,
+                value: portfolio.total_value(),
+            });
+            unsettled.extend(
+                portfolio
+                    .positions
+                    .iter()
+                    .map(|pos| pos.market_id.clone())
+                    .filter(|m| !payouts.contains_key(m)),
+            );
+        }
+        // How the markets traded resolved, for the Brier score: whatever
+        // this moment shows of them (closed ones included).
+        if !unsettled.is_empty() {
+            let ids: Vec<MarketId> = unsettled.into_iter().collect();
+            let seen = moment.source.fetch_markets(&ids, true).await?;
+            payouts.extend(analytics::settled_payouts(&seen.markets));
+        }
+    }
+    if last.is_none() {
+        return Err(BacktestError::Input(format!(
+            "{} holds no moments",
+            moments.describe()
+        )));
+    }
+    let mut strategies = Vec::with_capacity(params.len());
+    for (p, points) in params.iter().zip(curves) {
+        let portfolio = load(&stores, &p.portfolio_id).await?;
+        let trades = stores.trades.count_trades(&p.portfolio_id, None).await?;
+        strategies.push(StrategyReport::of(
+            p.portfolio_id.as_str(),
+            &portfolio,
+            trades,
+            EquityCurve::new(points),
+            &payouts,
+        ));
+    }
+    Ok(BacktestReport {
+        source: moments.describe(),
+        strategies,
+    })
+}
+
+fn check(config: &BacktestConfig) -> Result<(), BacktestError> {
+    if config.strategies.is_empty() {
+        return Err(BacktestError::Input(
+            "a backtest needs at least one strategy".into(),
+        ));
+    }
+    let mut seen = BTreeSet::new();
+    for (name, _) in &config.strategies {
+        if !seen.insert(name.as_str()) {
+            return Err(BacktestError::Input(format!(
+                "strategy {name:?} is given twice; each runs once"
+            )));
+        }
+    }
+    if config.initial_balance.is_negative() || !config.initial_balance.is_storable() {
+        return Err(BacktestError::Input(format!(
+            "the initial balance {} must be at least 0 and below 10^13",
+            config.initial_balance
+        )));
+    }
+    Ok(())
+}
+
+async fn load(stores: &Stores, id: &PortfolioId) -> Result<domain::Portfolio, BacktestError> {
+    stores
+        .portfolio
+        .load_portfolio(id)
+        .await?
+        .ok_or_else(|| BacktestError::Input(format!("portfolio {id} was never saved")))
+}
