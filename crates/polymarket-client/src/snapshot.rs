@@ -153,6 +153,25 @@ impl SnapshotSource {
         }
     }
 
+    /// The ids of the markets whose details the snapshot holds that are
+    /// not closed, sorted.
+    pub fn open_market_ids(&self) -> Vec<MarketId> {
+        let mut ids: Vec<MarketId> = match &self.details {
+            Details::Recorded(d) => d
+                .values()
+                .filter(|m| !m.closed)
+                .map(|m| m.id.clone())
+                .collect(),
+            Details::Nested(d) => d
+                .keys()
+                .filter(|id| self.detail(id).is_some_and(|m| !m.closed))
+                .cloned()
+                .collect(),
+        };
+        ids.sort();
+        ids
+    }
+
     fn detail(&self, id: &MarketId) -> Option<&Market> {
         match &self.details {
             Details::Recorded(d) => d.get(id),

@@ -66,6 +66,13 @@ async fn a_lean_store_keeps_each_portfolios_last_entry_and_no_market_snapshots()
 async fn a_full_store_keeps_everything() {
     let store = MemoryStore::new();
     fill(&store).await;
-    assert_eq!(store.load_history(&PortfolioId::new("a")).await.unwrap().len(), 5);
+    assert_eq!(
+        store
+            .load_history(&PortfolioId::new("a"))
+            .await
+            .unwrap()
+            .len(),
+        5
+    );
     assert_eq!(store.load_market_snapshots(None).await.unwrap().len(), 5);
 }
