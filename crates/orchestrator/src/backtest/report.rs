@@ -90,19 +90,44 @@ impl BacktestReport {
     }
 }
 
-/// A decimal as a JSON number, from its digits.
-struct Number(Decimal);
+/// A decimal as a JSON number, from its digits: money to the cent
+/// (`9925.00`), a ratio without trailing zeros (`0.5`).
+enum Number {
+    Money(Usd),
+    Ratio(Decimal),
+}
+
+impl Number {
+    fn text(&self) -> String {
+        match self {
+            Number::Money(usd) => money(*usd),
+            Number::Ratio(r) => {
+                let r = r.normalize();
+                // `-0` is not a number a reader expects.
+                if r.is_zero() {
+                    "0".into()
+                } else {
+                    r.to_string()
+                }
+            }
+        }
+    }
+}
+
+/// An amount to the cent, as text (`9925.00`, `-75.00`, `0.00`).
+fn money(usd: Usd) -> String {
+    let d = domain::money::round_dp(usd.value(), 2);
+    if d.is_zero() {
+        "0.00".into()
+    } else {
+        format!("{d:.2}")
+    }
+}
 
 impl Serialize for Number {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::Error;
-        // `-0.00` is not a number a reader expects.
-        let d = if self.0.is_zero() {
-            Decimal::new(0, self.0.scale())
-        } else {
-            self.0
-        };
-        serde_json::value::RawValue::from_string(d.to_string())
+        serde_json::value::RawValue::from_string(self.text())
             .map_err(S::Error::custom)?
             .serialize(serializer)
     }
@@ -114,20 +139,20 @@ impl Serialize for StrategyReport {
         let mut s = serializer.serialize_struct("StrategyReport", 10)?;
         s.serialize_field("strategy", &self.strategy)?;
         s.serialize_field("trades", &self.trades)?;
-        s.serialize_field("final_value", &Number(self.final_value.value()))?;
-        s.serialize_field("realized_pnl", &Number(self.realized_pnl.value()))?;
-        s.serialize_field("return", &self.total_return.map(Number))?;
-        s.serialize_field("win_rate", &self.win_rate.map(Number))?;
-        s.serialize_field("max_drawdown", &Number(self.max_drawdown))?;
+        s.serialize_field("final_value", &Number::Money(self.final_value))?;
+        s.serialize_field("realized_pnl", &Number::Money(self.realized_pnl))?;
+        s.serialize_field("return", &self.total_return.map(Number::Ratio))?;
+        s.serialize_field("win_rate", &self.win_rate.map(Number::Ratio))?;
+        s.serialize_field("max_drawdown", &Number::Ratio(self.max_drawdown))?;
         s.serialize_field("sharpe", &self.sharpe)?;
-        s.serialize_field("brier", &self.brier.map(Number))?;
+        s.serialize_field("brier", &self.brier.map(Number::Ratio))?;
         let equity: Vec<Point> = self
             .equity
             .points()
             .iter()
             .map(|p| Point {
                 time: p.time.to_rfc3339_opts(SecondsFormat::AutoSi, true),
-                total_value: Number(p.value.value()),
+                total_value: Number::Money(p.value),
             })
             .collect();
         s.serialize_field("equity", &equity)?;
@@ -147,11 +172,7 @@ fn or_dash(value: Option<impl fmt::Display>) -> String {
 
 impl fmt::Display for BacktestReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let moments = self
-            .strategies
-            .first()
-            .map_or(0, |s| s.equity.points().len());
-        writeln!(f, "backtest of {} ({moments} moments)", self.source)?;
+        writeln!(f, "backtest of {}", self.source)?;
         writeln!(
             f,
             "{:<20} {:>7} {:>14} {:>14} {:>10} {:>9} {:>9} {:>8} {:>8}",
@@ -171,13 +192,13 @@ impl fmt::Display for BacktestReport {
                 "{:<20} {:>7} {:>14} {:>14} {:>10} {:>9} {:>9} {:>8} {:>8}",
                 s.strategy,
                 s.trades,
-                s.final_value.value(),
-                s.realized_pnl.value(),
-                or_dash(s.total_return),
-                or_dash(s.win_rate),
-                s.max_drawdown,
+                money(s.final_value),
+                money(s.realized_pnl),
+                or_dash(s.total_return.map(|r| Number::Ratio(r).text())),
+                or_dash(s.win_rate.map(|r| Number::Ratio(r).text())),
+                Number::Ratio(s.max_drawdown).text(),
                 or_dash(s.sharpe.map(|x| format!("{x:.2}"))),
-                or_dash(s.brier),
+                or_dash(s.brier.map(|r| Number::Ratio(r).text())),
             )?;
         }
         Ok(())
