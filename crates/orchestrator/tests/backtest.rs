@@ -420,3 +420,158 @@ async fn the_recorded_fixtures_backtest_as_live_cycles_trade() {
         .unwrap();
     assert_eq!(rerun.to_json().unwrap(), report.to_json().unwrap());
 }
+
+/// Every file under `dir` with its bytes, by path relative to `dir`.
+fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, out: &mut std::collections::BTreeMap<String, Vec<u8>>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let rel = path.strip_prefix(root).unwrap().display().to_string();
+            if path.is_dir() {
+                out.insert(format!("{rel}/"), Vec::new());
+                walk(root, &path, out);
+            } else {
+                out.insert(rel, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    let mut out = std::collections::BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+/// The row count of every table of the database.
+async fn row_counts(db: &storage_pg::testing::TestDb) -> Vec<(String, i64)> {
+    use sea_orm::{ConnectionTrait, Statement};
+    let pg = |sql: String| Statement::from_string(sea_orm::DatabaseBackend::Postgres, sql);
+    let tables = db
+        .connection()
+        .query_all_raw(pg(
+            "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1".into(),
+        ))
+        .await
+        .unwrap();
+    let mut out = Vec::new();
+    for t in tables {
+        let name: String = t.try_get_by_index(0).unwrap();
+        let row = db
+            .connection()
+            .query_one_raw(pg(format!("SELECT count(*) FROM \"{name}\"")))
+            .await
+            .unwrap()
+            .unwrap();
+        out.push((name, row.try_get_by_index::<i64>(0).unwrap()));
+    }
+    out
+}
+
+/// Property: whatever the sequence and the strategies, a backtest run with
+/// a live data directory and a live database configured leaves both as
+/// they were (every file's bytes, every table's row count), and creates
+/// nothing in its working directory (no state, no lock).
+#[test]
+fn a_backtest_never_touches_live_files_or_rows() {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let db = rt
+        .block_on(storage_pg::testing::TestDb::create())
+        .expect("PostgreSQL at DATABASE_URL is needed for this test");
+    let data = tempfile::tempdir().unwrap();
+    let now = at("2026-01-05T12:00:00Z");
+    let live = three_days();
+    let snapshot = live.path().join("20260105T120000Z");
+    rt.block_on(async {
+        cycle(data.path(), &snapshot, &settings(), now).await;
+        let stores = domain::ports::Stores::transactional(Arc::new(db.store()));
+        let source = SnapshotSource::open(&snapshot).unwrap();
+        run_cycle(&stores, &source, &params(&settings(), now))
+            .await
+            .unwrap();
+    });
+    let files_before = tree(data.path());
+    let rows_before = rt.block_on(row_counts(&db));
+    assert!(
+        rows_before.iter().any(|(t, n)| t == "trades" && *n > 0),
+        "the live database holds no trades to protect: {rows_before:?}"
+    );
+    assert!(
+        files_before.keys().any(|f| f.contains("trades")),
+        "the live data directory holds no trades to protect: {:?}",
+        files_before.keys()
+    );
+
+    let names = [
+        "most_likely",
+        "favourite_band",
+        "longshot_fade",
+        "momentum",
+        "near_resolution",
+    ];
+    let prices = prop::collection::vec((5u32..96, 5u32..96), 1..4);
+    let mut runner = TestRunner::new(Config {
+        cases: 6,
+        ..Config::default()
+    });
+    runner
+        .run(
+            &(prices, 1usize..32, any::<bool>()),
+            |(days, mask, resolve)| {
+                let seq = tempfile::tempdir().unwrap();
+                for (i, (a, b)) in days.iter().enumerate() {
+                    let last = i + 1 == days.len();
+                    let closed = last && resolve;
+                    let price = |p: u32| {
+                        if closed {
+                            "1".to_owned()
+                        } else {
+                            format!("0.{p:02}")
+                        }
+                    };
+                    moment(
+                        seq.path(),
+                        &format!("202601{:02}T120000Z", 5 + i),
+                        &[
+                            market("1001", &price(*a), closed),
+                            market("1002", &price(*b), closed),
+                        ],
+                    );
+                }
+                let chosen: Vec<&str> = names
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| mask & (1 << i) != 0)
+                    .map(|(_, n)| *n)
+                    .collect();
+                let cwd = tempfile::tempdir().unwrap();
+                let out = prescient(cwd.path())
+                    .env("PRESCIENT_DATA_DIR", data.path())
+                    .env("DATABASE_URL", db.url())
+                    .args([
+                        "backtest",
+                        "--json",
+                        "--strategies",
+                        &chosen.join(","),
+                        "--source",
+                    ])
+                    .arg(format!("snapshots:{}", seq.path().display()))
+                    .output()
+                    .unwrap();
+                prop_assert!(
+                    out.status.success(),
+                    "{}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+                prop_assert_eq!(v["strategies"].as_array().unwrap().len(), chosen.len());
+                prop_assert!(
+                    tree(data.path()) == files_before,
+                    "the live data directory changed"
+                );
+                prop_assert_eq!(rt.block_on(row_counts(&db)), rows_before.clone());
+                prop_assert!(tree(cwd.path()).is_empty(), "{:?}", tree(cwd.path()).keys());
+                Ok(())
+            },
+        )
+        .unwrap();
+}
