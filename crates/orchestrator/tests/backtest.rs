@@ -575,3 +575,80 @@ fn a_backtest_never_touches_live_files_or_rows() {
         )
         .unwrap();
 }
+
+/// `prescient record --into SEQ` against a Gamma stand-in: the moment is
+/// named by its UTC time, its `markets.json` holds closed markets and the
+/// markets the previous moment held open (here 1003, whose event is gone),
+/// and the sequence backtests; a moment is never recorded twice.
+#[tokio::test(flavor = "multi_thread")]
+async fn record_into_adds_a_moment_with_closed_and_carried_markets() {
+    let served = tempfile::tempdir().unwrap();
+    let markets = [
+        market("1001", "0.8", false),
+        market("1002", "1", true),
+        market("1003", "1", true),
+    ];
+    std::fs::write(
+        served.path().join("events.json"),
+        serde_json::to_vec(&json!([event(&markets[..2])])).unwrap(),
+    )
+    .unwrap();
+    std::fs::write(
+        served.path().join("markets.json"),
+        serde_json::to_vec(&markets).unwrap(),
+    )
+    .unwrap();
+    let gamma = common::fake_gamma::serve(served.path()).await;
+
+    let seq = tempfile::tempdir().unwrap();
+    moment(
+        seq.path(),
+        "20200101T000000Z",
+        &[market("1003", "0.6", false)],
+    );
+    let cwd = tempfile::tempdir().unwrap();
+    let mut cmd = prescient(cwd.path());
+    cmd.env("PRESCIENT_GAMMA_URL", &gamma)
+        .arg("record")
+        .arg("--into")
+        .arg(seq.path());
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut names: Vec<String> = std::fs::read_dir(seq.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 2, "{names:?}");
+    let new = &names[1];
+    let t = orchestrator::backtest::snapshots::parse_moment_name(new).unwrap();
+    assert!((chrono::Utc::now() - t).num_seconds().abs() < 120, "{new}");
+    let recorded = read_json(&seq.path().join(new).join("markets.json"));
+    let mut ids: Vec<&str> = recorded
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    ids.sort();
+    assert_eq!(ids, ["1001", "1002", "1003"]);
+
+    // The sequence backtests, one equity point per moment.
+    let text = backtest_json(seq.path(), "most_likely");
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["strategies"][0]["equity"].as_array().unwrap().len(), 2);
+
+    // The same moment again is refused.
+    let mut settings = settings();
+    settings.gamma_url = gamma;
+    let err = orchestrator::app::sources::record_into(&settings, seq.path(), t)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("exists already"), "{err}");
+}
