@@ -652,3 +652,49 @@ async fn record_into_adds_a_moment_with_closed_and_carried_markets() {
         .unwrap_err();
     assert!(err.to_string().contains("exists already"), "{err}");
 }
+
+/// `--amount 50 --initial-balance 1000` over the three days, by hand:
+/// day 1 buys 62.5 A shares at 0.80 and 80 B No shares at 0.625 (balance
+/// 900, value 1000); day 2 marks them at 0.90 and 0.50 (900 + 56.25 + 40 =
+/// 996.25); day 3 settles A for 62.50 (+12.50) and B for 0 (−50): 962.50,
+/// realized −37.50, return −0.0375.
+#[test]
+fn amount_and_initial_balance_set_every_portfolio() {
+    let seq = three_days();
+    let cwd = tempfile::tempdir().unwrap();
+    let out = prescient(cwd.path())
+        .args([
+            "backtest",
+            "--json",
+            "--strategies",
+            "most_likely",
+            "--amount",
+            "50",
+            "--initial-balance",
+            "1000",
+            "--source",
+        ])
+        .arg(format!("snapshots:{}", seq.path().display()))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let v: Value = serde_json::from_str(&text).unwrap();
+    let s = &v["strategies"][0];
+    let equity: Vec<f64> = s["equity"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["total_value"].as_f64().unwrap())
+        .collect();
+    assert_eq!(equity, [1000.0, 996.25, 962.5]);
+    assert!(text.contains(r#""final_value": 962.50"#), "{text}");
+    assert!(text.contains(r#""realized_pnl": -37.50"#), "{text}");
+    assert!(text.contains(r#""return": -0.0375"#), "{text}");
+    assert_eq!(s["trades"], 2);
+    assert_eq!(s["win_rate"].as_f64(), Some(0.5));
+}

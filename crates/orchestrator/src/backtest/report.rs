@@ -62,7 +62,12 @@ impl StrategyReport {
         let final_value = portfolio.total_value();
         let initial = portfolio.initial_balance.value();
         let total_return = (initial > Decimal::ZERO)
-            .then(|| (final_value.value() - initial).checked_div(initial))
+            .then(|| {
+                final_value
+                    .value()
+                    .checked_sub(initial)?
+                    .checked_div(initial)
+            })
             .flatten()
             .map(|r| domain::money::round_dp(r, analytics::RATIO_DP));
         StrategyReport {
