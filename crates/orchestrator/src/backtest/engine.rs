@@ -54,8 +54,16 @@ pub async fn run_backtest(
     moments: &mut dyn Moments,
     config: &BacktestConfig,
 ) -> Result<BacktestReport, BacktestError> {
+    run_on(Arc::new(MemoryStore::lean()), moments, config).await
+}
+
+/// [`run_backtest`] on `store` (a test looks at what it holds afterwards).
+async fn run_on(
+    store: Arc<MemoryStore>,
+    moments: &mut dyn Moments,
+    config: &BacktestConfig,
+) -> Result<BacktestReport, BacktestError> {
     check(config)?;
-    let store = Arc::new(MemoryStore::lean());
     let stores = Stores::single(store);
     let now = Arc::new(AtomicI64::new(0));
     let clock: Clock = {
@@ -178,4 +186,116 @@ async fn load(stores: &Stores, id: &PortfolioId) -> Result<domain::Portfolio, Ba
         .load_portfolio(id)
         .await?
         .ok_or_else(|| BacktestError::Input(format!("portfolio {id} was never saved")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backtest::Moment;
+    use async_trait::async_trait;
+    use polymarket_client::SnapshotSource;
+
+    /// `n` daily moments of one event whose two markets drift.
+    struct Drift {
+        n: u32,
+        day: u32,
+    }
+
+    fn market(id: &str, yes_cents: u32) -> domain::Market {
+        let yes = format!("0.{yes_cents:02}");
+        let no = format!("0.{:02}", 100 - yes_cents);
+        domain::gamma::decode_market(&serde_json::json!({
+            "id": id, "question": id, "slug": id,
+            "outcomes": "[\"Yes\", \"No\"]",
+            "outcomePrices": format!("[\"{yes}\", \"{no}\"]"),
+            "liquidity": "50000", "volume": "200000",
+            "active": true, "closed": false, "acceptingOrders": true,
+            "endDate": "2026-03-01T00:00:00Z",
+        }))
+        .unwrap()
+    }
+
+    #[async_trait]
+    impl Moments for Drift {
+        fn describe(&self) -> String {
+            format!("{} drifting days", self.n)
+        }
+        async fn next_moment(&mut self) -> Result<Option<Moment>, BacktestError> {
+            if self.day >= self.n {
+                return Ok(None);
+            }
+            self.day += 1;
+            let time = chrono::DateTime::from_timestamp(1_767_225_600, 0).unwrap()
+                + chrono::Duration::days(i64::from(self.day));
+            let cents = 60 + self.day % 30;
+            let markets = vec![
+                market(&format!("a{}", self.day % 7), cents),
+                market("b", 100 - cents),
+            ];
+            let event = domain::gamma::decode_event(&serde_json::json!({
+                "id": "e", "slug": "e", "title": "e",
+                "endDate": "2026-03-01T00:00:00Z",
+                "active": true, "closed": false,
+                "liquidity": 100000, "volume": 500000,
+                "markets": markets.iter().map(|m| m.raw.to_value().unwrap()).collect::<Vec<_>>(),
+            }))
+            .unwrap()
+            .event;
+            Ok(Some(Moment {
+                time,
+                source: Box::new(SnapshotSource::from_records("drift", vec![event], markets)),
+            }))
+        }
+    }
+
+    fn config() -> BacktestConfig {
+        let names = ["most_likely", "favourite_band", "longshot_fade"];
+        BacktestConfig {
+            strategies: names
+                .iter()
+                .map(|n| {
+                    (
+                        n.to_string(),
+                        strategy::build(n, &Default::default()).unwrap(),
+                    )
+                })
+                .collect(),
+            initial_balance: Usd::from_int(100_000),
+            event_filter: EventFilter::default(),
+            market_filter: MarketFilter::default(),
+            policy: ExecutionPolicy::default(),
+            exits: Exits::default(),
+        }
+    }
+
+    /// What the store holds besides trades after `n` moments.
+    async fn held_after(n: u32) -> (usize, usize, usize, usize, usize) {
+        let store = Arc::new(MemoryStore::lean());
+        let report = run_on(store.clone(), &mut Drift { n, day: 0 }, &config())
+            .await
+            .unwrap();
+        assert_eq!(report.strategies[0].equity.points().len(), n as usize);
+        assert!(report.strategies[0].trades > 0);
+        let s = store.state();
+        (
+            s.history.len(),
+            s.snapshots.len(),
+            s.archives.len(),
+            s.market_snapshots.len(),
+            s.portfolios.len(),
+        )
+    }
+
+    #[tokio::test]
+    async fn the_store_does_not_grow_with_the_number_of_moments() {
+        // At most one history entry, snapshot and archive per strategy
+        // (a strategy that never signalled has no archive), whether after
+        // 3 moments or 40.
+        for n in [3, 40] {
+            let (history, snapshots, archives, market_snapshots, portfolios) = held_after(n).await;
+            assert_eq!((history, snapshots, portfolios), (3, 3, 3), "{n}");
+            assert!((1..=3).contains(&archives), "{n}: {archives}");
+            assert_eq!(market_snapshots, 0, "{n}");
+        }
+    }
 }
