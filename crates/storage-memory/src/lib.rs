@@ -72,6 +72,10 @@ impl MemoryStore {
     /// is traded, not with time). The last archive is what a cycle checks
     /// its previous signal set against, so cycles on a lean store behave as
     /// on a full one.
+    ///
+    /// Trade ids are unique per portfolio only (the port's contract makes
+    /// them unique across portfolios): each portfolio of a backtest trades
+    /// as if it ran alone, under the ids it would have alone.
     pub fn lean() -> Self {
         MemoryStore {
             lean: true,
@@ -196,8 +200,11 @@ impl PortfolioStore for MemoryStore {
 impl TradeStore for MemoryStore {
     async fn append_trade(&self, trade: &Trade) -> Result<(), StoreError> {
         self.refuse()?;
-        self.with(
-            |s| match s.trades.iter().find(|t| t.trade_id == trade.trade_id) {
+        let lean = self.lean;
+        self.with(|s| {
+            match s.trades.iter().find(|t| {
+                t.trade_id == trade.trade_id && (!lean || t.portfolio_id == trade.portfolio_id)
+            }) {
                 Some(stored) if stored.as_executed() != trade.as_executed() => {
                     Err(StoreError::Conflict {
                         location: "memory trades".into(),
@@ -209,8 +216,8 @@ impl TradeStore for MemoryStore {
                     s.trades.push(trade.clone());
                     Ok(())
                 }
-            },
-        )?
+            }
+        })?
     }
     async fn settle_trade(&self, settlement: &TradeSettlement) -> Result<bool, StoreError> {
         self.refuse()?;
