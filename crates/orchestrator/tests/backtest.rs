@@ -698,3 +698,31 @@ fn amount_and_initial_balance_set_every_portfolio() {
     assert_eq!(s["trades"], 2);
     assert_eq!(s["win_rate"].as_f64(), Some(0.5));
 }
+
+/// Holding times run on the moments' clock: with a maximum holding of one
+/// day, day 2 sells both positions at its prices — A 125 × 0.90 = 112.50
+/// (+12.50), B 160 × 0.50 = 80 (−20) — so the resolutions of day 3 find
+/// nothing open: 9800 + 192.50 = 9992.50, realized −7.50. The exited
+/// positions still forecast their markets: Brier as before.
+#[tokio::test]
+async fn exits_use_the_moment_clock_for_holding_times() {
+    let seq = three_days();
+    let mut config = config(&["most_likely"]);
+    config.exits.rules =
+        paper_trading::ExitRules::new(None, None, Some(chrono::TimeDelta::days(1))).unwrap();
+    let mut moments = SnapshotSequence::open(seq.path(), None, None).unwrap();
+    let report = run_backtest(&mut moments, &config).await.unwrap();
+    let s = &report.strategies[0];
+    assert_eq!(s.trades, 2);
+    let values: Vec<String> = s
+        .equity
+        .points()
+        .iter()
+        .map(|p| p.value.to_string())
+        .collect();
+    assert_eq!(values, ["10000.00", "9992.50", "9992.50"]);
+    assert_eq!(s.final_value, testkit::usd("9992.50"));
+    assert_eq!(s.realized_pnl, testkit::usd("-7.50"));
+    assert_eq!(s.win_rate, Some(dec!(0.5)));
+    assert_eq!(s.brier, Some(dec!(0.215313)));
+}
