@@ -316,6 +316,10 @@ fn from_and_to_bound_the_moments_inclusively() {
 #[test]
 fn a_sequence_with_a_stray_entry_or_no_moment_is_refused_naming_it() {
     let seq = three_days();
+    // A moment being recorded is hidden, and skipped.
+    std::fs::create_dir(seq.path().join(".20260108T120000Z.partial")).unwrap();
+    let v: Value = serde_json::from_str(&backtest_json(seq.path(), "most_likely")).unwrap();
+    assert_eq!(v["strategies"][0]["equity"].as_array().unwrap().len(), 3);
     std::fs::create_dir(seq.path().join("2026-01-08")).unwrap();
     let cwd = tempfile::tempdir().unwrap();
     prescient(cwd.path())

@@ -5,7 +5,9 @@
 //! `YYYYmmddTHHMMSSZ` (`20260105T120000Z`), each a snapshot as `prescient
 //! record` writes it (`events.json`, `markets.json` with closed markets
 //! included, so that resolutions are visible). `prescient record --into DIR`
-//! adds one. Moments replay in name order (which is time order); only the
+//! adds one (written aside as a hidden `.NAME.partial`, then renamed; hidden
+//! entries are not moments and are skipped). Moments replay in name order
+//! (which is time order); only the
 //! names are listed up front, and each snapshot is read when its moment
 //! comes and dropped after it.
 
@@ -61,8 +63,9 @@ pub struct SnapshotSequence {
 impl SnapshotSequence {
     /// List the moments of `dir` within `[from, to]` (inclusive; either
     /// open). Refuses a directory that cannot be read, an entry whose name
-    /// is not a moment's (naming every such entry), a moment that is not a
-    /// directory, and an empty selection.
+    /// is not a moment's (naming every such entry; hidden ones, starting
+    /// with `.`, are skipped), a moment that is not a directory, and an
+    /// empty selection.
     pub fn open(
         dir: impl AsRef<Path>,
         from: Option<DateTime<Utc>>,
@@ -85,6 +88,11 @@ impl SnapshotSequence {
                 ))
             })?;
             let name = entry.file_name().to_string_lossy().into_owned();
+            // Hidden entries: a moment `record --into` is still writing
+            // (`.NAME.partial`), editor and system files.
+            if name.starts_with('.') {
+                continue;
+            }
             match parse_moment_name(&name) {
                 Some(time) if entry.path().is_dir() => moments.push((time, entry.path())),
                 Some(_) => strangers.push(format!("{name} (not a directory)")),
