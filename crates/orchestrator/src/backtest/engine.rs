@@ -298,4 +298,29 @@ mod tests {
             assert_eq!(market_snapshots, 0, "{n}");
         }
     }
+
+    /// Keeping less changes nothing a backtest reports.
+    #[tokio::test]
+    async fn a_lean_store_reports_what_a_full_one_does() {
+        let lean = run_on(
+            Arc::new(MemoryStore::lean()),
+            &mut Drift { n: 40, day: 0 },
+            &config(),
+        )
+        .await
+        .unwrap();
+        let full = run_on(
+            Arc::new(MemoryStore::new()),
+            &mut Drift { n: 40, day: 0 },
+            &config(),
+        )
+        .await
+        .unwrap();
+        assert!(
+            lean.strategies
+                .iter()
+                .any(|s| s.realized_pnl != Usd::ZERO || s.trades > 1)
+        );
+        assert_eq!(lean.to_json().unwrap(), full.to_json().unwrap());
+    }
 }
