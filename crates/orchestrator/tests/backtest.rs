@@ -582,7 +582,8 @@ fn a_backtest_never_touches_live_files_or_rows() {
 
 /// `prescient record --into SEQ` against a Gamma stand-in: the moment is
 /// named by its UTC time, its `markets.json` holds closed markets and the
-/// markets the previous moment held open (here 1003, whose event is gone),
+/// markets the previous moment held unsettled (here 1003 and 1004, whose
+/// event is gone; not 1005, settled already),
 /// and the sequence backtests; a moment is never recorded twice.
 #[tokio::test(flavor = "multi_thread")]
 async fn record_into_adds_a_moment_with_closed_and_carried_markets() {
@@ -591,6 +592,8 @@ async fn record_into_adds_a_moment_with_closed_and_carried_markets() {
         market("1001", "0.8", false),
         market("1002", "1", true),
         market("1003", "1", true),
+        market("1004", "1", true),
+        market("1005", "1", true),
     ];
     std::fs::write(
         served.path().join("events.json"),
@@ -605,10 +608,15 @@ async fn record_into_adds_a_moment_with_closed_and_carried_markets() {
     let gamma = common::fake_gamma::serve(served.path()).await;
 
     let seq = tempfile::tempdir().unwrap();
+    // Before: 1003 open, 1004 closed undecided, 1005 settled.
     moment(
         seq.path(),
         "20200101T000000Z",
-        &[market("1003", "0.6", false)],
+        &[
+            market("1003", "0.6", false),
+            market("1004", "0.7", true),
+            market("1005", "1", true),
+        ],
     );
     let cwd = tempfile::tempdir().unwrap();
     let mut cmd = prescient(cwd.path());
@@ -641,7 +649,7 @@ async fn record_into_adds_a_moment_with_closed_and_carried_markets() {
         .map(|m| m["id"].as_str().unwrap())
         .collect();
     ids.sort();
-    assert_eq!(ids, ["1001", "1002", "1003"]);
+    assert_eq!(ids, ["1001", "1002", "1003", "1004"]);
 
     // The sequence backtests, one equity point per moment.
     let text = backtest_json(seq.path(), "most_likely");

@@ -160,8 +160,8 @@ pub async fn record(settings: &Settings, dir: &Path) -> Result<Recorded> {
 /// [`crate::backtest::snapshots`]): a snapshot in `seq/<now as
 /// YYYYmmddTHHMMSSZ>/`, refused when that directory exists. Its
 /// `markets.json` holds closed markets too, and also the markets the
-/// sequence's previous moment held open (whether or not their event is still
-/// active), so that a market resolving between two moments shows its
+/// sequence's previous moment held unsettled (whether or not their event is
+/// still active), so that a market resolving between two moments shows its
 /// resolution in the later one.
 pub async fn record_into(
     settings: &Settings,
@@ -191,7 +191,7 @@ pub async fn record_into(
     let carried = match &previous {
         Some(p) => SnapshotSource::open(p)
             .with_context(|| format!("cannot read the previous moment {}", p.display()))?
-            .open_market_ids(),
+            .unsettled_market_ids(),
         None => Vec::new(),
     };
     // A directory that is only ever complete: written aside, then renamed.
