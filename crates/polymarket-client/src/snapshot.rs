@@ -153,6 +153,26 @@ impl SnapshotSource {
         }
     }
 
+    /// The ids of the markets whose details the snapshot holds that have
+    /// not settled (open, or closed without a decided outcome yet), sorted.
+    pub fn unsettled_market_ids(&self) -> Vec<MarketId> {
+        let unsettled = |m: &Market| !matches!(m.resolution(), domain::Resolution::Settled { .. });
+        let mut ids: Vec<MarketId> = match &self.details {
+            Details::Recorded(d) => d
+                .values()
+                .filter(|m| unsettled(m))
+                .map(|m| m.id.clone())
+                .collect(),
+            Details::Nested(d) => d
+                .keys()
+                .filter(|id| self.detail(id).is_some_and(unsettled))
+                .cloned()
+                .collect(),
+        };
+        ids.sort();
+        ids
+    }
+
     fn detail(&self, id: &MarketId) -> Option<&Market> {
         match &self.details {
             Details::Recorded(d) => d.get(id),

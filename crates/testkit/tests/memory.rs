@@ -35,3 +35,26 @@ async fn executions_and_settlements_step_by_step() {
     testkit::conformance::execution_records_trade_and_portfolio(&stores()).await;
     testkit::conformance::settlements_record_trades_and_portfolio(&stores()).await;
 }
+
+/// A lean store (a backtest's) keeps trade ids apart by portfolio: each
+/// portfolio trades as if it ran alone. A full store holds an id once.
+#[tokio::test]
+async fn a_lean_store_keeps_trade_ids_apart_by_portfolio() {
+    use domain::ports::TradeStore;
+    let mut trade = testkit::sample_trade(1);
+    let lean = testkit::memory::MemoryStore::lean();
+    let full = testkit::memory::MemoryStore::new();
+    lean.append_trade(&trade).await.unwrap();
+    full.append_trade(&trade).await.unwrap();
+    trade.portfolio_id = domain::PortfolioId::new("other");
+    lean.append_trade(&trade).await.unwrap();
+    assert_eq!(
+        lean.load_trades(&trade.portfolio_id).await.unwrap().len(),
+        1
+    );
+    assert_eq!(lean.state().trades.len(), 2);
+    assert!(matches!(
+        full.append_trade(&trade).await,
+        Err(domain::StoreError::Conflict { .. })
+    ));
+}

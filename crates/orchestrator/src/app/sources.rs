@@ -153,18 +153,80 @@ impl std::fmt::Display for Recorded {
 /// Crawl the live API as a cycle would (every active event, then the details
 /// of every nested market) and save it as a snapshot in `dir`.
 pub async fn record(settings: &Settings, dir: &Path) -> Result<Recorded> {
+    record_with(settings, dir, false, &[]).await
+}
+
+/// Add a moment to the snapshot sequence `seq` (see
+/// [`crate::backtest::snapshots`]): a snapshot in `seq/<now as
+/// YYYYmmddTHHMMSSZ>/`, refused when that directory exists. Its
+/// `markets.json` holds closed markets too, and also the markets the
+/// sequence's previous moment held unsettled (whether or not their event is
+/// still active), so that a market resolving between two moments shows its
+/// resolution in the later one.
+pub async fn record_into(
+    settings: &Settings,
+    seq: &Path,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Recorded> {
+    use crate::backtest::snapshots::{moment_name, parse_moment_name};
+    std::fs::create_dir_all(seq).with_context(|| format!("cannot create {}", seq.display()))?;
+    let dir = seq.join(moment_name(now));
+    if dir.exists() {
+        bail!(
+            "{} exists already; a moment is recorded once (wait a second and record again)",
+            dir.display()
+        );
+    }
+    let mut previous: Option<String> = None;
+    for entry in std::fs::read_dir(seq).with_context(|| format!("cannot read {}", seq.display()))? {
+        let entry = entry.with_context(|| format!("cannot read {}", seq.display()))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if parse_moment_name(&name).is_some_and(|t| t < now)
+            && previous.as_ref().is_none_or(|p| *p < name)
+        {
+            previous = Some(name);
+        }
+    }
+    let previous = previous.map(|name| seq.join(name));
+    let carried = match &previous {
+        Some(p) => SnapshotSource::open(p)
+            .with_context(|| format!("cannot read the previous moment {}", p.display()))?
+            .unsettled_market_ids(),
+        None => Vec::new(),
+    };
+    // A directory that is only ever complete: written aside, then renamed.
+    let partial = seq.join(format!(".{}.partial", moment_name(now)));
+    if partial.exists() {
+        std::fs::remove_dir_all(&partial)
+            .with_context(|| format!("cannot remove {}", partial.display()))?;
+    }
+    let mut recorded = record_with(settings, &partial, true, &carried).await?;
+    std::fs::rename(&partial, &dir)
+        .with_context(|| format!("cannot move {} to {}", partial.display(), dir.display()))?;
+    recorded.dir = dir;
+    Ok(recorded)
+}
+
+async fn record_with(
+    settings: &Settings,
+    dir: &Path,
+    include_closed: bool,
+    also: &[domain::MarketId],
+) -> Result<Recorded> {
     let client = GammaClient::new(settings.gamma()).context("cannot set up the Gamma client")?;
     let events = client
         .fetch_active_events()
         .await
         .context("cannot fetch the active events")?;
-    let ids: Vec<domain::MarketId> = events
+    let mut ids: Vec<domain::MarketId> = events
         .events
         .iter()
         .flat_map(|e| e.markets.iter().map(|m| m.id.clone()))
         .collect();
+    let nested: std::collections::HashSet<domain::MarketId> = ids.iter().cloned().collect();
+    ids.extend(also.iter().filter(|id| !nested.contains(*id)).cloned());
     let details = client
-        .fetch_markets(&ids, false)
+        .fetch_markets(&ids, include_closed)
         .await
         .context("cannot fetch the market details")?;
     write_snapshot(dir, &events.events, &details.markets)

@@ -4,7 +4,24 @@
 //!
 //! - [`Moment`], [`Moments`]: the sequence replayed, one moment at a time
 //!   (streamed: only the current moment is held), from a directory of
-//!   snapshots or from PostgreSQL's price history.
+//!   snapshots ([`snapshots::SnapshotSequence`]) or from PostgreSQL's price
+//!   history.
+//! - [`run_backtest`] ([`engine`]): every strategy of a [`BacktestConfig`]
+//!   over the moments, through the live cycle, in a lean in-memory store.
+//! - [`BacktestReport`] ([`report`]): the figures and equity curves, as text
+//!   or JSON; [`svg::equity_chart`]: the curves as an SVG chart.
+//!
+//! Must not: open a live store (JSON data directory or PostgreSQL) for
+//! writing, or read the system clock.
+
+pub mod engine;
+pub mod report;
+pub mod snapshots;
+pub mod svg;
+
+pub use engine::{BacktestConfig, run_backtest};
+pub use report::{BacktestReport, StrategyReport};
+pub use snapshots::SnapshotSequence;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -28,6 +45,14 @@ pub enum BacktestError {
     Source(#[from] polymarket_client::ClientError),
     #[error(transparent)]
     Cycle(#[from] crate::cycle::CycleError),
+    /// A strategy's cycle failed at one moment.
+    #[error("the cycle of strategy {strategy} at {} failed: {source}", time.to_rfc3339())]
+    Moment {
+        time: DateTime<Utc>,
+        strategy: String,
+        #[source]
+        source: crate::cycle::CycleError,
+    },
 }
 
 /// A sequence of moments in strictly increasing time.

@@ -3,6 +3,7 @@
 //! [`crate::app`]) and printing. Nothing outside `cli` imports it but the
 //! binary.
 
+mod backtest;
 mod compare;
 mod cycle;
 mod history;
@@ -40,8 +41,14 @@ pub enum Command {
     /// archive (README, "What a cycle does").
     Cycle(cycle::CycleArgs),
     /// Save the live Gamma data (events.json, markets.json) to DIR for replay
-    /// with `--source snapshot:DIR`.
+    /// with `--source snapshot:DIR`, or, with `--into SEQDIR`, as the next
+    /// moment of a sequence for `backtest --source snapshots:SEQDIR`.
     Record(record::RecordArgs),
+    /// Replay a recorded sequence through the trading cycle, strategies side
+    /// by side in throw-away portfolios (README, "Backtests"): trades, final
+    /// value, P&L, return, win rate, drawdown, Sharpe, Brier score and the
+    /// equity curve of each. Opens no live store.
+    Backtest(backtest::BacktestArgs),
     /// Serve the HTTP API and the dashboard (README, "HTTP API") until Ctrl-C
     /// or SIGTERM; with `--cycle-every`/`--prices-every`, also run the
     /// schedule. Beyond loopback it needs PRESCIENT_API_TOKEN; with it set,
@@ -83,6 +90,7 @@ pub async fn run(cli: Cli, mut settings: Settings) -> Result<std::process::ExitC
     match cli.command {
         Command::Cycle(args) => cycle::run(args, settings).await?,
         Command::Record(args) => record::run(args, &settings).await?,
+        Command::Backtest(args) => backtest::run(args, &settings).await?,
         Command::Serve(args) => serve::run(args, settings).await?,
         Command::Stats(args) => stats::run(args, settings).await?,
         Command::UpdatePrices(args) => update_prices::run(args, settings).await?,
