@@ -50,8 +50,15 @@ pub use summary::CycleSummary;
 /// cause whose text the line already holds (an error that prints its source)
 /// is not repeated.
 pub fn one_line(error: &anyhow::Error) -> String {
+    error_line(error.as_ref())
+}
+
+/// [`one_line`] of a typed error: it and its `source` chain on one line.
+pub fn error_line(error: &(dyn std::error::Error + 'static)) -> String {
     let mut line = String::new();
-    for cause in error.chain() {
+    let mut next = Some(error);
+    while let Some(cause) = next {
+        next = cause.source();
         let text = cause.to_string();
         if text.is_empty() || line.contains(&text) {
             continue;

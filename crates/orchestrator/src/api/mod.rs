@@ -59,7 +59,7 @@ pub type SourceFactory =
 
 /// The source a `--source` names, opened anew for every cycle.
 pub fn source_factory(spec: SourceSpec) -> SourceFactory {
-    Arc::new(move |settings| crate::app::open_source(&spec, settings))
+    Arc::new(move |settings| crate::app::open_source(&spec, settings).map_err(anyhow::Error::from))
 }
 
 /// What the last cycle did, kept in memory and in `system_metadata`.

@@ -272,7 +272,7 @@ pub async fn run_full_cycle(
     // On its own task: a client that hangs up must not cancel a cycle halfway.
     let state = s.clone();
     let all = crate::app::portfolio_params(&action.settings, None)
-        .map_err(|e| ApiError::BadRequest(format!("{e:#}")))?;
+        .map_err(|e| ApiError::BadRequest(crate::error_line(&e)))?;
     let task = tokio::spawn(async move {
         let Action { guard, .. } = action;
         let _guard = guard;
@@ -363,7 +363,8 @@ impl ApiState {
         let settings = overrides
             .applied_to(&self.app().settings)
             .map_err(|e| ApiError::BadRequest(e.to_string()))?;
-        let params = cycle_params(&settings).map_err(|e| ApiError::BadRequest(format!("{e:#}")))?;
+        let params =
+            cycle_params(&settings).map_err(|e| ApiError::BadRequest(crate::error_line(&e)))?;
         let guard = self.inner.cycle.clone().try_lock_owned().map_err(|_| {
             let since = self
                 .running_since()

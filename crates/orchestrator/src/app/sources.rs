@@ -1,9 +1,9 @@
 //! What a command runs with besides its stores: the market source a
 //! `--source` names, and the cycle parameters the settings describe.
 
+use super::error::{AppError, Result};
 use crate::cycle::{CycleParams, system_clock};
 use crate::settings::Settings;
-use anyhow::{Context, Result, bail};
 use domain::{PortfolioId, Price, Usd};
 use paper_trading::ExecutionPolicy;
 use polymarket_client::{GammaClient, MarketSource, SnapshotSource, write_snapshot};
@@ -19,14 +19,14 @@ pub enum SourceSpec {
 }
 
 impl std::str::FromStr for SourceSpec {
-    type Err = anyhow::Error;
+    type Err = AppError;
     fn from_str(s: &str) -> Result<Self> {
         if s == "live" {
             return Ok(SourceSpec::Live);
         }
         match s.strip_prefix("snapshot:") {
             Some(dir) if !dir.is_empty() => Ok(SourceSpec::Snapshot(PathBuf::from(dir))),
-            _ => bail!("--source must be `live` or `snapshot:DIR`, not {s:?}"),
+            _ => Err(AppError::BadSource(s.to_owned())),
         }
     }
 }
@@ -43,13 +43,14 @@ impl std::fmt::Display for SourceSpec {
 /// Open the market source a `--source` names.
 pub fn open_source(spec: &SourceSpec, settings: &Settings) -> Result<Box<dyn MarketSource>> {
     match spec {
-        SourceSpec::Snapshot(dir) => {
-            Ok(Box::new(SnapshotSource::open(dir).with_context(|| {
-                format!("cannot open snapshot {}", dir.display())
-            })?))
-        }
+        SourceSpec::Snapshot(dir) => Ok(Box::new(SnapshotSource::open(dir).map_err(|source| {
+            AppError::OpenSnapshot {
+                dir: dir.clone(),
+                source,
+            }
+        })?)),
         SourceSpec::Live => Ok(Box::new(
-            GammaClient::new(settings.gamma()).context("cannot set up the Gamma client")?,
+            GammaClient::new(settings.gamma()).map_err(AppError::GammaClient)?,
         )),
     }
 }
@@ -59,17 +60,11 @@ pub fn open_source(spec: &SourceSpec, settings: &Settings) -> Result<Box<dyn Mar
 pub fn cycle_params(settings: &Settings) -> Result<CycleParams> {
     let amount = Usd::new(settings.trade_amount);
     if !amount.is_positive() || !amount.is_storable() {
-        bail!(
-            "the trade amount {} must be positive and below 10^13",
-            settings.trade_amount
-        );
+        return Err(AppError::TradeAmount(settings.trade_amount));
     }
     let initial_balance = Usd::new(settings.initial_balance);
     if initial_balance.is_negative() || !initial_balance.is_storable() {
-        bail!(
-            "the initial balance {} must be at least 0 and below 10^13",
-            settings.initial_balance
-        );
+        return Err(AppError::InitialBalance(settings.initial_balance));
     }
     Ok(CycleParams {
         portfolio_id: PortfolioId::default(),
@@ -101,13 +96,14 @@ pub fn portfolio_params(
     if let Some(id) = only
         && !live.iter().any(|p| &p.id == id)
     {
-        bail!(
-            "no portfolio {id:?} is configured (live: {}); add it to prescient.toml as [[portfolios]]",
-            live.iter()
+        return Err(AppError::UnknownPortfolio {
+            id: id.clone(),
+            live: live
+                .iter()
                 .map(|p| p.id.as_str())
                 .collect::<Vec<_>>()
-                .join(", ")
-        );
+                .join(", "),
+        });
     }
     Ok(live
         .into_iter()
@@ -153,11 +149,11 @@ impl std::fmt::Display for Recorded {
 /// Crawl the live API as a cycle would (every active event, then the details
 /// of every nested market) and save it as a snapshot in `dir`.
 pub async fn record(settings: &Settings, dir: &Path) -> Result<Recorded> {
-    let client = GammaClient::new(settings.gamma()).context("cannot set up the Gamma client")?;
+    let client = GammaClient::new(settings.gamma()).map_err(AppError::GammaClient)?;
     let events = client
         .fetch_active_events()
         .await
-        .context("cannot fetch the active events")?;
+        .map_err(AppError::FetchEvents)?;
     let ids: Vec<domain::MarketId> = events
         .events
         .iter()
@@ -166,9 +162,13 @@ pub async fn record(settings: &Settings, dir: &Path) -> Result<Recorded> {
     let details = client
         .fetch_markets(&ids, false)
         .await
-        .context("cannot fetch the market details")?;
-    write_snapshot(dir, &events.events, &details.markets)
-        .with_context(|| format!("cannot write the snapshot to {}", dir.display()))?;
+        .map_err(AppError::FetchMarkets)?;
+    write_snapshot(dir, &events.events, &details.markets).map_err(|source| {
+        AppError::WriteSnapshot {
+            dir: dir.to_owned(),
+            source,
+        }
+    })?;
     Ok(Recorded {
         dir: dir.to_owned(),
         events: events.events.len(),

@@ -3,9 +3,9 @@
 
 use super::context::Migration;
 use super::copy::copy_data_sets;
+use super::error::{OpsError, Result};
 use super::gates;
 use crate::phase_state::{GateResult, Transition, VerifyRecord};
-use anyhow::{Context, Result, bail};
 use chrono::Utc;
 use domain::ports::Stores;
 use domain::{DataSet, Overrides, Phase};
@@ -188,7 +188,7 @@ pub async fn advance(m: &mut Migration, force: bool) -> Result<Transition> {
     let _runtime = runtime_lock(m)?;
     let current = m.phase()?;
     let Some(target) = current.next() else {
-        bail!("phase 7 is the last phase");
+        return Err(OpsError::LastPhase);
     };
     let gates = gates::evaluate(m, target).await;
     let failed: Vec<&GateResult> = gates.iter().filter(|g| !g.passed).collect();
@@ -199,11 +199,10 @@ pub async fn advance(m: &mut Migration, force: bool) -> Result<Transition> {
             .collect();
         // Keep what the gates learnt (last verify) even when refusing.
         m.phase_file.save(&m.record)?;
-        bail!(
-            "phase {} is gated: {} (fix it, or pass --force to override; the override is logged)",
-            target.number(),
-            list.join("; ")
-        );
+        return Err(OpsError::Gated {
+            phase: target.number().into(),
+            failed: list.join("; "),
+        });
     }
     if force && !failed.is_empty() {
         tracing::warn!(
@@ -230,7 +229,7 @@ pub async fn rollback(m: &mut Migration) -> Result<Transition> {
     let _runtime = runtime_lock(m)?;
     let current = m.phase()?;
     let Some(target) = current.previous() else {
-        bail!("phase 0 is the first phase");
+        return Err(OpsError::FirstPhase);
     };
     let mut gates = Vec::new();
     if current == Phase::DatabasePrimary {
@@ -291,10 +290,9 @@ pub async fn rollback_from_backup(m: &mut Migration, backup: &Path) -> Result<Tr
     let _runtime = runtime_lock(m)?;
     let current = m.phase()?;
     if current != Phase::DatabasePrimary {
-        bail!(
-            "--from-backup rolls back from phase 6 only (this is phase {}); use `phase rollback`",
-            current.number()
-        );
+        return Err(OpsError::FromBackupOutsidePhase6 {
+            phase: current.number().into(),
+        });
     }
     let from = if backup.join("data").is_dir() {
         backup.join("data")
@@ -302,7 +300,7 @@ pub async fn rollback_from_backup(m: &mut Migration, backup: &Path) -> Result<Tr
         backup.to_path_buf()
     };
     if !from.join("trades").is_dir() {
-        bail!("{} holds no backup (no trades/ directory)", from.display());
+        return Err(OpsError::NoBackup { dir: from });
     }
     // A backup that does not load must not replace the files.
     let options = storage_json::JsonStoreOptions {
@@ -317,7 +315,10 @@ pub async fn rollback_from_backup(m: &mut Migration, backup: &Path) -> Result<Tr
         .await
         .and(check.trades.load_trades(&m.portfolio()).await.map(drop))
         .and(check.history.load_history(&m.portfolio()).await.map(drop))
-        .with_context(|| format!("the backup in {} does not load", from.display()))?;
+        .map_err(|source| OpsError::BackupDoesNotLoad {
+            dir: from.clone(),
+            source,
+        })?;
     let taken = storage_json::last_written(&from)?;
     let now = Utc::now();
     let data_dir = m.settings.data_dir.clone();
@@ -388,7 +389,7 @@ async fn transition(
     let pending = match mirror_phase(m, to).await {
         Ok(()) => false,
         Err(e) => {
-            tracing::warn!(error = %format!("{e:#}"), "could not mirror the phase into system_metadata");
+            tracing::warn!(error = %crate::error_line(&e), "could not mirror the phase into system_metadata");
             true
         }
     };
