@@ -37,6 +37,7 @@ pub mod settings;
 #[cfg(feature = "soak")]
 pub mod soak;
 pub mod stats_cmd;
+pub mod status;
 pub mod steps;
 pub mod summary;
 

@@ -78,19 +78,21 @@ impl Migration {
         Journal::new(self.settings.state_dir().join("outbox.jsonl"))
     }
 
-    /// Whether PostgreSQL holds every write JSON holds, per data set; empty
-    /// when PostgreSQL is not configured or does not answer.
-    pub async fn currency(&self) -> Vec<routing::currency::Currency> {
-        let Ok(pg) = self.pg().await else {
-            return Vec::new();
-        };
+    /// Whether PostgreSQL holds every write JSON holds, for each of
+    /// `data_sets`; `None` when PostgreSQL is not configured or does not
+    /// answer.
+    pub async fn currency(
+        &self,
+        data_sets: &[DataSet],
+    ) -> Option<Vec<routing::currency::Currency>> {
+        let pg = self.pg().await.ok()?;
         let json = self.json_reader();
         let pg = Stores::transactional(Arc::new(pg));
         let mut out = Vec::new();
-        for ds in DataSet::ALL {
-            out.push(routing::currency::currency(&json, &pg, ds).await);
+        for ds in data_sets {
+            out.push(routing::currency::currency(&json, &pg, *ds).await);
         }
-        out
+        Some(out)
     }
 
     /// The runtime lock, for `who`: refused, with `why` said, while a cycle,
