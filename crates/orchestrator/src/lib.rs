@@ -8,7 +8,8 @@
 //! [`steps`] (one step of the cycle on its own: the API's step actions),
 //! [`compare`] (every live portfolio side by side), [`prices`] (re-pricing and settling, shared by step 6 and
 //! `update-prices`), [`schedule`] (cycles and price updates that never
-//! overlap), [`stats_cmd`] (a portfolio's performance), [`history`] (real
+//! overlap), [`stats_cmd`] (a portfolio's performance), [`status`] (the status report
+//! `/trading/status` and `migrate phase status` share), [`history`] (real
 //! price history from Polymarket's CLOB into PostgreSQL), [`ops`] (the
 //! migration's operator commands), [`api`] (the HTTP server), [`app`] (the
 //! wiring: settings → stores, sources, parameters, jobs) and [`cli`] (a leaf:
