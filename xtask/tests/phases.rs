@@ -90,13 +90,11 @@ async fn rollback_from_each_phase_restores_the_previous_routes_and_cycles_contin
             serde_json::from_str(&site.ok(&["phase", "status", "--no-gates", "--json"]).await)
                 .unwrap();
         let phase: domain::Phase = previous.parse().unwrap();
-        for pair in status["routes"].as_array().unwrap() {
-            let ds: DataSet = pair[0].as_str().unwrap().parse().unwrap();
-            let route = pair[1].as_str().unwrap();
-            assert!(
-                route.starts_with(phase.route(ds).code()),
-                "{ds} in {previous}: {route}"
-            );
+        let routes = status["phase"]["routes"].as_object().unwrap();
+        assert_eq!(routes.len(), DataSet::ALL.len(), "{status}");
+        for (name, route) in routes {
+            let ds: DataSet = name.parse().unwrap();
+            assert_eq!(route["route"], phase.route(ds).code(), "{ds} in {previous}");
         }
         site.cycle().await;
         site.verify_written().await;

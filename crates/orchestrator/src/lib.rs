@@ -8,7 +8,8 @@
 //! [`steps`] (one step of the cycle on its own: the API's step actions),
 //! [`compare`] (every live portfolio side by side), [`prices`] (re-pricing and settling, shared by step 6 and
 //! `update-prices`), [`schedule`] (cycles and price updates that never
-//! overlap), [`stats_cmd`] (a portfolio's performance), [`history`] (real
+//! overlap), [`stats_cmd`] (a portfolio's performance), [`status`] (the status report
+//! `/trading/status` and `migrate phase status` share), [`history`] (real
 //! price history from Polymarket's CLOB into PostgreSQL), [`ops`] (the
 //! migration's operator commands), [`api`] (the HTTP server), [`app`] (the
 //! wiring: settings → stores, sources, parameters, jobs) and [`cli`] (a leaf:
@@ -37,6 +38,7 @@ pub mod settings;
 #[cfg(feature = "soak")]
 pub mod soak;
 pub mod stats_cmd;
+pub mod status;
 pub mod steps;
 pub mod summary;
 
@@ -50,8 +52,15 @@ pub use summary::CycleSummary;
 /// cause whose text the line already holds (an error that prints its source)
 /// is not repeated.
 pub fn one_line(error: &anyhow::Error) -> String {
+    error_line(error.as_ref())
+}
+
+/// [`one_line`] of a typed error: it and its `source` chain on one line.
+pub fn error_line(error: &(dyn std::error::Error + 'static)) -> String {
     let mut line = String::new();
-    for cause in error.chain() {
+    let mut next = Some(error);
+    while let Some(cause) = next {
+        next = cause.source();
         let text = cause.to_string();
         if text.is_empty() || line.contains(&text) {
             continue;

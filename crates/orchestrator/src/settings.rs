@@ -526,14 +526,16 @@ fn key_of(variable: &str) -> String {
         .to_ascii_lowercase()
 }
 
+/// The settings name no usable PostgreSQL (its cause says which variable).
+#[derive(Debug, thiserror::Error)]
+#[error("PostgreSQL is not configured: set DATABASE_URL (or POSTGRES_HOST/PORT/DB/USER/PASSWORD)")]
+pub struct PgNotConfigured(#[source] pub storage_pg::PgError);
+
 /// What the settings name outside the configuration itself.
 impl Settings {
     /// PostgreSQL settings from `DATABASE_URL` or `POSTGRES_*`.
-    pub fn pg_config(&self) -> anyhow::Result<storage_pg::PgConfig> {
-        use anyhow::Context;
-        storage_pg::PgConfig::from_vars(&self.database).context(
-            "PostgreSQL is not configured: set DATABASE_URL (or POSTGRES_HOST/PORT/DB/USER/PASSWORD)",
-        )
+    pub fn pg_config(&self) -> Result<storage_pg::PgConfig, PgNotConfigured> {
+        storage_pg::PgConfig::from_vars(&self.database).map_err(PgNotConfigured)
     }
 
     /// Where shadow-read mismatches are kept, so `phase advance` refuses

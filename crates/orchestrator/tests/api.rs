@@ -1320,3 +1320,160 @@ async fn reads_name_their_portfolio() {
     assert_eq!(code, 400);
     s.stop().await;
 }
+
+/// `prescient migrate phase status --no-gates --json` over the same
+/// directories and database as a running server.
+fn phase_status_json(
+    data: &std::path::Path,
+    state: &std::path::Path,
+    env: &[(&str, &str)],
+) -> Value {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_prescient"))
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("PRESCIENT_CONFIG", "/nonexistent/prescient.toml")
+        .env("PRESCIENT_DATA_DIR", data)
+        .env("PRESCIENT_STATE_DIR", state)
+        .env("RUST_LOG", "error")
+        .envs(env.iter().copied())
+        .current_dir(state)
+        .args(["migrate", "phase", "status", "--no-gates", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "phase status: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// `/trading/status` and `phase status` read while nothing moves: the
+/// cycle's dual writes pass through the outbox behind it (write-behind), so
+/// the pair is taken again until the server's status is the same before and
+/// after the command's.
+async fn settled(
+    s: &Server,
+    data: &std::path::Path,
+    state: &std::path::Path,
+    env: &[(&str, &str)],
+) -> (Value, Value) {
+    let until = Instant::now() + Duration::from_secs(30);
+    let (code, mut before) = s.get("/trading/status").await;
+    assert_eq!(code, 200, "{before}");
+    loop {
+        let cli = phase_status_json(data, state, env);
+        let (_, after) = s.get("/trading/status").await;
+        let moved = cli
+            .as_object()
+            .unwrap()
+            .keys()
+            .any(|k| before[k] != after[k]);
+        if !moved {
+            return (after, cli);
+        }
+        assert!(
+            Instant::now() < until,
+            "the status never settled: {after:#}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        before = after;
+    }
+}
+
+/// The migration part of `/trading/status` is `migrate phase status`'s
+/// report, field for field: the same type, the same values on the same data.
+fn assert_same_migration_part(api: &Value, cli: &Value) {
+    let cli = cli.as_object().unwrap();
+    let keys: Vec<&str> = cli.keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "phase",
+            "overrides",
+            "outbox",
+            "dead_letters",
+            "postgres_current",
+            "currency",
+            "shadow_mismatches",
+            "last_verify",
+            "todo",
+            "next",
+            "gates",
+            "transitions",
+        ],
+        "phase status prints the migration part only"
+    );
+    for (key, value) in cli {
+        assert_eq!(
+            &api[key], value,
+            "{key} differs: API {api:#}\nCLI {value:#}"
+        );
+    }
+    assert!(
+        api["database"].is_object() && api["cycle"].is_object(),
+        "{api}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn status_shows_the_migration_part_phase_status_prints() {
+    // Phase 1 over a live database never backfilled: portfolio and trades
+    // dual-written, PostgreSQL behind JSON on both after a cycle.
+    let db = TestDb::create().await.unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    phase_file(state.path(), "1");
+    let env = [("DATABASE_URL", db.url())];
+    let s = Server::start(
+        settings(data.path(), state.path(), &env),
+        StoreChoice::Phase,
+        None,
+        example_source(),
+    )
+    .await;
+    let (code, body) = s.post(CYCLE, None).await;
+    assert_eq!(code, 200, "{body}");
+    let (api, cli) = settled(&s, data.path(), state.path(), &env).await;
+    assert_eq!(cli["phase"]["number"], "1", "{cli:#}");
+    assert_eq!(cli["phase"]["routes"]["trades"]["route"], "DW", "{cli:#}");
+    assert_eq!(cli["phase"]["routes"]["markets"]["route"], "J", "{cli:#}");
+    assert_eq!(
+        cli["postgres_current"],
+        json!({ "portfolio": "behind", "trades": "behind" }),
+        "{cli:#}"
+    );
+    assert!(
+        cli["todo"][0]
+            .as_str()
+            .unwrap()
+            .contains("behind JSON for portfolio, trades"),
+        "{cli:#}"
+    );
+    assert_eq!(cli["next"], "2 (history)", "{cli:#}");
+    assert_same_migration_part(&api, &cli);
+    s.stop().await;
+
+    // Phase 4 with PostgreSQL down: every data set unknown, the cycle's
+    // PostgreSQL writes queued in the outbox, in both.
+    let data = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    phase_file(state.path(), "4");
+    let s = Server::start(
+        settings(data.path(), state.path(), DOWN),
+        StoreChoice::Phase,
+        None,
+        example_source(),
+    )
+    .await;
+    let (code, body) = s.post(CYCLE, None).await;
+    assert_eq!(code, 200, "{body}");
+    let (api, cli) = settled(&s, data.path(), state.path(), DOWN).await;
+    assert!(cli["outbox"]["depth"].as_u64().unwrap() > 0, "{cli:#}");
+    assert_eq!(
+        cli["postgres_current"]["markets"], "unknown (PostgreSQL does not answer)",
+        "{cli:#}"
+    );
+    assert_same_migration_part(&api, &cli);
+    s.stop().await;
+}

@@ -109,7 +109,7 @@ impl Site {
     pub async fn phase(&self) -> String {
         let out = self.ok(&["phase", "status", "--no-gates", "--json"]).await;
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-        v["phase"].as_str().unwrap().to_owned()
+        v["phase"]["number"].as_str().unwrap().to_owned()
     }
 
     /// `verify` of every data set the phase writes to both stores (from

@@ -45,7 +45,7 @@ use axum::middleware;
 use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
 use polymarket_client::MarketSource;
-use serde::{Deserialize, Serialize};
+
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
@@ -59,23 +59,11 @@ pub type SourceFactory =
 
 /// The source a `--source` names, opened anew for every cycle.
 pub fn source_factory(spec: SourceSpec) -> SourceFactory {
-    Arc::new(move |settings| crate::app::open_source(&spec, settings))
+    Arc::new(move |settings| crate::app::open_source(&spec, settings).map_err(anyhow::Error::from))
 }
 
-/// What the last cycle did, kept in memory and in `system_metadata`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LastCycle {
-    /// `success` or `failure`.
-    pub outcome: String,
-    pub source: String,
-    pub started_at: DateTime<Utc>,
-    pub finished_at: DateTime<Utc>,
-    pub duration_ms: u64,
-    /// Why it failed (the failing step and cause).
-    pub error: Option<String>,
-    pub signals: u64,
-    pub trades_executed: u64,
-}
+/// What the last cycle did (the type lives with the status report).
+pub use crate::status::LastCycle;
 
 /// Shared by every handler. Cheap to clone.
 #[derive(Clone)]
@@ -173,11 +161,20 @@ impl ApiState {
 
     /// Which stores the server runs on: `phase` (routed), `pg` or `json`.
     pub fn store_kind(&self) -> &'static str {
+        match self.store() {
+            crate::status::StoreKind::Phase => "phase",
+            crate::status::StoreKind::Pg => "pg",
+            crate::status::StoreKind::Json => "json",
+        }
+    }
+
+    /// Which stores this server runs on.
+    pub fn store(&self) -> crate::status::StoreKind {
         let app = self.app();
         match (&app.routing, &app.pg) {
-            (Some(_), _) => "phase",
-            (None, Some(_)) => "pg",
-            (None, None) => "json",
+            (Some(_), _) => crate::status::StoreKind::Phase,
+            (None, Some(_)) => crate::status::StoreKind::Pg,
+            (None, None) => crate::status::StoreKind::Json,
         }
     }
 

@@ -13,6 +13,10 @@ use crate::filters::{self, Applies, FilterOverrides};
 use crate::phase_state::PhaseFile;
 use crate::prices::PriceError;
 use crate::settings::Settings;
+use crate::status::{
+    CycleStatus, DatabaseHealth, Health, HealthCheck, LastUpdated, MigrationInputs, OutboxReport,
+    ScheduleStatus, ServerStatus, StatusReport, migration_status, recorded_mismatches,
+};
 use crate::summary::{CycleSummary, StepSummary};
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
@@ -20,46 +24,56 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{SubsecRound, Utc};
+use domain::StoreError;
 use domain::ports::Stores;
-use domain::{DataSet, Route, StoreError};
 use polymarket_client::MarketSource;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use std::time::Instant;
 
-/// `GET /trading/status`. 200 while the store that is the truth answers
+/// `GET /trading/status`: the [`StatusReport`] `migrate phase status` prints,
+/// with the server's part. 200 while the store that is the truth answers
 /// (`status` `ok`, or `degraded` when PostgreSQL is down but JSON is still
 /// primary); 503 with the same body when PostgreSQL is primary and down.
 pub async fn status(State(s): State<ApiState>) -> Response {
+    let report = status_report(&s).await;
+    let code = match report.server.as_ref().map(|r| r.status) {
+        Some(Health::Down) => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::OK,
+    };
+    (code, Json(report)).into_response()
+}
+
+/// The status as this server sees it.
+async fn status_report(s: &ApiState) -> StatusReport {
     let app = s.app();
     let mut warnings: Vec<String> = Vec::new();
 
     let database = match &app.pg {
-        None => json!({ "configured": false }),
+        None => DatabaseHealth {
+            configured: false,
+            check: None,
+        },
         Some(pg) => {
-            let timeout_ms = pg.config().health_timeout.as_millis() as u64;
-            match pg.health().await {
-                Ok(latency) => json!({
-                    "configured": true,
-                    "healthy": true,
-                    "latency_ms": latency.as_secs_f64() * 1000.0,
-                    "timeout_ms": timeout_ms,
-                    "url": pg.config().redacted_url(),
-                    "error": null,
-                }),
-                Err(e) => json!({
-                    "configured": true,
-                    "healthy": false,
-                    "latency_ms": null,
-                    "timeout_ms": timeout_ms,
-                    "url": pg.config().redacted_url(),
-                    "error": e.to_string(),
+            let timeout_ms =
+                u64::try_from(pg.config().health_timeout.as_millis()).unwrap_or(u64::MAX);
+            let (healthy, latency_ms, error) = match pg.health().await {
+                Ok(latency) => (true, Some(latency.as_secs_f64() * 1000.0), None),
+                Err(e) => (false, None, Some(e.to_string())),
+            };
+            DatabaseHealth {
+                configured: true,
+                check: Some(HealthCheck {
+                    healthy,
+                    latency_ms,
+                    timeout_ms,
+                    url: pg.config().redacted_url(),
+                    error,
                 }),
             }
         }
     };
-    let db_down = database["healthy"] == json!(false);
+    let db_down = database.is_down();
 
-    let (routes, pg_primary) = routes(&s);
     // The file may have moved on (`prescient migrate phase advance`, `verify`) since the
     // server started: show it, and its last verify, fresh.
     let phase_file = PhaseFile::in_dir(&app.settings.state_dir());
@@ -80,7 +94,11 @@ pub async fn status(State(s): State<ApiState>) -> Response {
     }
 
     let outbox = match &app.outbox {
-        None => json!({ "depth": 0, "path": null }),
+        None => OutboxReport {
+            depth: Some(0),
+            path: None,
+            error: None,
+        },
         Some(o) => match o.depth().await {
             Ok(depth) => {
                 if depth > 0 {
@@ -88,31 +106,38 @@ pub async fn status(State(s): State<ApiState>) -> Response {
                         "{depth} PostgreSQL writes wait in the outbox for replay"
                     ));
                 }
-                json!({ "depth": depth, "path": o.path().display().to_string() })
+                OutboxReport {
+                    depth: Some(depth),
+                    path: Some(o.path().display().to_string()),
+                    error: None,
+                }
             }
-            Err(e) => json!({ "depth": null, "error": e.to_string() }),
+            Err(e) => OutboxReport {
+                depth: None,
+                path: Some(o.path().display().to_string()),
+                error: Some(e.to_string()),
+            },
         },
     };
     // Per dual-written data set: whether PostgreSQL holds every write JSON
     // holds (reads of a behind data set answer from JSON).
-    let mut currency = Map::new();
-    for data_set in app.phase.dual_written(app.settings.overrides) {
-        if db_down {
-            currency.insert(
-                data_set.to_string(),
-                json!("unknown (PostgreSQL does not answer)"),
-            );
-            continue;
+    let currency = if db_down {
+        None
+    } else {
+        let mut out = Vec::new();
+        for data_set in app.phase.dual_written(app.settings.overrides) {
+            let c =
+                routing::currency::currency_through(app.stores.versions.as_ref(), data_set).await;
+            if !c.current {
+                warnings.push(format!(
+                    "PostgreSQL is {} for {data_set}; its reads answer from JSON until it is level",
+                    c.state()
+                ));
+            }
+            out.push(c);
         }
-        let c = routing::currency::currency_through(app.stores.versions.as_ref(), data_set).await;
-        if !c.current {
-            warnings.push(format!(
-                "PostgreSQL is {} for {data_set}; its reads answer from JSON until it is level",
-                c.state()
-            ));
-        }
-        currency.insert(data_set.to_string(), json!(c.state()));
-    }
+        Some(out)
+    };
     let dead_letters = app.outbox.as_ref().map_or(0, |o| o.dead_count());
     if dead_letters > 0 {
         warnings.push(format!(
@@ -120,7 +145,7 @@ pub async fn status(State(s): State<ApiState>) -> Response {
         ));
     }
     let routing = app.routing.as_ref().map(|r| r.counts());
-    let shadow_mismatches = routing.as_ref().map_or(0, |r| r.shadow_mismatches);
+    let shadow_mismatches = recorded_mismatches(&app.settings.shadow_log());
     if shadow_mismatches > 0 {
         warnings.push(format!(
             "{shadow_mismatches} shadow reads differed between JSON and PostgreSQL; the phase must not advance"
@@ -132,23 +157,21 @@ pub async fn status(State(s): State<ApiState>) -> Response {
         warnings.push("the last verify was not clean".into());
     }
 
-    let metadata = match app.stores.metadata.load_metadata().await {
+    let last_updated = match app.stores.metadata.load_metadata().await {
         Ok(map) => {
-            let mut out = Map::new();
-            for key in [
-                "last_event_export",
-                "last_market_filter",
-                "last_signal_generation",
-                "last_trade_execution",
-            ] {
-                out.insert(
-                    key.into(),
-                    map.get(key).cloned().map_or(Value::Null, Value::String),
-                );
+            let get = |key: &str| map.get(key).cloned();
+            LastUpdated {
+                last_event_export: get("last_event_export"),
+                last_market_filter: get("last_market_filter"),
+                last_signal_generation: get("last_signal_generation"),
+                last_trade_execution: get("last_trade_execution"),
+                error: None,
             }
-            Value::Object(out)
         }
-        Err(e) => json!({ "error": e.to_string() }),
+        Err(e) => LastUpdated {
+            error: Some(e.to_string()),
+            ..LastUpdated::default()
+        },
     };
 
     // After the reads above: whether they, and reads before them, were
@@ -170,10 +193,31 @@ pub async fn status(State(s): State<ApiState>) -> Response {
             l.error.as_deref().unwrap_or("")
         ));
     }
+
+    let migration = migration_status(MigrationInputs {
+        phase: app.phase,
+        since: app.record.since,
+        record: &record,
+        overrides: app.settings.overrides,
+        store: s.store(),
+        outbox,
+        dead_letters,
+        currency,
+        shadow_mismatches,
+        gates: Vec::new(),
+    });
+    // PostgreSQL is the truth for a data set on D, P, DR without fallback
+    // (and everywhere with `--store pg`).
+    let pg_primary = migration
+        .phase
+        .routes
+        .0
+        .iter()
+        .any(|(_, r)| r.postgres_is_truth());
     let overall = match (db_down, pg_primary) {
-        (true, true) => "down",
-        (true, false) => "degraded",
-        (false, _) => "ok",
+        (true, true) => Health::Down,
+        (true, false) => Health::Degraded,
+        (false, _) => Health::Ok,
     };
     if db_down && !pg_primary {
         warnings.push(
@@ -181,81 +225,27 @@ pub async fn status(State(s): State<ApiState>) -> Response {
                 .into(),
         );
     }
-    let o = app.settings.overrides;
-    let body = json!({
-        "status": overall,
-        "service": "prescient",
-        "version": env!("CARGO_PKG_VERSION"),
-        "timestamp": time(Utc::now()),
-        "store": s.store_kind(),
-        "database": database,
-        "phase": {
-            "number": app.phase.number(),
-            "title": app.phase.title(),
-            "since": time(app.record.since),
-            "phase_file": record.phase,
-            "routes": routes,
-        },
-        "overrides": {
-            "USE_DATABASE_WRITE": o.use_database_write,
-            "USE_DATABASE_READ": o.use_database_read,
-            "DATABASE_FALLBACK_TO_JSON": o.fallback_to_json,
-        },
-        "outbox": outbox,
-        "dead_letters": dead_letters,
-        "postgres_current": currency,
-        "shadow_mismatches": shadow_mismatches,
-        "routing": routing,
-        "stale_since": opt(stale_since, time),
-        "last_verify": record.last_verify,
-        "cycle": {
-            "running": s.running_since().is_some(),
-            "running_since": opt(s.running_since(), time),
-            "last": last,
-        },
-        "schedule": s.due().map(|d| json!({
-            "cycle_every_s": d.cycle_every_s,
-            "prices_every_s": d.prices_every_s,
-            "next_cycle_at": opt(d.next_cycle_at, time),
-            "next_prices_at": opt(d.next_prices_at, time),
-        })),
-        "last_updated": metadata,
-        "warnings": warnings,
-    });
-    let code = if overall == "down" {
-        StatusCode::SERVICE_UNAVAILABLE
-    } else {
-        StatusCode::OK
-    };
-    (code, Json(body)).into_response()
-}
-
-/// Each data set's route, and whether PostgreSQL is the truth for any of them
-/// (D, P, DR without fallback, or `--store pg`).
-fn routes(s: &ApiState) -> (Value, bool) {
-    let app = s.app();
-    let mut out = Map::new();
-    let mut pg_primary = false;
-    for data_set in DataSet::ALL {
-        let (route, fallback) = match s.store_kind() {
-            "json" => (Route::Json, false),
-            "pg" => (Route::PostgresOnly, false),
-            _ => {
-                let r = app.phase.effective_route(data_set, app.settings.overrides);
-                (r.route, r.fallback)
-            }
-        };
-        pg_primary |= match route {
-            Route::Json | Route::DualWrite => false,
-            Route::DualRead => !fallback,
-            Route::Database | Route::PostgresOnly => true,
-        };
-        out.insert(
-            data_set.as_str().into(),
-            json!({ "route": route.code(), "fallback": fallback }),
-        );
+    StatusReport {
+        migration,
+        server: Some(ServerStatus {
+            status: overall,
+            service: "prescient",
+            version: env!("CARGO_PKG_VERSION"),
+            timestamp: Utc::now(),
+            store: s.store(),
+            database,
+            routing,
+            stale_since,
+            cycle: CycleStatus {
+                running: s.running_since().is_some(),
+                running_since: s.running_since(),
+                last,
+            },
+            schedule: s.due().map(ScheduleStatus::from),
+            last_updated,
+            warnings,
+        }),
     }
-    (Value::Object(out), pg_primary)
 }
 
 /// `POST /trading/run-full-cycle[?event_min_volume=…&min_volume=…]`: one
@@ -272,7 +262,7 @@ pub async fn run_full_cycle(
     // On its own task: a client that hangs up must not cancel a cycle halfway.
     let state = s.clone();
     let all = crate::app::portfolio_params(&action.settings, None)
-        .map_err(|e| ApiError::BadRequest(format!("{e:#}")))?;
+        .map_err(|e| ApiError::BadRequest(crate::error_line(&e)))?;
     let task = tokio::spawn(async move {
         let Action { guard, .. } = action;
         let _guard = guard;
@@ -363,7 +353,8 @@ impl ApiState {
         let settings = overrides
             .applied_to(&self.app().settings)
             .map_err(|e| ApiError::BadRequest(e.to_string()))?;
-        let params = cycle_params(&settings).map_err(|e| ApiError::BadRequest(format!("{e:#}")))?;
+        let params =
+            cycle_params(&settings).map_err(|e| ApiError::BadRequest(crate::error_line(&e)))?;
         let guard = self.inner.cycle.clone().try_lock_owned().map_err(|_| {
             let since = self
                 .running_since()

@@ -7,16 +7,18 @@
 //! [`sources`]: the market source and cycle parameters a command runs with;
 //! [`jobs`]: the scheduler a `run` or `serve` process drives.
 
+pub mod error;
 pub mod jobs;
 pub mod sources;
 
+pub use error::AppError;
 pub use sources::{SourceSpec, cycle_params, open_source, portfolio_params};
 
 use crate::phase_state::{LockMode, PhaseFile, PhaseRecord, RuntimeLock, WriterLock};
 use crate::settings::Settings;
-use anyhow::{Context, Result};
 use domain::ports::Stores;
 use domain::{DataSet, Phase, Route};
+use error::Result;
 use routing::journal::Journal;
 use routing::{RoutedStore, RoutingStats};
 use std::sync::Arc;
@@ -84,12 +86,11 @@ impl App {
     ) -> Result<App> {
         let state_dir = settings.state_dir();
         let runtime_lock = Arc::new(
-            RuntimeLock::acquire_as(&state_dir, who, LockMode::Shared)
-                .map_err(anyhow::Error::msg)?,
+            RuntimeLock::acquire_as(&state_dir, who, LockMode::Shared).map_err(AppError::Locked)?,
         );
         let writer_lock = match access {
             Access::Write => Some(Arc::new(
-                WriterLock::acquire(&state_dir, who).map_err(anyhow::Error::msg)?,
+                WriterLock::acquire(&state_dir, who).map_err(AppError::Locked)?,
             )),
             Access::Read => None,
         };
@@ -122,7 +123,7 @@ impl App {
                     Access::Write => PgStore::connect_and_migrate(config).await,
                     Access::Read => PgStore::connect(config).await,
                 }
-                .context("cannot open PostgreSQL")?;
+                .map_err(AppError::OpenPg)?;
                 Ok(App {
                     stores: Stores::transactional(Arc::new(pg.clone())),
                     pg: Some(pg),
@@ -154,7 +155,7 @@ impl App {
     ) -> Result<App> {
         phase
             .check_overrides(settings.overrides)
-            .context("refused at start-up")?;
+            .map_err(AppError::RefusedAtStartUp)?;
         let routes: Vec<Route> = DataSet::ALL
             .iter()
             .map(|d| phase.effective_route(*d, settings.overrides).route)
@@ -172,7 +173,7 @@ impl App {
             Some(
                 PgStore::connect_lazy(settings.pg_config()?)
                     .await
-                    .context("cannot set up the PostgreSQL pool")?,
+                    .map_err(AppError::PgPool)?,
             )
         } else {
             None
@@ -311,11 +312,11 @@ async fn check_phase_mirror(
             );
             Ok(true)
         }
-        Some(theirs) if theirs != phase.number() => anyhow::bail!(
-            "refusing to run: the phase file {} says phase {}, but PostgreSQL was moved to phase {theirs} — this process is probably pointed at another state directory (PRESCIENT_STATE_DIR) or data directory than the migration's; point it at the right ones, or move the phase with `phase advance`/`phase rollback`",
-            settings.state_dir().join("phase.toml").display(),
-            phase.number()
-        ),
+        Some(theirs) if theirs != phase.number() => Err(AppError::PhaseMismatch {
+            phase_file: settings.state_dir().join("phase.toml"),
+            ours: phase.number().into(),
+            theirs,
+        }),
         _ => Ok(true),
     }
 }
@@ -364,8 +365,12 @@ pub fn json_stores(settings: &Settings) -> Result<Stores> {
     let options = storage_json::JsonStoreOptions {
         naive_zone: settings.naive_zone(),
     };
-    let store = storage_json::JsonStore::open(&settings.data_dir, options)
-        .with_context(|| format!("cannot open data directory {}", settings.data_dir.display()))?;
+    let store = storage_json::JsonStore::open(&settings.data_dir, options).map_err(|source| {
+        AppError::OpenDataDir {
+            dir: settings.data_dir.clone(),
+            source,
+        }
+    })?;
     Ok(Stores::single(Arc::new(store)))
 }
 
@@ -384,7 +389,7 @@ pub fn json_reader(settings: &Settings) -> Result<Stores> {
 /// Built without the JSON store (phase 7): asking for it is an error.
 #[cfg(not(feature = "json"))]
 pub fn json_stores(_settings: &Settings) -> Result<Stores> {
-    anyhow::bail!("this build has no JSON store (built without the `json` feature, phase 7)")
+    Err(AppError::NoJsonStore)
 }
 
 /// Built without the JSON store (phase 7): asking for it is an error.

@@ -1,9 +1,9 @@
 //! What a command runs with besides its stores: the market source a
 //! `--source` names, and the cycle parameters the settings describe.
 
+use super::error::{AppError, Result};
 use crate::cycle::{CycleParams, system_clock};
 use crate::settings::Settings;
-use anyhow::{Context, Result, bail};
 use domain::{PortfolioId, Price, Usd};
 use paper_trading::ExecutionPolicy;
 use polymarket_client::{GammaClient, MarketSource, SnapshotSource, write_snapshot};
@@ -19,14 +19,14 @@ pub enum SourceSpec {
 }
 
 impl std::str::FromStr for SourceSpec {
-    type Err = anyhow::Error;
+    type Err = AppError;
     fn from_str(s: &str) -> Result<Self> {
         if s == "live" {
             return Ok(SourceSpec::Live);
         }
         match s.strip_prefix("snapshot:") {
             Some(dir) if !dir.is_empty() => Ok(SourceSpec::Snapshot(PathBuf::from(dir))),
-            _ => bail!("--source must be `live` or `snapshot:DIR`, not {s:?}"),
+            _ => Err(AppError::BadSource(s.to_owned())),
         }
     }
 }
@@ -43,13 +43,14 @@ impl std::fmt::Display for SourceSpec {
 /// Open the market source a `--source` names.
 pub fn open_source(spec: &SourceSpec, settings: &Settings) -> Result<Box<dyn MarketSource>> {
     match spec {
-        SourceSpec::Snapshot(dir) => {
-            Ok(Box::new(SnapshotSource::open(dir).with_context(|| {
-                format!("cannot open snapshot {}", dir.display())
-            })?))
-        }
+        SourceSpec::Snapshot(dir) => Ok(Box::new(SnapshotSource::open(dir).map_err(|source| {
+            AppError::OpenSnapshot {
+                dir: dir.clone(),
+                source,
+            }
+        })?)),
         SourceSpec::Live => Ok(Box::new(
-            GammaClient::new(settings.gamma()).context("cannot set up the Gamma client")?,
+            GammaClient::new(settings.gamma()).map_err(AppError::GammaClient)?,
         )),
     }
 }
@@ -59,17 +60,11 @@ pub fn open_source(spec: &SourceSpec, settings: &Settings) -> Result<Box<dyn Mar
 pub fn cycle_params(settings: &Settings) -> Result<CycleParams> {
     let amount = Usd::new(settings.trade_amount);
     if !amount.is_positive() || !amount.is_storable() {
-        bail!(
-            "the trade amount {} must be positive and below 10^13",
-            settings.trade_amount
-        );
+        return Err(AppError::TradeAmount(settings.trade_amount));
     }
     let initial_balance = Usd::new(settings.initial_balance);
     if initial_balance.is_negative() || !initial_balance.is_storable() {
-        bail!(
-            "the initial balance {} must be at least 0 and below 10^13",
-            settings.initial_balance
-        );
+        return Err(AppError::InitialBalance(settings.initial_balance));
     }
     Ok(CycleParams {
         portfolio_id: PortfolioId::default(),
@@ -101,13 +96,14 @@ pub fn portfolio_params(
     if let Some(id) = only
         && !live.iter().any(|p| &p.id == id)
     {
-        bail!(
-            "no portfolio {id:?} is configured (live: {}); add it to prescient.toml as [[portfolios]]",
-            live.iter()
+        return Err(AppError::UnknownPortfolio {
+            id: id.clone(),
+            live: live
+                .iter()
                 .map(|p| p.id.as_str())
                 .collect::<Vec<_>>()
-                .join(", ")
-        );
+                .join(", "),
+        });
     }
     Ok(live
         .into_iter()
@@ -169,17 +165,18 @@ pub async fn record_into(
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Recorded> {
     use crate::backtest::snapshots::{moment_name, parse_moment_name};
-    std::fs::create_dir_all(seq).with_context(|| format!("cannot create {}", seq.display()))?;
+    let io = |what: &'static str, path: &Path| {
+        let path = path.to_owned();
+        move |source| AppError::Sequence { what, path, source }
+    };
+    std::fs::create_dir_all(seq).map_err(io("create", seq))?;
     let dir = seq.join(moment_name(now));
     if dir.exists() {
-        bail!(
-            "{} exists already; a moment is recorded once (wait a second and record again)",
-            dir.display()
-        );
+        return Err(AppError::MomentRecorded(dir));
     }
     let mut previous: Option<String> = None;
-    for entry in std::fs::read_dir(seq).with_context(|| format!("cannot read {}", seq.display()))? {
-        let entry = entry.with_context(|| format!("cannot read {}", seq.display()))?;
+    for entry in std::fs::read_dir(seq).map_err(io("read", seq))? {
+        let entry = entry.map_err(io("read", seq))?;
         let name = entry.file_name().to_string_lossy().into_owned();
         if parse_moment_name(&name).is_some_and(|t| t < now)
             && previous.as_ref().is_none_or(|p| *p < name)
@@ -190,19 +187,20 @@ pub async fn record_into(
     let previous = previous.map(|name| seq.join(name));
     let carried = match &previous {
         Some(p) => SnapshotSource::open(p)
-            .with_context(|| format!("cannot read the previous moment {}", p.display()))?
+            .map_err(|source| AppError::OpenSnapshot {
+                dir: p.clone(),
+                source,
+            })?
             .unsettled_market_ids(),
         None => Vec::new(),
     };
     // A directory that is only ever complete: written aside, then renamed.
     let partial = seq.join(format!(".{}.partial", moment_name(now)));
     if partial.exists() {
-        std::fs::remove_dir_all(&partial)
-            .with_context(|| format!("cannot remove {}", partial.display()))?;
+        std::fs::remove_dir_all(&partial).map_err(io("remove", &partial))?;
     }
     let mut recorded = record_with(settings, &partial, true, &carried).await?;
-    std::fs::rename(&partial, &dir)
-        .with_context(|| format!("cannot move {} to {}", partial.display(), dir.display()))?;
+    std::fs::rename(&partial, &dir).map_err(io("rename into place", &partial))?;
     recorded.dir = dir;
     Ok(recorded)
 }
@@ -213,11 +211,11 @@ async fn record_with(
     include_closed: bool,
     also: &[domain::MarketId],
 ) -> Result<Recorded> {
-    let client = GammaClient::new(settings.gamma()).context("cannot set up the Gamma client")?;
+    let client = GammaClient::new(settings.gamma()).map_err(AppError::GammaClient)?;
     let events = client
         .fetch_active_events()
         .await
-        .context("cannot fetch the active events")?;
+        .map_err(AppError::FetchEvents)?;
     let mut ids: Vec<domain::MarketId> = events
         .events
         .iter()
@@ -228,9 +226,13 @@ async fn record_with(
     let details = client
         .fetch_markets(&ids, include_closed)
         .await
-        .context("cannot fetch the market details")?;
-    write_snapshot(dir, &events.events, &details.markets)
-        .with_context(|| format!("cannot write the snapshot to {}", dir.display()))?;
+        .map_err(AppError::FetchMarkets)?;
+    write_snapshot(dir, &events.events, &details.markets).map_err(|source| {
+        AppError::WriteSnapshot {
+            dir: dir.to_owned(),
+            source,
+        }
+    })?;
     Ok(Recorded {
         dir: dir.to_owned(),
         events: events.events.len(),

@@ -3,8 +3,8 @@
 //! the runtime can stop touching them.
 
 use super::context::Migration;
+use super::error::{OpsError, Result};
 use crate::phase_state::ArchiveRecord;
-use anyhow::{Context, Result, bail};
 use chrono::Utc;
 use sha2::{Digest, Sha256};
 use std::io::Read;
@@ -17,36 +17,33 @@ use std::path::{Path, PathBuf};
 pub fn archive_json(m: &mut Migration, out: &Path) -> Result<ArchiveRecord> {
     let phase = m.phase()?;
     if phase != domain::Phase::DatabasePrimary {
-        bail!(
-            "archive the JSON files in phase 6, when they no longer change (now in phase {})",
-            phase.number()
-        );
+        return Err(OpsError::ArchiveOutsidePhase6 {
+            phase: phase.number().into(),
+        });
     }
     let data = m.settings.data_dir.clone();
     if !data.is_dir() {
-        bail!("{} is not a directory", data.display());
+        return Err(OpsError::NotADirectory { dir: data });
     }
     let mut files = Vec::new();
     collect(&data, &data, &mut files)?;
     files.sort();
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
+        std::fs::create_dir_all(dir).map_err(OpsError::file("create", dir))?;
     }
-    let file =
-        std::fs::File::create(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let file = std::fs::File::create(out).map_err(OpsError::file("create", out))?;
     let gz = flate2::write::GzEncoder::new(file, flate2::Compression::default());
     let mut tar = tar::Builder::new(gz);
     let mut manifest = String::new();
     for rel in &files {
-        let bytes = std::fs::read(data.join(rel))
-            .with_context(|| format!("cannot read {}", rel.display()))?;
+        let bytes = std::fs::read(data.join(rel)).map_err(OpsError::file("read", rel))?;
         manifest.push_str(&format!("{}  {}\n", sha256_hex(&bytes), rel.display()));
         let mut header = tar::Header::new_gnu();
         header.set_size(bytes.len() as u64);
         header.set_mode(0o644);
         header.set_cksum();
         tar.append_data(&mut header, Path::new("data").join(rel), bytes.as_slice())
-            .with_context(|| format!("cannot archive {}", rel.display()))?;
+            .map_err(OpsError::file("archive", rel))?;
     }
     let mut header = tar::Header::new_gnu();
     header.set_size(manifest.len() as u64);
@@ -104,12 +101,11 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
 }
 
 pub fn sha256_file(path: &Path) -> Result<String> {
-    let mut file =
-        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut file = std::fs::File::open(path).map_err(OpsError::file("read", path))?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
     loop {
-        let n = file.read(&mut buf)?;
+        let n = file.read(&mut buf).map_err(OpsError::file("read", path))?;
         if n == 0 {
             break;
         }

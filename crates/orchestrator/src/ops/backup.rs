@@ -3,8 +3,8 @@
 
 use super::context::Migration;
 use super::copy::{CopyReport, copy_data_sets, portfolios_in};
+use super::error::{OpsError, Result};
 use super::verify::{VerifyReport, verify};
-use anyhow::{Context, Result, bail};
 use domain::ports::Stores;
 use domain::{DataSet, Phase, Route};
 use serde::Serialize;
@@ -17,7 +17,7 @@ use storage_pg::{LibpqConnection, PgConfig, PgStore};
 /// `backfill`: the JSON history into PostgreSQL (idempotent, resumable).
 pub async fn backfill(m: &Migration, data_sets: &[DataSet]) -> Result<CopyReport> {
     let pg = m.pg().await?;
-    pg.migrate().await.context("cannot apply migrations")?;
+    pg.migrate().await.map_err(OpsError::Migrations)?;
     let bar = m.bar("backfill");
     let report = copy_data_sets(
         &m.json_reader(),
@@ -27,7 +27,7 @@ pub async fn backfill(m: &Migration, data_sets: &[DataSet]) -> Result<CopyReport
         &bar,
     )
     .await
-    .context("backfill stopped; run it again to resume")?;
+    .map_err(OpsError::BackfillStopped)?;
     bar.finish_and_clear();
     Ok(report)
 }
@@ -48,7 +48,7 @@ pub async fn verify_and_record(m: &mut Migration, data_sets: &[DataSet]) -> Resu
         data_sets,
     )
     .await
-    .context("verify could not read a store")?;
+    .map_err(OpsError::VerifyRead)?;
     m.record.last_verify = Some(report.record(data_sets));
     m.phase_file.save(&m.record)?;
     let clean: Vec<DataSet> = data_sets
@@ -59,7 +59,7 @@ pub async fn verify_and_record(m: &mut Migration, data_sets: &[DataSet]) -> Resu
     m.settings
         .shadow_log()
         .clear(&clean)
-        .context("cannot clear the shadow mismatches of the data sets verified clean")?;
+        .map_err(OpsError::ShadowClear)?;
     Ok(report)
 }
 
@@ -148,10 +148,7 @@ pub struct BackupReport {
 pub(crate) async fn backup_from(m: &Migration, pg: &PgStore, out: &Path) -> Result<BackupReport> {
     let json_dir = out.join("data");
     if json_dir.exists() && std::fs::read_dir(&json_dir)?.next().is_some() {
-        bail!(
-            "{} is not empty; back up into a new directory",
-            json_dir.display()
-        );
+        return Err(OpsError::BackupDirNotEmpty { dir: json_dir });
     }
     let target = JsonStore::open(
         &json_dir,
@@ -214,7 +211,7 @@ pub async fn restore(m: &Migration, from: &Path, force: bool) -> Result<CopyRepo
         "stop `prescient run`/`serve` before restoring into the database it uses",
     )?;
     let pg = m.pg().await?;
-    pg.migrate().await.context("cannot apply migrations")?;
+    pg.migrate().await.map_err(OpsError::Migrations)?;
     restore_into(m, &pg, from, force).await
 }
 
@@ -230,7 +227,7 @@ pub(crate) async fn restore_into(
         from.to_path_buf()
     };
     if !dir.join("trades").is_dir() {
-        bail!("{} holds no backup (no trades/ directory)", dir.display());
+        return Err(OpsError::NoBackup { dir });
     }
     let target = Stores::transactional(Arc::new(pg.clone()));
     // Empty: no portfolio state and no trade, of any portfolio.
@@ -240,9 +237,7 @@ pub(crate) async fn restore_into(
             && target.trades.recent_trades(&id, 1).await?.is_empty();
     }
     if !empty && !force {
-        bail!(
-            "the database is not empty; restore into an empty database (or pass --force to merge)"
-        );
+        return Err(OpsError::DatabaseNotEmpty);
     }
     let source = Stores::single(Arc::new(JsonStore::open_read_only(
         &dir,

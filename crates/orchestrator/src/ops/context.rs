@@ -1,9 +1,9 @@
 //! [`Migration`]: what every operator command opens — the settings, the phase
 //! file, the JSON data directory and PostgreSQL.
 
+use super::error::{OpsError, Result};
 use crate::phase_state::{PhaseFile, PhaseRecord};
 use crate::settings::Settings;
-use anyhow::{Context, Result};
 use domain::ports::Stores;
 use domain::{DataSet, Phase, PortfolioId};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -56,11 +56,11 @@ impl Migration {
 
     /// The data directory, locked for writing (repair towards JSON).
     pub fn json_writer(&self) -> Result<JsonStore> {
-        JsonStore::open(&self.settings.data_dir, self.json_options()).with_context(|| {
-            format!(
-                "cannot open {} for writing",
-                self.settings.data_dir.display()
-            )
+        JsonStore::open(&self.settings.data_dir, self.json_options()).map_err(|source| {
+            OpsError::OpenForWriting {
+                dir: self.settings.data_dir.clone(),
+                source,
+            }
         })
     }
 
@@ -71,33 +71,39 @@ impl Migration {
         let url = config.redacted_url();
         PgStore::connect(config)
             .await
-            .with_context(|| format!("PostgreSQL at {url} does not answer"))
+            .map_err(|source| OpsError::PgDown { url, source })
     }
 
     pub fn outbox(&self) -> Journal {
         Journal::new(self.settings.state_dir().join("outbox.jsonl"))
     }
 
-    /// Whether PostgreSQL holds every write JSON holds, per data set; empty
-    /// when PostgreSQL is not configured or does not answer.
-    pub async fn currency(&self) -> Vec<routing::currency::Currency> {
-        let Ok(pg) = self.pg().await else {
-            return Vec::new();
-        };
+    /// Whether PostgreSQL holds every write JSON holds, for each of
+    /// `data_sets`; `None` when PostgreSQL is not configured or does not
+    /// answer.
+    pub async fn currency(
+        &self,
+        data_sets: &[DataSet],
+    ) -> Option<Vec<routing::currency::Currency>> {
+        let pg = self.pg().await.ok()?;
         let json = self.json_reader();
         let pg = Stores::transactional(Arc::new(pg));
         let mut out = Vec::new();
-        for ds in DataSet::ALL {
-            out.push(routing::currency::currency(&json, &pg, ds).await);
+        for ds in data_sets {
+            out.push(routing::currency::currency(&json, &pg, *ds).await);
         }
-        out
+        Some(out)
     }
 
     /// The runtime lock, for `who`: refused, with `why` said, while a cycle,
     /// `run` or `serve` holds it.
     pub fn runtime_lock(&self, who: &str, why: &str) -> Result<crate::phase_state::RuntimeLock> {
-        crate::phase_state::RuntimeLock::acquire(&self.settings.state_dir(), who)
-            .map_err(|e| anyhow::anyhow!("{e}: {why}"))
+        crate::phase_state::RuntimeLock::acquire(&self.settings.state_dir(), who).map_err(|held| {
+            OpsError::RuntimeLocked {
+                held,
+                why: why.to_owned(),
+            }
+        })
     }
 
     /// A progress bar for long work, hidden when progress is off.
@@ -120,8 +126,10 @@ impl Migration {
         if name == "all" {
             return Ok(DataSet::ALL.to_vec());
         }
-        Ok(vec![name.parse().with_context(|| {
-            format!("--dataset must be one of portfolio, trades, history, signals, markets or all, not {name:?}")
-        })?])
+        let data_set = name.parse().map_err(|source| OpsError::UnknownDataSet {
+            name: name.to_owned(),
+            source,
+        })?;
+        Ok(vec![data_set])
     }
 }

@@ -12,6 +12,7 @@
 
 use super::backup::{backup_from, restore_into};
 use super::context::Migration;
+use super::error::OpsError;
 use super::verify::verify;
 use crate::phase_state::GateResult;
 use chrono::Utc;
@@ -41,7 +42,7 @@ pub async fn evaluate(m: &mut Migration, target: Phase) -> Vec<GateResult> {
     };
     let pg = match m.pg().await {
         Ok(pg) => pg,
-        Err(e) => return vec![gate("database reachable", false, format!("{e:#}"))],
+        Err(e) => return vec![gate("database reachable", false, crate::error_line(&e))],
     };
     let mut out = vec![match pg.health().await {
         Ok(latency) => gate(
@@ -287,7 +288,7 @@ async fn round_trip_gate(m: &mut Migration, pg: &PgStore) -> GateResult {
                 &DataSet::ALL,
             )
             .await
-            .map_err(anyhow::Error::from),
+            .map_err(OpsError::from),
             Err(e) => Err(e),
         };
         let _ = scratch.drop_now().await;
@@ -309,11 +310,11 @@ async fn round_trip_gate(m: &mut Migration, pg: &PgStore) -> GateResult {
                 ),
             )
         }
-        Err(e) => gate(name, false, format!("{e:#}")),
+        Err(e) => gate(name, false, crate::error_line(&e)),
     }
 }
 
-fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
+fn tempfile_dir() -> Result<std::path::PathBuf, OpsError> {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
@@ -322,6 +323,6 @@ fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
         "prescient-roundtrip-{}-{nanos}",
         std::process::id()
     ));
-    std::fs::create_dir_all(&dir)?;
+    std::fs::create_dir_all(&dir).map_err(OpsError::file("create", &dir))?;
     Ok(dir)
 }

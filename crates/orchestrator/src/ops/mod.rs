@@ -9,9 +9,11 @@ pub mod archive;
 pub mod backup;
 pub mod context;
 pub mod copy;
+pub mod error;
 pub mod gates;
 pub mod phase;
 pub mod resync;
 pub mod verify;
 
 pub use context::Migration;
+pub use error::OpsError;

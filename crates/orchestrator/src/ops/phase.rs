@@ -3,183 +3,54 @@
 
 use super::context::Migration;
 use super::copy::copy_data_sets;
+use super::error::{OpsError, Result};
 use super::gates;
-use crate::phase_state::{GateResult, Transition, VerifyRecord};
-use anyhow::{Context, Result, bail};
+use crate::phase_state::{GateResult, Transition};
+use crate::status::{
+    MigrationInputs, OutboxReport, StatusReport, StoreKind, migration_status, recorded_mismatches,
+};
 use chrono::Utc;
 use domain::ports::Stores;
-use domain::{DataSet, Overrides, Phase};
-use serde::Serialize;
+use domain::{DataSet, Phase};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-#[derive(Clone, Debug, Serialize)]
-pub struct PhaseStatus {
-    pub phase: String,
-    pub title: String,
-    pub since: chrono::DateTime<Utc>,
-    /// Data set → route code, after overrides.
-    pub routes: Vec<(String, String)>,
-    pub overrides: Vec<String>,
-    pub outbox_depth: usize,
-    /// Writes PostgreSQL rejected, set aside (their data sets are behind).
-    pub dead_letters: usize,
-    /// Whether PostgreSQL holds every write JSON holds, per data set
-    /// (empty when PostgreSQL is not configured or does not answer).
-    pub currency: Vec<routing::currency::Currency>,
-    pub last_verify: Option<VerifyRecord>,
-    /// What to do next about PostgreSQL, if anything (behind where JSON is
-    /// the truth, or not yet told of the last transition).
-    pub todo: Vec<String>,
-    pub next: Option<String>,
-    /// The gates of the next phase (evaluated only with `--gates`).
-    pub gates: Vec<GateResult>,
-    pub transitions: Vec<Transition>,
-}
-
-impl std::fmt::Display for PhaseStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(
-            f,
-            "phase {} ({}) since {}",
-            self.phase, self.title, self.since
-        )?;
-        for (ds, route) in &self.routes {
-            writeln!(f, "  {ds:<10} {route}")?;
-        }
-        if self.overrides.is_empty() {
-            writeln!(f, "overrides: none")?;
-        } else {
-            writeln!(f, "overrides: {}", self.overrides.join(", "))?;
-        }
-        writeln!(
-            f,
-            "outbox: {} queued, {} dead letters",
-            self.outbox_depth, self.dead_letters
-        )?;
-        if !self.currency.is_empty() {
-            let states: Vec<String> = self
-                .currency
-                .iter()
-                .map(|c| format!("{} {}", c.data_set, c.state()))
-                .collect();
-            writeln!(f, "PostgreSQL: {}", states.join(", "))?;
-        }
-        for todo in &self.todo {
-            writeln!(f, "to do: {todo}")?;
-        }
-        match &self.last_verify {
-            Some(v) => writeln!(
-                f,
-                "last verify: {} at {} ({} missing, {} extra, {} differing) [{}]",
-                if v.clean { "clean" } else { "MISMATCH" },
-                v.at,
-                v.missing,
-                v.extra,
-                v.differing,
-                v.data_sets.join(", ")
-            )?,
-            None => writeln!(f, "last verify: never")?,
-        }
-        match &self.next {
-            Some(n) => {
-                writeln!(f, "next: {n}")?;
-                for g in &self.gates {
-                    writeln!(
-                        f,
-                        "  [{}] {}: {}",
-                        if g.passed { "pass" } else { "FAIL" },
-                        g.gate,
-                        g.detail
-                    )?;
-                }
-            }
-            None => writeln!(f, "next: none (phase 7 is the last)")?,
-        }
-        if let Some(t) = self.transitions.last() {
-            writeln!(
-                f,
-                "last transition: {} {} → {} at {}{}",
-                t.kind,
-                t.from,
-                t.to,
-                t.at,
-                if t.forced { " (forced)" } else { "" }
-            )?;
-        }
-        Ok(())
-    }
-}
-
-fn describe_overrides(o: Overrides) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut one = |name: &str, v: Option<bool>| {
-        if let Some(v) = v {
-            out.push(format!("{name}={v}"));
-        }
-    };
-    one("USE_DATABASE_WRITE", o.use_database_write);
-    one("USE_DATABASE_READ", o.use_database_read);
-    one("DATABASE_FALLBACK_TO_JSON", o.fallback_to_json);
-    out
-}
-
 /// `phase status`; with `with_gates`, the next phase's gates are evaluated.
-pub async fn status(m: &mut Migration, with_gates: bool) -> Result<PhaseStatus> {
+/// The report is the one `GET /trading/status` answers, without the server's
+/// part.
+pub async fn status(m: &mut Migration, with_gates: bool) -> Result<StatusReport> {
     let phase = m.phase()?;
     let overrides = m.settings.overrides;
-    let routes = DataSet::ALL
-        .iter()
-        .map(|d| {
-            let r = phase.effective_route(*d, overrides);
-            let code = if r.fallback {
-                format!("{} (fallback to JSON)", r.route)
-            } else {
-                r.route.to_string()
-            };
-            (d.to_string(), code)
-        })
-        .collect();
-    let next = phase.next();
-    let gates = match (next, with_gates) {
+    let gates = match (phase.next(), with_gates) {
         (Some(n), true) => gates::evaluate(m, n).await,
         _ => Vec::new(),
     };
-    let currency = m.currency().await;
-    let mut todo = Vec::new();
-    let behind: Vec<&str> = currency
-        .iter()
-        .filter(|c| c.error.is_none() && !c.current)
-        .filter_map(|c| c.data_set.parse::<DataSet>().ok())
-        .filter(|d| super::backup::json_is_truth(phase, *d))
-        .map(|d| d.as_str())
-        .collect();
-    if !behind.is_empty() {
-        todo.push(format!(
-            "PostgreSQL is behind JSON for {}: run `prescient migrate verify --repair` to bring it level",
-            behind.join(", ")
-        ));
-    }
-    if m.record.mirror_pending {
-        todo.push(
-            "PostgreSQL has not been told of the last transition (it did not answer); the next `prescient migrate verify` tells it"
-                .into(),
-        );
-    }
-    Ok(PhaseStatus {
-        phase: phase.number().into(),
-        title: phase.title().into(),
+    let dual = phase.dual_written(overrides);
+    let currency = if dual.is_empty() {
+        Some(Vec::new())
+    } else {
+        m.currency(&dual).await
+    };
+    let outbox = m.outbox();
+    let migration = migration_status(MigrationInputs {
+        phase,
         since: m.record.since,
-        routes,
-        overrides: describe_overrides(overrides),
-        outbox_depth: m.outbox().depth().await?,
-        dead_letters: m.outbox().dead_count(),
+        record: &m.record,
+        overrides,
+        store: StoreKind::Phase,
+        outbox: OutboxReport {
+            depth: Some(outbox.depth().await?),
+            path: Some(outbox.path().display().to_string()),
+            error: None,
+        },
+        dead_letters: outbox.dead_count(),
         currency,
-        todo,
-        last_verify: m.record.last_verify.clone(),
-        next: next.map(|n| n.to_string()),
+        shadow_mismatches: recorded_mismatches(&m.settings.shadow_log()),
         gates,
-        transitions: m.record.transitions.clone(),
+    });
+    Ok(StatusReport {
+        migration,
+        server: None,
     })
 }
 
@@ -188,7 +59,7 @@ pub async fn advance(m: &mut Migration, force: bool) -> Result<Transition> {
     let _runtime = runtime_lock(m)?;
     let current = m.phase()?;
     let Some(target) = current.next() else {
-        bail!("phase 7 is the last phase");
+        return Err(OpsError::LastPhase);
     };
     let gates = gates::evaluate(m, target).await;
     let failed: Vec<&GateResult> = gates.iter().filter(|g| !g.passed).collect();
@@ -199,11 +70,10 @@ pub async fn advance(m: &mut Migration, force: bool) -> Result<Transition> {
             .collect();
         // Keep what the gates learnt (last verify) even when refusing.
         m.phase_file.save(&m.record)?;
-        bail!(
-            "phase {} is gated: {} (fix it, or pass --force to override; the override is logged)",
-            target.number(),
-            list.join("; ")
-        );
+        return Err(OpsError::Gated {
+            phase: target.number().into(),
+            failed: list.join("; "),
+        });
     }
     if force && !failed.is_empty() {
         tracing::warn!(
@@ -230,7 +100,7 @@ pub async fn rollback(m: &mut Migration) -> Result<Transition> {
     let _runtime = runtime_lock(m)?;
     let current = m.phase()?;
     let Some(target) = current.previous() else {
-        bail!("phase 0 is the first phase");
+        return Err(OpsError::FirstPhase);
     };
     let mut gates = Vec::new();
     if current == Phase::DatabasePrimary {
@@ -291,10 +161,9 @@ pub async fn rollback_from_backup(m: &mut Migration, backup: &Path) -> Result<Tr
     let _runtime = runtime_lock(m)?;
     let current = m.phase()?;
     if current != Phase::DatabasePrimary {
-        bail!(
-            "--from-backup rolls back from phase 6 only (this is phase {}); use `phase rollback`",
-            current.number()
-        );
+        return Err(OpsError::FromBackupOutsidePhase6 {
+            phase: current.number().into(),
+        });
     }
     let from = if backup.join("data").is_dir() {
         backup.join("data")
@@ -302,7 +171,7 @@ pub async fn rollback_from_backup(m: &mut Migration, backup: &Path) -> Result<Tr
         backup.to_path_buf()
     };
     if !from.join("trades").is_dir() {
-        bail!("{} holds no backup (no trades/ directory)", from.display());
+        return Err(OpsError::NoBackup { dir: from });
     }
     // A backup that does not load must not replace the files.
     let options = storage_json::JsonStoreOptions {
@@ -317,7 +186,10 @@ pub async fn rollback_from_backup(m: &mut Migration, backup: &Path) -> Result<Tr
         .await
         .and(check.trades.load_trades(&m.portfolio()).await.map(drop))
         .and(check.history.load_history(&m.portfolio()).await.map(drop))
-        .with_context(|| format!("the backup in {} does not load", from.display()))?;
+        .map_err(|source| OpsError::BackupDoesNotLoad {
+            dir: from.clone(),
+            source,
+        })?;
     let taken = storage_json::last_written(&from)?;
     let now = Utc::now();
     let data_dir = m.settings.data_dir.clone();
@@ -388,7 +260,7 @@ async fn transition(
     let pending = match mirror_phase(m, to).await {
         Ok(()) => false,
         Err(e) => {
-            tracing::warn!(error = %format!("{e:#}"), "could not mirror the phase into system_metadata");
+            tracing::warn!(error = %crate::error_line(&e), "could not mirror the phase into system_metadata");
             true
         }
     };
