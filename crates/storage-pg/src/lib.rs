@@ -54,5 +54,5 @@ pub use error::{PgError, STORE};
 pub use execution::ExecutionStep;
 pub use maintenance::ScratchDb;
 pub use ports::BATCH_ROWS;
-pub use price_history::StoredSpan;
+pub use price_history::{MarketHistorySpan, StoredSpan};
 pub use store::PgStore;

@@ -4,7 +4,11 @@
 //!
 //! - [`Moment`], [`Moments`]: the sequence replayed, one moment at a time
 //!   (streamed: only the current moment is held), from a directory of
-//!   snapshots or from PostgreSQL's price history.
+//!   snapshots or from PostgreSQL's price history;
+//! - [`pg`]: [`pg::PgMoments`], the moments of PostgreSQL's price history
+//!   (`--source pg`).
+
+pub mod pg;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
