@@ -10,8 +10,9 @@
 //! - **stream**: `PgStore::price_history` of every market over the range,
 //!   read to the end (the database's share: rows/s);
 //! - **moments**: `PgMoments` over the same range, every moment's market
-//!   source built and dropped (the replay's share: rows/s, and the moment
-//!   count, which must be H);
+//!   source built and dropped (the replay's share: rows/s, the moment
+//!   count, which must be H, and the peak RSS so far: streamed, it stays
+//!   flat in H);
 //! - **backtest**: `run_backtest` of four strategies over `PgMoments`, when
 //!   the engine is built in (see [`engine`]).
 //!
@@ -156,6 +157,14 @@ async fn moments(pg: &PgStore, to: DateTime<Utc>) -> (usize, f64) {
     (n, began.elapsed().as_secs_f64())
 }
 
+/// The process's peak resident set (`VmHWM`), in MiB.
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
 /// MERGE (helper A's engine): `run_backtest` of the strategies over
 /// `PgMoments`. Written against `orchestrator::backtest::{run_backtest,
 /// BacktestConfig}` as branch `bt-engine` defines them; enable it once both
@@ -253,6 +262,12 @@ fn main() {
         );
         out.set("moments_rows_per_s", rows as f64 / seconds);
         out.set("moments_seconds", seconds);
+        // Streaming, not load-everything: the peak so far stays far below
+        // what the rows would take in memory.
+        if let Some(peak) = peak_rss_mib() {
+            eprintln!("peak RSS after the replay: {peak:.0} MiB");
+            out.set("moments_peak_rss_mib", peak);
+        }
 
         #[cfg(any())]
         {

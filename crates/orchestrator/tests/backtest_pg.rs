@@ -440,3 +440,52 @@ async fn recorded_cycles_alone_are_moments_too() {
     );
     assert_eq!(shown(2, "502"), ("0.75".into(), "0.25".into(), false));
 }
+
+/// MERGE (helper A's engine, branch `bt-engine`): a whole backtest over
+/// `PgMoments`. Enable once both are merged by deleting the `#[cfg(any())]`
+/// line below.
+#[cfg(any())]
+mod with_the_engine {
+    use super::*;
+    use orchestrator::backtest::{BacktestConfig, run_backtest};
+    use orchestrator::{Settings, Sources};
+
+    fn config(names: &[&str]) -> BacktestConfig {
+        let base =
+            orchestrator::app::cycle_params(&Settings::load(&Sources::default()).unwrap()).unwrap();
+        BacktestConfig {
+            strategies: names
+                .iter()
+                .map(|n| {
+                    (
+                        n.to_string(),
+                        strategy::build(n, &strategy::Params::new()).unwrap(),
+                    )
+                })
+                .collect(),
+            initial_balance: base.initial_balance,
+            event_filter: base.event_filter,
+            market_filter: base.market_filter,
+            policy: base.policy,
+            exits: base.exits,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_backtest_over_the_fetched_history_trades_and_settles_the_resolved_market() {
+        let db = TestDb::create().await.unwrap();
+        fetched(&db, clob()).await;
+        let pg = db.store();
+        let mut moments = PgMoments::open(&pg, at(0), at(180)).await.unwrap();
+        let report = run_backtest(&mut moments, &config(&["most_likely"]))
+            .await
+            .unwrap();
+        let most_likely = &report.strategies[0];
+        // At 0 h: 101's no (0.6) and 303's yes (0.7) are above 0.5; 202's
+        // yes at 0.2 (no 0.8) from 0:30.
+        assert_eq!(most_likely.trades, 3, "{most_likely:?}");
+        // 303 resolved Yes after 1 h: its yes shares, bought at 0.7, pay 1.
+        assert!(most_likely.brier.is_some(), "a position settled");
+        assert!(most_likely.realized_pnl.is_positive(), "{most_likely:?}");
+    }
+}
