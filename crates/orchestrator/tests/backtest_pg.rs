@@ -350,6 +350,26 @@ async fn a_range_selects_the_points_inside_it() {
 }
 
 #[tokio::test]
+async fn a_range_ending_before_a_resolved_markets_last_point_does_not_close_it() {
+    let db = TestDb::create().await.unwrap();
+    fetched(&db, clob()).await;
+    let pg = db.store();
+    // 303's points are at 0 and 1 h: up to 0:30 it is still trading.
+    let mut moments = PgMoments::open(&pg, at(0), at(30)).await.unwrap();
+    let got = replay(&mut moments, &["101", "202", "303"]).await;
+    let times: Vec<DateTime<Utc>> = got.iter().map(|(t, _)| *t).collect();
+    assert_eq!(times, [at(0), at(30)], "and no closing moment");
+    assert_eq!(
+        got[1].1["303"],
+        Seen {
+            yes: Decimal::new(7, 1),
+            no: Decimal::new(3, 1),
+            closed: false
+        }
+    );
+}
+
+#[tokio::test]
 async fn history_without_a_stored_record_is_left_out_and_listed() {
     let db = TestDb::create().await.unwrap();
     fetched(&db, clob()).await;

@@ -30,8 +30,10 @@
 //!   open (active, accepting orders, not closed or archived); at every
 //!   moment after its last point it is shown as the record is — closed,
 //!   with the record's (resolved) prices — so positions in it settle as in
-//!   a live cycle. When no other market has a later point, one more moment
-//!   at `to` shows it closed (only if `to` is after the last point).
+//!   a live cycle. Its last point is its last stored one, not its last in
+//!   the range: a range that ends before its history does never closes it.
+//!   When no other market has a later point, one more moment at `to` shows
+//!   it closed (only if `to` is after its last point).
 //! - **Streaming**: the points are read by a task on one connection and
 //!   handed over in batches through a bounded channel; a replay holds the
 //!   records (one per market) and each market's last prices, never the
@@ -67,7 +69,7 @@ struct Replayed {
     closed: Option<Market>,
     /// Index of its event in [`PgMoments::events`].
     event: usize,
-    /// Its last point in the range.
+    /// Its last point of all (after `to` when its history goes on).
     last_point: DateTime<Utc>,
 }
 
@@ -237,15 +239,15 @@ impl PgMoments {
         }
     }
 
-    /// Whether some closed market has not yet been shown closed.
+    /// Whether some closed market whose history ends before `to` has not
+    /// yet been shown closed.
     fn closing_pending(&self) -> bool {
         let Some(at) = self.last_instant else {
             return false;
         };
-        self.markets
-            .iter()
-            .zip(&self.last)
-            .any(|(m, l)| m.closed.is_some() && m.last_point >= at && l.is_known())
+        self.markets.iter().zip(&self.last).any(|(m, l)| {
+            m.closed.is_some() && m.last_point >= at && m.last_point < self.to && l.is_known()
+        })
     }
 
     /// The market source of moment `t`.
