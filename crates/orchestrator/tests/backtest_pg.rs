@@ -370,6 +370,36 @@ async fn a_range_ending_before_a_resolved_markets_last_point_does_not_close_it()
 }
 
 #[tokio::test]
+async fn without_bounds_the_replay_runs_from_the_first_point_to_now() {
+    let db = TestDb::create().await.unwrap();
+    fetched(&db, clob()).await;
+    let pg = db.store();
+    let now = at(24 * 60);
+    let mut moments = PgMoments::open_between(&pg, None, None, None, now)
+        .await
+        .unwrap();
+    assert_eq!(
+        moments.describe(),
+        format!(
+            "pg (3 markets, {} to {})",
+            at(0).to_rfc3339(),
+            now.to_rfc3339()
+        )
+    );
+    let got = replay(&mut moments, &["101", "202", "303"]).await;
+    let times: Vec<DateTime<Utc>> = got.iter().map(|(t, _)| *t).collect();
+    // 303 shows closed from 1:30 on and 101 and 202 are open records whose
+    // history just ends: no moment at `now` is owed.
+    assert_eq!(times, [0, 30, 60, 90, 120, 180].map(at));
+    let mut only_303 = PgMoments::open_between(&pg, Some(&[MarketId::new("303")]), None, None, now)
+        .await
+        .unwrap();
+    let got = replay(&mut only_303, &["303"]).await;
+    assert_eq!(got.last().unwrap().0, now, "it settles in a moment at now");
+    assert!(got.last().unwrap().1["303"].closed);
+}
+
+#[tokio::test]
 async fn history_without_a_stored_record_is_left_out_and_listed() {
     let db = TestDb::create().await.unwrap();
     fetched(&db, clob()).await;

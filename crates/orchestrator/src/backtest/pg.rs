@@ -53,6 +53,10 @@ use storage_pg::PgStore;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+/// Where a replay without a first bound starts reading: before any
+/// Polymarket price (and inside PostgreSQL's `timestamptz` range).
+const EARLIEST: DateTime<Utc> = DateTime::UNIX_EPOCH;
+
 /// Points per batch handed from the reading task to the replay.
 const BATCH: usize = 4096;
 /// Batches in flight between them (the read runs at most this far ahead).
@@ -85,6 +89,8 @@ struct Last {
 pub struct PgMoments {
     from: DateTime<Utc>,
     to: DateTime<Utc>,
+    /// The first point of the replayed markets.
+    first_point: Option<DateTime<Utc>>,
     markets: Vec<Replayed>,
     index: HashMap<MarketId, usize>,
     /// Event records, their nested markets left out (each moment adds its
@@ -111,6 +117,27 @@ impl PgMoments {
         to: DateTime<Utc>,
     ) -> Result<PgMoments, BacktestError> {
         Self::open_markets(pg, None, from, to).await
+    }
+
+    /// Replay with the bounds a command line may leave out: from `from`, or
+    /// else from the first stored point; up to `to`, or else up to `now`
+    /// (so a market that resolved at the end of the history still settles,
+    /// in a moment at `now`).
+    pub async fn open_between(
+        pg: &PgStore,
+        among: Option<&[MarketId]>,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<PgMoments, BacktestError> {
+        let mut moments =
+            Self::open_markets(pg, among, from.unwrap_or(EARLIEST), to.unwrap_or(now)).await?;
+        if from.is_none()
+            && let Some(first) = moments.first_point
+        {
+            moments.from = first;
+        }
+        Ok(moments)
     }
 
     /// Replay the markets `among` (every market with history when `None`)
@@ -143,11 +170,13 @@ impl PgMoments {
         let mut markets = Vec::with_capacity(spans.len());
         let mut index = HashMap::with_capacity(spans.len());
         let mut unknown = Vec::new();
+        let mut markets_first = Vec::with_capacity(spans.len());
         for span in spans {
             let Some((record, event_id)) = records.market(&span.market_id) else {
                 unknown.push(span.market_id);
                 continue;
             };
+            markets_first.push(span.first);
             let event = records.event_index(&record, event_id);
             index.insert(span.market_id, markets.len());
             markets.push(Replayed {
@@ -170,12 +199,14 @@ impl PgMoments {
                 "markets with price history but no stored record are left out"
             );
         }
+        let first_point = markets_first.into_iter().min();
         let ids: Vec<MarketId> = markets.iter().map(|m| m.open.id.clone()).collect();
         let (tx, points) = mpsc::channel(BATCHES_AHEAD);
         let reader = tokio::spawn(read_history(pg.clone(), ids, from, to, tx));
         Ok(PgMoments {
             from,
             to,
+            first_point,
             last: vec![Last::default(); markets.len()],
             markets,
             index,
