@@ -134,8 +134,10 @@ fn clob() -> FakeClob {
 }
 
 /// A database as `history fetch` leaves it: 101 and 202 among the stored
-/// filtered markets, 303 only nested in a stored raw event (and known to
-/// Gamma); their history from `clob` from 0 to 3 h at 30-minute fidelity.
+/// filtered markets; 303 resolved since the last cycle, which saw it open
+/// in event 9 (its raw set), so only Gamma, asked by the fetch, knows it
+/// resolved. Their history from `clob` from 0 to 3 h at 30-minute
+/// fidelity.
 async fn fetched(db: &TestDb, clob: FakeClob) -> Arc<FakeClob> {
     let pg = db.store();
     let filtered: Vec<Market> = ["101", "202"]
@@ -143,7 +145,7 @@ async fn fetched(db: &TestDb, clob: FakeClob) -> Arc<FakeClob> {
         .map(|id| domain::gamma::decode_market(&market_json(id, true)).unwrap())
         .collect();
     pg.save_filtered_markets(&filtered).await.unwrap();
-    let raw = domain::gamma::decode_event(&event_json("9", &[resolved_json("303")]))
+    let raw = domain::gamma::decode_event(&event_json("9", &[market_json("303", true)]))
         .unwrap()
         .event;
     pg.save_raw_events(&[raw]).await.unwrap();
@@ -455,11 +457,13 @@ fn snapshot(id: &str, t: DateTime<Utc>, yes: &str, no: &str) -> MarketSnapshot {
 async fn recorded_cycles_alone_are_moments_too() {
     let db = TestDb::create().await.unwrap();
     let pg = db.store();
-    let filtered: Vec<Market> = ["501", "502"]
-        .iter()
-        .map(|id| domain::gamma::decode_market(&market_json(id, false)).unwrap())
-        .collect();
-    pg.save_filtered_markets(&filtered).await.unwrap();
+    // 501 among the filtered markets, 502 only nested in a raw event.
+    let filtered = domain::gamma::decode_market(&market_json("501", false)).unwrap();
+    pg.save_filtered_markets(&[filtered]).await.unwrap();
+    let raw = domain::gamma::decode_event(&event_json("7", &[market_json("502", false)]))
+        .unwrap()
+        .event;
+    pg.save_raw_events(&[raw]).await.unwrap();
     pg.append_market_snapshots(&[
         snapshot("501", at(0), "0.3", "0.7"),
         snapshot("502", at(0), "0.8", "0.2"),

@@ -452,3 +452,51 @@ async fn the_markets_with_history_in_a_range_and_where_each_history_ends() {
         "no point in 121–199"
     );
 }
+
+fn gamma_market(id: &str, closed: bool) -> domain::Market {
+    domain::gamma::decode_market(&serde_json::json!({
+        "id": id,
+        "question": format!("Will {id} resolve Yes?"),
+        "outcomes": "[\"Yes\", \"No\"]",
+        "outcomePrices": if closed { "[\"1\", \"0\"]" } else { "[\"0.6\", \"0.4\"]" },
+        "active": !closed, "closed": closed,
+    }))
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_fetch_keeps_each_markets_newest_record() {
+    let db = TestDb::create().await.unwrap();
+    let store = db.store();
+    let ids = [
+        MarketId::new("101"),
+        MarketId::new("202"),
+        MarketId::new("303"),
+    ];
+    assert!(store.load_history_records(&ids).await.unwrap().is_empty());
+
+    store
+        .save_history_records(&[gamma_market("202", false), gamma_market("101", false)])
+        .await
+        .unwrap();
+    // A later fetch: 202 resolved; given twice, the first counts.
+    store
+        .save_history_records(&[gamma_market("202", true), gamma_market("202", false)])
+        .await
+        .unwrap();
+    let stored = store.load_history_records(&ids).await.unwrap();
+    assert_eq!(
+        stored,
+        [gamma_market("101", false), gamma_market("202", true)],
+        "by id, the newest record of each, exactly as given"
+    );
+    assert!(stored[1].closed);
+    assert_eq!(
+        store
+            .load_history_records(&[MarketId::new("202")])
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}

@@ -6,9 +6,11 @@
 //! The rules, in the order a replay meets them:
 //!
 //! - **Which markets**: every market with a point in `[from, to]` (or those
-//!   of them asked for) whose record is stored: the filtered markets
-//!   (`markets`, the detailed records) first, then the markets nested in
-//!   the raw and then the filtered events. A market with history but no
+//!   of them asked for) whose record is stored: the one `history fetch`
+//!   kept (`price_history_markets`, the newest Gamma answered, resolution
+//!   included) first, then the filtered markets (`markets`, the detailed
+//!   records), then the markets nested in the raw and then the filtered
+//!   events. A market with history but no
 //!   record is left out and listed ([`PgMoments::unknown_markets`]): without
 //!   its question, end date or liquidity no strategy could judge it.
 //! - **Its event**: the stored event it belongs to (its event context's id,
@@ -166,7 +168,8 @@ impl PgMoments {
                 }
             )));
         }
-        let mut records = Records::load(pg).await?;
+        let ids: Vec<MarketId> = spans.iter().map(|s| s.market_id.clone()).collect();
+        let mut records = Records::load(pg, &ids).await?;
         let mut markets = Vec::with_capacity(spans.len());
         let mut index = HashMap::with_capacity(spans.len());
         let mut unknown = Vec::new();
@@ -442,6 +445,8 @@ async fn read_history(
 
 /// The stored records a replay dresses its markets in.
 struct Records {
+    /// The records `history fetch` kept, by id.
+    fetched: HashMap<MarketId, Market>,
     /// The filtered markets (detailed records), by id.
     filtered: HashMap<MarketId, Market>,
     /// Markets nested in the stored events (raw first), with their event.
@@ -454,7 +459,13 @@ struct Records {
 }
 
 impl Records {
-    async fn load(pg: &PgStore) -> Result<Records, BacktestError> {
+    async fn load(pg: &PgStore, ids: &[MarketId]) -> Result<Records, BacktestError> {
+        let fetched: HashMap<MarketId, Market> = pg
+            .load_history_records(ids)
+            .await?
+            .into_iter()
+            .map(|m| (m.id.clone(), m))
+            .collect();
         let filtered: HashMap<MarketId, Market> = pg
             .load_filtered_markets()
             .await?
@@ -482,6 +493,7 @@ impl Records {
             }
         }
         Ok(Records {
+            fetched,
             filtered,
             nested,
             stored_events,
@@ -492,7 +504,8 @@ impl Records {
 
     /// The record of `id` and the id of its event, when one is stored.
     fn market(&mut self, id: &MarketId) -> Option<(Market, Option<EventId>)> {
-        if let Some(m) = self.filtered.remove(id) {
+        let record = self.fetched.remove(id).or_else(|| self.filtered.remove(id));
+        if let Some(m) = record {
             let event = m
                 .event
                 .as_ref()
