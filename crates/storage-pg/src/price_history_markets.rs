@@ -32,6 +32,8 @@ const UPSERT: &str = "INSERT INTO price_history_markets (market_id, market_data)
      SELECT u.id, u.data::jsonb FROM UNNEST($1::text[], $2::text[]) AS u(id, data) \
      ON CONFLICT (market_id) DO UPDATE SET market_data = EXCLUDED.market_data, fetched_at = now()";
 
+const EXISTS: &str = "SELECT to_regclass('price_history_markets') IS NOT NULL";
+
 const READ: &str = "SELECT market_id::text, market_data::text FROM price_history_markets \
      WHERE market_id = ANY($1) ORDER BY market_id COLLATE \"C\"";
 
@@ -73,13 +75,21 @@ impl PgStore {
     }
 
     /// The stored records of `markets` (those that have one), by market id
-    /// in byte order.
+    /// in byte order. None in a database that predates the table (migrated
+    /// by an older Prescient, read by a backtest, which does not migrate).
     pub async fn load_history_records(
         &self,
         markets: &[MarketId],
     ) -> Result<Vec<Market>, StoreError> {
         let ids: Vec<&str> = markets.iter().map(MarketId::as_str).collect();
         let pool = self.db.get_postgres_connection_pool();
+        let (exists,): (bool,) = sqlx::query_as(EXISTS)
+            .fetch_one(pool)
+            .await
+            .map_err(|e| sqlx_err("load_history_records", e))?;
+        if !exists {
+            return Ok(Vec::new());
+        }
         let rows: Vec<(String, String)> = sqlx::query_as(READ)
             .bind(ids)
             .fetch_all(pool)

@@ -500,3 +500,30 @@ async fn a_fetch_keeps_each_markets_newest_record() {
         1
     );
 }
+
+#[tokio::test]
+async fn a_database_older_than_the_records_table_has_no_records() {
+    let db = TestDb::create().await.unwrap();
+    let store = db.store();
+    store
+        .save_history_records(&[gamma_market("101", true)])
+        .await
+        .unwrap();
+    db.connection()
+        .execute_unprepared("DROP TABLE price_history_markets")
+        .await
+        .unwrap();
+    assert!(
+        store
+            .load_history_records(&[MarketId::new("101")])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .save_history_records(&[gamma_market("101", true)])
+            .await
+            .is_err()
+    );
+}
