@@ -191,8 +191,9 @@ impl PgMoments {
         }
         if markets.is_empty() {
             return Err(BacktestError::Input(format!(
-                "no stored record (filtered markets, raw or filtered events) for any of the \
-                 {} market(s) with price history from {from} to {to}: run a cycle first",
+                "no stored record (kept by `prescient history fetch`, or a cycle's filtered \
+                 markets or events) for any of the {} market(s) with price history from \
+                 {from} to {to}: run `prescient history fetch` for them again",
                 unknown.len()
             )));
         }
