@@ -2,7 +2,8 @@
 //! real `down` (SPEC §5).
 //!
 //! Owns: the tables of the plan's "Detailed Database Schema" (eleven tables
-//! plus `data_set_versions`, `trade_counts` and `price_history`), their columns, keys and indexes, the `system_metadata`
+//! plus `data_set_versions`, `trade_counts`, `price_history` and
+//! `price_history_markets`), their columns, keys and indexes, the `system_metadata`
 //! seed rows, and the comments that say where and why the schema deviates
 //! from the plan.
 //!
@@ -33,6 +34,7 @@ mod m20261201_000002_data_set_versions;
 mod m20261215_000001_trade_reads;
 mod m20261220_000001_price_history;
 mod m20261222_000001_portfolios_and_strategies;
+mod m20261223_000001_price_history_markets;
 
 pub use columns::DEFAULT_PORTFOLIO;
 pub use m20251027_000006_create_system_metadata::SEED as METADATA_SEED;
@@ -56,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261215_000001_trade_reads::Migration),
             Box::new(m20261220_000001_price_history::Migration),
             Box::new(m20261222_000001_portfolios_and_strategies::Migration),
+            Box::new(m20261223_000001_price_history_markets::Migration),
         ]
     }
 }

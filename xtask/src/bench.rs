@@ -17,12 +17,13 @@ use std::collections::BTreeMap;
 
 #[derive(Debug, Args)]
 pub struct BenchArgs {
-    /// Also 1,000,000 trades (sizes 1000,100000,1000000) and a full-size
-    /// crawl (10,000 events). `PRESCIENT_BENCH_SIZES` overrides the sizes.
+    /// Also 1,000,000 trades (sizes 1000,100000,1000000), a full-size
+    /// crawl (10,000 events) and a full-size backtest (1,000 markets ×
+    /// 8,760 hours). `PRESCIENT_BENCH_SIZES` overrides the sizes.
     #[arg(long)]
     full: bool,
     /// Run only these benches (json_store, crawl, pg_vs_json, migration,
-    /// cycle_memory).
+    /// cycle_memory, backtest).
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
     /// Print the table from the last results without running anything.
@@ -37,7 +38,7 @@ struct Bench {
     features: Option<&'static str>,
 }
 
-const BENCHES: [Bench; 5] = [
+const BENCHES: [Bench; 6] = [
     Bench {
         name: "json_store",
         package: "storage-json",
@@ -63,6 +64,11 @@ const BENCHES: [Bench; 5] = [
         package: "orchestrator",
         features: None,
     },
+    Bench {
+        name: "backtest",
+        package: "orchestrator",
+        features: None,
+    },
 ];
 
 pub fn run(args: BenchArgs) -> Result<()> {
@@ -82,7 +88,9 @@ pub fn run(args: BenchArgs) -> Result<()> {
         .filter(|b| args.only.is_empty() || args.only.iter().any(|o| o == b.name))
         .collect();
     if selected.is_empty() {
-        bail!("--only names none of json_store, crawl, pg_vs_json, migration, cycle_memory");
+        bail!(
+            "--only names none of json_store, crawl, pg_vs_json, migration, cycle_memory, backtest"
+        );
     }
     let mut failed = Vec::new();
     if !args.report_only {
@@ -98,6 +106,9 @@ pub fn run(args: BenchArgs) -> Result<()> {
                 .env(results::DIR_VAR, &dir);
             if bench.name == "crawl" {
                 crawl_defaults(&mut c, args.full);
+            }
+            if bench.name == "backtest" {
+                backtest_defaults(&mut c, args.full);
             }
             if let Err(e) = cmd::run(c) {
                 eprintln!("warning: {e:#}");
@@ -138,6 +149,23 @@ fn crawl_defaults(c: &mut std::process::Command, full: bool) {
         ]
     };
     for (key, value) in defaults {
+        if std::env::var_os(key).is_none() {
+            c.env(key, value);
+        }
+    }
+}
+
+/// The backtest bench's own default is 100 markets × 720 hours (72,000
+/// rows, extrapolated to the goal's 8.76M); `--full` runs the goal's size,
+/// 1,000 markets × 8,760 hours. Variables already set win.
+fn backtest_defaults(c: &mut std::process::Command, full: bool) {
+    if !full {
+        return;
+    }
+    for (key, value) in [
+        ("PRESCIENT_BENCH_BACKTEST_MARKETS", "1000"),
+        ("PRESCIENT_BENCH_BACKTEST_HOURS", "8760"),
+    ] {
         if std::env::var_os(key).is_none() {
             c.env(key, value);
         }

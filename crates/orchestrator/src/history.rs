@@ -17,7 +17,10 @@
 //!    fetch run twice asks for, and adds, nothing new. A range beyond the
 //!    span is fetched from the span's edge, so no hole is ever left behind.
 //! 4. **Fetch and store** each part ([`ClobClient::prices_history`],
-//!    rate-limited, in windows), inserted idempotently.
+//!    rate-limited, in windows), inserted idempotently; before any, the
+//!    markets' records, each replacing the one a previous fetch stored
+//!    (`price_history_markets`: a backtest over the history dresses each
+//!    market in it, resolution included).
 //!
 //! A token the CLOB refuses (a 4xx other than 429) is reported and the
 //! fetch goes on; a CLOB that cannot be reached, keeps rate-limiting or
@@ -201,6 +204,10 @@ pub async fn fetch_history(
             }),
         }
     }
+    // The records go in first: a backtest dresses the history in them, and
+    // the cycles' sets do not keep a market once it stops being active.
+    let records: Vec<Market> = planned.iter().map(|(m, _)| m.clone()).collect();
+    pg.save_history_records(&records).await?;
     progress(Progress::Planned {
         markets: planned.len(),
         tokens: planned.len() * Outcome::BOTH.len(),

@@ -395,11 +395,12 @@ fn a_sequence_with_a_stray_entry_or_no_moment_is_refused_naming_it() {
         .failure()
         .stderr(predicates::str::contains("twice"));
 
+    // `pg` without a database configured says what to set.
     prescient(cwd.path())
         .args(["backtest", "--strategies", "most_likely", "--source", "pg"])
         .assert()
         .failure()
-        .stderr(predicates::str::contains("not available"));
+        .stderr(predicates::str::contains("DATABASE_URL"));
 }
 
 /// The recorded Super Bowl event on two days: the first moment trades what

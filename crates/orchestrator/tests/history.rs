@@ -5,15 +5,18 @@
 //! stored once, without asking again for what it had.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use chrono::{DateTime, Duration as Span, TimeZone, Utc};
+use common::clob_history::{clob_client as client, market_json, tokens_of};
 use domain::ports::{MarketStore, PortfolioStore, Stores};
 use domain::{Market, MarketId, PortfolioId};
 use orchestrator::history::{
     FetchReport, FetchRequest, HistoryError, Progress, Selection, fetch_history,
 };
-use polymarket_client::{ClobClient, ClobConfig, SnapshotSource};
+use polymarket_client::SnapshotSource;
 use sea_orm::{ConnectionTrait, Statement};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
 use storage_pg::PgStore;
@@ -38,31 +41,6 @@ fn request(selection: Selection) -> FetchRequest {
     }
 }
 
-/// The two tokens of market `id` (long, like Gamma's).
-fn tokens_of(id: &str) -> [String; 2] {
-    [
-        format!("{id}0000000000000000000000001"),
-        format!("{id}0000000000000000000000002"),
-    ]
-}
-
-fn market_json(id: &str, with_tokens: bool) -> Value {
-    let mut m = json!({
-        "id": id,
-        "question": format!("Will market {id} resolve Yes?"),
-        "outcomes": "[\"Yes\", \"No\"]",
-        "outcomePrices": "[\"0.6\", \"0.4\"]",
-        "liquidity": "1758359.76599",
-        "volume": "23286094.862589",
-        "active": true, "closed": false, "acceptingOrders": true,
-        "endDate": "2026-02-08T12:00:00Z",
-    });
-    if with_tokens {
-        m["clobTokenIds"] = json!(serde_json::to_string(&tokens_of(id)).unwrap());
-    }
-    m
-}
-
 fn market(id: &str) -> Market {
     domain::gamma::decode_market(&market_json(id, true)).unwrap()
 }
@@ -77,20 +55,6 @@ fn clob_serving(markets: &[&str], behaviour: ClobBehaviour) -> FakeClob {
         }
     }
     clob
-}
-
-fn client(url: &str) -> ClobClient {
-    ClobClient::new(ClobConfig {
-        base_url: url.to_owned(),
-        requests_per_second: 0,
-        // Three windows a token: [0, 2d), [2d, 4d), [4d, 5d].
-        window: Span::days(2),
-        max_retries: 1,
-        backoff_base: Duration::from_millis(5),
-        backoff_max: Duration::from_millis(10),
-        ..ClobConfig::default()
-    })
-    .unwrap()
 }
 
 async fn stores_with_filtered(ids: &[&str]) -> Stores {

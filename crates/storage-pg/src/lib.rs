@@ -9,7 +9,8 @@
 //! batched bulk writes, connection settings ([`PgConfig`]), keeping the
 //! password out of every output ([`redact`]), the health check, the price
 //! history of outcome tokens (`price_history.rs`, a PostgreSQL-only API
-//! beside the ports), and (feature `testing`) throw-away migrated test databases
+//! beside the ports) and the records of their markets
+//! (`price_history_markets.rs`), and (feature `testing`) throw-away migrated test databases
 //! ([`testing::TestDb`]) and failpoints.
 //!
 //! Must not: know about JSON files, the migration phases or routing, or the
@@ -42,6 +43,7 @@ mod execution;
 mod maintenance;
 mod ports;
 mod price_history;
+mod price_history_markets;
 pub mod redact;
 mod store;
 #[cfg(feature = "testing")]
@@ -54,5 +56,5 @@ pub use error::{PgError, STORE};
 pub use execution::ExecutionStep;
 pub use maintenance::ScratchDb;
 pub use ports::BATCH_ROWS;
-pub use price_history::StoredSpan;
+pub use price_history::{MarketHistorySpan, StoredSpan};
 pub use store::PgStore;

@@ -14,7 +14,10 @@
 //!   fetch resumes;
 //! - [`PgStore::price_history`]: the points of some markets in a time range,
 //!   streamed row by row in time order (never loaded whole: a backtest reads
-//!   millions), CLOB points and cycle snapshots alike.
+//!   millions), CLOB points and cycle snapshots alike;
+//! - [`PgStore::history_markets`]: which markets have points in a time
+//!   range, with their first instant there and their last of all (what a
+//!   backtest replays, and whether each market's history ends inside it).
 
 use crate::PgStore;
 use crate::convert::{RowCtx, instant};
@@ -56,6 +59,35 @@ SELECT market_id::text, outcome::text, t, price, source::text FROM (
 ) AS points
 ORDER BY t, market_id COLLATE "C", outcome COLLATE "C", source COLLATE "C"
 "#;
+
+/// Every market with a point (CLOB or cycle snapshot, as [`READ`] reads
+/// them) from `$1` to `$2`, among `$3` when it is not null, with its first
+/// point from `$1` on and its last point of all (which may be after `$2`);
+/// by market id in byte order.
+const MARKETS: &str = r#"
+SELECT market_id::text, min(t), max(t) FROM (
+    SELECT market_id, t FROM price_history
+     WHERE t >= $1 AND ($3::text[] IS NULL OR market_id = ANY($3))
+    UNION ALL
+    SELECT market_id, "timestamp" FROM market_snapshots
+     WHERE "timestamp" >= $1 AND ($3::text[] IS NULL OR market_id = ANY($3))
+       AND (yes_price IS NOT NULL OR no_price IS NOT NULL)
+) AS points
+GROUP BY market_id
+HAVING min(t) <= $2
+ORDER BY market_id COLLATE "C"
+"#;
+
+/// A market that has history in a range.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MarketHistorySpan {
+    pub market_id: MarketId,
+    /// Its first point in the range.
+    pub first: DateTime<Utc>,
+    /// Its last point of all, after the range when its history goes on
+    /// (so a reader knows whether the history ends inside the range).
+    pub last: DateTime<Utc>,
+}
 
 /// The first and last instants of a token's stored CLOB points.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -126,6 +158,36 @@ impl PgStore {
         Ok(first
             .zip(last)
             .map(|(first, last)| StoredSpan { first, last }))
+    }
+
+    /// The markets with a point from `from` to `to` (both inclusive), CLOB
+    /// or cycle snapshot alike, each with its first instant in that range
+    /// and its last instant of all (possibly after `to`); only those of
+    /// `among` when given. By market id (byte order).
+    pub async fn history_markets(
+        &self,
+        among: Option<&[MarketId]>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<MarketHistorySpan>, StoreError> {
+        let ids: Option<Vec<String>> =
+            among.map(|ms| ms.iter().map(|m| m.as_str().to_owned()).collect());
+        let pool = self.db.get_postgres_connection_pool();
+        let rows: Vec<(String, DateTime<Utc>, DateTime<Utc>)> = sqlx::query_as(MARKETS)
+            .bind(from)
+            .bind(to)
+            .bind(ids)
+            .fetch_all(pool)
+            .await
+            .map_err(|e| sqlx_err("history_markets", e))?;
+        Ok(rows
+            .into_iter()
+            .map(|(market_id, first, last)| MarketHistorySpan {
+                market_id: MarketId::new(market_id),
+                first,
+                last,
+            })
+            .collect())
     }
 
     /// Every point of `markets` from `from` to `to` (both inclusive): the

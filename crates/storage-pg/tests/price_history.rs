@@ -379,3 +379,151 @@ async fn a_read_is_every_point_of_the_markets_asked_in_range_in_order() {
         panic!("{e}");
     }
 }
+
+/// `history_markets` as `(market, first, last)`.
+async fn spans(
+    store: &PgStore,
+    among: Option<&[&str]>,
+    from: i64,
+    to: i64,
+) -> Vec<(String, DateTime<Utc>, DateTime<Utc>)> {
+    let ids: Option<Vec<MarketId>> = among.map(|a| a.iter().map(|m| MarketId::new(*m)).collect());
+    store
+        .history_markets(ids.as_deref(), t(from), t(to))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.market_id.to_string(), s.first, s.last))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_markets_with_history_in_a_range_and_where_each_history_ends() {
+    let db = TestDb::create().await.unwrap();
+    let store = db.store();
+    // 101: CLOB points at 0, 60, 120; 202: one at 200; 303: only cycle
+    // snapshots, at 30 and 90 (and one without prices at 150).
+    store
+        .insert_price_points(
+            &MarketId::new("101"),
+            Outcome::Yes,
+            &token("1011"),
+            &points(&[0, 60, 120]),
+        )
+        .await
+        .unwrap();
+    store
+        .insert_price_points(
+            &MarketId::new("202"),
+            Outcome::No,
+            &token("2022"),
+            &points(&[200]),
+        )
+        .await
+        .unwrap();
+    store
+        .append_market_snapshots(&[
+            snapshot("303", 30, Some(400), Some(600)),
+            snapshot("303", 90, Some(450), None),
+            snapshot("303", 150, None, None),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(
+        spans(&store, None, 0, 1000).await,
+        [
+            ("101".to_owned(), t(0), t(120)),
+            ("202".to_owned(), t(200), t(200)),
+            ("303".to_owned(), t(30), t(90)),
+        ]
+    );
+    // The first point is the range's, the last the last stored: 101's
+    // history goes on after 70; 303 has points before and after, none in it.
+    assert_eq!(
+        spans(&store, None, 50, 70).await,
+        [("101".to_owned(), t(60), t(120))]
+    );
+    assert_eq!(
+        spans(&store, Some(&["202", "404"]), 0, 1000).await,
+        [("202".to_owned(), t(200), t(200))]
+    );
+    assert!(
+        spans(&store, None, 121, 199).await.is_empty(),
+        "no point in 121–199"
+    );
+}
+
+fn gamma_market(id: &str, closed: bool) -> domain::Market {
+    domain::gamma::decode_market(&serde_json::json!({
+        "id": id,
+        "question": format!("Will {id} resolve Yes?"),
+        "outcomes": "[\"Yes\", \"No\"]",
+        "outcomePrices": if closed { "[\"1\", \"0\"]" } else { "[\"0.6\", \"0.4\"]" },
+        "active": !closed, "closed": closed,
+    }))
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_fetch_keeps_each_markets_newest_record() {
+    let db = TestDb::create().await.unwrap();
+    let store = db.store();
+    let ids = [
+        MarketId::new("101"),
+        MarketId::new("202"),
+        MarketId::new("303"),
+    ];
+    assert!(store.load_history_records(&ids).await.unwrap().is_empty());
+
+    store
+        .save_history_records(&[gamma_market("202", false), gamma_market("101", false)])
+        .await
+        .unwrap();
+    // A later fetch: 202 resolved; given twice, the first counts.
+    store
+        .save_history_records(&[gamma_market("202", true), gamma_market("202", false)])
+        .await
+        .unwrap();
+    let stored = store.load_history_records(&ids).await.unwrap();
+    assert_eq!(
+        stored,
+        [gamma_market("101", false), gamma_market("202", true)],
+        "by id, the newest record of each, exactly as given"
+    );
+    assert!(stored[1].closed);
+    assert_eq!(
+        store
+            .load_history_records(&[MarketId::new("202")])
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_database_older_than_the_records_table_has_no_records() {
+    let db = TestDb::create().await.unwrap();
+    let store = db.store();
+    store
+        .save_history_records(&[gamma_market("101", true)])
+        .await
+        .unwrap();
+    db.connection()
+        .execute_unprepared("DROP TABLE price_history_markets")
+        .await
+        .unwrap();
+    assert!(
+        store
+            .load_history_records(&[MarketId::new("101")])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .save_history_records(&[gamma_market("101", true)])
+            .await
+            .is_err()
+    );
+}

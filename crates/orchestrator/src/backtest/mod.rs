@@ -5,7 +5,7 @@
 //! - [`Moment`], [`Moments`]: the sequence replayed, one moment at a time
 //!   (streamed: only the current moment is held), from a directory of
 //!   snapshots ([`snapshots::SnapshotSequence`]) or from PostgreSQL's price
-//!   history.
+//!   history ([`pg::PgMoments`], `--source pg`).
 //! - [`run_backtest`] ([`engine`]): every strategy of a [`BacktestConfig`]
 //!   over the moments, through the live cycle, in a lean in-memory store.
 //! - [`BacktestReport`] ([`report`]): the figures and equity curves, as text
@@ -15,6 +15,7 @@
 //! writing, or read the system clock.
 
 pub mod engine;
+pub mod pg;
 pub mod report;
 pub mod snapshots;
 pub mod svg;

@@ -88,9 +88,18 @@ pub async fn run(args: BacktestArgs, settings: &Settings) -> Result<()> {
             let mut moments = SnapshotSequence::open(dir, from, to)?;
             run_backtest(&mut moments, &config).await?
         }
-        BacktestSource::Pg => bail!(
-            "--source pg is not available in this build yet; record a sequence with `prescient record --into DIR` and use --source snapshots:DIR"
-        ),
+        BacktestSource::Pg => {
+            let pg = storage_pg::PgStore::connect(settings.pg_config()?)
+                .await
+                .context("the price history is kept in PostgreSQL, which does not answer")?;
+            let now = (crate::cycle::system_clock())();
+            let mut moments =
+                crate::backtest::pg::PgMoments::open_between(&pg, None, from, to, now).await?;
+            for id in moments.unknown_markets() {
+                eprintln!("warning: market {id} has price history but no stored record; left out");
+            }
+            run_backtest(&mut moments, &config).await?
+        }
     };
     let json = report.to_json()?;
     if let Some(out) = &args.out {

@@ -3,6 +3,7 @@
 //! cycles over a JSON data directory.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod clob_history;
 pub mod fake_gamma;
 pub mod proxy;
 
