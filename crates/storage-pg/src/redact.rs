@@ -75,13 +75,18 @@ pub fn scrub_db_err(e: DbErr, url: &str) -> DbErr {
 }
 
 /// The URL as sqlx reads it, or `None` when it does not parse or when an `@`
-/// after the scheme was not taken as the end of a userinfo (a raw `/`, `?`
-/// or `#` in the password made the parser end the authority early).
+/// after the scheme was not taken as the end of a userinfo: a raw `/`, `?`
+/// or `#` before the last `@` (in the password) makes the parser end the
+/// authority early, and the rest of the password would read as path or
+/// query — whether or not a userinfo was seen before it.
 pub(crate) fn parse_as_sqlx_would(url: &str) -> Option<Url> {
     let parsed = Url::parse(url).ok()?;
     let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
     let has_userinfo = !parsed.username().is_empty() || parsed.password().is_some();
-    if rest.contains('@') && !has_userinfo {
+    let cut_early = rest
+        .rfind('@')
+        .is_some_and(|at| rest[..at].contains(['/', '?', '#']));
+    if rest.contains('@') && !has_userinfo || cut_early {
         return None;
     }
     Some(parsed)
@@ -192,6 +197,18 @@ mod tests {
     /// One URL in, its redaction out.
     fn check(url: &str, expected: &str) {
         assert_eq!(redact_url(url), expected, "redacting {url}");
+    }
+
+    /// Found by the property below: a raw password starting with `@` ends
+    /// the userinfo there, and the rest of it reads as host and query.
+    #[test]
+    fn a_raw_at_in_the_password_hides_everything_before_the_last_at() {
+        check(
+            "postgres://prescient:@a?0Aa$A@db.example:5432/prescient",
+            "postgres://***@db.example:5432/prescient",
+        );
+        // Without one, the last `@` ends the userinfo, as sqlx reads it.
+        check("postgres://u:p@ss@h/db", "postgres://u:***@h/db");
     }
 
     #[test]
