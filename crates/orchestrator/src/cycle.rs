@@ -867,8 +867,9 @@ async fn execute(
 ) -> Result<Result<domain::Trade, paper_trading::SkipReason>, CycleError> {
     let mut taken: HashSet<String> = HashSet::new();
     loop {
-        let (before, unlinked) = (portfolio.clone(), signal.clone());
-        let trade = match paper_trading::execute_signal_with(
+        // A skip leaves the portfolio as it was; an execution says how to
+        // take it back (no copy of the portfolio per signal).
+        let execution = match paper_trading::execute_signal_with(
             portfolio,
             signal,
             at,
@@ -876,9 +877,11 @@ async fn execute(
             &params.exits.fill,
             &|id| taken.contains(id),
         ) {
-            Ok(execution) => execution.trade,
+            Ok(execution) => execution,
             Err(reason) => return Ok(Err(reason)),
         };
+        let (trade, undo) = (execution.trade, execution.undo);
+        let unlinked = signal.clone();
         signal.mark_executed(trade.trade_id.clone(), at);
         match stores
             .execution
@@ -888,7 +891,7 @@ async fn execute(
             Ok(()) => return Ok(Ok(trade)),
             Err(StoreError::Conflict { key, .. }) if taken.len() < ID_RETRIES => {
                 tracing::warn!(trade_id = %key, "the trade store already holds this id with another trade; taking the next one");
-                *portfolio = before;
+                undo.apply(portfolio);
                 *signal = unlinked;
                 taken.insert(key);
             }

@@ -75,6 +75,46 @@ pub struct Execution {
     pub quoted_price: Price,
     /// Part of the trade's `amount`: it bought no shares.
     pub fee: Usd,
+    /// How to take the execution back out of the portfolio.
+    pub undo: Undo,
+}
+
+/// What an execution changed in its portfolio (one position appended, the
+/// cash and totals), to take it back when the store refuses its trade —
+/// the trade id was taken meanwhile — without copying the portfolio before
+/// every signal.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Undo {
+    positions: usize,
+    balance: Usd,
+    total_invested: Usd,
+    total_profit_loss: Usd,
+    trade_count: u64,
+    last_updated: DateTime<Utc>,
+}
+
+impl Undo {
+    fn of(p: &Portfolio) -> Self {
+        Undo {
+            positions: p.positions.len(),
+            balance: p.balance,
+            total_invested: p.total_invested,
+            total_profit_loss: p.total_profit_loss,
+            trade_count: p.trade_count,
+            last_updated: p.last_updated,
+        }
+    }
+
+    /// Put `portfolio` back as it was before the execution this came with
+    /// (nothing else may have changed it since).
+    pub fn apply(self, portfolio: &mut Portfolio) {
+        portfolio.positions.truncate(self.positions);
+        portfolio.balance = self.balance;
+        portfolio.total_invested = self.total_invested;
+        portfolio.total_profit_loss = self.total_profit_loss;
+        portfolio.trade_count = self.trade_count;
+        portfolio.last_updated = self.last_updated;
+    }
 }
 
 /// [`execute_signal_avoiding`] through `fill`: the buy fills at
@@ -133,12 +173,14 @@ pub fn execute_signal_with(
         closed_at: None,
         extra: Extra::new(),
     };
+    let undo = Undo::of(portfolio);
     open_position(portfolio, &trade, now);
     tracing::debug!(trade = %trade.trade_id, amount = %trade.amount, fee = %fee, "executed signal");
     Ok(Execution {
         trade,
         quoted_price: signal.target_price,
         fee,
+        undo,
     })
 }
 

@@ -33,7 +33,7 @@ pub mod stats;
 
 pub use error::ConfigError;
 pub use execute::{
-    AdoptError, Execution, ExecutionPolicy, SkipReason, adopt_trade, execute_signal,
+    AdoptError, Execution, ExecutionPolicy, SkipReason, Undo, adopt_trade, execute_signal,
     execute_signal_avoiding, execute_signal_with,
 };
 pub use exit::{Exit, ExitReport, ExitRule, ExitRules, apply_exits};

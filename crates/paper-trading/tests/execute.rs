@@ -156,6 +156,33 @@ fn two_portfolios_buying_one_market_at_one_second_get_different_ids() {
 }
 
 #[test]
+fn an_execution_taken_back_leaves_the_portfolio_as_it_was() {
+    let mut p = portfolio("1000");
+    execute_signal(
+        &mut p,
+        &signal("1", Action::BuyYes, "0.8", "100"),
+        t0(),
+        &ExecutionPolicy::default(),
+    )
+    .unwrap();
+    let before = p.clone();
+    let later = t0() + chrono::Duration::seconds(5);
+    let execution = paper_trading::execute_signal_with(
+        &mut p,
+        &signal("2", Action::BuyNo, "0.6", "100"),
+        later,
+        &ExecutionPolicy::default(),
+        &paper_trading::FillModel::default(),
+        &|_| false,
+    )
+    .unwrap();
+    assert_ne!(p, before);
+    execution.undo.apply(&mut p);
+    assert_eq!(p, before);
+    assert_ledger(&p);
+}
+
+#[test]
 fn a_new_second_gets_the_plain_legacy_id() {
     let lenient = ExecutionPolicy {
         one_position_per_market: false,
