@@ -769,4 +769,73 @@ async fn exits_use_the_moment_clock_for_holding_times() {
     assert_eq!(s.realized_pnl, testkit::usd("-7.50"));
     assert_eq!(s.win_rate, Some(dec!(0.5)));
     assert_eq!(s.brier, Some(dec!(0.215313)));
+
+    // The same through the command's flag.
+    let cwd = tempfile::tempdir().unwrap();
+    let out = prescient(cwd.path())
+        .args([
+            "backtest",
+            "--json",
+            "--strategies",
+            "most_likely",
+            "--max-holding",
+            "1d",
+        ])
+        .arg("--source")
+        .arg(format!("snapshots:{}", seq.path().display()))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains(r#""final_value": 9992.50"#), "{text}");
+    assert!(text.contains(r#""realized_pnl": -7.50"#), "{text}");
+}
+
+/// A fee of 100 bps (1 of every 100) buys fewer shares: A 99 / 0.80 =
+/// 123.75, B 99 / 0.625 = 158.4; day 3 pays A's 123.75 and nothing for B:
+/// 9800 + 123.75 = 9923.75, realized 23.75 − 100 = −76.25. A refused rule
+/// names its flag's field.
+#[test]
+fn fill_and_exit_flags_are_the_portfolios_rules() {
+    let seq = three_days();
+    let cwd = tempfile::tempdir().unwrap();
+    let out = prescient(cwd.path())
+        .args([
+            "backtest",
+            "--json",
+            "--strategies",
+            "most_likely",
+            "--fee-bps",
+            "100",
+        ])
+        .arg("--source")
+        .arg(format!("snapshots:{}", seq.path().display()))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains(r#""final_value": 9923.75"#), "{text}");
+    assert!(text.contains(r#""realized_pnl": -76.25"#), "{text}");
+
+    prescient(cwd.path())
+        .args([
+            "backtest",
+            "--strategies",
+            "most_likely",
+            "--max-holding",
+            "soon",
+        ])
+        .arg("--source")
+        .arg(format!("snapshots:{}", seq.path().display()))
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains("exits.max_holding \"soon\""));
 }

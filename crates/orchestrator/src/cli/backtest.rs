@@ -61,6 +61,22 @@ pub struct BacktestArgs {
     /// curve) to this directory.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Sell a position once its gain reaches this fraction of its amount
+    /// (as a portfolio's `exits.take_profit`).
+    #[arg(long, value_name = "FRACTION")]
+    pub take_profit: Option<Decimal>,
+    /// Sell a position once its loss reaches this fraction of its amount.
+    #[arg(long, value_name = "FRACTION")]
+    pub stop_loss: Option<Decimal>,
+    /// Sell a position held this long on the moments' clock (`12h`, `7d`).
+    #[arg(long, value_name = "DURATION")]
+    pub max_holding: Option<String>,
+    /// Slippage on every buy and sell, in basis points (as `fill.slippage_bps`).
+    #[arg(long, value_name = "BPS", default_value_t = 0)]
+    pub slippage_bps: u32,
+    /// Fee on every trade's amount, in basis points (as `fill.fee_bps`).
+    #[arg(long, value_name = "BPS", default_value_t = 0)]
+    pub fee_bps: u32,
     #[command(flatten)]
     pub filters: FilterOverrides,
 }
@@ -126,8 +142,9 @@ pub async fn run(args: BacktestArgs, settings: &Settings) -> Result<()> {
 }
 
 /// The backtest the arguments and settings describe: the settings' filters,
-/// policy and trade amount (each strategy's `amount`), and the starting
-/// balance.
+/// policy and trade amount (each strategy's `amount`), the starting
+/// balance, and the exit rules and fill model of the flags (none by
+/// default), checked as a portfolio's are.
 fn config(args: &BacktestArgs, settings: &Settings) -> Result<BacktestConfig> {
     let base = cycle_params(settings)?;
     let initial_balance = match args.initial_balance {
@@ -149,12 +166,25 @@ fn config(args: &BacktestArgs, settings: &Settings) -> Result<BacktestConfig> {
         let built = strategy::build(name, &params)?;
         strategies.push((name.to_owned(), built));
     }
+    use crate::settings::portfolios::{ExitConfig, FillConfig, exits_of};
+    let exits = exits_of(
+        &ExitConfig {
+            take_profit: args.take_profit,
+            stop_loss: args.stop_loss,
+            max_holding: args.max_holding.clone(),
+        },
+        &FillConfig {
+            slippage_bps: args.slippage_bps,
+            fee_bps: args.fee_bps,
+        },
+    )
+    .map_err(anyhow::Error::msg)?;
     Ok(BacktestConfig {
         strategies,
         initial_balance,
         event_filter: base.event_filter,
         market_filter: base.market_filter,
         policy: base.policy,
-        exits: base.exits,
+        exits,
     })
 }

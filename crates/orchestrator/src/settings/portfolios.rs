@@ -193,34 +193,36 @@ fn build(
     }
     let strategy =
         strategy::build_from_toml(&config.strategy, &params).map_err(|e| fail(e.to_string()))?;
-    let max_holding = match &config.exits.max_holding {
-        None => None,
-        Some(text) => {
-            let d = humantime::parse_duration(text)
-                .map_err(|e| fail(format!("exits.max_holding {text:?}: {e}")))?;
-            Some(
-                chrono::TimeDelta::from_std(d)
-                    .map_err(|e| fail(format!("exits.max_holding {text:?}: {e}")))?,
-            )
-        }
-    };
-    let rules = ExitRules::new(
-        config.exits.take_profit,
-        config.exits.stop_loss,
-        max_holding,
-    )
-    .map_err(|e| fail(format!("exits: {e}")))?;
-    let fill = FillModel::new(config.fill.slippage_bps, config.fill.fee_bps)
-        .map_err(|e| fail(format!("fill: {e}")))?;
+    let exits = exits_of(&config.exits, &config.fill).map_err(fail)?;
     Ok(Portfolio {
         id: PortfolioId::new(id),
         strategy_name: config.strategy.clone(),
         strategy,
         amount,
         initial_balance,
-        exits: crate::prices::Exits { rules, fill },
+        exits,
         config,
     })
+}
+
+/// The exit rules and fill model `exits` and `fill` describe (a portfolio's
+/// tables, or `prescient backtest`'s flags); the error names the field.
+pub fn exits_of(exits: &ExitConfig, fill: &FillConfig) -> Result<crate::prices::Exits, String> {
+    let max_holding = match &exits.max_holding {
+        None => None,
+        Some(text) => {
+            let d = humantime::parse_duration(text)
+                .map_err(|e| format!("exits.max_holding {text:?}: {e}"))?;
+            Some(
+                chrono::TimeDelta::from_std(d)
+                    .map_err(|e| format!("exits.max_holding {text:?}: {e}"))?,
+            )
+        }
+    };
+    let rules = ExitRules::new(exits.take_profit, exits.stop_loss, max_holding)
+        .map_err(|e| format!("exits: {e}"))?;
+    let fill = FillModel::new(fill.slippage_bps, fill.fee_bps).map_err(|e| format!("fill: {e}"))?;
+    Ok(crate::prices::Exits { rules, fill })
 }
 
 /// `[a-z0-9_-]{1,64}`: safe as a directory name and a URL parameter.
