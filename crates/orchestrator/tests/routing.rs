@@ -604,7 +604,12 @@ async fn journaled_writes_outlive_the_process_and_replay_before_the_first_read()
     rig.level().await;
     let with_position = testkit::sample_portfolio(1, 0);
     {
-        let (store, _flush) = rig.routed("5.1", Overrides::default()).into_stores_behind();
+        // PostgreSQL rests a minute once found down, so its write-behind
+        // task makes one attempt, not one after another until the drop.
+        let (store, flush) = rig
+            .routed("5.1", Overrides::default())
+            .with_retry_after(std::time::Duration::from_secs(60))
+            .into_stores_behind();
         rig.pg.set_down(true);
         store
             .portfolio
@@ -613,7 +618,12 @@ async fn journaled_writes_outlive_the_process_and_replay_before_the_first_read()
             .unwrap();
         // Acknowledged: the PostgreSQL half is on disk already.
         assert_eq!(rig.outbox.depth().await.unwrap(), 1);
-        // The process ends here without a flush (a crash).
+        // Let that attempt end (PostgreSQL is down: the write stays
+        // journaled), so that none is still running when PostgreSQL answers
+        // again below — a crashed process runs none.
+        flush.flush().await;
+        assert_eq!(rig.outbox.depth().await.unwrap(), 1);
+        // The process ends here (a crash): nothing delivered it.
     }
     rig.pg.set_down(false);
     assert!(!rig.current(DataSet::Portfolio));
