@@ -5,7 +5,7 @@
 //! Every check expects a fresh, empty store and panics with a message on the
 //! first broken expectation. Run them all from a store crate's test file:
 //!
-//! ```ignore
+//! ```text
 //! async fn fresh() -> (tempfile::TempDir, JsonStore) { /* … */ }
 //! testkit::storage_conformance!(fresh);
 //! ```
