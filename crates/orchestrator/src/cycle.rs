@@ -674,10 +674,16 @@ pub async fn generate_signals(
     ))
 }
 
-/// The prices the cycles recorded (`market_snapshots`, step 3) for
+/// The prices earlier crawls recorded (`market_snapshots`, step 3) for
 /// `markets` in the `window` before `now`, for a strategy that looks back.
-/// The whole series is read, as the preflight does; a store that can answer
-/// by market and time would read less.
+///
+/// The newest snapshot set of these markets is the crawl that gave them
+/// their current prices (this cycle's step 3, or the filter step a
+/// standalone signal step runs on): it is left out, so a live cycle, whose
+/// clock moved on since step 3, counts the same points as a backtest,
+/// whose clock reads the moment's time throughout. The whole series is
+/// read, as the preflight does; a store that can answer by market and time
+/// would read less.
 async fn recorded_prices(
     stores: &Stores,
     markets: &[Market],
@@ -693,10 +699,11 @@ async fn recorded_prices(
         .load_market_snapshots(None)
         .await
         .map_err(store("generate signals"))?;
+    let ours = || snapshots.iter().filter(|s| wanted.contains(&s.market_id));
+    let current = ours().map(|s| s.timestamp).filter(|t| *t <= now).max();
+    let before = current.map_or(now, |t| t.min(now));
     Ok(strategy::PriceHistory::from_snapshots(
-        snapshots
-            .iter()
-            .filter(|s| s.timestamp >= from && s.timestamp < now && wanted.contains(&s.market_id)),
+        ours().filter(|s| s.timestamp >= from && s.timestamp < before),
     ))
 }
 

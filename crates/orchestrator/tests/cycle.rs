@@ -248,8 +248,9 @@ async fn a_python_era_data_set_loads_and_a_cycle_continues_on_top() {
 }
 
 /// A strategy that looks back (momentum) sees the prices the earlier cycles
-/// recorded, and only those before its cycle: with three points of a rising
-/// market behind it, the fourth cycle buys yes; the third, with two, does not.
+/// recorded, not its own crawl's: with three earlier points of a rising
+/// market, the fourth cycle buys yes; the third, with two, does not — as in
+/// a backtest of the same prices (`tests/backtest.rs`).
 #[tokio::test]
 async fn momentum_trades_on_the_prices_earlier_cycles_recorded() {
     let data = tempfile::tempdir().unwrap();
@@ -270,8 +271,15 @@ async fn momentum_trades_on_the_prices_earlier_cycles_recorded() {
             vec![event],
             Vec::new(),
         );
+        // A clock that moves on, as a live one does: each reading a
+        // millisecond after the last, so step 4 runs after step 3's
+        // snapshot (which must not count as an earlier cycle's price).
         let now = start + chrono::TimeDelta::hours(hour as i64);
-        params.clock = fixed_clock(now);
+        let ticks = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(0));
+        params.clock = std::sync::Arc::new(move || {
+            let n = ticks.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            now + chrono::TimeDelta::milliseconds(n)
+        });
         let summary = run_cycle_at(&stores, &source, &params).await;
         executed.push(summary);
     }
@@ -284,6 +292,7 @@ async fn momentum_trades_on_the_prices_earlier_cycles_recorded() {
     assert_eq!(trades.len(), 1);
     assert_eq!(trades[0].outcome.as_deref(), Some("Yes"));
     assert_eq!(trades[0].entry_price.value(), dec!(0.65));
+    assert_eq!(trades[0].timestamp.format("%H").to_string(), "03");
     assert_eq!(trades[0].strategy, "momentum");
 }
 
