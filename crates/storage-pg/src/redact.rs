@@ -78,7 +78,9 @@ pub fn scrub_db_err(e: DbErr, url: &str) -> DbErr {
 /// after the scheme was not taken as the end of a userinfo: a raw `/`, `?`
 /// or `#` before the last `@` (in the password) makes the parser end the
 /// authority early, and the rest of the password would read as path or
-/// query — whether or not a userinfo was seen before it.
+/// query — whether or not a userinfo was seen before it. A raw `@` in a
+/// query value (`?application_name=a@b`) looks the same, so it is treated
+/// alike: redacted too much, and refused for `pg_dump`; write it `%40`.
 pub(crate) fn parse_as_sqlx_would(url: &str) -> Option<Url> {
     let parsed = Url::parse(url).ok()?;
     let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
@@ -206,6 +208,16 @@ mod tests {
         check(
             "postgres://prescient:@a?0Aa$A@db.example:5432/prescient",
             "postgres://***@db.example:5432/prescient",
+        );
+        // A raw `@` in a query value cannot be told from the end of a
+        // password cut short by a raw `?` (`u:@h?x=1@db`): too much is hidden.
+        check(
+            "postgres://u:secret@h/db?application_name=a@b",
+            "postgres://***@b",
+        );
+        check(
+            "postgres://u:secret@h/db?application_name=a%40b",
+            "postgres://u:***@h/db?application_name=a%40b",
         );
         // Without one, the last `@` ends the userinfo, as sqlx reads it.
         check("postgres://u:p@ss@h/db", "postgres://u:***@h/db");
