@@ -477,29 +477,6 @@ fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
 }
 
 /// The row count of every table of the database.
-async fn row_counts(db: &storage_pg::testing::TestDb) -> Vec<(String, i64)> {
-    use sea_orm::{ConnectionTrait, Statement};
-    let pg = |sql: String| Statement::from_string(sea_orm::DatabaseBackend::Postgres, sql);
-    let tables = db
-        .connection()
-        .query_all_raw(pg(
-            "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1".into(),
-        ))
-        .await
-        .unwrap();
-    let mut out = Vec::new();
-    for t in tables {
-        let name: String = t.try_get_by_index(0).unwrap();
-        let row = db
-            .connection()
-            .query_one_raw(pg(format!("SELECT count(*) FROM \"{name}\"")))
-            .await
-            .unwrap()
-            .unwrap();
-        out.push((name, row.try_get_by_index::<i64>(0).unwrap()));
-    }
-    out
-}
 
 /// Property: whatever the sequence and the strategies, a backtest run with
 /// a live data directory and a live database configured leaves both as
@@ -526,7 +503,7 @@ fn a_backtest_never_touches_live_files_or_rows() {
             .unwrap();
     });
     let files_before = tree(data.path());
-    let rows_before = rt.block_on(row_counts(&db));
+    let rows_before = rt.block_on(common::db_rows::row_counts(&db));
     assert!(
         rows_before.iter().any(|(t, n)| t == "trades" && *n > 0),
         "the live database holds no trades to protect: {rows_before:?}"
@@ -604,7 +581,10 @@ fn a_backtest_never_touches_live_files_or_rows() {
                     tree(data.path()) == files_before,
                     "the live data directory changed"
                 );
-                prop_assert_eq!(rt.block_on(row_counts(&db)), rows_before.clone());
+                prop_assert_eq!(
+                    rt.block_on(common::db_rows::row_counts(&db)),
+                    rows_before.clone()
+                );
                 prop_assert!(tree(cwd.path()).is_empty(), "{:?}", tree(cwd.path()).keys());
                 Ok(())
             },

@@ -562,6 +562,7 @@ mod with_the_engine {
         };
         let before = points().await;
         assert!(!before.is_empty());
+        let tables = common::db_rows::row_counts(&db).await;
         let run = || {
             let cwd = tempfile::tempdir().unwrap();
             let out = std::process::Command::new(env!("CARGO_BIN_EXE_prescient"))
@@ -621,5 +622,10 @@ mod with_the_engine {
             want.equity.points().len()
         );
         assert_eq!(points().await, before, "the history is unchanged");
+        assert_eq!(
+            common::db_rows::row_counts(&db).await,
+            tables,
+            "no table changed"
+        );
     }
 }

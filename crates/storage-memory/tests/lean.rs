@@ -76,3 +76,25 @@ async fn a_full_store_keeps_everything() {
     );
     assert_eq!(store.load_market_snapshots(None).await.unwrap().len(), 5);
 }
+
+/// Keeping the prices of a window: of minutes 0–4, a two-minute window
+/// after minute 4 keeps 2, 3 and 4 (the edge, `newest − window`, is kept).
+#[tokio::test]
+async fn a_lean_store_keeping_prices_keeps_the_window_before_the_newest() {
+    let store = MemoryStore::lean_keeping_prices(chrono::TimeDelta::minutes(2));
+    fill(&store).await;
+    let kept: Vec<_> = store
+        .load_market_snapshots(None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.timestamp)
+        .collect();
+    assert_eq!(
+        kept,
+        [snapshot(2), snapshot(3), snapshot(4)].map(|s| s.timestamp)
+    );
+    // The series a cycle appends to stay lean.
+    let a = store.load_history(&PortfolioId::new("a")).await.unwrap();
+    assert_eq!(a, vec![entry("a", 4, 4)]);
+}

@@ -195,11 +195,22 @@ pub async fn record_into(
         None => Vec::new(),
     };
     // A directory that is only ever complete: written aside, then renamed.
-    let partial = seq.join(format!(".{}.partial", moment_name(now)));
+    // Named by this process too: two recordings of one second never write
+    // into each other's directory (the second's rename is refused).
+    let partial = seq.join(format!(
+        ".{}.{}.partial",
+        moment_name(now),
+        std::process::id()
+    ));
     if partial.exists() {
         std::fs::remove_dir_all(&partial).map_err(io("remove", &partial))?;
     }
     let mut recorded = record_with(settings, &partial, true, &carried).await?;
+    if dir.exists() {
+        // Another recording of this second finished first: it stands.
+        let _ = std::fs::remove_dir_all(&partial);
+        return Err(AppError::MomentRecorded(dir));
+    }
     std::fs::rename(&partial, &dir).map_err(io("rename into place", &partial))?;
     recorded.dir = dir;
     Ok(recorded)

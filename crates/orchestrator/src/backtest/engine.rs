@@ -334,4 +334,42 @@ mod tests {
         );
         assert_eq!(lean.to_json().unwrap(), full.to_json().unwrap());
     }
+
+    /// A strategy that looks back (momentum over 4 days, 2 points) on the
+    /// store `run_backtest` gives it — the prices of its window kept — trades
+    /// as on a store keeping every snapshot, over ten times its window.
+    #[tokio::test]
+    async fn keeping_the_window_of_prices_reports_what_keeping_all_does() {
+        let mut config = config();
+        let params = strategy::Params::from([
+            ("lookback_hours".to_owned(), serde_json::json!(96)),
+            ("min_points".to_owned(), serde_json::json!(2)),
+        ]);
+        config.strategies.push((
+            "momentum".into(),
+            strategy::build("momentum", &params).unwrap(),
+        ));
+        let window = chrono::TimeDelta::hours(96);
+        let lean = run_on(
+            Arc::new(MemoryStore::lean_keeping_prices(window)),
+            &mut Drift { n: 40, day: 0 },
+            &config,
+        )
+        .await
+        .unwrap();
+        let full = run_on(
+            Arc::new(MemoryStore::new()),
+            &mut Drift { n: 40, day: 0 },
+            &config,
+        )
+        .await
+        .unwrap();
+        let momentum = lean
+            .strategies
+            .iter()
+            .find(|s| s.strategy == "momentum")
+            .unwrap();
+        assert!(momentum.trades > 0, "{momentum:?}");
+        assert_eq!(lean.to_json().unwrap(), full.to_json().unwrap());
+    }
 }

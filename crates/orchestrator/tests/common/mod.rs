@@ -4,6 +4,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod clob_history;
+pub mod db_rows;
 pub mod fake_gamma;
 pub mod proxy;
 
