@@ -476,8 +476,6 @@ fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     out
 }
 
-/// The row count of every table of the database.
-
 /// Property: whatever the sequence and the strategies, a backtest run with
 /// a live data directory and a live database configured leaves both as
 /// they were (every file's bytes, every table's row count), and creates
