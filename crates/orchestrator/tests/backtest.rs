@@ -8,7 +8,7 @@ mod common;
 
 use assert_cmd::Command;
 use common::*;
-use orchestrator::backtest::{BacktestConfig, SnapshotSequence, run_backtest};
+use orchestrator::backtest::{SnapshotSequence, run_backtest};
 use orchestrator::cycle::run_cycle;
 use polymarket_client::SnapshotSource;
 use rust_decimal_macros::dec;
@@ -91,26 +91,6 @@ fn three_days() -> tempfile::TempDir {
     seq
 }
 
-fn config(names: &[&str]) -> BacktestConfig {
-    let base = orchestrator::app::cycle_params(&settings()).unwrap();
-    BacktestConfig {
-        strategies: names
-            .iter()
-            .map(|n| {
-                (
-                    n.to_string(),
-                    strategy::build(n, &strategy::Params::new()).unwrap(),
-                )
-            })
-            .collect(),
-        initial_balance: base.initial_balance,
-        event_filter: base.event_filter,
-        market_filter: base.market_filter,
-        policy: base.policy,
-        exits: base.exits,
-    }
-}
-
 fn prescient(cwd: &Path) -> Command {
     let mut cmd = Command::cargo_bin("prescient").unwrap();
     cmd.env_clear()
@@ -147,7 +127,7 @@ fn backtest_json(seq: &Path, strategies: &str) -> String {
 async fn a_sequence_backtests_to_the_figures_computed_by_hand() {
     let seq = three_days();
     let mut moments = SnapshotSequence::open(seq.path(), None, None).unwrap();
-    let report = run_backtest(&mut moments, &config(&["most_likely"]))
+    let report = run_backtest(&mut moments, &backtest_config(&["most_likely"]))
         .await
         .unwrap();
     let [s] = report.strategies.as_slice() else {
@@ -197,7 +177,7 @@ async fn momentum_follows_the_prices_of_earlier_moments() {
         );
     }
     let mut moments = SnapshotSequence::open(seq.path(), None, None).unwrap();
-    let report = run_backtest(&mut moments, &config(&["momentum"]))
+    let report = run_backtest(&mut moments, &backtest_config(&["momentum"]))
         .await
         .unwrap();
     let [s] = report.strategies.as_slice() else {
@@ -401,60 +381,6 @@ fn a_sequence_with_a_stray_entry_or_no_moment_is_refused_naming_it() {
         .assert()
         .failure()
         .stderr(predicates::str::contains("DATABASE_URL"));
-}
-
-/// The recorded Super Bowl event on two days: the first moment trades what
-/// a live cycle at that time trades, into the same portfolio value.
-#[tokio::test]
-async fn the_recorded_fixtures_backtest_as_live_cycles_trade() {
-    let Some(fixtures) = real_fixtures() else {
-        return;
-    };
-    let snapshot = snapshot_from(&[fixtures.join("gamma/events_super_bowl_2026.json")]);
-    let seq = tempfile::tempdir().unwrap();
-    for name in ["20260110T120000Z", "20260111T120000Z"] {
-        testkit::files::copy_tree(snapshot.path(), &seq.path().join(name));
-    }
-    let mut moments = SnapshotSequence::open(seq.path(), None, None).unwrap();
-    let report = run_backtest(&mut moments, &config(&["most_likely", "favourite_band"]))
-        .await
-        .unwrap();
-
-    // The live cycle, on a store of its own, at the first moment's time.
-    let now = at("2026-01-10T12:00:00Z");
-    let store = Arc::new(testkit::memory::MemoryStore::new());
-    let stores = domain::ports::Stores::single(store.clone());
-    let mut params = params(&settings(), now);
-    params.portfolio_id = domain::PortfolioId::new("most_likely");
-    let live = run_cycle(
-        &stores,
-        &SnapshotSource::open(snapshot.path()).unwrap(),
-        &params,
-    )
-    .await
-    .unwrap();
-    let live_portfolio = live.portfolio.unwrap();
-    let trades = store.state().trades;
-    assert!(!trades.is_empty(), "the fixture trades nothing at {now}");
-
-    let s = &report.strategies[0];
-    assert_eq!(s.trades, trades.len() as u64);
-    assert_eq!(
-        s.equity.points()[0].value.to_string(),
-        live_portfolio.total_value
-    );
-    assert_eq!(s.equity.points().len(), 2);
-    // Nothing resolved: no realized P&L, no win rate.
-    assert_eq!(s.realized_pnl, testkit::usd("0"));
-    assert_eq!(s.win_rate, None);
-    assert_eq!(report.strategies[1].strategy, "favourite_band");
-
-    // The same sequence again: the same report.
-    let mut again = SnapshotSequence::open(seq.path(), None, None).unwrap();
-    let rerun = run_backtest(&mut again, &config(&["most_likely", "favourite_band"]))
-        .await
-        .unwrap();
-    assert_eq!(rerun.to_json().unwrap(), report.to_json().unwrap());
 }
 
 /// Every file under `dir` with its bytes, by path relative to `dir`.
@@ -729,7 +655,7 @@ fn amount_and_initial_balance_set_every_portfolio() {
 #[tokio::test]
 async fn exits_use_the_moment_clock_for_holding_times() {
     let seq = three_days();
-    let mut config = config(&["most_likely"]);
+    let mut config = backtest_config(&["most_likely"]);
     config.exits.rules =
         paper_trading::ExitRules::new(None, None, Some(chrono::TimeDelta::days(1))).unwrap();
     let mut moments = SnapshotSequence::open(seq.path(), None, None).unwrap();

@@ -498,29 +498,7 @@ async fn recorded_cycles_alone_are_moments_too() {
 /// A whole backtest over `PgMoments`.
 mod with_the_engine {
     use super::*;
-    use orchestrator::backtest::{BacktestConfig, run_backtest};
-    use orchestrator::{Settings, Sources};
-
-    fn config(names: &[&str]) -> BacktestConfig {
-        let base =
-            orchestrator::app::cycle_params(&Settings::load(&Sources::default()).unwrap()).unwrap();
-        BacktestConfig {
-            strategies: names
-                .iter()
-                .map(|n| {
-                    (
-                        n.to_string(),
-                        strategy::build(n, &strategy::Params::new()).unwrap(),
-                    )
-                })
-                .collect(),
-            initial_balance: base.initial_balance,
-            event_filter: base.event_filter,
-            market_filter: base.market_filter,
-            policy: base.policy,
-            exits: base.exits,
-        }
-    }
+    use orchestrator::backtest::run_backtest;
 
     #[tokio::test]
     async fn a_backtest_over_the_fetched_history_trades_and_settles_the_resolved_market() {
@@ -528,7 +506,7 @@ mod with_the_engine {
         fetched(&db, clob()).await;
         let pg = db.store();
         let mut moments = PgMoments::open(&pg, at(0), at(180)).await.unwrap();
-        let report = run_backtest(&mut moments, &config(&["most_likely"]))
+        let report = run_backtest(&mut moments, &common::backtest_config(&["most_likely"]))
             .await
             .unwrap();
         let most_likely = &report.strategies[0];
@@ -549,7 +527,7 @@ mod with_the_engine {
         fetched(&db, clob()).await;
         let pg = db.store();
         let mut moments = PgMoments::open(&pg, at(0), at(180)).await.unwrap();
-        let expected = run_backtest(&mut moments, &config(&["most_likely"]))
+        let expected = run_backtest(&mut moments, &common::backtest_config(&["most_likely"]))
             .await
             .unwrap();
         let points = || async {

@@ -7,6 +7,8 @@ mod common;
 use common::*;
 use domain::PortfolioId;
 use rust_decimal_macros::dec;
+use std::path::Path;
+use std::sync::Arc;
 
 const LEGACY_FILES: [&str; 7] = [
     "events/raw_events_backup.json",
@@ -108,6 +110,64 @@ async fn a_cycle_on_real_fixtures_writes_every_legacy_file() {
     assert!(trades.iter().all(|t| t.strategy == "most_likely"));
     let meta = stores.metadata.load_metadata().await.unwrap();
     assert!(meta.contains_key("last_trade_execution"));
+    the_recorded_fixtures_backtest_as_live_cycles_trade(&fixtures).await;
+}
+
+/// The recorded Super Bowl event on two days: the first moment trades what
+/// a live cycle at that time trades, into the same portfolio value.
+async fn the_recorded_fixtures_backtest_as_live_cycles_trade(fixtures: &Path) {
+    let snapshot = snapshot_from(&[fixtures.join("gamma/events_super_bowl_2026.json")]);
+    let seq = tempfile::tempdir().unwrap();
+    for name in ["20260110T120000Z", "20260111T120000Z"] {
+        testkit::files::copy_tree(snapshot.path(), &seq.path().join(name));
+    }
+    let mut moments =
+        orchestrator::backtest::SnapshotSequence::open(seq.path(), None, None).unwrap();
+    let report = orchestrator::backtest::run_backtest(
+        &mut moments,
+        &backtest_config(&["most_likely", "favourite_band"]),
+    )
+    .await
+    .unwrap();
+
+    // The live cycle, on a store of its own, at the first moment's time.
+    let now = at("2026-01-10T12:00:00Z");
+    let store = Arc::new(testkit::memory::MemoryStore::new());
+    let stores = domain::ports::Stores::single(store.clone());
+    let mut params = params(&settings(), now);
+    params.portfolio_id = domain::PortfolioId::new("most_likely");
+    let live = orchestrator::run_cycle(
+        &stores,
+        &polymarket_client::SnapshotSource::open(snapshot.path()).unwrap(),
+        &params,
+    )
+    .await
+    .unwrap();
+    let live_portfolio = live.portfolio.unwrap();
+    let trades = store.state().trades;
+    assert!(!trades.is_empty(), "the fixture trades nothing at {now}");
+
+    let s = &report.strategies[0];
+    assert_eq!(s.trades, trades.len() as u64);
+    assert_eq!(
+        s.equity.points()[0].value.to_string(),
+        live_portfolio.total_value
+    );
+    assert_eq!(s.equity.points().len(), 2);
+    // Nothing resolved: no realized P&L, no win rate.
+    assert_eq!(s.realized_pnl, testkit::usd("0"));
+    assert_eq!(s.win_rate, None);
+    assert_eq!(report.strategies[1].strategy, "favourite_band");
+
+    // The same sequence again: the same report.
+    let mut again = orchestrator::backtest::SnapshotSequence::open(seq.path(), None, None).unwrap();
+    let rerun = orchestrator::backtest::run_backtest(
+        &mut again,
+        &backtest_config(&["most_likely", "favourite_band"]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(rerun.to_json().unwrap(), report.to_json().unwrap());
 }
 
 #[tokio::test]
