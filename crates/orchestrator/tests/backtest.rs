@@ -102,9 +102,17 @@ fn prescient(cwd: &Path) -> Command {
 }
 
 fn backtest_json(seq: &Path, strategies: &str) -> String {
+    backtest_json_with(seq, strategies, &[])
+}
+
+/// `prescient backtest --json` of `strategies` over `seq` with `flags`
+/// besides; its stdout, the run having succeeded.
+fn backtest_json_with(seq: &Path, strategies: &str, flags: &[&str]) -> String {
     let cwd = tempfile::tempdir().unwrap();
     let out = prescient(cwd.path())
-        .args(["backtest", "--json", "--strategies", strategies, "--source"])
+        .args(["backtest", "--json", "--strategies", strategies])
+        .args(flags)
+        .arg("--source")
         .arg(format!("snapshots:{}", seq.display()))
         .output()
         .unwrap();
@@ -609,28 +617,11 @@ async fn record_into_adds_a_moment_with_closed_and_carried_markets() {
 #[test]
 fn amount_and_initial_balance_set_every_portfolio() {
     let seq = three_days();
-    let cwd = tempfile::tempdir().unwrap();
-    let out = prescient(cwd.path())
-        .args([
-            "backtest",
-            "--json",
-            "--strategies",
-            "most_likely",
-            "--amount",
-            "50",
-            "--initial-balance",
-            "1000",
-            "--source",
-        ])
-        .arg(format!("snapshots:{}", seq.path().display()))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let text = backtest_json_with(
+        seq.path(),
+        "most_likely",
+        &["--amount", "50", "--initial-balance", "1000"],
     );
-    let text = String::from_utf8(out.stdout).unwrap();
     let v: Value = serde_json::from_str(&text).unwrap();
     let s = &v["strategies"][0];
     let equity: Vec<f64> = s["equity"]
@@ -675,26 +666,7 @@ async fn exits_use_the_moment_clock_for_holding_times() {
     assert_eq!(s.brier, Some(dec!(0.215313)));
 
     // The same through the command's flag.
-    let cwd = tempfile::tempdir().unwrap();
-    let out = prescient(cwd.path())
-        .args([
-            "backtest",
-            "--json",
-            "--strategies",
-            "most_likely",
-            "--max-holding",
-            "1d",
-        ])
-        .arg("--source")
-        .arg(format!("snapshots:{}", seq.path().display()))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = backtest_json_with(seq.path(), "most_likely", &["--max-holding", "1d"]);
     assert!(text.contains(r#""final_value": 9992.50"#), "{text}");
     assert!(text.contains(r#""realized_pnl": -7.50"#), "{text}");
 }
@@ -707,25 +679,7 @@ async fn exits_use_the_moment_clock_for_holding_times() {
 fn fill_and_exit_flags_are_the_portfolios_rules() {
     let seq = three_days();
     let cwd = tempfile::tempdir().unwrap();
-    let out = prescient(cwd.path())
-        .args([
-            "backtest",
-            "--json",
-            "--strategies",
-            "most_likely",
-            "--fee-bps",
-            "100",
-        ])
-        .arg("--source")
-        .arg(format!("snapshots:{}", seq.path().display()))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = backtest_json_with(seq.path(), "most_likely", &["--fee-bps", "100"]);
     assert!(text.contains(r#""final_value": 9923.75"#), "{text}");
     assert!(text.contains(r#""realized_pnl": -76.25"#), "{text}");
 
