@@ -156,11 +156,23 @@ fn push_unique<T: Clone, K: PartialEq>(list: &mut Vec<T>, item: &T, key: impl Fn
     }
 }
 
-/// Replace the record of `item`'s portfolio with `item` (a lean store's
-/// series: one record per portfolio).
-fn keep_last<T: Clone>(list: &mut Vec<T>, item: &T, portfolio: impl Fn(&T) -> &PortfolioId) {
-    list.retain(|x| portfolio(x) != portfolio(item));
-    list.push(item.clone());
+/// Append `item` to a series a cycle appends to once per run (portfolio
+/// snapshots, history, signal archives): in a lean store it replaces the
+/// record of its portfolio (one record per portfolio); otherwise it is
+/// added unless a record with its `key` is there.
+fn append_series<T: Clone, K: PartialEq>(
+    lean: bool,
+    list: &mut Vec<T>,
+    item: &T,
+    portfolio: impl Fn(&T) -> &PortfolioId,
+    key: impl Fn(&T) -> K,
+) {
+    if lean {
+        list.retain(|x| portfolio(x) != portfolio(item));
+        list.push(item.clone());
+    } else {
+        push_unique(list, item, key);
+    }
 }
 
 #[async_trait]
@@ -178,13 +190,13 @@ impl PortfolioStore for MemoryStore {
         self.refuse()?;
         let lean = self.lean;
         self.with(|s| {
-            if lean {
-                keep_last(&mut s.snapshots, snap, |x| &x.portfolio_id);
-            } else {
-                push_unique(&mut s.snapshots, snap, |x| {
-                    (x.portfolio_id.clone(), x.timestamp)
-                })
-            }
+            append_series(
+                lean,
+                &mut s.snapshots,
+                snap,
+                |x| &x.portfolio_id,
+                |x| (x.portfolio_id.clone(), x.timestamp),
+            )
         })
     }
     async fn load_portfolio_snapshots(
@@ -339,11 +351,13 @@ impl HistoryStore for MemoryStore {
         self.refuse()?;
         let lean = self.lean;
         self.with(|s| {
-            if lean {
-                keep_last(&mut s.history, e, |x| &x.portfolio_id);
-            } else {
-                push_unique(&mut s.history, e, |x| (x.portfolio_id.clone(), x.timestamp))
-            }
+            append_series(
+                lean,
+                &mut s.history,
+                e,
+                |x| &x.portfolio_id,
+                |x| (x.portfolio_id.clone(), x.timestamp),
+            )
         })
     }
     async fn load_history(
@@ -365,13 +379,13 @@ impl HistoryStore for MemoryStore {
         self.refuse()?;
         let lean = self.lean;
         self.with(|s| {
-            if lean {
-                keep_last(&mut s.archives, a, |x| &x.portfolio_id);
-            } else {
-                push_unique(&mut s.archives, a, |x| {
-                    (x.portfolio_id.clone(), x.archived_at)
-                })
-            }
+            append_series(
+                lean,
+                &mut s.archives,
+                a,
+                |x| &x.portfolio_id,
+                |x| (x.portfolio_id.clone(), x.archived_at),
+            )
         })
     }
     async fn load_signal_archives(
