@@ -180,23 +180,16 @@ mod engine {
         )]
         .into();
         let settings = Settings::load(&Sources { file: None, env }).unwrap();
-        let base = orchestrator::app::cycle_params(&settings).unwrap();
-        BacktestConfig {
-            strategies: strategies
-                .iter()
-                .map(|n| {
-                    (
-                        n.clone(),
-                        strategy::build(n, &strategy::Params::new()).unwrap(),
-                    )
-                })
-                .collect(),
-            initial_balance: base.initial_balance,
-            event_filter: base.event_filter,
-            market_filter: base.market_filter,
-            policy: base.policy,
-            exits: base.exits,
-        }
+        let built = strategies
+            .iter()
+            .map(|n| {
+                (
+                    n.clone(),
+                    strategy::build(n, &strategy::Params::new()).unwrap(),
+                )
+            })
+            .collect();
+        BacktestConfig::new(built, orchestrator::app::cycle_params(&settings).unwrap())
     }
 
     /// The whole backtest: (moments' trades over every strategy, seconds).

@@ -44,6 +44,21 @@ pub struct BacktestConfig {
     pub exits: Exits,
 }
 
+impl BacktestConfig {
+    /// `strategies` under the rules of `base` (a live cycle's parameters:
+    /// its starting balance, filters, execution policy and exits).
+    pub fn new(strategies: Vec<(String, Arc<dyn Strategy>)>, base: CycleParams) -> Self {
+        BacktestConfig {
+            strategies,
+            initial_balance: base.initial_balance,
+            event_filter: base.event_filter,
+            market_filter: base.market_filter,
+            policy: base.policy,
+            exits: base.exits,
+        }
+    }
+}
+
 /// Run every strategy of `config` over `moments`, one moment at a time, and
 /// report each one's figures and equity curve (one point per moment).
 ///

@@ -180,11 +180,8 @@ fn config(args: &BacktestArgs, settings: &Settings) -> Result<BacktestConfig> {
     )
     .map_err(anyhow::Error::msg)?;
     Ok(BacktestConfig {
-        strategies,
         initial_balance,
-        event_filter: base.event_filter,
-        market_filter: base.market_filter,
-        policy: base.policy,
         exits,
+        ..BacktestConfig::new(strategies, base)
     })
 }

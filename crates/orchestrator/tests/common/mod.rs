@@ -148,21 +148,17 @@ pub fn scratch_dir() -> PathBuf {
 /// A backtest of `names` (each with its default parameters) under the
 /// default settings' balance, filters, policy and exits.
 pub fn backtest_config(names: &[&str]) -> orchestrator::backtest::BacktestConfig {
-    let base = orchestrator::app::cycle_params(&settings()).unwrap();
-    orchestrator::backtest::BacktestConfig {
-        strategies: names
-            .iter()
-            .map(|n| {
-                (
-                    n.to_string(),
-                    strategy::build(n, &strategy::Params::new()).unwrap(),
-                )
-            })
-            .collect(),
-        initial_balance: base.initial_balance,
-        event_filter: base.event_filter,
-        market_filter: base.market_filter,
-        policy: base.policy,
-        exits: base.exits,
-    }
+    let built = names
+        .iter()
+        .map(|n| {
+            (
+                n.to_string(),
+                strategy::build(n, &strategy::Params::new()).unwrap(),
+            )
+        })
+        .collect();
+    orchestrator::backtest::BacktestConfig::new(
+        built,
+        orchestrator::app::cycle_params(&settings()).unwrap(),
+    )
 }
