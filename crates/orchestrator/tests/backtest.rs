@@ -6,7 +6,6 @@
 
 mod common;
 
-use assert_cmd::Command;
 use common::*;
 use orchestrator::backtest::{SnapshotSequence, run_backtest};
 use orchestrator::cycle::run_cycle;
@@ -91,16 +90,6 @@ fn three_days() -> tempfile::TempDir {
     seq
 }
 
-fn prescient(cwd: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("prescient").unwrap();
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("PRESCIENT_CONFIG", "/nonexistent/prescient.toml")
-        .env("RUST_LOG", "warn")
-        .current_dir(cwd);
-    cmd
-}
-
 fn backtest_json(seq: &Path, strategies: &str) -> String {
     backtest_json_with(seq, strategies, &[])
 }
@@ -109,7 +98,7 @@ fn backtest_json(seq: &Path, strategies: &str) -> String {
 /// besides; its stdout, the run having succeeded.
 fn backtest_json_with(seq: &Path, strategies: &str, flags: &[&str]) -> String {
     let cwd = tempfile::tempdir().unwrap();
-    let out = prescient(cwd.path())
+    let out = prescient_in(cwd.path())
         .args(["backtest", "--json", "--strategies", strategies])
         .args(flags)
         .arg("--source")
@@ -264,7 +253,7 @@ fn out_writes_the_report_and_a_chart_with_every_strategys_curve() {
     let seq = three_days();
     let cwd = tempfile::tempdir().unwrap();
     let out = cwd.path().join("report");
-    let run = prescient(cwd.path())
+    let run = prescient_in(cwd.path())
         .args(["backtest", "--strategies", FIVE, "--out"])
         .arg(&out)
         .arg("--source")
@@ -304,7 +293,7 @@ fn out_writes_the_report_and_a_chart_with_every_strategys_curve() {
 fn from_and_to_bound_the_moments_inclusively() {
     let seq = three_days();
     let cwd = tempfile::tempdir().unwrap();
-    let out = prescient(cwd.path())
+    let out = prescient_in(cwd.path())
         .args([
             "backtest",
             "--json",
@@ -341,7 +330,7 @@ fn a_sequence_with_a_stray_entry_or_no_moment_is_refused_naming_it() {
     assert_eq!(v["strategies"][0]["equity"].as_array().unwrap().len(), 3);
     std::fs::create_dir(seq.path().join("2026-01-08")).unwrap();
     let cwd = tempfile::tempdir().unwrap();
-    prescient(cwd.path())
+    prescient_in(cwd.path())
         .args(["backtest", "--strategies", "most_likely", "--source"])
         .arg(format!("snapshots:{}", seq.path().display()))
         .assert()
@@ -350,7 +339,7 @@ fn a_sequence_with_a_stray_entry_or_no_moment_is_refused_naming_it() {
         .stderr(predicates::str::contains("YYYYmmddTHHMMSSZ"));
 
     let seq = three_days();
-    prescient(cwd.path())
+    prescient_in(cwd.path())
         .args([
             "backtest",
             "--strategies",
@@ -364,14 +353,14 @@ fn a_sequence_with_a_stray_entry_or_no_moment_is_refused_naming_it() {
         .failure()
         .stderr(predicates::str::contains("holds no moments"));
 
-    prescient(cwd.path())
+    prescient_in(cwd.path())
         .args(["backtest", "--strategies", "no_such", "--source"])
         .arg(format!("snapshots:{}", seq.path().display()))
         .assert()
         .failure()
         .stderr(predicates::str::contains("no_such"));
 
-    prescient(cwd.path())
+    prescient_in(cwd.path())
         .args([
             "backtest",
             "--strategies",
@@ -384,7 +373,7 @@ fn a_sequence_with_a_stray_entry_or_no_moment_is_refused_naming_it() {
         .stderr(predicates::str::contains("twice"));
 
     // `pg` without a database configured says what to set.
-    prescient(cwd.path())
+    prescient_in(cwd.path())
         .args(["backtest", "--strategies", "most_likely", "--source", "pg"])
         .assert()
         .failure()
@@ -489,7 +478,7 @@ fn a_backtest_never_touches_live_files_or_rows() {
                     .map(|(_, n)| *n)
                     .collect();
                 let cwd = tempfile::tempdir().unwrap();
-                let out = prescient(cwd.path())
+                let out = prescient_in(cwd.path())
                     .env("PRESCIENT_DATA_DIR", data.path())
                     .env("DATABASE_URL", db.url())
                     .args([
@@ -563,7 +552,7 @@ async fn record_into_adds_a_moment_with_closed_and_carried_markets() {
         ],
     );
     let cwd = tempfile::tempdir().unwrap();
-    let mut cmd = prescient(cwd.path());
+    let mut cmd = prescient_in(cwd.path());
     cmd.env("PRESCIENT_GAMMA_URL", &gamma)
         .arg("record")
         .arg("--into")
@@ -683,7 +672,7 @@ fn fill_and_exit_flags_are_the_portfolios_rules() {
     assert!(text.contains(r#""final_value": 9923.75"#), "{text}");
     assert!(text.contains(r#""realized_pnl": -76.25"#), "{text}");
 
-    prescient(cwd.path())
+    prescient_in(cwd.path())
         .args([
             "backtest",
             "--strategies",

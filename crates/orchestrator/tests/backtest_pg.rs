@@ -543,13 +543,8 @@ mod with_the_engine {
         let tables = common::db_rows::row_counts(&db).await;
         let run = || {
             let cwd = tempfile::tempdir().unwrap();
-            let out = std::process::Command::new(env!("CARGO_BIN_EXE_prescient"))
-                .env_clear()
-                .env("PATH", std::env::var("PATH").unwrap_or_default())
-                .env("PRESCIENT_CONFIG", "/nonexistent/prescient.toml")
+            let out = common::prescient_in(cwd.path())
                 .env("DATABASE_URL", db.url())
-                .env("RUST_LOG", "warn")
-                .current_dir(cwd.path())
                 .args([
                     "backtest",
                     "--json",

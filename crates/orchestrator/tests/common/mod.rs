@@ -162,3 +162,15 @@ pub fn backtest_config(names: &[&str]) -> orchestrator::backtest::BacktestConfig
         orchestrator::app::cycle_params(&settings()).unwrap(),
     )
 }
+
+/// The `prescient` binary run in `cwd` with no settings but its flags (and
+/// what a test adds with `.env`): no environment, no config file.
+pub fn prescient_in(cwd: &Path) -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("prescient").unwrap();
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("PRESCIENT_CONFIG", "/nonexistent/prescient.toml")
+        .env("RUST_LOG", "warn")
+        .current_dir(cwd);
+    cmd
+}
