@@ -2,10 +2,10 @@
 //! real `down` (SPEC §5).
 //!
 //! Owns: the tables of the plan's "Detailed Database Schema" (eleven tables
-//! plus `data_set_versions`, `trade_counts`, `price_history` and
-//! `price_history_markets`), their columns, keys and indexes, the `system_metadata`
-//! seed rows, and the comments that say where and why the schema deviates
-//! from the plan.
+//! plus `data_set_versions`, `trade_counts`, `price_history`,
+//! `price_history_markets` and `portfolio_versions`), their columns, keys
+//! and indexes, the `system_metadata` seed rows, and the comments that say
+//! where and why the schema deviates from the plan.
 //!
 //! Must not: contain business logic, know about domain types, or be edited
 //! in place once released — a schema change is a new migration file.
@@ -35,6 +35,7 @@ mod m20261215_000001_trade_reads;
 mod m20261220_000001_price_history;
 mod m20261222_000001_portfolios_and_strategies;
 mod m20261223_000001_price_history_markets;
+mod m20261224_000001_portfolio_versions;
 
 pub use columns::DEFAULT_PORTFOLIO;
 pub use m20251027_000006_create_system_metadata::SEED as METADATA_SEED;
@@ -59,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261220_000001_price_history::Migration),
             Box::new(m20261222_000001_portfolios_and_strategies::Migration),
             Box::new(m20261223_000001_price_history_markets::Migration),
+            Box::new(m20261224_000001_portfolio_versions::Migration),
         ]
     }
 }

@@ -43,6 +43,7 @@ use results::{Results, per_iteration};
 use sea_orm::ConnectionTrait;
 use std::time::{Duration, Instant};
 use storage_json::{JsonStore, JsonStoreOptions};
+use storage_pg::PgStore;
 use storage_pg::testing::TestDb;
 use tokio::runtime::Runtime;
 
@@ -203,6 +204,25 @@ fn reads(c: &mut Criterion, rt: &Runtime, size: u32, out: &mut Results) {
                 })
             });
             out.set_median(format!("json_{key}/{size}"), &samples);
+            if key != q {
+                // The first read after a write: a store that has decoded
+                // nothing yet (what `load_portfolio` does when the
+                // portfolio's version moved).
+                group.bench_function(BenchmarkId::new(format!("pg_{key}_cold"), size), |b| {
+                    b.iter_custom(|iters| {
+                        let start = Instant::now();
+                        for _ in 0..iters {
+                            let cold = PgStore::from_connection(
+                                pg.connection().clone(),
+                                pg.config().clone(),
+                            );
+                            std::hint::black_box(rt.block_on(query(&cold, q, size)));
+                        }
+                        per_iteration(&mut samples, iters, start.elapsed())
+                    })
+                });
+                out.set_median(format!("pg_{key}_cold/{size}"), &samples);
+            }
             if matches!(q, "trades_page_50" | "trades_by_market") {
                 let mut each: Vec<f64> = (0..P99_CALLS)
                     .map(|_| {

@@ -15,6 +15,9 @@ use std::time::{Duration, Instant};
 pub struct PgStore {
     pub(crate) db: DatabaseConnection,
     pub(crate) config: Arc<PgConfig>,
+    /// The portfolios this store last decoded, with their versions
+    /// (`crate::ports::portfolio`).
+    pub(crate) portfolios: crate::ports::PortfolioCache,
     #[cfg(feature = "testing")]
     pub(crate) failpoints: crate::testing::Failpoints,
 }
@@ -72,6 +75,7 @@ impl PgStore {
         PgStore {
             db,
             config: Arc::new(config),
+            portfolios: Default::default(),
             #[cfg(feature = "testing")]
             failpoints: Default::default(),
         }

@@ -106,6 +106,8 @@ portfolio_state.created_at timestamptz
 portfolio_state.last_updated timestamptz
 portfolio_state.last_price_update timestamptz null
 portfolio_state.extra jsonb
+portfolio_versions.portfolio_id varchar(255)
+portfolio_versions.version bigint
 price_history.token_id text
 price_history.t timestamptz
 price_history.market_id varchar(255)
@@ -215,6 +217,7 @@ portfolio_snapshots idx_portfolio_snapshots_timestamp
 portfolio_snapshots portfolio_snapshots_pkey
 portfolio_snapshots uq_portfolio_snapshots_portfolio_timestamp
 portfolio_state portfolio_state_pkey
+portfolio_versions portfolio_versions_pkey
 price_history idx_price_history_t_market
 price_history price_history_pkey
 price_history_markets price_history_markets_pkey
@@ -312,6 +315,7 @@ async fn up_creates_exactly_the_schema_down_removes_it_up_again() {
             "portfolio_positions",
             "portfolio_snapshots",
             "portfolio_state",
+            "portfolio_versions",
             "price_history",
             "price_history_markets",
             "seaql_migrations",

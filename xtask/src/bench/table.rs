@@ -275,6 +275,17 @@ fn pg_vs_json(r: &Results, rows: &mut Vec<Row>) {
                 ratio: Some(format!("{ratio:.1}×")),
                 meets,
             });
+            if let Some(cold) = r.get(&format!("pg_{query}_cold/{n}")) {
+                rows.push(Row {
+                    ratio: Some(format!("{:.1}×", json / cold)),
+                    ..Row::info(
+                        AREA,
+                        format!("{what}, first read after a write: JSON ÷ PG time"),
+                        format!("{} trades", count(n)),
+                        format!("JSON {} / PG {}", time(json), time(cold)),
+                    )
+                });
+            }
         }
     }
     for n in sizes {

@@ -14,7 +14,7 @@ mod signals;
 mod trades;
 mod versions;
 
-pub(crate) use portfolio::write_portfolio;
+pub(crate) use portfolio::{PortfolioCache, write_portfolio};
 pub(crate) use trades::{insert_trades, promote_pending_links, settle_trades};
 
 use crate::error::db_err;

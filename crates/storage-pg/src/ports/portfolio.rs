@@ -14,7 +14,8 @@ use domain::{Portfolio, PortfolioId, PortfolioSnapshot, StoreError};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::sqlx;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
-use std::sync::LazyLock;
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
 
 /// Upsert the portfolio's state row and its positions (by `trade_id`), and
 /// delete the positions it no longer has. Runs on the caller's transaction.
@@ -107,22 +108,27 @@ const LIST_PORTFOLIOS: &str = "SELECT portfolio_id::text FROM portfolio_state \
      UNION SELECT portfolio_id FROM trading_signals \
      UNION SELECT portfolio_id FROM signal_archives";
 
-/// Where [`portfolio::COLUMNS`] start in a row of [`LOAD`] (after `ordinal`).
-const STATE_AT: usize = 1;
+/// Where [`portfolio::COLUMNS`] start in a row of [`LOAD`] (after
+/// `ordinal` and `version`).
+const STATE_AT: usize = 2;
 /// Where [`position::COLUMNS`] start in a row of [`LOAD`].
 const POSITION_AT: usize = STATE_AT + portfolio::COLUMNS.len();
 
-/// A portfolio in one round trip: its state row (`ordinal` NULL, position
-/// columns NULL), then its positions by `ordinal` (state columns NULL), off
-/// `idx_positions_portfolio_ordinal`. No state row: no portfolio. Each
-/// column is sent once, not the state with every position as a join would.
+/// A portfolio in one round trip: its state row (`ordinal` NULL, its
+/// `portfolio_versions` version, position columns NULL), then its positions
+/// by `ordinal` (state columns NULL), off `idx_positions_portfolio_ordinal`.
+/// No state row: no portfolio. Each column is sent once, not the state with
+/// every position as a join would. One statement, so the version is the
+/// one of the rows it returns.
 static LOAD: LazyLock<String> = LazyLock::new(|| {
     let nulls = |n: usize| vec!["NULL"; n].join(", ");
     format!(
-        "SELECT NULL::integer AS ordinal, {state}, {no_positions} \
+        "SELECT NULL::integer AS ordinal, \
+         (SELECT version FROM portfolio_versions WHERE portfolio_id = $1) AS version, \
+         {state}, {no_positions} \
          FROM portfolio_state WHERE portfolio_id = $1 \
          UNION ALL \
-         (SELECT ordinal, {no_state}, {positions} \
+         (SELECT ordinal, NULL::bigint, {no_state}, {positions} \
          FROM portfolio_positions WHERE portfolio_id = $1 ORDER BY ordinal)",
         state = selected(&portfolio::COLUMNS, portfolio::DECIMALS),
         no_positions = nulls(position::COLUMNS.len()),
@@ -130,6 +136,48 @@ static LOAD: LazyLock<String> = LazyLock::new(|| {
         positions = selected(&position::COLUMNS, position::DECIMALS),
     )
 });
+
+/// The stored version of one portfolio: one row off the primary key.
+const VERSION: &str = "SELECT version FROM portfolio_versions WHERE portfolio_id = $1";
+
+/// The last portfolio each id decoded to, with the `portfolio_versions`
+/// version it was read at. A read first asks for the version alone and
+/// decodes the rows again only when it changed: the triggers of
+/// `m20261224_000001_portfolio_versions` change it in the transaction of
+/// every write to the portfolio's rows, whoever makes it. A portfolio with
+/// no version (none stored, or the table truncated) is never kept. Shared
+/// by the clones of one store.
+#[derive(Clone, Default)]
+pub(crate) struct PortfolioCache(Arc<Mutex<Kept>>);
+
+/// By portfolio id: the version read and the portfolio decoded at it.
+type Kept = HashMap<String, (i64, Arc<Portfolio>)>;
+
+impl PortfolioCache {
+    fn get(&self, id: &PortfolioId) -> Option<(i64, Arc<Portfolio>)> {
+        self.lock().get(id.as_str()).cloned()
+    }
+
+    fn put(&self, id: &PortfolioId, version: Option<i64>, portfolio: Option<&Portfolio>) {
+        let mut map = self.lock();
+        match (version, portfolio) {
+            (Some(v), Some(p)) => {
+                map.insert(id.to_string(), (v, Arc::new(p.clone())));
+            }
+            _ => {
+                map.remove(id.as_str());
+            }
+        }
+    }
+
+    /// The map, even if a thread panicked holding it: every entry is
+    /// inserted whole, so none is half-written.
+    fn lock(&self) -> std::sync::MutexGuard<'_, Kept> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
 
 /// `columns` for a `SELECT`, the `NUMERIC(p, 28)` ones among them sent
 /// through `trim_scale`: the same value without the column's trailing zeros
@@ -155,34 +203,48 @@ impl PortfolioStore for PgStore {
     async fn load_portfolio(&self, id: &PortfolioId) -> Result<Option<Portfolio>, StoreError> {
         let what = "loading a portfolio";
         let pool = self.db.get_postgres_connection_pool();
+        if let Some((kept, portfolio)) = self.portfolios.get(id) {
+            let version: Option<i64> = sqlx::query_scalar(VERSION)
+                .bind(id.as_str())
+                .fetch_optional(pool)
+                .await
+                .map_err(|e| sqlx_err(what, e))?;
+            if version == Some(kept) {
+                return Ok(Some(Portfolio::clone(&portfolio)));
+            }
+        }
         let rows = sqlx::query(sqlx::AssertSqlSafe(LOAD.as_str()))
             .bind(id.as_str())
             .fetch_all(pool)
             .await
             .map_err(|e| sqlx_err(what, e))?;
+        let ctx = RowCtx {
+            table: position::TABLE,
+            key: id.as_str(),
+        };
         let mut state = None;
         let mut positions = Vec::with_capacity(rows.len().saturating_sub(1));
         for row in &rows {
-            let ordinal: Option<i32> = RowCtx {
-                table: position::TABLE,
-                key: id.as_str(),
-            }
-            .get(row, 0, "ordinal")?;
+            let ordinal: Option<i32> = ctx.get(row, 0, "ordinal")?;
             match ordinal {
                 None => state = Some(row),
                 Some(n) => positions.push((n, position::from_pg_row(row, POSITION_AT)?)),
             }
         }
         let Some(state) = state else {
+            self.portfolios.put(id, None, None);
             return Ok(None);
         };
+        let version: Option<i64> = ctx.get(state, 1, "version")?;
         // The statement orders them; the order is the domain's, so it is
         // not left to how PostgreSQL appends the two branches.
         if !positions.is_sorted_by_key(|(n, _)| *n) {
             positions.sort_by_key(|(n, _)| *n);
         }
         let positions = positions.into_iter().map(|(_, p)| p).collect();
-        portfolio::from_pg_row(state, STATE_AT, positions).map(Some)
+        let portfolio = portfolio::from_pg_row(state, STATE_AT, positions)?;
+        self.portfolios.put(id, version, Some(&portfolio));
+        Ok(Some(portfolio))
     }
 
     async fn save_portfolio(&self, portfolio: &Portfolio) -> Result<(), StoreError> {
