@@ -30,6 +30,48 @@ async fn settlements_record_trades_and_portfolio() {
 
 /// A backfill (bulk copy of the truth) brings the settlements PostgreSQL
 /// missed level; another execution under a stored id is still refused.
+/// Into an empty `trades` a backfill copies straight into the table; a
+/// trade given twice still ends as on a table that holds trades: once,
+/// with the last settlement given, and two executions under one id are
+/// refused with nothing written.
+#[tokio::test]
+async fn a_first_bulk_copy_given_one_trade_twice() {
+    use domain::ports::TradeStore;
+    use sea_orm::ConnectionTrait;
+    let (db, store) = fresh().await;
+    let id = domain::PortfolioId::default();
+    let trade = testkit::sample_trade(1);
+    let settled = trade.settled(&domain::TradeSettlement::closed(
+        id.clone(),
+        trade.trade_id.clone(),
+        testkit::usd("4.5"),
+        testkit::at(50),
+    ));
+    let twice = [trade.clone(), settled.clone()];
+    assert_eq!(store.bulk_insert_trades(&twice).await.unwrap(), 1);
+    assert_eq!(store.load_trades(&id).await.unwrap(), [settled]);
+    assert_eq!(store.count_trades(&id, None).await.unwrap(), 1);
+
+    db.connection()
+        .execute_unprepared("TRUNCATE trades CASCADE")
+        .await
+        .unwrap();
+    let mut other = trade.clone();
+    other.strategy = "momentum".into();
+    let err = store
+        .bulk_insert_trades(&[testkit::sample_trade(2), trade.clone(), other])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, domain::StoreError::Conflict { key, .. } if key == trade.trade_id.as_str()),
+        "{err:?}"
+    );
+    assert!(
+        store.load_trades(&id).await.unwrap().is_empty(),
+        "nothing written"
+    );
+}
+
 #[tokio::test]
 async fn a_bulk_copy_takes_the_settlement_it_is_given() {
     use domain::ports::TradeStore;

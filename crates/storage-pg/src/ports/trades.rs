@@ -145,15 +145,60 @@ impl PgStore {
         for t in all {
             crate::convert::checked(trade::TABLE, || t.trade_id.to_string(), t)?;
         }
+        if let Some(inserted) = self.copy_into_empty_trades(all).await? {
+            return Ok(inserted);
+        }
+        self.copy_through_staging(all).await
+    }
+
+    /// A first backfill, into a `trades` table with no row: `COPY` straight
+    /// into it, as `psql \copy` does, since no stored trade can conflict.
+    /// `None` (nothing written) when the table holds trades, or when `all`
+    /// gives one `trade_id` twice: [`Self::copy_through_staging`] then
+    /// decides, and names the conflict.
+    async fn copy_into_empty_trades(&self, all: &[Trade]) -> Result<Option<u64>, StoreError> {
         let what = "bulk_insert_trades";
-        let fail = |step: &'static str| {
-            move |e: sqlx::Error| {
-                db_err(
-                    format!("{what}: {step}"),
-                    sea_orm::DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e.into())),
-                )
+        let fail = copy_fail(what);
+        let pool = self.db.get_postgres_connection_pool();
+        let mut tx = pool
+            .begin()
+            .await
+            .map_err(fail("cannot begin a transaction"))?;
+        let empty: bool = sqlx::query_scalar("SELECT NOT EXISTS (SELECT 1 FROM trades)")
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(fail("looking for stored trades"))?;
+        if !empty {
+            return Ok(None);
+        }
+        let mut copy_in = tx
+            .copy_in_raw(copy::COPY_INTO_TRADES)
+            .await
+            .map_err(fail("starting COPY"))?;
+        for chunk in all.chunks(copy::CHUNK_ROWS) {
+            if let Err(e) = copy_in.send(copy::csv(None, chunk).into_bytes()).await {
+                return unless_repeated_id(e, fail("sending rows to COPY"));
             }
+        }
+        let inserted = match copy_in.finish().await {
+            Ok(n) => n,
+            Err(e) => return unless_repeated_id(e, fail("finishing COPY")),
         };
+        sqlx::query(PROMOTE_PENDING_LINKS)
+            .execute(&mut *tx)
+            .await
+            .map_err(fail("linking signals to their trades"))?;
+        tx.commit().await.map_err(fail("commit failed"))?;
+        Ok(Some(inserted))
+    }
+
+    /// Into a `trades` table that may hold some of `all` already: `COPY`
+    /// into a temporary table, then one `INSERT … SELECT … ON CONFLICT
+    /// (trade_id) DO NOTHING`, a comparison with the stored rows and the
+    /// settlements copied over.
+    async fn copy_through_staging(&self, all: &[Trade]) -> Result<u64, StoreError> {
+        let what = "bulk_insert_trades";
+        let fail = copy_fail(what);
         let pool = self.db.get_postgres_connection_pool();
         let mut tx = pool
             .begin()
@@ -169,7 +214,7 @@ impl PgStore {
             .map_err(fail("starting COPY"))?;
         for (n, chunk) in all.chunks(copy::CHUNK_ROWS).enumerate() {
             copy_in
-                .send(copy::csv(n * copy::CHUNK_ROWS, chunk).into_bytes())
+                .send(copy::csv(Some(n * copy::CHUNK_ROWS), chunk).into_bytes())
                 .await
                 .map_err(fail("sending rows to COPY"))?;
         }
@@ -179,22 +224,28 @@ impl PgStore {
             .await
             .map_err(fail("inserting trades"))?
             .rows_affected();
-        // A staged trade whose id was stored with other content (or given
-        // twice): refused, and the transaction rolls back with the error.
-        let conflict: Option<(String,)> = sqlx::query_as(copy::FIRST_CONFLICT)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(fail("comparing trades with stored ones"))?;
-        if let Some((key,)) = conflict {
-            return Err(StoreError::Conflict {
-                location: format!("postgres table {}", trade::TABLE),
-                key,
-            });
+        // Every staged trade new (and none given twice): each stored row of
+        // their ids is the staged one, so there is nothing to compare or
+        // settle.
+        if usize::try_from(inserted).ok() != Some(all.len()) {
+            // A staged trade whose id was stored with other content (or
+            // given twice): refused, and the transaction rolls back with
+            // the error.
+            let conflict: Option<(String,)> = sqlx::query_as(copy::FIRST_CONFLICT)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(fail("comparing trades with stored ones"))?;
+            if let Some((key,)) = conflict {
+                return Err(StoreError::Conflict {
+                    location: format!("postgres table {}", trade::TABLE),
+                    key,
+                });
+            }
+            sqlx::query(copy::SETTLE_FROM_STAGING)
+                .execute(&mut *tx)
+                .await
+                .map_err(fail("settling trades"))?;
         }
-        sqlx::query(copy::SETTLE_FROM_STAGING)
-            .execute(&mut *tx)
-            .await
-            .map_err(fail("settling trades"))?;
         sqlx::query(PROMOTE_PENDING_LINKS)
             .execute(&mut *tx)
             .await
@@ -226,6 +277,33 @@ impl PgStore {
         let rows = query.fetch_all(pool).await.map_err(|e| sqlx_err(what, e))?;
         rows.iter().map(trade::from_pg_row).collect()
     }
+}
+
+/// A failed step of a bulk insert as the store's error.
+fn copy_fail(
+    what: &'static str,
+) -> impl Fn(&'static str) -> Box<dyn Fn(sqlx::Error) -> StoreError> {
+    move |step| {
+        Box::new(move |e: sqlx::Error| {
+            db_err(
+                format!("{what}: {step}"),
+                sea_orm::DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e.into())),
+            )
+        })
+    }
+}
+
+/// `None` when `e` is a `trade_id` given twice (`unique_violation`; the
+/// transaction rolls back when dropped), else the error.
+fn unless_repeated_id<T>(
+    e: sqlx::Error,
+    fail: Box<dyn Fn(sqlx::Error) -> StoreError>,
+) -> Result<Option<T>, StoreError> {
+    let unique = e
+        .as_database_error()
+        .and_then(|d| d.code())
+        .is_some_and(|code| code == "23505");
+    if unique { Ok(None) } else { Err(fail(e)) }
 }
 
 /// What one trade read binds, in this order after the portfolio.
@@ -391,6 +469,12 @@ mod copy {
                 event_title, event_end_date, current_pnl, realized_pnl, extra, strategy, closed_at \
          FROM trades WITH NO DATA";
 
+    /// [`COPY_INTO_STAGING`] without `ord`, into `trades` itself.
+    pub(super) const COPY_INTO_TRADES: &str = "COPY trades (portfolio_id, trade_id, \
+         timestamp, market_id, market_question, action, outcome, amount, entry_price, shares, \
+         confidence, reason, status, event_id, event_title, event_end_date, current_pnl, \
+         realized_pnl, extra, strategy, closed_at) FROM STDIN WITH (FORMAT csv)";
+
     pub(super) const COPY_INTO_STAGING: &str = "COPY trades_staging (ord, portfolio_id, trade_id, \
          timestamp, market_id, market_question, action, outcome, amount, entry_price, shares, \
          confidence, reason, status, event_id, event_title, event_end_date, current_pnl, \
@@ -431,12 +515,17 @@ mod copy {
            AND (t.status, t.realized_pnl, t.closed_at) \
                IS DISTINCT FROM (s.status, s.realized_pnl, s.closed_at)";
 
-    /// `trades` as CSV rows numbered from `first`: every present value
-    /// quoted, an absent one unquoted and empty (NULL).
-    pub(super) fn csv(first: usize, trades: &[Trade]) -> String {
+    /// `trades` as CSV rows, numbered from `first` when given (staging's
+    /// `ord`): every present value quoted, an absent one unquoted and empty
+    /// (NULL).
+    pub(super) fn csv(first: Option<usize>, trades: &[Trade]) -> String {
         let mut out = String::with_capacity(trades.len() * 512);
         for (i, t) in trades.iter().enumerate() {
-            let _ = write!(out, "{}", first + i);
+            let mut separator = "";
+            if let Some(first) = first {
+                let _ = write!(out, "{}", first + i);
+                separator = ",";
+            }
             let fields: [Option<String>; 21] = [
                 Some(t.portfolio_id.to_string()),
                 Some(t.trade_id.to_string()),
@@ -461,7 +550,8 @@ mod copy {
                 t.closed_at.map(instant),
             ];
             for field in fields {
-                out.push(',');
+                out.push_str(separator);
+                separator = ",";
                 if let Some(f) = field {
                     out.push('"');
                     out.push_str(&f.replace('"', "\"\""));
