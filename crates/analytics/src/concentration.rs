@@ -1,7 +1,7 @@
 //! Where a portfolio's open money sits: its share by event and by tag.
 
 use crate::ratio;
-use domain::{EventId, Portfolio, Trade, TradeId, Usd};
+use domain::{EventId, Portfolio, TradeEvent, TradeId, Usd};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -21,10 +21,11 @@ pub struct Exposure {
 /// or carries none) and the tags `tags_by_event` gives that event.
 pub fn open_exposures(
     portfolio: &Portfolio,
-    trades: &[Trade],
+    trades: &[TradeEvent],
     tags_by_event: &HashMap<EventId, Vec<String>>,
 ) -> Vec<Exposure> {
-    let by_trade: HashMap<&TradeId, &Trade> = trades.iter().map(|t| (&t.trade_id, t)).collect();
+    let by_trade: HashMap<&TradeId, &TradeEvent> =
+        trades.iter().map(|t| (&t.trade_id, t)).collect();
     portfolio
         .open_positions()
         .map(|p| {

@@ -309,7 +309,8 @@ fn open_exposures_join_positions_to_their_trades_events_and_tags() {
     let trades: Vec<_> = (0..5).map(sample_trade).collect();
     let event = trades[0].event_id.clone().unwrap();
     let tags = HashMap::from([(event.clone(), vec!["Sports".to_owned()])]);
-    let exposures = open_exposures(&p, &trades[..2], &tags);
+    let events: Vec<_> = trades[..2].iter().map(domain::TradeEvent::of).collect();
+    let exposures = open_exposures(&p, &events, &tags);
     assert_eq!(exposures.len(), 3, "open positions only");
     assert_eq!(exposures[0].event_id, Some(event));
     assert_eq!(exposures[0].tags, ["Sports"]);

@@ -47,7 +47,7 @@ pub use portfolio::{Portfolio, Position, PositionStatus};
 pub use price_history::{HistoryPoint, Outcome, OutcomeTokens, PricePoint, PriceSource, TokenId};
 pub use raw::RawJson;
 pub use signal::{Action, LEGACY_STRATEGY, Signal};
-pub use trade::{Trade, TradeSettlement};
+pub use trade::{Trade, TradeEvent, TradeSettlement};
 pub use validate::{Invalid, Validate};
 
 /// Fields a record arrived with that Prescient does not model. They are kept

@@ -17,7 +17,7 @@
 use crate::{
     DataSet, Event, FilteredEvent, HistorySummary, Market, MarketId, MarketSnapshot, Portfolio,
     PortfolioHistoryEntry, PortfolioId, PortfolioSnapshot, Signal, SignalArchive, StoreError,
-    Trade, TradeId, TradeSettlement,
+    Trade, TradeEvent, TradeId, TradeSettlement,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -98,6 +98,16 @@ pub trait TradeStore: Send + Sync {
         portfolio: &PortfolioId,
         ids: &[TradeId],
     ) -> Result<Vec<Trade>, StoreError>;
+    /// [`TradeStore::trades_by_ids`], each trade as its event only. A store
+    /// that can read fewer columns than whole trades answers it itself.
+    async fn trade_events(
+        &self,
+        portfolio: &PortfolioId,
+        ids: &[TradeId],
+    ) -> Result<Vec<TradeEvent>, StoreError> {
+        let trades = self.trades_by_ids(portfolio, ids).await?;
+        Ok(trades.iter().map(TradeEvent::of).collect())
+    }
 }
 
 /// Portfolio history and signal archives.

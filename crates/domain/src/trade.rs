@@ -115,3 +115,23 @@ impl Trade {
         }
     }
 }
+
+/// The event a trade was made in: what exposure by event needs of the
+/// trades of open positions, without the rest of each trade
+/// (`TradeStore::trade_events`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TradeEvent {
+    pub trade_id: TradeId,
+    pub event_id: Option<EventId>,
+    pub event_title: Option<String>,
+}
+
+impl TradeEvent {
+    pub fn of(trade: &Trade) -> Self {
+        TradeEvent {
+            trade_id: trade.trade_id.clone(),
+            event_id: trade.event_id.clone(),
+            event_title: trade.event_title.clone(),
+        }
+    }
+}

@@ -72,7 +72,7 @@ pub async fn compare(stores: &Stores, live: &[LivePortfolio]) -> Result<Comparis
             .open_positions()
             .map(|o| o.trade_id.clone())
             .collect();
-        let open_trades = stores.trades.trades_by_ids(&p.id, &open).await?;
+        let open_trades = stores.trades.trade_events(&p.id, &open).await?;
         let exposures = analytics::open_exposures(&portfolio, &open_trades, &tags);
         let analytics =
             analytics::analyze(&curve, &portfolio.positions, &settled_payouts(&portfolio));

@@ -37,8 +37,8 @@ pub struct PerformanceReads {
     pub history: HistorySummary,
 }
 
-/// The performance of `portfolio` from what the stores aggregate: the trades
-/// of its open positions (their events), the trade count and the history's
+/// The performance of `portfolio` from what the stores aggregate: the events
+/// of its open positions' trades, the trade count and the history's
 /// summary, so neither every trade nor every entry is loaded (PostgreSQL
 /// answers each off an index or in one statement).
 pub async fn performance_of(
@@ -49,7 +49,7 @@ pub async fn performance_of(
         .open_positions()
         .map(|p| p.trade_id.clone())
         .collect();
-    let trades = stores.trades.trades_by_ids(&portfolio.id, &open).await?;
+    let trades = stores.trades.trade_events(&portfolio.id, &open).await?;
     let total_trades = stores.trades.count_trades(&portfolio.id, None).await?;
     let history = stores.history.history_summary(&portfolio.id).await?;
     Ok(PerformanceReads {

@@ -8,7 +8,8 @@
 
 use domain::money::round_dp;
 use domain::{
-    EventId, MarketId, Portfolio, PortfolioHistoryEntry, PortfolioId, Position, Trade, TradeId, Usd,
+    EventId, MarketId, Portfolio, PortfolioHistoryEntry, PortfolioId, Position, Trade, TradeEvent,
+    TradeId, Usd,
 };
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -91,15 +92,17 @@ pub fn performance(
     trades: &[Trade],
     history: &[PortfolioHistoryEntry],
 ) -> Performance {
-    performance_with(portfolio, trades, max_drawdown(history))
+    let events: Vec<TradeEvent> = trades.iter().map(TradeEvent::of).collect();
+    performance_with(portfolio, &events, max_drawdown(history))
 }
 
-/// [`performance`] from what a store can aggregate itself: the trades of the
-/// open positions (any superset will do) and the history's drawdown
+/// [`performance`] from what a store can aggregate itself: the events of
+/// the open positions' trades (any superset will do;
+/// `TradeStore::trade_events`) and the history's drawdown
 /// (`HistoryStore::history_summary`), so nothing loads every trade.
 pub fn performance_with(
     portfolio: &Portfolio,
-    trades: &[Trade],
+    trades: &[TradeEvent],
     max_drawdown: Drawdown,
 ) -> Performance {
     let realized_pnl = portfolio.realized_pnl();
@@ -138,8 +141,9 @@ pub fn performance_with(
     }
 }
 
-fn exposure_by_event(portfolio: &Portfolio, trades: &[Trade]) -> Vec<EventExposure> {
-    let by_trade: HashMap<&TradeId, &Trade> = trades.iter().map(|t| (&t.trade_id, t)).collect();
+fn exposure_by_event(portfolio: &Portfolio, trades: &[TradeEvent]) -> Vec<EventExposure> {
+    let by_trade: HashMap<&TradeId, &TradeEvent> =
+        trades.iter().map(|t| (&t.trade_id, t)).collect();
     let mut groups: BTreeMap<Option<EventId>, EventExposure> = BTreeMap::new();
     for position in portfolio.open_positions() {
         let trade = by_trade.get(&position.trade_id);

@@ -817,6 +817,22 @@ impl TradeStore for RoutedStore {
         )
         .await
     }
+    async fn trade_events(
+        &self,
+        portfolio: &PortfolioId,
+        ids: &[domain::TradeId],
+    ) -> Result<Vec<domain::TradeEvent>, StoreError> {
+        self.read(
+            DataSet::Trades,
+            "trade_events",
+            |s| {
+                let (id, ids) = (portfolio.clone(), ids.to_vec());
+                async move { s.trades.trade_events(&id, &ids).await }
+            },
+            None,
+        )
+        .await
+    }
 }
 
 #[async_trait]

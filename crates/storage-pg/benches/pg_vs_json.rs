@@ -108,7 +108,7 @@ async fn query<S: PortfolioStore + TradeStore + HistoryStore>(
         "performance_summary" => {
             let p = store.load_portfolio(&id).await.unwrap().unwrap();
             let open: Vec<TradeId> = p.open_positions().map(|x| x.trade_id.clone()).collect();
-            let trades = store.trades_by_ids(&id, &open).await.unwrap();
+            let trades = store.trade_events(&id, &open).await.unwrap();
             let total = store.count_trades(&id, None).await.unwrap();
             let history = store.history_summary(&id).await.unwrap();
             trades.len() + total as usize + history.max_drawdown.entries

@@ -395,6 +395,12 @@ pub async fn trades_pages_and_counts<S: TradeStore>(store: &S) {
         vec![trades[1].clone(), trades[4].clone()],
         "found ones, oldest first"
     );
+    assert_eq!(
+        store.trade_events(&id, &wanted).await.unwrap(),
+        [&trades[1], &trades[4]].map(domain::TradeEvent::of),
+        "their events, oldest first"
+    );
+    assert!(store.trade_events(&id, &[]).await.unwrap().is_empty());
     let other = PortfolioId::new("someone-else");
     assert_eq!(store.count_trades(&other, None).await.unwrap(), 0);
     assert!(
@@ -407,6 +413,13 @@ pub async fn trades_pages_and_counts<S: TradeStore>(store: &S) {
     assert!(
         store
             .trades_by_ids(&other, &wanted)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .trade_events(&other, &wanted)
             .await
             .unwrap()
             .is_empty()

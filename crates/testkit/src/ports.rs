@@ -82,6 +82,13 @@ impl TradeStore for Ports {
     ) -> Result<Vec<Trade>, StoreError> {
         self.0.trades.trades_by_ids(p, ids).await
     }
+    async fn trade_events(
+        &self,
+        p: &PortfolioId,
+        ids: &[TradeId],
+    ) -> Result<Vec<domain::TradeEvent>, StoreError> {
+        self.0.trades.trade_events(p, ids).await
+    }
 }
 
 #[async_trait]
