@@ -193,10 +193,10 @@ async fn compare_portfolio(
 ) -> Result<(), StoreError> {
     match ds {
         DataSet::Portfolio => {
-            let (a, b) = (
-                json.portfolio.load_portfolio(portfolio).await?,
-                pg.portfolio.load_portfolio(portfolio).await?,
-            );
+            let (a, b) = tokio::try_join!(
+                json.portfolio.load_portfolio(portfolio),
+                pg.portfolio.load_portfolio(portfolio),
+            )?;
             let state = |p: &Option<domain::Portfolio>| {
                 p.iter()
                     .map(|p| domain::Portfolio {
@@ -217,44 +217,46 @@ async fn compare_portfolio(
                 positions(b),
                 key,
             ));
-            report.tables.push(compare(
-                ds,
-                "portfolio_snapshots",
-                json.portfolio.load_portfolio_snapshots(portfolio).await?,
-                pg.portfolio.load_portfolio_snapshots(portfolio).await?,
-                key,
-            ));
+            let (ours, theirs) = tokio::try_join!(
+                json.portfolio.load_portfolio_snapshots(portfolio),
+                pg.portfolio.load_portfolio_snapshots(portfolio)
+            )?;
+            report
+                .tables
+                .push(compare(ds, "portfolio_snapshots", ours, theirs, key));
         }
-        DataSet::Trades => report.tables.push(compare(
-            ds,
-            "trades",
-            json.trades.load_trades(portfolio).await?,
-            pg.trades.load_trades(portfolio).await?,
-            key,
-        )),
+        DataSet::Trades => {
+            let (ours, theirs) = tokio::try_join!(
+                json.trades.load_trades(portfolio),
+                pg.trades.load_trades(portfolio)
+            )?;
+            report.tables.push(compare(ds, "trades", ours, theirs, key));
+        }
         DataSet::History => {
-            report.tables.push(compare(
-                ds,
-                "portfolio_history",
-                json.history.load_history(portfolio).await?,
-                pg.history.load_history(portfolio).await?,
-                key,
-            ));
-            report.tables.push(compare(
-                ds,
-                "signal_archives",
-                json.history.load_signal_archives(portfolio, None).await?,
-                pg.history.load_signal_archives(portfolio, None).await?,
-                key,
-            ));
+            let (ours, theirs) = tokio::try_join!(
+                json.history.load_history(portfolio),
+                pg.history.load_history(portfolio)
+            )?;
+            report
+                .tables
+                .push(compare(ds, "portfolio_history", ours, theirs, key));
+            let (ours, theirs) = tokio::try_join!(
+                json.history.load_signal_archives(portfolio, None),
+                pg.history.load_signal_archives(portfolio, None)
+            )?;
+            report
+                .tables
+                .push(compare(ds, "signal_archives", ours, theirs, key));
         }
-        DataSet::Signals => report.tables.push(compare(
-            ds,
-            "trading_signals",
-            json.signals.load_current_signals(portfolio).await?,
-            pg.signals.load_current_signals(portfolio).await?,
-            key,
-        )),
+        DataSet::Signals => {
+            let (ours, theirs) = tokio::try_join!(
+                json.signals.load_current_signals(portfolio),
+                pg.signals.load_current_signals(portfolio)
+            )?;
+            report
+                .tables
+                .push(compare(ds, "trading_signals", ours, theirs, key));
+        }
         DataSet::Markets => {}
     }
     Ok(())
@@ -267,34 +269,32 @@ async fn compare_markets(
     report: &mut VerifyReport,
 ) -> Result<(), StoreError> {
     let ds = DataSet::Markets;
-    report.tables.push(compare(
-        ds,
-        "events (raw)",
-        json.markets.load_raw_events().await?,
-        pg.markets.load_raw_events().await?,
-        key,
-    ));
-    report.tables.push(compare(
-        ds,
-        "events (filtered)",
-        json.markets.load_filtered_events().await?,
-        pg.markets.load_filtered_events().await?,
-        key,
-    ));
-    report.tables.push(compare(
-        ds,
-        "markets",
-        json.markets.load_filtered_markets().await?,
-        pg.markets.load_filtered_markets().await?,
-        key,
-    ));
-    report.tables.push(compare(
-        ds,
-        "market_snapshots",
-        json.markets.load_market_snapshots(None).await?,
-        pg.markets.load_market_snapshots(None).await?,
-        key,
-    ));
+    let (ours, theirs) =
+        tokio::try_join!(json.markets.load_raw_events(), pg.markets.load_raw_events())?;
+    report
+        .tables
+        .push(compare(ds, "events (raw)", ours, theirs, key));
+    let (ours, theirs) = tokio::try_join!(
+        json.markets.load_filtered_events(),
+        pg.markets.load_filtered_events()
+    )?;
+    report
+        .tables
+        .push(compare(ds, "events (filtered)", ours, theirs, key));
+    let (ours, theirs) = tokio::try_join!(
+        json.markets.load_filtered_markets(),
+        pg.markets.load_filtered_markets()
+    )?;
+    report
+        .tables
+        .push(compare(ds, "markets", ours, theirs, key));
+    let (ours, theirs) = tokio::try_join!(
+        json.markets.load_market_snapshots(None),
+        pg.markets.load_market_snapshots(None)
+    )?;
+    report
+        .tables
+        .push(compare(ds, "market_snapshots", ours, theirs, key));
     Ok(())
 }
 
@@ -308,6 +308,35 @@ pub fn compare<T: Serialize + PartialEq>(
 ) -> TableReport {
     let json_rows = json.len();
     let pg_rows = pg.len();
+    let clean = TableReport {
+        data_set: data_set.to_string(),
+        table,
+        portfolio: None,
+        json_rows,
+        pg_rows,
+        missing: Vec::new(),
+        extra: Vec::new(),
+        differing: Vec::new(),
+    };
+    // The common case, a level copy: the same records in the same order,
+    // each key once. Nothing to match by key.
+    if json_rows == pg_rows && json.iter().zip(&pg).all(|(a, b)| a == b) {
+        let mut seen = std::collections::HashSet::with_capacity(json_rows);
+        if json.iter().all(|r| seen.insert(key(r))) {
+            return clean;
+        }
+    }
+    compare_by_key(clean, json, pg, key)
+}
+
+/// [`compare`] record by record, matched by `key`, onto `report` (clean).
+fn compare_by_key<T: Serialize + PartialEq>(
+    report: TableReport,
+    json: Vec<T>,
+    pg: Vec<T>,
+    key: impl Fn(&T) -> String,
+) -> TableReport {
+    let clean = report;
     let theirs: BTreeMap<String, T> = pg.into_iter().map(|r| (key(&r), r)).collect();
     let mut ours: BTreeMap<String, T> = BTreeMap::new();
     let mut duplicates = Vec::new();
@@ -320,13 +349,6 @@ pub fn compare<T: Serialize + PartialEq>(
         }
     }
     let mut report = TableReport {
-        data_set: data_set.to_string(),
-        table,
-        portfolio: None,
-        json_rows,
-        pg_rows,
-        missing: Vec::new(),
-        extra: Vec::new(),
         differing: duplicates
             .into_iter()
             .map(|key| Difference {
@@ -334,6 +356,7 @@ pub fn compare<T: Serialize + PartialEq>(
                 fields: vec!["duplicate key in JSON".into()],
             })
             .collect(),
+        ..clean
     };
     for (k, a) in &ours {
         match theirs.get(k) {
@@ -429,5 +452,41 @@ mod tests {
             |r| r.id.to_owned(),
         );
         assert!(clean.is_clean());
+    }
+
+    proptest::proptest! {
+        /// Taking the level copy's short cut or not, the report is the one
+        /// matching record by record gives: duplicates, missing, extra and
+        /// differing rows included.
+        #[test]
+        fn the_short_cut_reports_what_matching_by_key_does(
+            json in proptest::collection::vec((0..4usize, 0..3i64), 0..6),
+            edits in proptest::collection::vec(proptest::option::of((0..4usize, 0..3i64)), 0..6),
+            same in proptest::bool::ANY,
+        ) {
+            const IDS: [&str; 4] = ["a", "b", "c", "d"];
+            let rows = |v: &[(usize, i64)]| -> Vec<Row> {
+                v.iter().map(|(k, a)| row(IDS[*k], *a, "x")).collect()
+            };
+            let ours = rows(&json);
+            // Half the cases a level copy, the rest edited.
+            let theirs = if same {
+                ours.clone()
+            } else {
+                let kept: Vec<(usize, i64)> = json
+                    .iter()
+                    .zip(edits.iter().chain(std::iter::repeat(&None)))
+                    .map(|(r, e)| e.unwrap_or(*r))
+                    .collect();
+                rows(&kept)
+            };
+            let empty = compare(DataSet::Trades, "trades", Vec::<Row>::new(), Vec::new(), |r| r.id.to_owned());
+            let slow = compare_by_key(empty, ours.clone(), theirs.clone(), |r| r.id.to_owned());
+            let fast = compare(DataSet::Trades, "trades", ours.clone(), theirs.clone(), |r| r.id.to_owned());
+            proptest::prop_assert_eq!(
+                fast,
+                TableReport { json_rows: ours.len(), pg_rows: theirs.len(), ..slow }
+            );
+        }
     }
 }
