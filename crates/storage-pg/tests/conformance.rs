@@ -30,12 +30,12 @@ async fn settlements_record_trades_and_portfolio() {
 
 /// A backfill (bulk copy of the truth) brings the settlements PostgreSQL
 /// missed level; another execution under a stored id is still refused.
-/// Into an empty `trades` a backfill copies straight into the table; a
-/// trade given twice still ends as on a table that holds trades: once,
-/// with the last settlement given, and two executions under one id are
-/// refused with nothing written.
+/// A backfill copies straight into `trades` while none of its rows is
+/// stored; a trade given twice still ends as through the staging table:
+/// once, with the last settlement given, and two executions under one id
+/// are refused with nothing written. Rows after stored ones are appended.
 #[tokio::test]
-async fn a_first_bulk_copy_given_one_trade_twice() {
+async fn a_bulk_copy_given_one_trade_twice_or_after_stored_ones() {
     use domain::ports::TradeStore;
     use sea_orm::ConnectionTrait;
     let (db, store) = fresh().await;
@@ -70,6 +70,16 @@ async fn a_first_bulk_copy_given_one_trade_twice() {
         store.load_trades(&id).await.unwrap().is_empty(),
         "nothing written"
     );
+
+    let first: Vec<_> = (0..3).map(testkit::sample_trade).collect();
+    let then: Vec<_> = (3..6).map(testkit::sample_trade).collect();
+    assert_eq!(store.bulk_insert_trades(&first).await.unwrap(), 3);
+    assert_eq!(store.bulk_insert_trades(&then).await.unwrap(), 3);
+    assert_eq!(
+        store.load_trades(&id).await.unwrap(),
+        [first, then].concat()
+    );
+    assert_eq!(store.count_trades(&id, None).await.unwrap(), 6);
 }
 
 #[tokio::test]

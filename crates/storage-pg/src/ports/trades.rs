@@ -147,18 +147,18 @@ impl PgStore {
         for t in all {
             crate::convert::checked(trade::TABLE, || t.trade_id.to_string(), t)?;
         }
-        if let Some(inserted) = self.copy_into_empty_trades(all).await? {
+        if let Some(inserted) = self.copy_straight_into_trades(all).await? {
             return Ok(inserted);
         }
         self.copy_through_staging(all).await
     }
 
-    /// A first backfill, into a `trades` table with no row: `COPY` straight
-    /// into it, as `psql \copy` does, since no stored trade can conflict.
-    /// `None` (nothing written) when the table holds trades, or when `all`
-    /// gives one `trade_id` twice: [`Self::copy_through_staging`] then
-    /// decides, and names the conflict.
-    async fn copy_into_empty_trades(&self, all: &[Trade]) -> Result<Option<u64>, StoreError> {
+    /// `COPY` straight into `trades`, as `psql \copy` does: the backfill's
+    /// usual case, where no trade of `all` is stored yet. `None` (nothing
+    /// written, the transaction rolled back) when one is, or when `all`
+    /// gives one `trade_id` twice (`unique_violation`):
+    /// [`Self::copy_through_staging`] then decides, and names a conflict.
+    async fn copy_straight_into_trades(&self, all: &[Trade]) -> Result<Option<u64>, StoreError> {
         let what = "bulk_insert_trades";
         let fail = copy_fail(what);
         let pool = self.db.get_postgres_connection_pool();
@@ -166,13 +166,6 @@ impl PgStore {
             .begin()
             .await
             .map_err(fail("cannot begin a transaction"))?;
-        let empty: bool = sqlx::query_scalar("SELECT NOT EXISTS (SELECT 1 FROM trades)")
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(fail("looking for stored trades"))?;
-        if !empty {
-            return Ok(None);
-        }
         let mut copy_in = tx
             .copy_in_raw(copy::COPY_INTO_TRADES)
             .await
