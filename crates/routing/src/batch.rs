@@ -74,14 +74,13 @@ pub async fn acknowledged_together<F: Future>(work: F) -> F::Output {
     out
 }
 
-/// Whether the running task is inside a batch.
-pub(crate) fn active() -> bool {
+fn active() -> bool {
     BATCH.try_with(|_| ()).is_ok()
 }
 
-/// Note that `journal` holds an unsynced entry of the running batch; the
-/// write-behind task (if any) is woken at its end. Returns `false` outside
-/// a batch (the caller syncs and wakes at once).
+/// Inside a batch, note that `journal` is to be synced (and the write-behind
+/// task, if any, woken) when it ends, and return `true`: the caller appends
+/// without a sync. Outside one, `false`: the caller syncs and wakes at once.
 pub(crate) fn defer(
     journal: &Arc<Journal>,
     behind: Option<&Arc<Shared>>,

@@ -464,7 +464,8 @@ impl RoutedStore {
         };
         // In a batch the entry is synced with the batch's others when it
         // ends, before any of them is acknowledged ([`batch`]).
-        let in_batch = batch::active();
+        let behind = self.behind.get();
+        let in_batch = batch::defer(journal, behind, &self.stats);
         let durable = if in_batch {
             journal::Durable::Later
         } else {
@@ -482,18 +483,8 @@ impl RoutedStore {
                 return Ok(found);
             }
         }
-        let behind = self.behind.get();
-        let deferred = in_batch && batch::defer(journal, behind, &self.stats);
-        if in_batch && !deferred {
-            if let Err(e) = journal.sync().await {
-                self.stats.outbox_failures.fetch_add(1, Ordering::Relaxed);
-                tracing::error!(write = %write.describe(), error = %e,
-                    "the journal could not be synced; PostgreSQL may be behind for this \
-                     write's data sets after a crash, until `verify --repair`");
-            }
-        }
         match behind {
-            Some(shared) if deferred => shared.counted(),
+            Some(shared) if in_batch => shared.counted(),
             Some(shared) => shared.journaled(),
             None => drop(self.drain().await),
         }
