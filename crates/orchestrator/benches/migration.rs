@@ -12,9 +12,11 @@
 //!   psql's `\copy` of the same rows into an empty table.
 //! - Verify: `ops::verify::verify` of the trades data set after the backfill.
 //!
-//! N is the largest of `PRESCIENT_BENCH_SIZES` (default 100000);
+//! N is the largest of `PRESCIENT_BENCH_SIZES` (default 100000; 0 skips the
+//! backfill and verify);
 //! `PRESCIENT_BENCH_CYCLE_REPS` (3) × `PRESCIENT_BENCH_CYCLES` (5) cycles per
-//! phase. A plain `main` (`harness = false`): a cycle and a backfill are
+//! phase; `PRESCIENT_BENCH_PHASES` (e.g. `0,4`) measures only those phases
+//! (to trace one phase's cycles). A plain `main` (`harness = false`): a cycle and a backfill are
 //! measured end to end, a few times, not micro-benchmarked. Results go to
 //! `target/bench-results/migration.json`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -113,14 +115,19 @@ async fn cycle_times(out: &mut Results) {
     let reps = env_or("PRESCIENT_BENCH_CYCLE_REPS", 3);
     let cycles = env_or("PRESCIENT_BENCH_CYCLES", 5);
     // Interleaved, so drift on a noisy machine spreads over every phase.
+    let only = std::env::var("PRESCIENT_BENCH_PHASES").unwrap_or_default();
+    let phases: Vec<&str> = PHASES
+        .into_iter()
+        .filter(|p| only.trim().is_empty() || only.split(',').any(|o| o.trim() == *p))
+        .collect();
     let mut times: HashMap<&str, Vec<f64>> = HashMap::new();
     for _ in 0..reps {
-        for phase in PHASES {
+        for phase in phases.iter().copied() {
             let t = cycles_in_phase(phase, cycles).await;
             times.entry(phase).or_default().extend(t);
         }
     }
-    for phase in PHASES {
+    for phase in phases {
         let t = &times[phase];
         let median = results::median(t).unwrap();
         eprintln!(
@@ -207,7 +214,10 @@ fn main() {
     let mut out = Results::default();
     runtime.block_on(async {
         cycle_times(&mut out).await;
-        backfill_and_verify(n, &mut out).await;
+        // `PRESCIENT_BENCH_SIZES=0`: the cycles alone.
+        if n > 0 {
+            backfill_and_verify(n, &mut out).await;
+        }
     });
     let dir = results::dir_for(env!("CARGO_MANIFEST_DIR"));
     let path = out.write(&dir, "migration").unwrap();

@@ -128,16 +128,20 @@ fn fetch(step: &'static str) -> impl FnOnce(ClientError) -> CycleError {
     move |source| CycleError::Source { step, source }
 }
 
-/// Run one full cycle.
+/// Run one full cycle. Its writes are acknowledged together, when it ends
+/// (`routing::batch`: one journal fsync for all of a dual-writing cycle).
 #[tracing::instrument(skip_all, fields(source = %source.describe()))]
 pub async fn run_cycle(
     stores: &Stores,
     source: &dyn MarketSource,
     params: &CycleParams,
 ) -> Result<CycleSummary, CycleError> {
-    let mut traded = Vec::new();
-    let result = cycle(stores, source, params, &mut traded).await;
-    after_trading(result, traded)
+    routing::batch::acknowledged_together(async {
+        let mut traded = Vec::new();
+        let result = cycle(stores, source, params, &mut traded).await;
+        after_trading(result, traded)
+    })
+    .await
 }
 
 /// A cycle's result, its error marked [`CycleError::AfterTrading`] when
@@ -283,8 +287,17 @@ async fn cycle(
 /// filtered once, then each portfolio generates, executes, re-prices and
 /// archives with its own strategy, rules and books. A portfolio that fails
 /// does not stop the others. One summary per portfolio, in `all`'s order,
-/// each with the shared crawl steps.
+/// each with the shared crawl steps. The writes of all of them are
+/// acknowledged together, when the last ends (as [`run_cycle`]'s).
 pub async fn run_cycles(
+    stores: &Stores,
+    source: &dyn MarketSource,
+    all: &[CycleParams],
+) -> Vec<(PortfolioId, Result<CycleSummary, CycleError>)> {
+    routing::batch::acknowledged_together(cycles(stores, source, all)).await
+}
+
+async fn cycles(
     stores: &Stores,
     source: &dyn MarketSource,
     all: &[CycleParams],

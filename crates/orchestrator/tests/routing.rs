@@ -642,6 +642,70 @@ async fn journaled_writes_outlive_the_process_and_replay_before_the_first_read()
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_batch_of_writes_is_journaled_in_order_and_replays_after_a_crash() {
+    let rig = rig();
+    rig.level().await;
+    let with_position = testkit::sample_portfolio(1, 0);
+    let trades: Vec<_> = (1..=3).map(testkit::sample_trade).collect();
+    {
+        let (store, flush) = rig
+            .routed("4", Overrides::default())
+            .with_retry_after(std::time::Duration::from_secs(60))
+            .into_stores_behind();
+        rig.pg.set_down(true);
+        routing::batch::acknowledged_together(async {
+            for trade in &trades {
+                store.trades.append_trade(trade).await.unwrap();
+            }
+            store
+                .portfolio
+                .save_portfolio(&with_position)
+                .await
+                .unwrap();
+        })
+        .await;
+        // Acknowledged together: every PostgreSQL half is in the journal.
+        let queued: Vec<String> = rig
+            .outbox
+            .pending()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|q| q.what)
+            .collect();
+        let mut expected: Vec<String> = trades
+            .iter()
+            .map(|t| format!("append_trade {}", t.trade_id))
+            .collect();
+        expected.push(format!("save_portfolio {}", id()));
+        assert_eq!(queued, expected);
+        flush.flush().await;
+        // The process ends here (a crash) with PostgreSQL still down.
+    }
+    rig.pg.set_down(false);
+    assert!(!rig.current(DataSet::Trades));
+    let restarted = rig.routed("4", Overrides::default());
+    let report = restarted.recover().await;
+    assert_eq!((report.replayed, report.remaining, report.dead), (4, 0, 0));
+    assert!(rig.current(DataSet::Trades));
+    assert!(rig.current(DataSet::Portfolio));
+    let state = rig.pg.state();
+    assert_eq!(state.trades, trades);
+    assert_eq!(state.portfolios.get(&id()), Some(&with_position));
+
+    // With PostgreSQL up, the write-behind takes a batch when it ends.
+    let (store, flush) = restarted.into_stores_behind();
+    let later = testkit::sample_trade(4);
+    routing::batch::acknowledged_together(store.trades.append_trade(&later))
+        .await
+        .unwrap();
+    flush.flush().await;
+    assert_eq!(rig.outbox.depth().await.unwrap(), 0);
+    assert_eq!(rig.pg.state().trades.last(), Some(&later));
+    assert!(rig.current(DataSet::Trades));
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn writes_that_skip_postgres_leave_it_behind_and_dual_reads_answer_json() {
     let rig = rig();
     rig.level().await;

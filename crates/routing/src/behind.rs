@@ -30,8 +30,14 @@ impl Shared {
 
     /// A write was journaled: count it and wake the task.
     pub fn journaled(&self) {
-        self.appended.fetch_add(1, Ordering::SeqCst);
+        self.counted();
         self.wake.notify_one();
+    }
+
+    /// A write was journaled in a batch: count it; the batch wakes the task
+    /// when it ends ([`crate::batch`]).
+    pub fn counted(&self) {
+        self.appended.fetch_add(1, Ordering::SeqCst);
     }
 }
 

@@ -162,6 +162,18 @@ impl Journal {
         write: Write<'_>,
         versions: &[VersionStep],
     ) -> Result<u64, StoreError> {
+        self.append_as(write, versions, Durable::Now).await
+    }
+
+    /// Journal `write`; with [`Durable::Later`] the entry is written but made
+    /// durable only by the next [`Journal::sync`] (a batch of writes
+    /// acknowledged together, [`crate::batch`]).
+    pub(crate) async fn append_as(
+        &self,
+        write: Write<'_>,
+        versions: &[VersionStep],
+        durable: Durable,
+    ) -> Result<u64, StoreError> {
         let mut next = self.appends.lock().await;
         let _lock = self.lock()?;
         let seq = match *next {
@@ -169,14 +181,28 @@ impl Journal {
             None => self.last_seq()?.saturating_add(1),
         };
         let line = encode(seq, Utc::now(), "", versions, write)?;
-        append_line(&self.path, line.as_bytes())?;
+        append_line(&self.path, line.as_bytes(), durable)?;
         *next = Some(seq.saturating_add(1));
         Ok(seq)
     }
 
+    /// Make every entry appended so far durable (one fdatasync of the file).
+    /// A trim that replaced the file meanwhile synced what it kept.
+    pub async fn sync(&self) -> Result<(), StoreError> {
+        let _in_process = self.appends.lock().await;
+        let _lock = self.lock()?;
+        let file = match std::fs::File::open(&self.path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(io(format!("cannot open {}", self.path.display()))(e)),
+        };
+        file.sync_data()
+            .map_err(io(format!("cannot sync {}", self.path.display())))
+    }
+
     /// Set aside a write PostgreSQL rejected (not a matter of waiting).
     async fn push_dead(&self, line: &[u8], what: &str, error: &str) -> Result<(), StoreError> {
-        append_line(&self.dead_letters(), line)?;
+        append_line(&self.dead_letters(), line, Durable::Now)?;
         tracing::error!(write = %what, %error, file = %self.dead_letters().display(),
             "PostgreSQL rejected a dual write; set aside, its data set stays behind \
              (run `verify --repair`)");
@@ -404,9 +430,18 @@ fn rewrite(path: &Path, left: &[Vec<u8>]) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Append one line and fsync, starting a new line first if a torn write left
-/// the file without its final newline.
-fn append_line(path: &Path, line: &[u8]) -> Result<(), StoreError> {
+/// When an appended entry is made durable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Durable {
+    /// Before the append returns.
+    Now,
+    /// By the next [`Journal::sync`].
+    Later,
+}
+
+/// Append one line (and fsync, with [`Durable::Now`]), starting a new line
+/// first if a torn write left the file without its final newline.
+fn append_line(path: &Path, line: &[u8], durable: Durable) -> Result<(), StoreError> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(io(format!("cannot create {}", dir.display())))?;
     }
@@ -433,6 +468,9 @@ fn append_line(path: &Path, line: &[u8]) -> Result<(), StoreError> {
     text.extend_from_slice(line);
     text.push(b'\n');
     file.write_all(&text)
-        .and_then(|_| file.sync_data())
+        .and_then(|_| match durable {
+            Durable::Now => file.sync_data(),
+            Durable::Later => Ok(()),
+        })
         .map_err(io(format!("cannot append to {}", path.display())))
 }

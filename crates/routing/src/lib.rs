@@ -22,6 +22,7 @@
 //! The decision itself is the pure table in `domain::phase`; this crate is
 //! the glue, and depends on nothing but `domain`.
 
+pub mod batch;
 pub mod behind;
 pub mod breaker;
 pub mod currency;
@@ -461,7 +462,16 @@ impl RoutedStore {
                 "dual write without a journal".into(),
             ));
         };
-        match journal.append(self.for_pg(write), &steps).await {
+        // In a batch the entry is synced with the batch's others when it
+        // ends, before any of them is acknowledged ([`batch`]).
+        let behind = self.behind.get();
+        let in_batch = batch::defer(journal, behind, &self.stats);
+        let durable = if in_batch {
+            journal::Durable::Later
+        } else {
+            journal::Durable::Now
+        };
+        match journal.append_as(self.for_pg(write), &steps, durable).await {
             Ok(_) => {
                 self.stats.outbox_queued.fetch_add(1, Ordering::Relaxed);
             }
@@ -473,7 +483,8 @@ impl RoutedStore {
                 return Ok(found);
             }
         }
-        match self.behind.get() {
+        match behind {
+            Some(shared) if in_batch => shared.counted(),
             Some(shared) => shared.journaled(),
             None => drop(self.drain().await),
         }
