@@ -420,9 +420,14 @@ impl SignalStore for JsonStore {
             checked(&name, || format!("[{i}] market {}", s.market_id), s)?;
         }
         let records: Vec<SignalRecord> = signals.iter().map(SignalRecord::from_domain).collect();
-        let bytes = pretty(Path::new(&name), &records)?;
+        // Streamed from the records: ten thousand signals are megabytes of text.
         self.write(move |inner| {
-            replace_derived(&inner.files_for_write(&id)?.current_signals(), &bytes)
+            let path = inner.files_for_write(&id)?.current_signals();
+            keep_if_corrupt(&path)?;
+            fsio::write_atomic_with(&path, |out| {
+                serde_json::to_writer_pretty(&mut *out, &records).map_err(std::io::Error::other)?;
+                out.write_all(b"\n")
+            })
         })
         .await
     }
@@ -514,12 +519,14 @@ impl MarketStore for JsonStore {
                 m,
             )?;
         }
-        let bytes = pretty(
-            Path::new("markets/filtered_markets.json"),
-            &gamma::market_values(markets),
-        )?;
-        self.write(move |inner| replace_derived(&inner.layout.filtered_markets(), &bytes))
-            .await
+        // Shared texts (no copy): the file is streamed from them.
+        let raws: Vec<domain::RawJson> = markets.iter().map(|m| m.raw.clone()).collect();
+        self.write(move |inner| {
+            let path = inner.layout.filtered_markets();
+            keep_if_corrupt(&path)?;
+            fsio::write_atomic_with(&path, |out| gamma::write_filtered_markets(out, &raws))
+        })
+        .await
     }
 
     async fn load_filtered_markets(&self) -> Result<Vec<Market>, StoreError> {
@@ -662,11 +669,4 @@ impl VersionStore for JsonStore {
             "the JSON store mirrors no other store's versions".into(),
         ))
     }
-}
-
-/// Replace a derived file (rewritten from fresh data by every cycle): a
-/// corrupt one is moved aside first, so the user's bytes are kept.
-fn replace_derived(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
-    keep_if_corrupt(path)?;
-    write_atomic(path, bytes)
 }
