@@ -155,24 +155,24 @@ fn after_trading<T>(result: Result<T, CycleError>, traded: Vec<TradeId>) -> Resu
 
 /// Read, before the first write, every file and table a later step appends
 /// to or rewrites from what is stored, so that a corrupt one stops the cycle
-/// before anything is traded. Returns the month's signal archives and the
-/// portfolio's trades.
+/// before anything is traded. Returns the portfolio's trades. The market
+/// snapshots and the month's signal archives are checked, not loaded (a
+/// store that knows them as it left them does not read them again: they
+/// grow by a crawl's worth every cycle, issue #13).
 async fn preflight(
     stores: &Stores,
     params: &CycleParams,
     month: &str,
-) -> Result<(Vec<SignalArchive>, Vec<Trade>), CycleError> {
+) -> Result<Vec<Trade>, CycleError> {
     let step = "check stores";
     let trades = stores
         .trades
         .load_trades(&params.portfolio_id)
         .await
         .map_err(store(step))?;
-    // Read the whole series; convert only a market that does not exist (the
-    // JSON store checks the shape of every record either way).
     stores
         .markets
-        .load_market_snapshots(Some(&MarketId::new("preflight: no such market")))
+        .check_market_snapshots()
         .await
         .map_err(store(step))?;
     stores
@@ -186,12 +186,12 @@ async fn preflight(
         .await
         .map_err(store(step))?;
     stores.metadata.load_metadata().await.map_err(store(step))?;
-    let archives = stores
+    stores
         .history
-        .load_signal_archives(&params.portfolio_id, Some(month))
+        .check_signal_archives(&params.portfolio_id, month)
         .await
         .map_err(store(step))?;
-    Ok((archives, trades))
+    Ok(trades)
 }
 
 /// Trades recorded after the portfolio was last saved whose positions it
@@ -223,25 +223,32 @@ fn adopt_interrupted_executions(
 }
 
 /// The previous cycle's signals when they were executed but never archived
-/// (it failed after trading): the next cycle archives them first.
+/// (it failed after trading): the next cycle archives them first. The
+/// month's archives are read only when the previous set traded.
 async fn unarchived_previous_signals(
     stores: &Stores,
     portfolio: &PortfolioId,
-    archives: &[SignalArchive],
     month: &str,
-) -> Option<Vec<Signal>> {
+) -> Result<Option<Vec<Signal>>, CycleError> {
     // A corrupt current-signals file is replaced by step 4 anyway.
     let previous = match stores.signals.load_current_signals(portfolio).await {
         Ok(p) => p,
         Err(e) => {
             tracing::warn!(error = %e, "the previous signal set does not load; it is replaced by this cycle");
-            return None;
+            return Ok(None);
         }
     };
-    let first = previous.first()?;
+    let Some(first) = previous.first() else {
+        return Ok(None);
+    };
     if !previous.iter().any(|s| s.executed) || domain::time::month_key(first.timestamp) != month {
-        return None;
+        return Ok(None);
     }
+    let archives = stores
+        .history
+        .load_signal_archives(portfolio, Some(month))
+        .await
+        .map_err(store("check stores"))?;
     let archived = archives.iter().any(|a| {
         a.signals.iter().any(|s| {
             s.timestamp == first.timestamp
@@ -249,7 +256,7 @@ async fn unarchived_previous_signals(
                 && s.action == first.action
         })
     });
-    (!archived).then_some(previous)
+    Ok((!archived).then_some(previous))
 }
 
 async fn cycle(
@@ -382,11 +389,11 @@ async fn prepare(
 ) -> Result<Portfolio, CycleError> {
     let mut portfolio = load_portfolio(stores, params, started_at).await?;
     let month = domain::time::month_key(started_at);
-    let (archives, trades) = preflight(stores, params, &month).await?;
+    let trades = preflight(stores, params, &month).await?;
     complete_interrupted_executions(stores, &mut portfolio, &trades, params).await?;
     drop(trades);
     if let Some(previous) =
-        unarchived_previous_signals(stores, &params.portfolio_id, &archives, &month).await
+        unarchived_previous_signals(stores, &params.portfolio_id, &month).await?
     {
         tracing::warn!(
             signals = previous.len(),

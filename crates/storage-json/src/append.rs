@@ -21,11 +21,19 @@
 //! key with other content is [`StoreError::Conflict`] instead of a silent
 //! no-op (the new record would otherwise be lost).
 //!
+//! A timestamp-keyed file this store left as it is now (`checked.rs`) is not
+//! scanned at all when every record appended is newer than its newest: no
+//! stored record can have that key. The first append of a process used to
+//! read the whole file (a month of signal archives) to learn its keys.
+//!
 //! Crash window: the record is written over the old `]`; a crash in the middle
 //! of that write leaves a torn tail, which the next writer to open the store
 //! cuts back to its last complete record (torn.rs).
 
+use crate::checked::Checked;
 use crate::fsio::{self, io_error};
+use crate::store::Layout;
+use chrono::{DateTime, Utc};
 use domain::StoreError;
 use std::collections::{HashMap, HashSet};
 use std::fs::{File, OpenOptions};
@@ -36,8 +44,29 @@ use std::sync::{Mutex, PoisonError};
 
 /// Reads the natural key and fingerprint of every record of one file (the
 /// O(n) scan), checking each record as a load does.
-pub(crate) type KeyScanner<'a> =
-    &'a dyn Fn(&Path, &[u8]) -> Result<Vec<(String, Fingerprint)>, StoreError>;
+pub(crate) type KeyScanner<'a> = &'a dyn Fn(&Path, &[u8]) -> Result<Scanned, StoreError>;
+
+/// What a key scan found: every record's key and fingerprint, and the newest
+/// instant of the records (timestamp-keyed files; `None` for the others).
+#[derive(Debug, Default)]
+pub(crate) struct Scanned {
+    pub keys: Vec<(String, Fingerprint)>,
+    pub newest: Option<DateTime<Utc>>,
+}
+
+/// The keys known of one file, and the newest instant of its records.
+#[derive(Debug, Default)]
+struct FileKeys {
+    keys: HashMap<String, Fingerprint>,
+    newest: Option<DateTime<Utc>>,
+}
+
+/// Where a writer records the files it checked (`checked.rs`).
+#[derive(Clone, Copy)]
+pub(crate) struct Record<'a> {
+    pub checked: &'a Checked,
+    pub layout: &'a Layout,
+}
 
 /// A hash of a record's canonical JSON text (as Prescient writes it).
 pub(crate) type Fingerprint = u64;
@@ -55,7 +84,7 @@ pub(crate) enum OnConflict {
 /// Per-file stored keys (with fingerprints), built on first append.
 #[derive(Debug, Default)]
 pub(crate) struct KeyIndex {
-    files: Mutex<HashMap<PathBuf, HashMap<String, Fingerprint>>>,
+    files: Mutex<HashMap<PathBuf, FileKeys>>,
 }
 
 /// One record to append: its natural key, its pretty JSON text and the
@@ -64,6 +93,8 @@ pub(crate) struct Keyed {
     pub key: String,
     pub json: String,
     pub fingerprint: Fingerprint,
+    /// The instant the key names, in a timestamp-keyed file.
+    pub instant: Option<DateTime<Utc>>,
 }
 
 impl Keyed {
@@ -79,8 +110,28 @@ impl Keyed {
             key,
             json,
             fingerprint,
+            instant: None,
         })
     }
+
+    /// A record of a timestamp-keyed file, keyed by (or at) `instant`.
+    pub(crate) fn timed(self, instant: DateTime<Utc>) -> Self {
+        Keyed {
+            instant: Some(instant),
+            ..self
+        }
+    }
+}
+
+/// The oldest and newest instant of `records`, when there are records and
+/// every one has an instant.
+fn span(records: &[Keyed]) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    let mut span: Option<(DateTime<Utc>, DateTime<Utc>)> = None;
+    for record in records {
+        let at = record.instant?;
+        span = Some(span.map_or((at, at), |(old, new)| (old.min(at), new.max(at))));
+    }
+    span
 }
 
 pub(crate) fn fingerprint(json: &str) -> Fingerprint {
@@ -99,13 +150,17 @@ impl KeyIndex {
     }
 
     /// Append the records whose key is not stored yet; returns how many were
-    /// written. Callers serialize writers (the store's write lock).
+    /// written. Callers serialize writers (the store's write lock). With
+    /// `record`, a timestamp-keyed file is recorded as checked after the
+    /// append, and one recorded so is not scanned when every record is newer
+    /// than its newest.
     pub(crate) fn append(
         &self,
         path: &Path,
         records: Vec<Keyed>,
         scan: KeyScanner<'_>,
         on_conflict: OnConflict,
+        record: Option<Record<'_>>,
     ) -> Result<usize, StoreError> {
         // A writer that panicked mid-append may have left the index behind
         // the file: start again from the files.
@@ -115,17 +170,29 @@ impl KeyIndex {
             files
         });
         if !files.contains_key(path) {
-            let keys = match fsio::read_bytes(path)? {
+            let unchanged = record.and_then(|r| r.checked.unchanged(r.layout, path));
+            if let (Some(unchanged), Some((oldest, newest))) = (unchanged, span(&records)) {
+                if unchanged.newest.is_none_or(|stored| oldest > stored) {
+                    return append_unseen(path, records, record, Some(newest));
+                }
+            }
+            let scanned = match fsio::read_bytes(path)? {
                 Some(bytes) => scan(path, &bytes)?,
-                None => Vec::new(),
+                None => Scanned::default(),
             };
-            files.insert(path.to_path_buf(), keys.into_iter().collect());
+            files.insert(
+                path.to_path_buf(),
+                FileKeys {
+                    keys: scanned.keys.into_iter().collect(),
+                    newest: scanned.newest,
+                },
+            );
         }
         let known = files.entry(path.to_path_buf()).or_default();
         let mut fresh = Vec::new();
         let mut batch = HashSet::new();
         for record in records {
-            match known.get(&record.key) {
+            match known.keys.get(&record.key) {
                 Some(stored)
                     if on_conflict == OnConflict::Refuse && *stored != record.fingerprint =>
                 {
@@ -145,21 +212,56 @@ impl KeyIndex {
         if fresh.is_empty() {
             return Ok(0);
         }
-        let mut body = String::new();
-        for (i, record) in fresh.iter().enumerate() {
-            if i > 0 {
-                body.push_str(",\n");
-            }
-            body.push_str("  ");
-            // JSON strings cannot hold a raw newline, so every '\n' is a
-            // layout line: indent the record one level inside the array.
-            body.push_str(&record.json.replace('\n', "\n  "));
-        }
-        append_to_array(path, &body)?;
+        append_to_array(path, &body(&fresh))?;
         let written = fresh.len();
-        known.extend(fresh.into_iter().map(|r| (r.key, r.fingerprint)));
+        let span = span(&fresh);
+        known
+            .keys
+            .extend(fresh.into_iter().map(|r| (r.key, r.fingerprint)));
+        if let (Some(r), Some((_, newest))) = (record, span) {
+            known.newest = known.newest.max(Some(newest));
+            r.checked.record(r.layout, path, known.newest);
+        }
         Ok(written)
     }
+}
+
+/// Append to a file whose stored keys are all older than every record's:
+/// only the batch's own repeats are left out.
+fn append_unseen(
+    path: &Path,
+    records: Vec<Keyed>,
+    record: Option<Record<'_>>,
+    newest: Option<DateTime<Utc>>,
+) -> Result<usize, StoreError> {
+    let mut batch = HashSet::new();
+    let fresh: Vec<Keyed> = records
+        .into_iter()
+        .filter(|r| batch.insert(r.key.clone()))
+        .collect();
+    if fresh.is_empty() {
+        return Ok(0);
+    }
+    append_to_array(path, &body(&fresh))?;
+    if let Some(r) = record {
+        r.checked.record(r.layout, path, newest);
+    }
+    Ok(fresh.len())
+}
+
+/// The records as array items, comma-separated.
+fn body(fresh: &[Keyed]) -> String {
+    let mut body = String::with_capacity(fresh.iter().map(|r| r.json.len() + 8).sum());
+    for (i, record) in fresh.iter().enumerate() {
+        if i > 0 {
+            body.push_str(",\n");
+        }
+        body.push_str("  ");
+        // JSON strings cannot hold a raw newline, so every '\n' is a
+        // layout line: indent the record one level inside the array.
+        body.push_str(&record.json.replace('\n', "\n  "));
+    }
+    body
 }
 
 /// Write `body` (one or more records, comma-separated) as the array's last items.

@@ -54,6 +54,29 @@ fn checked<T: Validate>(
 }
 
 impl Inner {
+    /// Check a timestamp-keyed file whole with `check` (its newest instant),
+    /// unless this writer left it as it is now (`checked.rs`); a writer
+    /// records what it checked, so the next cycle does not read it again.
+    fn check_timestamped(
+        &self,
+        path: &Path,
+        check: impl FnOnce(&[u8]) -> Result<Option<DateTime<Utc>>, StoreError>,
+    ) -> Result<(), StoreError> {
+        let record = self.record();
+        if record.is_some_and(|r| r.checked.unchanged(r.layout, path).is_some()) {
+            return Ok(());
+        }
+        let Some(bytes) = fsio::read_bytes(path)? else {
+            return Ok(());
+        };
+        let newest = check(&bytes)?;
+        drop(bytes);
+        if let Some(r) = record {
+            r.checked.record(r.layout, path, newest);
+        }
+        Ok(())
+    }
+
     /// The files of portfolio `id` (refused when the id is not a safe name).
     fn files(&self, id: &PortfolioId) -> Result<PortfolioFiles, StoreError> {
         self.layout.portfolio(id)
@@ -115,7 +138,8 @@ impl PortfolioStore for JsonStore {
         let record = Keyed::new(
             time_text(snapshot.timestamp),
             &PortfolioSnapshotRecord::from_domain(snapshot),
-        )?;
+        )?
+        .timed(snapshot.timestamp);
         self.write(move |inner| {
             let zone = inner.zone;
             inner.index.append(
@@ -127,6 +151,7 @@ impl PortfolioStore for JsonStore {
                     })
                 },
                 OnConflict::Skip,
+                inner.record(),
             )
         })
         .await
@@ -192,6 +217,7 @@ impl TradeStore for JsonStore {
                 vec![record],
                 &|p: &Path, b: &[u8]| trade::scan_keys(p, b, zone, &id),
                 OnConflict::Refuse,
+                None,
             )
         })
         .await
@@ -308,7 +334,8 @@ impl HistoryStore for JsonStore {
         let record = Keyed::new(
             time_text(entry.timestamp),
             &HistoryRecord::from_domain(entry),
-        )?;
+        )?
+        .timed(entry.timestamp);
         self.write(move |inner| {
             let zone = inner.zone;
             inner.index.append(
@@ -320,6 +347,7 @@ impl HistoryStore for JsonStore {
                     })
                 },
                 OnConflict::Skip,
+                inner.record(),
             )
         })
         .await
@@ -362,7 +390,8 @@ impl HistoryStore for JsonStore {
         let record = Keyed::new(
             time_text(entry.archived_at),
             &ArchiveRecord::from_domain(entry),
-        )?;
+        )?
+        .timed(entry.archived_at);
         self.write(move |inner| {
             let zone = inner.zone;
             inner.index.append(
@@ -370,6 +399,7 @@ impl HistoryStore for JsonStore {
                 vec![record],
                 &|p: &Path, b: &[u8]| archive::scan_keys(p, b, zone, &id),
                 OnConflict::Skip,
+                inner.record(),
             )
         })
         .await
@@ -397,6 +427,26 @@ impl HistoryStore for JsonStore {
                 out.extend(archive::convert(&path, &m, records, inner.zone, &id)?);
             }
             Ok(out)
+        })
+        .await
+    }
+
+    async fn check_signal_archives(
+        &self,
+        portfolio: &PortfolioId,
+        month: &str,
+    ) -> Result<(), StoreError> {
+        if !archive::is_month(month) {
+            return Ok(());
+        }
+        let (id, month) = (portfolio.clone(), month.to_owned());
+        self.read(move |inner| {
+            let path = inner.files(&id)?.signals_archive(&month);
+            inner.check_timestamped(&path, |bytes| {
+                let records = crate::records::read_array(&path, bytes)?;
+                let archives = archive::convert(&path, &month, records, inner.zone, &id)?;
+                Ok(archives.iter().map(|a| a.archived_at).max())
+            })
         })
         .await
     }
@@ -561,6 +611,7 @@ impl MarketStore for JsonStore {
                     market_snapshot::key(&record.market_id, &record.timestamp, zone),
                     &record,
                 )
+                .map(|k| k.timed(s.timestamp))
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
         self.write(move |inner| {
@@ -569,6 +620,7 @@ impl MarketStore for JsonStore {
                 records,
                 &|p: &Path, b: &[u8]| market_snapshot::scan_keys(p, b, zone),
                 OnConflict::Skip,
+                inner.record(),
             )
         })
         .await
@@ -587,6 +639,18 @@ impl MarketStore for JsonStore {
                 records.retain(|r| r.record.market_id == m.as_str());
             }
             market_snapshot::convert(&path, records, inner.zone)
+        })
+        .await
+    }
+
+    async fn check_market_snapshots(&self) -> Result<(), StoreError> {
+        self.read(|inner| {
+            let path = inner.layout.market_snapshots();
+            inner.check_timestamped(&path, |bytes| {
+                let records = crate::records::read_array(&path, bytes)?;
+                let snapshots = market_snapshot::convert(&path, records, inner.zone)?;
+                Ok(snapshots.iter().map(|s| s.timestamp).max())
+            })
         })
         .await
     }

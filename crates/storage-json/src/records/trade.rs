@@ -14,7 +14,7 @@
 //! every other byte of the file as it was.
 
 use super::{Located, convert_all, read_array, unique_keys};
-use crate::append::{Fingerprint, Keyed};
+use crate::append::{Keyed, Scanned};
 use crate::fsio;
 use crate::num::{Num, RecordCtx, time_text};
 use domain::time::NaiveZone;
@@ -178,14 +178,15 @@ pub(crate) fn scan_keys(
     bytes: &[u8],
     zone: NaiveZone,
     portfolio: &PortfolioId,
-) -> Result<Vec<(String, Fingerprint)>, StoreError> {
-    load(path, bytes, zone, portfolio)?
+) -> Result<Scanned, StoreError> {
+    let keys = load(path, bytes, zone, portfolio)?
         .iter()
         .map(|t| {
             let keyed = keyed(t)?;
             Ok((keyed.key, keyed.fingerprint))
         })
-        .collect()
+        .collect::<Result<_, StoreError>>()?;
+    Ok(Scanned { keys, newest: None })
 }
 
 /// What settling a trade in a file comes to.
