@@ -87,8 +87,8 @@ pub(crate) struct KeyIndex {
     files: Mutex<HashMap<PathBuf, FileKeys>>,
 }
 
-/// One record to append: its natural key, its pretty JSON text and the
-/// fingerprint of that text.
+/// One record to append: its natural key, its pretty JSON text indented as
+/// an item of the array, and the fingerprint of that text.
 pub(crate) struct Keyed {
     pub key: String,
     pub json: String,
@@ -101,10 +101,16 @@ impl Keyed {
     /// Render `record` pretty (fields in declaration order, like the
     /// original's dicts; a `Value` would sort them).
     pub(crate) fn new<T: serde::Serialize>(key: String, record: &T) -> Result<Self, StoreError> {
-        let json = serde_json::to_string_pretty(record).map_err(|e| StoreError::Backend {
-            context: format!("cannot serialize record {key}"),
-            source: Box::new(e),
-        })?;
+        // Rendered as the one item of an array, then unwrapped: the text is
+        // indented one level as an item, with no second copy to indent it
+        // (a cycle's signal archive is megabytes).
+        let mut json =
+            serde_json::to_string_pretty(&[record]).map_err(|e| StoreError::Backend {
+                context: format!("cannot serialize record {key}"),
+                source: Box::new(e),
+            })?;
+        json.truncate(json.trim_end_matches(']').trim_end().len());
+        json.drain(..json.len() - json.trim_start_matches('[').trim_start_matches('\n').len());
         let fingerprint = fingerprint(&json);
         Ok(Keyed {
             key,
@@ -212,7 +218,7 @@ impl KeyIndex {
         if fresh.is_empty() {
             return Ok(0);
         }
-        append_to_array(path, &body(&fresh))?;
+        append_to_array(path, &items(&fresh))?;
         let written = fresh.len();
         let span = span(&fresh);
         known
@@ -242,30 +248,21 @@ fn append_unseen(
     if fresh.is_empty() {
         return Ok(0);
     }
-    append_to_array(path, &body(&fresh))?;
+    append_to_array(path, &items(&fresh))?;
     if let Some(r) = record {
         r.checked.record(r.layout, path, newest);
     }
     Ok(fresh.len())
 }
 
-/// The records as array items, comma-separated.
-fn body(fresh: &[Keyed]) -> String {
-    let mut body = String::with_capacity(fresh.iter().map(|r| r.json.len() + 8).sum());
-    for (i, record) in fresh.iter().enumerate() {
-        if i > 0 {
-            body.push_str(",\n");
-        }
-        body.push_str("  ");
-        // JSON strings cannot hold a raw newline, so every '\n' is a
-        // layout line: indent the record one level inside the array.
-        body.push_str(&record.json.replace('\n', "\n  "));
-    }
-    body
+/// The records' texts, as array items.
+fn items(fresh: &[Keyed]) -> Vec<&str> {
+    fresh.iter().map(|r| r.json.as_str()).collect()
 }
 
-/// Write `body` (one or more records, comma-separated) as the array's last items.
-pub(crate) fn append_to_array(path: &Path, body: &str) -> Result<(), StoreError> {
+/// Write `items` (each a record's text, indented as an item) as the array's
+/// last items, straight from their texts.
+pub(crate) fn append_to_array(path: &Path, items: &[&str]) -> Result<(), StoreError> {
     let context = || format!("cannot append to {}", path.display());
     let existed = path.exists();
     let mut file = OpenOptions::new()
@@ -276,15 +273,33 @@ pub(crate) fn append_to_array(path: &Path, body: &str) -> Result<(), StoreError>
         .open(path)
         .map_err(|e| io_error(context(), e))?;
     let len = file.metadata().map_err(|e| io_error(context(), e))?.len();
-    let (offset, text) = if !existed && len == 0 {
-        (0, format!("[\n{body}\n]\n"))
+    let (offset, opening) = if !existed && len == 0 {
+        (0, "[\n")
     } else {
         match tail(&mut file, len).map_err(|e| io_error(context(), e))? {
-            Tail::EmptyArray { after_open } => (after_open, format!("\n{body}\n]\n")),
-            Tail::Items { close } => (close, format!(",\n{body}\n]\n")),
-            Tail::NotAnArray if len == 0 => (0, format!("[\n{body}\n]\n")),
+            Tail::EmptyArray { after_open } => (after_open, "\n"),
+            Tail::Items { close } => (close, ",\n"),
+            Tail::NotAnArray if len == 0 => (0, "[\n"),
             Tail::NotAnArray => return Err(not_an_array(path, &mut file, len)),
         }
+    };
+    const CLOSING: &str = "\n]\n";
+    const BETWEEN: &str = ",\n";
+    let text_len = opening.len()
+        + items.iter().map(|i| i.len()).sum::<usize>()
+        + BETWEEN.len() * items.len().saturating_sub(1)
+        + CLOSING.len();
+    let write_text = |file: &mut File| -> std::io::Result<()> {
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, file);
+        out.write_all(opening.as_bytes())?;
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                out.write_all(BETWEEN.as_bytes())?;
+            }
+            out.write_all(item.as_bytes())?;
+        }
+        out.write_all(CLOSING.as_bytes())?;
+        out.flush()
     };
     // The old tail (from the offset on) is put back if the write fails part
     // way (a full disk), so a failed append leaves a valid array behind.
@@ -294,8 +309,8 @@ pub(crate) fn append_to_array(path: &Path, body: &str) -> Result<(), StoreError>
         .map_err(|e| io_error(context(), e))?;
     let written = file
         .seek(SeekFrom::Start(offset))
-        .and_then(|_| file.write_all(text.as_bytes()))
-        .and_then(|_| file.set_len(offset + text.len() as u64))
+        .and_then(|_| write_text(&mut file))
+        .and_then(|_| file.set_len(offset + text_len as u64))
         .and_then(|_| file.sync_data());
     if let Err(e) = written {
         let restored = file

@@ -277,7 +277,9 @@ pub(crate) fn settle(
     settled
         .validate()
         .map_err(|e| ctx.invalid(format!("cannot be settled so: {e}")))?;
-    let json = keyed(&settled)?.json.replace('\n', "\n  ");
+    // Indented as an item already; its first line's indent is in `before`.
+    let keyed = keyed(&settled)?;
+    let json = keyed.json.trim_start();
     let mut out = Vec::with_capacity(bytes.len() + json.len());
     let written = out
         .write_all(before)
