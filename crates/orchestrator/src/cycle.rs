@@ -270,12 +270,17 @@ async fn cycle(
     let mut summary = CycleSummary::new(source.describe(), started_at, params.parameters());
     let mut portfolio = prepare(stores, params, started_at).await?;
     let markets = crawl(stores, source, params, &mut summary).await?;
-    trade(
+    let (signals, step) = generate_signals(stores, params, &markets).await?;
+    summary.push(step);
+    // Nothing after signal generation reads the crawl (a crawl's worth of
+    // market texts: issue #13).
+    drop(markets);
+    trade_signals(
         stores,
         source,
         params,
         &mut portfolio,
-        &markets,
+        signals,
         &mut summary,
         traded,
     )
@@ -443,11 +448,25 @@ async fn trade(
     summary: &mut CycleSummary,
     traded: &mut Vec<TradeId>,
 ) -> Result<(), CycleError> {
-    let (mut signals, step) = generate_signals(stores, params, markets).await?;
+    let (signals, step) = generate_signals(stores, params, markets).await?;
     summary.push(step);
+    trade_signals(stores, source, params, portfolio, signals, summary, traded).await
+}
+
+/// Steps 5–7 for one portfolio: its signals executed into its books,
+/// re-priced (exits and settlement), archived.
+async fn trade_signals(
+    stores: &Stores,
+    source: &dyn MarketSource,
+    params: &CycleParams,
+    portfolio: &mut Portfolio,
+    mut signals: Vec<Signal>,
+    summary: &mut CycleSummary,
+    traded: &mut Vec<TradeId>,
+) -> Result<(), CycleError> {
     summary.push(execute_signals(stores, params, portfolio, &mut signals, traded).await?);
     summary.push(reprice(stores, source, params, portfolio).await?);
-    summary.push(archive_signals(stores, params, &signals).await?);
+    summary.push(archive_signals(stores, params, signals).await?);
     Ok(())
 }
 
@@ -824,9 +843,10 @@ pub fn reprice_counts(update: &PriceUpdate) -> RepriceCounts {
 pub async fn archive_signals(
     stores: &Stores,
     params: &CycleParams,
-    signals: &[Signal],
+    signals: Vec<Signal>,
 ) -> Result<StepSummary, CycleError> {
     let step = Instant::now();
+    let archived = signals.len();
     if !signals.is_empty() {
         let archived_at = (params.clock)();
         stores
@@ -835,16 +855,14 @@ pub async fn archive_signals(
                 portfolio_id: params.portfolio_id.clone(),
                 archived_at,
                 month: domain::time::month_key(archived_at),
-                signals: signals.to_vec(),
+                signals,
                 extra: Default::default(),
             })
             .await
             .map_err(store("archive signals"))?;
     }
     Ok(StepSummary::new(
-        StepCounts::ArchiveSignals(ArchiveCounts {
-            archived: signals.len(),
-        }),
+        StepCounts::ArchiveSignals(ArchiveCounts { archived }),
         step,
     ))
 }
