@@ -131,6 +131,19 @@ pub trait HistoryStore: Send + Sync {
         portfolio: &PortfolioId,
         month: Option<&str>,
     ) -> Result<Vec<SignalArchive>, StoreError>;
+    /// Whether the portfolio's archives of `month` load (a cycle checks
+    /// before it trades what it appends to later): the error a load would
+    /// give. A store that knows its records are as it checked them answers
+    /// without reading them (the JSON store, `checked.rs`).
+    async fn check_signal_archives(
+        &self,
+        portfolio: &PortfolioId,
+        month: &str,
+    ) -> Result<(), StoreError> {
+        self.load_signal_archives(portfolio, Some(month))
+            .await
+            .map(drop)
+    }
 }
 
 /// The current signal set of each portfolio.
@@ -191,6 +204,14 @@ pub trait MarketStore: Send + Sync {
         &self,
         market: Option<&MarketId>,
     ) -> Result<Vec<MarketSnapshot>, StoreError>;
+    /// Whether the market snapshots load: the error a load would give (as
+    /// [`HistoryStore::check_signal_archives`]).
+    async fn check_market_snapshots(&self) -> Result<(), StoreError> {
+        // No snapshot converted: every record is still read and checked.
+        self.load_market_snapshots(Some(&MarketId::new("check: no such market")))
+            .await
+            .map(drop)
+    }
 }
 
 /// The plan's `system_metadata` key/value table (`last_event_export`, …).

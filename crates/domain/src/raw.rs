@@ -96,7 +96,17 @@ impl RawJson {
     /// copied as text.
     pub fn with_fields(&self, fields: &[(&str, Value)]) -> Result<Self, serde_json::Error> {
         let members: Vec<(String, &RawValue)> = members(self.get())?;
-        let mut out = String::with_capacity(self.get().len() + 64 * fields.len());
+        let values = fields
+            .iter()
+            .map(|(_, value)| serde_json::to_string(value))
+            .collect::<Result<Vec<_>, _>>()?;
+        // Sized once: a long title must not double a market's text (issue #13).
+        let added: usize = fields
+            .iter()
+            .zip(&values)
+            .map(|((key, _), value)| key.len() + value.len() + 4)
+            .sum();
+        let mut out = String::with_capacity(self.get().len() + added + 2);
         out.push('{');
         let mut first = true;
         let mut put = |out: &mut String, key: &str, value: &str| -> Result<(), serde_json::Error> {
@@ -110,14 +120,14 @@ impl RawJson {
             Ok(())
         };
         for (key, value) in &members {
-            match fields.iter().find(|(k, _)| k == key) {
-                Some((_, new)) => put(&mut out, key, &serde_json::to_string(new)?)?,
+            match fields.iter().position(|(k, _)| k == key) {
+                Some(i) => put(&mut out, key, values.get(i).map_or("null", String::as_str))?,
                 None => put(&mut out, key, value.get())?,
             }
         }
-        for (key, value) in fields {
+        for ((key, _), value) in fields.iter().zip(&values) {
             if !members.iter().any(|(k, _)| k == key) {
-                put(&mut out, key, &serde_json::to_string(value)?)?;
+                put(&mut out, key, value)?;
             }
         }
         out.push('}');

@@ -159,24 +159,24 @@ fn after_trading<T>(result: Result<T, CycleError>, traded: Vec<TradeId>) -> Resu
 
 /// Read, before the first write, every file and table a later step appends
 /// to or rewrites from what is stored, so that a corrupt one stops the cycle
-/// before anything is traded. Returns the month's signal archives and the
-/// portfolio's trades.
+/// before anything is traded. Returns the portfolio's trades. The market
+/// snapshots and the month's signal archives are checked, not loaded (a
+/// store that knows them as it left them does not read them again: they
+/// grow by a crawl's worth every cycle, issue #13).
 async fn preflight(
     stores: &Stores,
     params: &CycleParams,
     month: &str,
-) -> Result<(Vec<SignalArchive>, Vec<Trade>), CycleError> {
+) -> Result<Vec<Trade>, CycleError> {
     let step = "check stores";
     let trades = stores
         .trades
         .load_trades(&params.portfolio_id)
         .await
         .map_err(store(step))?;
-    // Read the whole series; convert only a market that does not exist (the
-    // JSON store checks the shape of every record either way).
     stores
         .markets
-        .load_market_snapshots(Some(&MarketId::new("preflight: no such market")))
+        .check_market_snapshots()
         .await
         .map_err(store(step))?;
     stores
@@ -190,12 +190,12 @@ async fn preflight(
         .await
         .map_err(store(step))?;
     stores.metadata.load_metadata().await.map_err(store(step))?;
-    let archives = stores
+    stores
         .history
-        .load_signal_archives(&params.portfolio_id, Some(month))
+        .check_signal_archives(&params.portfolio_id, month)
         .await
         .map_err(store(step))?;
-    Ok((archives, trades))
+    Ok(trades)
 }
 
 /// Trades recorded after the portfolio was last saved whose positions it
@@ -227,25 +227,32 @@ fn adopt_interrupted_executions(
 }
 
 /// The previous cycle's signals when they were executed but never archived
-/// (it failed after trading): the next cycle archives them first.
+/// (it failed after trading): the next cycle archives them first. The
+/// month's archives are read only when the previous set traded.
 async fn unarchived_previous_signals(
     stores: &Stores,
     portfolio: &PortfolioId,
-    archives: &[SignalArchive],
     month: &str,
-) -> Option<Vec<Signal>> {
+) -> Result<Option<Vec<Signal>>, CycleError> {
     // A corrupt current-signals file is replaced by step 4 anyway.
     let previous = match stores.signals.load_current_signals(portfolio).await {
         Ok(p) => p,
         Err(e) => {
             tracing::warn!(error = %e, "the previous signal set does not load; it is replaced by this cycle");
-            return None;
+            return Ok(None);
         }
     };
-    let first = previous.first()?;
+    let Some(first) = previous.first() else {
+        return Ok(None);
+    };
     if !previous.iter().any(|s| s.executed) || domain::time::month_key(first.timestamp) != month {
-        return None;
+        return Ok(None);
     }
+    let archives = stores
+        .history
+        .load_signal_archives(portfolio, Some(month))
+        .await
+        .map_err(store("check stores"))?;
     let archived = archives.iter().any(|a| {
         a.signals.iter().any(|s| {
             s.timestamp == first.timestamp
@@ -253,7 +260,7 @@ async fn unarchived_previous_signals(
                 && s.action == first.action
         })
     });
-    (!archived).then_some(previous)
+    Ok((!archived).then_some(previous))
 }
 
 async fn cycle(
@@ -267,12 +274,17 @@ async fn cycle(
     let mut summary = CycleSummary::new(source.describe(), started_at, params.parameters());
     let mut portfolio = prepare(stores, params, started_at).await?;
     let markets = crawl(stores, source, params, &mut summary).await?;
-    trade(
+    let (signals, step) = generate_signals(stores, params, &markets).await?;
+    summary.push(step);
+    // Nothing after signal generation reads the crawl (a crawl's worth of
+    // market texts: issue #13).
+    drop(markets);
+    trade_signals(
         stores,
         source,
         params,
         &mut portfolio,
-        &markets,
+        signals,
         &mut summary,
         traded,
     )
@@ -395,11 +407,11 @@ async fn prepare(
 ) -> Result<Portfolio, CycleError> {
     let mut portfolio = load_portfolio(stores, params, started_at).await?;
     let month = domain::time::month_key(started_at);
-    let (archives, trades) = preflight(stores, params, &month).await?;
+    let trades = preflight(stores, params, &month).await?;
     complete_interrupted_executions(stores, &mut portfolio, &trades, params).await?;
     drop(trades);
     if let Some(previous) =
-        unarchived_previous_signals(stores, &params.portfolio_id, &archives, &month).await
+        unarchived_previous_signals(stores, &params.portfolio_id, &month).await?
     {
         tracing::warn!(
             signals = previous.len(),
@@ -449,11 +461,25 @@ async fn trade(
     summary: &mut CycleSummary,
     traded: &mut Vec<TradeId>,
 ) -> Result<(), CycleError> {
-    let (mut signals, step) = generate_signals(stores, params, markets).await?;
+    let (signals, step) = generate_signals(stores, params, markets).await?;
     summary.push(step);
+    trade_signals(stores, source, params, portfolio, signals, summary, traded).await
+}
+
+/// Steps 5–7 for one portfolio: its signals executed into its books,
+/// re-priced (exits and settlement), archived.
+async fn trade_signals(
+    stores: &Stores,
+    source: &dyn MarketSource,
+    params: &CycleParams,
+    portfolio: &mut Portfolio,
+    mut signals: Vec<Signal>,
+    summary: &mut CycleSummary,
+    traded: &mut Vec<TradeId>,
+) -> Result<(), CycleError> {
     summary.push(execute_signals(stores, params, portfolio, &mut signals, traded).await?);
     summary.push(reprice(stores, source, params, portfolio).await?);
-    summary.push(archive_signals(stores, params, &signals).await?);
+    summary.push(archive_signals(stores, params, signals).await?);
     Ok(())
 }
 
@@ -830,9 +856,10 @@ pub fn reprice_counts(update: &PriceUpdate) -> RepriceCounts {
 pub async fn archive_signals(
     stores: &Stores,
     params: &CycleParams,
-    signals: &[Signal],
+    signals: Vec<Signal>,
 ) -> Result<StepSummary, CycleError> {
     let step = Instant::now();
+    let archived = signals.len();
     if !signals.is_empty() {
         let archived_at = (params.clock)();
         stores
@@ -841,16 +868,14 @@ pub async fn archive_signals(
                 portfolio_id: params.portfolio_id.clone(),
                 archived_at,
                 month: domain::time::month_key(archived_at),
-                signals: signals.to_vec(),
+                signals,
                 extra: Default::default(),
             })
             .await
             .map_err(store("archive signals"))?;
     }
     Ok(StepSummary::new(
-        StepCounts::ArchiveSignals(ArchiveCounts {
-            archived: signals.len(),
-        }),
+        StepCounts::ArchiveSignals(ArchiveCounts { archived }),
         step,
     ))
 }

@@ -905,6 +905,24 @@ impl HistoryStore for RoutedStore {
         )
         .await
     }
+    /// Checked where a load would be read (as `check_market_snapshots`).
+    async fn check_signal_archives(
+        &self,
+        portfolio: &PortfolioId,
+        month: &str,
+    ) -> Result<(), StoreError> {
+        let month = month.to_owned();
+        self.read(
+            DataSet::History,
+            "check_signal_archives",
+            |s| {
+                let (id, m) = (portfolio.clone(), month.clone());
+                async move { s.history.check_signal_archives(&id, &m).await }
+            },
+            None,
+        )
+        .await
+    }
 }
 
 #[async_trait]
@@ -993,6 +1011,17 @@ impl MarketStore for RoutedStore {
                 let m = market.clone();
                 async move { s.markets.load_market_snapshots(m.as_ref()).await }
             },
+            None,
+        )
+        .await
+    }
+    /// Checked where a load would be read (the JSON store skips a series it
+    /// left as it is).
+    async fn check_market_snapshots(&self) -> Result<(), StoreError> {
+        self.read(
+            DataSet::Markets,
+            "check_market_snapshots",
+            |s| async move { s.markets.check_market_snapshots().await },
             None,
         )
         .await

@@ -21,11 +21,19 @@
 //! key with other content is [`StoreError::Conflict`] instead of a silent
 //! no-op (the new record would otherwise be lost).
 //!
+//! A timestamp-keyed file this store left as it is now (`checked.rs`) is not
+//! scanned at all when every record appended is newer than its newest: no
+//! stored record can have that key. The first append of a process used to
+//! read the whole file (a month of signal archives) to learn its keys.
+//!
 //! Crash window: the record is written over the old `]`; a crash in the middle
 //! of that write leaves a torn tail, which the next writer to open the store
 //! cuts back to its last complete record (torn.rs).
 
+use crate::checked::Checked;
 use crate::fsio::{self, io_error};
+use crate::store::Layout;
+use chrono::{DateTime, Utc};
 use domain::StoreError;
 use std::collections::{HashMap, HashSet};
 use std::fs::{File, OpenOptions};
@@ -36,8 +44,29 @@ use std::sync::{Mutex, PoisonError};
 
 /// Reads the natural key and fingerprint of every record of one file (the
 /// O(n) scan), checking each record as a load does.
-pub(crate) type KeyScanner<'a> =
-    &'a dyn Fn(&Path, &[u8]) -> Result<Vec<(String, Fingerprint)>, StoreError>;
+pub(crate) type KeyScanner<'a> = &'a dyn Fn(&Path, &[u8]) -> Result<Scanned, StoreError>;
+
+/// What a key scan found: every record's key and fingerprint, and the newest
+/// instant of the records (timestamp-keyed files; `None` for the others).
+#[derive(Debug, Default)]
+pub(crate) struct Scanned {
+    pub keys: Vec<(String, Fingerprint)>,
+    pub newest: Option<DateTime<Utc>>,
+}
+
+/// The keys known of one file, and the newest instant of its records.
+#[derive(Debug, Default)]
+struct FileKeys {
+    keys: HashMap<String, Fingerprint>,
+    newest: Option<DateTime<Utc>>,
+}
+
+/// Where a writer records the files it checked (`checked.rs`).
+#[derive(Clone, Copy)]
+pub(crate) struct Record<'a> {
+    pub checked: &'a Checked,
+    pub layout: &'a Layout,
+}
 
 /// A hash of a record's canonical JSON text (as Prescient writes it).
 pub(crate) type Fingerprint = u64;
@@ -55,32 +84,60 @@ pub(crate) enum OnConflict {
 /// Per-file stored keys (with fingerprints), built on first append.
 #[derive(Debug, Default)]
 pub(crate) struct KeyIndex {
-    files: Mutex<HashMap<PathBuf, HashMap<String, Fingerprint>>>,
+    files: Mutex<HashMap<PathBuf, FileKeys>>,
 }
 
-/// One record to append: its natural key, its pretty JSON text and the
-/// fingerprint of that text.
+/// One record to append: its natural key, its pretty JSON text indented as
+/// an item of the array, and the fingerprint of that text.
 pub(crate) struct Keyed {
     pub key: String,
     pub json: String,
     pub fingerprint: Fingerprint,
+    /// The instant the key names, in a timestamp-keyed file.
+    pub instant: Option<DateTime<Utc>>,
 }
 
 impl Keyed {
     /// Render `record` pretty (fields in declaration order, like the
     /// original's dicts; a `Value` would sort them).
     pub(crate) fn new<T: serde::Serialize>(key: String, record: &T) -> Result<Self, StoreError> {
-        let json = serde_json::to_string_pretty(record).map_err(|e| StoreError::Backend {
-            context: format!("cannot serialize record {key}"),
-            source: Box::new(e),
-        })?;
+        // Rendered as the one item of an array, then unwrapped: the text is
+        // indented one level as an item, with no second copy to indent it
+        // (a cycle's signal archive is megabytes).
+        let mut json =
+            serde_json::to_string_pretty(&[record]).map_err(|e| StoreError::Backend {
+                context: format!("cannot serialize record {key}"),
+                source: Box::new(e),
+            })?;
+        json.truncate(json.trim_end_matches(']').trim_end().len());
+        json.drain(..json.len() - json.trim_start_matches('[').trim_start_matches('\n').len());
         let fingerprint = fingerprint(&json);
         Ok(Keyed {
             key,
             json,
             fingerprint,
+            instant: None,
         })
     }
+
+    /// A record of a timestamp-keyed file, keyed by (or at) `instant`.
+    pub(crate) fn timed(self, instant: DateTime<Utc>) -> Self {
+        Keyed {
+            instant: Some(instant),
+            ..self
+        }
+    }
+}
+
+/// The oldest and newest instant of `records`, when there are records and
+/// every one has an instant.
+fn span(records: &[Keyed]) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    let mut span: Option<(DateTime<Utc>, DateTime<Utc>)> = None;
+    for record in records {
+        let at = record.instant?;
+        span = Some(span.map_or((at, at), |(old, new)| (old.min(at), new.max(at))));
+    }
+    span
 }
 
 pub(crate) fn fingerprint(json: &str) -> Fingerprint {
@@ -99,13 +156,17 @@ impl KeyIndex {
     }
 
     /// Append the records whose key is not stored yet; returns how many were
-    /// written. Callers serialize writers (the store's write lock).
+    /// written. Callers serialize writers (the store's write lock). With
+    /// `record`, a timestamp-keyed file is recorded as checked after the
+    /// append, and one recorded so is not scanned when every record is newer
+    /// than its newest.
     pub(crate) fn append(
         &self,
         path: &Path,
         records: Vec<Keyed>,
         scan: KeyScanner<'_>,
         on_conflict: OnConflict,
+        record: Option<Record<'_>>,
     ) -> Result<usize, StoreError> {
         // A writer that panicked mid-append may have left the index behind
         // the file: start again from the files.
@@ -115,17 +176,29 @@ impl KeyIndex {
             files
         });
         if !files.contains_key(path) {
-            let keys = match fsio::read_bytes(path)? {
+            let unchanged = record.and_then(|r| r.checked.unchanged(r.layout, path));
+            if let (Some(unchanged), Some((oldest, newest))) = (unchanged, span(&records)) {
+                if unchanged.newest.is_none_or(|stored| oldest > stored) {
+                    return append_unseen(path, records, record, Some(newest));
+                }
+            }
+            let scanned = match fsio::read_bytes(path)? {
                 Some(bytes) => scan(path, &bytes)?,
-                None => Vec::new(),
+                None => Scanned::default(),
             };
-            files.insert(path.to_path_buf(), keys.into_iter().collect());
+            files.insert(
+                path.to_path_buf(),
+                FileKeys {
+                    keys: scanned.keys.into_iter().collect(),
+                    newest: scanned.newest,
+                },
+            );
         }
         let known = files.entry(path.to_path_buf()).or_default();
         let mut fresh = Vec::new();
         let mut batch = HashSet::new();
         for record in records {
-            match known.get(&record.key) {
+            match known.keys.get(&record.key) {
                 Some(stored)
                     if on_conflict == OnConflict::Refuse && *stored != record.fingerprint =>
                 {
@@ -145,25 +218,51 @@ impl KeyIndex {
         if fresh.is_empty() {
             return Ok(0);
         }
-        let mut body = String::new();
-        for (i, record) in fresh.iter().enumerate() {
-            if i > 0 {
-                body.push_str(",\n");
-            }
-            body.push_str("  ");
-            // JSON strings cannot hold a raw newline, so every '\n' is a
-            // layout line: indent the record one level inside the array.
-            body.push_str(&record.json.replace('\n', "\n  "));
-        }
-        append_to_array(path, &body)?;
+        append_to_array(path, &items(&fresh))?;
         let written = fresh.len();
-        known.extend(fresh.into_iter().map(|r| (r.key, r.fingerprint)));
+        let span = span(&fresh);
+        known
+            .keys
+            .extend(fresh.into_iter().map(|r| (r.key, r.fingerprint)));
+        if let (Some(r), Some((_, newest))) = (record, span) {
+            known.newest = known.newest.max(Some(newest));
+            r.checked.record(r.layout, path, known.newest);
+        }
         Ok(written)
     }
 }
 
-/// Write `body` (one or more records, comma-separated) as the array's last items.
-pub(crate) fn append_to_array(path: &Path, body: &str) -> Result<(), StoreError> {
+/// Append to a file whose stored keys are all older than every record's:
+/// only the batch's own repeats are left out.
+fn append_unseen(
+    path: &Path,
+    records: Vec<Keyed>,
+    record: Option<Record<'_>>,
+    newest: Option<DateTime<Utc>>,
+) -> Result<usize, StoreError> {
+    let mut batch = HashSet::new();
+    let fresh: Vec<Keyed> = records
+        .into_iter()
+        .filter(|r| batch.insert(r.key.clone()))
+        .collect();
+    if fresh.is_empty() {
+        return Ok(0);
+    }
+    append_to_array(path, &items(&fresh))?;
+    if let Some(r) = record {
+        r.checked.record(r.layout, path, newest);
+    }
+    Ok(fresh.len())
+}
+
+/// The records' texts, as array items.
+fn items(fresh: &[Keyed]) -> Vec<&str> {
+    fresh.iter().map(|r| r.json.as_str()).collect()
+}
+
+/// Write `items` (each a record's text, indented as an item) as the array's
+/// last items, straight from their texts.
+pub(crate) fn append_to_array(path: &Path, items: &[&str]) -> Result<(), StoreError> {
     let context = || format!("cannot append to {}", path.display());
     let existed = path.exists();
     let mut file = OpenOptions::new()
@@ -174,15 +273,33 @@ pub(crate) fn append_to_array(path: &Path, body: &str) -> Result<(), StoreError>
         .open(path)
         .map_err(|e| io_error(context(), e))?;
     let len = file.metadata().map_err(|e| io_error(context(), e))?.len();
-    let (offset, text) = if !existed && len == 0 {
-        (0, format!("[\n{body}\n]\n"))
+    let (offset, opening) = if !existed && len == 0 {
+        (0, "[\n")
     } else {
         match tail(&mut file, len).map_err(|e| io_error(context(), e))? {
-            Tail::EmptyArray { after_open } => (after_open, format!("\n{body}\n]\n")),
-            Tail::Items { close } => (close, format!(",\n{body}\n]\n")),
-            Tail::NotAnArray if len == 0 => (0, format!("[\n{body}\n]\n")),
+            Tail::EmptyArray { after_open } => (after_open, "\n"),
+            Tail::Items { close } => (close, ",\n"),
+            Tail::NotAnArray if len == 0 => (0, "[\n"),
             Tail::NotAnArray => return Err(not_an_array(path, &mut file, len)),
         }
+    };
+    const CLOSING: &str = "\n]\n";
+    const BETWEEN: &str = ",\n";
+    let text_len = opening.len()
+        + items.iter().map(|i| i.len()).sum::<usize>()
+        + BETWEEN.len() * items.len().saturating_sub(1)
+        + CLOSING.len();
+    let write_text = |file: &mut File| -> std::io::Result<()> {
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, file);
+        out.write_all(opening.as_bytes())?;
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                out.write_all(BETWEEN.as_bytes())?;
+            }
+            out.write_all(item.as_bytes())?;
+        }
+        out.write_all(CLOSING.as_bytes())?;
+        out.flush()
     };
     // The old tail (from the offset on) is put back if the write fails part
     // way (a full disk), so a failed append leaves a valid array behind.
@@ -192,8 +309,8 @@ pub(crate) fn append_to_array(path: &Path, body: &str) -> Result<(), StoreError>
         .map_err(|e| io_error(context(), e))?;
     let written = file
         .seek(SeekFrom::Start(offset))
-        .and_then(|_| file.write_all(text.as_bytes()))
-        .and_then(|_| file.set_len(offset + text.len() as u64))
+        .and_then(|_| write_text(&mut file))
+        .and_then(|_| file.set_len(offset + text_len as u64))
         .and_then(|_| file.sync_data());
     if let Err(e) = written {
         let restored = file

@@ -61,6 +61,7 @@
 //! portfolio's files of it (`versions.rs`).
 
 mod append;
+mod checked;
 mod counts;
 mod fsio;
 mod lock;

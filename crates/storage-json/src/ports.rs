@@ -54,6 +54,29 @@ fn checked<T: Validate>(
 }
 
 impl Inner {
+    /// Check a timestamp-keyed file whole with `check` (its newest instant),
+    /// unless this writer left it as it is now (`checked.rs`); a writer
+    /// records what it checked, so the next cycle does not read it again.
+    fn check_timestamped(
+        &self,
+        path: &Path,
+        check: impl FnOnce(&[u8]) -> Result<Option<DateTime<Utc>>, StoreError>,
+    ) -> Result<(), StoreError> {
+        let record = self.record();
+        if record.is_some_and(|r| r.checked.unchanged(r.layout, path).is_some()) {
+            return Ok(());
+        }
+        let Some(bytes) = fsio::read_bytes(path)? else {
+            return Ok(());
+        };
+        let newest = check(&bytes)?;
+        drop(bytes);
+        if let Some(r) = record {
+            r.checked.record(r.layout, path, newest);
+        }
+        Ok(())
+    }
+
     /// The files of portfolio `id` (refused when the id is not a safe name).
     fn files(&self, id: &PortfolioId) -> Result<PortfolioFiles, StoreError> {
         self.layout.portfolio(id)
@@ -115,7 +138,8 @@ impl PortfolioStore for JsonStore {
         let record = Keyed::new(
             time_text(snapshot.timestamp),
             &PortfolioSnapshotRecord::from_domain(snapshot),
-        )?;
+        )?
+        .timed(snapshot.timestamp);
         self.write(move |inner| {
             let zone = inner.zone;
             inner.index.append(
@@ -127,6 +151,7 @@ impl PortfolioStore for JsonStore {
                     })
                 },
                 OnConflict::Skip,
+                inner.record(),
             )
         })
         .await
@@ -192,6 +217,7 @@ impl TradeStore for JsonStore {
                 vec![record],
                 &|p: &Path, b: &[u8]| trade::scan_keys(p, b, zone, &id),
                 OnConflict::Refuse,
+                None,
             )
         })
         .await
@@ -308,7 +334,8 @@ impl HistoryStore for JsonStore {
         let record = Keyed::new(
             time_text(entry.timestamp),
             &HistoryRecord::from_domain(entry),
-        )?;
+        )?
+        .timed(entry.timestamp);
         self.write(move |inner| {
             let zone = inner.zone;
             inner.index.append(
@@ -320,6 +347,7 @@ impl HistoryStore for JsonStore {
                     })
                 },
                 OnConflict::Skip,
+                inner.record(),
             )
         })
         .await
@@ -362,7 +390,8 @@ impl HistoryStore for JsonStore {
         let record = Keyed::new(
             time_text(entry.archived_at),
             &ArchiveRecord::from_domain(entry),
-        )?;
+        )?
+        .timed(entry.archived_at);
         self.write(move |inner| {
             let zone = inner.zone;
             inner.index.append(
@@ -370,6 +399,7 @@ impl HistoryStore for JsonStore {
                 vec![record],
                 &|p: &Path, b: &[u8]| archive::scan_keys(p, b, zone, &id),
                 OnConflict::Skip,
+                inner.record(),
             )
         })
         .await
@@ -400,6 +430,26 @@ impl HistoryStore for JsonStore {
         })
         .await
     }
+
+    async fn check_signal_archives(
+        &self,
+        portfolio: &PortfolioId,
+        month: &str,
+    ) -> Result<(), StoreError> {
+        if !archive::is_month(month) {
+            return Ok(());
+        }
+        let (id, month) = (portfolio.clone(), month.to_owned());
+        self.read(move |inner| {
+            let path = inner.files(&id)?.signals_archive(&month);
+            inner.check_timestamped(&path, |bytes| {
+                let records = crate::records::read_array(&path, bytes)?;
+                let archives = archive::convert(&path, &month, records, inner.zone, &id)?;
+                Ok(archives.iter().map(|a| a.archived_at).max())
+            })
+        })
+        .await
+    }
 }
 
 #[async_trait]
@@ -420,9 +470,14 @@ impl SignalStore for JsonStore {
             checked(&name, || format!("[{i}] market {}", s.market_id), s)?;
         }
         let records: Vec<SignalRecord> = signals.iter().map(SignalRecord::from_domain).collect();
-        let bytes = pretty(Path::new(&name), &records)?;
+        // Streamed from the records: ten thousand signals are megabytes of text.
         self.write(move |inner| {
-            replace_derived(&inner.files_for_write(&id)?.current_signals(), &bytes)
+            let path = inner.files_for_write(&id)?.current_signals();
+            keep_if_corrupt(&path)?;
+            fsio::write_atomic_with(&path, |out| {
+                serde_json::to_writer_pretty(&mut *out, &records).map_err(std::io::Error::other)?;
+                out.write_all(b"\n")
+            })
         })
         .await
     }
@@ -514,12 +569,14 @@ impl MarketStore for JsonStore {
                 m,
             )?;
         }
-        let bytes = pretty(
-            Path::new("markets/filtered_markets.json"),
-            &gamma::market_values(markets),
-        )?;
-        self.write(move |inner| replace_derived(&inner.layout.filtered_markets(), &bytes))
-            .await
+        // Shared texts (no copy): the file is streamed from them.
+        let raws: Vec<domain::RawJson> = markets.iter().map(|m| m.raw.clone()).collect();
+        self.write(move |inner| {
+            let path = inner.layout.filtered_markets();
+            keep_if_corrupt(&path)?;
+            fsio::write_atomic_with(&path, |out| gamma::write_filtered_markets(out, &raws))
+        })
+        .await
     }
 
     async fn load_filtered_markets(&self) -> Result<Vec<Market>, StoreError> {
@@ -554,6 +611,7 @@ impl MarketStore for JsonStore {
                     market_snapshot::key(&record.market_id, &record.timestamp, zone),
                     &record,
                 )
+                .map(|k| k.timed(s.timestamp))
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
         self.write(move |inner| {
@@ -562,6 +620,7 @@ impl MarketStore for JsonStore {
                 records,
                 &|p: &Path, b: &[u8]| market_snapshot::scan_keys(p, b, zone),
                 OnConflict::Skip,
+                inner.record(),
             )
         })
         .await
@@ -580,6 +639,18 @@ impl MarketStore for JsonStore {
                 records.retain(|r| r.record.market_id == m.as_str());
             }
             market_snapshot::convert(&path, records, inner.zone)
+        })
+        .await
+    }
+
+    async fn check_market_snapshots(&self) -> Result<(), StoreError> {
+        self.read(|inner| {
+            let path = inner.layout.market_snapshots();
+            inner.check_timestamped(&path, |bytes| {
+                let records = crate::records::read_array(&path, bytes)?;
+                let snapshots = market_snapshot::convert(&path, records, inner.zone)?;
+                Ok(snapshots.iter().map(|s| s.timestamp).max())
+            })
         })
         .await
     }
@@ -662,11 +733,4 @@ impl VersionStore for JsonStore {
             "the JSON store mirrors no other store's versions".into(),
         ))
     }
-}
-
-/// Replace a derived file (rewritten from fresh data by every cycle): a
-/// corrupt one is moved aside first, so the user's bytes are kept.
-fn replace_derived(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
-    keep_if_corrupt(path)?;
-    write_atomic(path, bytes)
 }

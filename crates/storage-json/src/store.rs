@@ -1,6 +1,7 @@
 //! [`JsonStore`]: a data directory, its lock, and the file layout of SPEC §4.
 
-use crate::append::KeyIndex;
+use crate::append::{self, KeyIndex};
+use crate::checked::Checked;
 use crate::fsio::io_error;
 use crate::lock::DirLock;
 use crate::torn::{self, TornTail};
@@ -40,6 +41,8 @@ pub(crate) struct Inner {
     /// anyway instead of failing on the poison.
     pub rw: RwLock<()>,
     pub index: KeyIndex,
+    /// The timestamp-keyed files this writer left checked (`checked.rs`).
+    pub checked: Checked,
     /// The own version of each data set, advanced by every write.
     pub versions: Versions,
     /// Torn tails cut back when this store was opened.
@@ -100,6 +103,7 @@ impl JsonStore {
                 lock,
                 rw: RwLock::new(()),
                 index: KeyIndex::default(),
+                checked: Checked::default(),
                 versions: Versions::default(),
                 recovered: Vec::new(),
             }),
@@ -160,6 +164,17 @@ impl JsonStore {
             result
         })
         .await
+    }
+}
+
+impl Inner {
+    /// Where a writer records the files it checked; `None` for a reader,
+    /// which trusts no record and reads every file it is asked for.
+    pub(crate) fn record(&self) -> Option<append::Record<'_>> {
+        self.lock.as_ref().map(|_| append::Record {
+            checked: &self.checked,
+            layout: &self.layout,
+        })
     }
 }
 

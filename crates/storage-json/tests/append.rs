@@ -156,3 +156,76 @@ async fn overwrites_leave_no_temp_files_and_raw_events_are_one_per_line() {
     );
     assert_eq!(store.load_raw_events().await.unwrap(), events);
 }
+
+/// The series a cycle appends to are not read again by the next process
+/// when it left them as they are (`checked.rs`); a key already stored is
+/// still never written twice, and an older one still goes in.
+#[tokio::test]
+async fn a_new_process_appends_once_to_the_series_it_left_checked() {
+    use domain::ports::HistoryStore;
+    let (_tmp, dir, store) = empty_store();
+    let market = domain::MarketId::new("540201");
+    let snapshot = |n| testkit::sample_market_snapshot(&market, n);
+    let archive = |minutes| testkit::sample_signal_archive(testkit::in_month(2025, 11, minutes), 2);
+    store
+        .append_market_snapshots(&[snapshot(10)])
+        .await
+        .unwrap();
+    store.append_signal_archive(&archive(10)).await.unwrap();
+    store
+        .append_history_entry(&testkit::sample_history_entry(10))
+        .await
+        .unwrap();
+    drop(store);
+    for round in 0..2 {
+        let store = JsonStore::open(&dir, JsonStoreOptions::default()).unwrap();
+        // Stored keys (the second round: every one), then newer and older ones.
+        store
+            .append_market_snapshots(&[snapshot(10), snapshot(20), snapshot(5)])
+            .await
+            .unwrap();
+        store.append_signal_archive(&archive(10)).await.unwrap();
+        store.append_signal_archive(&archive(20)).await.unwrap();
+        store
+            .append_history_entry(&testkit::sample_history_entry(20))
+            .await
+            .unwrap();
+        store
+            .append_history_entry(&testkit::sample_history_entry(10))
+            .await
+            .unwrap();
+        let stamps = |v: serde_json::Value, field: &str| -> Vec<String> {
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r[field].as_str().unwrap().to_owned())
+                .collect()
+        };
+        let at = |n: i64| domain::time::format_timestamp(testkit::at(n));
+        assert_eq!(
+            stamps(
+                read_json(&dir.join("markets/market_snapshots.json")),
+                "timestamp"
+            ),
+            [at(10), at(20), at(5)],
+            "round {round}"
+        );
+        let month = |m| domain::time::format_timestamp(testkit::in_month(2025, 11, m));
+        assert_eq!(
+            stamps(
+                read_json(&dir.join("history/signals_archive_2025-11.json")),
+                "archived_at"
+            ),
+            [month(10), month(20)],
+            "round {round}"
+        );
+        assert_eq!(
+            stamps(
+                read_json(&dir.join("history/portfolio_history.json")),
+                "timestamp"
+            ),
+            [at(600), at(1200)],
+            "round {round}"
+        );
+    }
+}

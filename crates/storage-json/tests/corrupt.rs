@@ -203,3 +203,58 @@ async fn an_unknown_action_or_a_bad_price_names_file_and_record() {
         "{text}"
     );
 }
+
+/// A series the store recorded as checked (`checked.rs`) and then changed
+/// behind its back is read and checked whole again: the bad record stops
+/// the check a cycle makes before trading, and the append.
+#[tokio::test]
+async fn a_series_changed_after_the_store_left_it_is_checked_whole_again() {
+    use domain::ports::{HistoryStore, MarketStore};
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    let market = domain::MarketId::new("540201");
+    let archived_at = testkit::in_month(2025, 11, 10);
+    let store = open(&dir);
+    store
+        .append_market_snapshots(&[testkit::sample_market_snapshot(&market, 1)])
+        .await
+        .unwrap();
+    store
+        .append_signal_archive(&testkit::sample_signal_archive(archived_at, 2))
+        .await
+        .unwrap();
+    let portfolio = PortfolioId::default();
+    store.check_market_snapshots().await.unwrap();
+    store
+        .check_signal_archives(&portfolio, "2025-11")
+        .await
+        .unwrap();
+    drop(store);
+    // Still valid JSON, same length: a price of 7 where one of 0 was.
+    let bad_price = |b: &[u8]| {
+        String::from_utf8_lossy(b)
+            .replacen("\"no_price\": 0", "\"no_price\": 7", 1)
+            .into_bytes()
+    };
+    let snapshots = dir.join("markets/market_snapshots.json");
+    let archive = dir.join("history/signals_archive_2025-11.json");
+    for path in [&snapshots, &archive] {
+        let before = std::fs::read(path).unwrap();
+        assert_ne!(damage(path, bad_price), before, "{}", path.display());
+    }
+    let store = open(&dir);
+    let invalid = |e: StoreError| matches!(e, StoreError::InvalidRecord { .. });
+    assert!(invalid(store.check_market_snapshots().await.unwrap_err()));
+    assert!(invalid(
+        store
+            .check_signal_archives(&portfolio, "2025-11")
+            .await
+            .unwrap_err()
+    ));
+    let bytes = std::fs::read(&archive).unwrap();
+    let later = testkit::sample_signal_archive(testkit::in_month(2025, 11, 20), 2);
+    assert!(invalid(
+        store.append_signal_archive(&later).await.unwrap_err()
+    ));
+    assert_eq!(std::fs::read(&archive).unwrap(), bytes, "nothing written");
+}

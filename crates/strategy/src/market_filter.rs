@@ -59,7 +59,10 @@ enum Rejection {
 
 /// Filter every nested market of `events`. A missing liquidity or volume
 /// counts as 0. The markets that pass get `event_id`, `event_title` and
-/// `event_end_date` (on [`Market::event`] and in `raw`).
+/// `event_end_date` on [`Market::event`]; their `raw` stays a slice of the
+/// event's text ([`carry_event_context`] writes the context into the records
+/// persisted: re-writing every candidate's text too was a second copy of
+/// the crawl's markets, issue #13).
 pub fn filter_markets(events: &[FilteredEvent], filter: &MarketFilter) -> MarketFilterReport {
     let mut report = MarketFilterReport::default();
     for filtered in events {
@@ -69,14 +72,11 @@ pub fn filter_markets(events: &[FilteredEvent], filter: &MarketFilter) -> Market
             match check(market, filter) {
                 Ok(()) => {
                     let mut market = market.clone();
-                    attach_event_context(
-                        &mut market,
-                        EventContext {
-                            event_id: event.id.clone(),
-                            event_title: event.title.clone(),
-                            event_end_date: event.end_date,
-                        },
-                    );
+                    market.event = Some(EventContext {
+                        event_id: event.id.clone(),
+                        event_title: event.title.clone(),
+                        event_end_date: event.end_date,
+                    });
                     report.passed.push(market);
                 }
                 Err(Rejection::NotTradable) => report.not_tradable += 1,
@@ -127,7 +127,8 @@ fn check(market: &Market, filter: &MarketFilter) -> Result<(), Rejection> {
 
 /// Gamma's `/markets` records do not carry the event they belong to (the
 /// original lost it, so every downstream `event_*` field was null): copy it
-/// onto each `detailed` record from the candidate with the same id. Records
+/// onto each `detailed` record from the candidate with the same id (on
+/// [`Market::event`] and into `raw`, so the persisted record keeps it). Records
 /// without a candidate (or whose candidate has no context) keep what they
 /// have. The order of `detailed` is kept.
 pub fn carry_event_context(detailed: Vec<Market>, candidates: &[Market]) -> Vec<Market> {

@@ -219,21 +219,23 @@ fn every_market_of_every_event_is_seen_and_passed_ones_carry_their_event() {
             ("b", Some(&ctx("e2", None)))
         ]
     );
-    // The context is in the raw record too, so the persisted market keeps it.
+    // Carried onto the records persisted (a candidate whose details could
+    // not be fetched is persisted itself), it is in the raw record too.
+    let persisted = carry_event_context(r.passed.clone(), &r.passed);
     assert_eq!(
-        r.passed[0].raw.to_object().unwrap().get("event_id"),
+        persisted[0].raw.to_object().unwrap().get("event_id"),
         Some(&json!("e1"))
     );
     assert_eq!(
-        r.passed[0].raw.to_object().unwrap().get("event_title"),
+        persisted[0].raw.to_object().unwrap().get("event_title"),
         Some(&json!("Event e1"))
     );
     assert_eq!(
-        r.passed[0].raw.to_object().unwrap().get("event_end_date"),
+        persisted[0].raw.to_object().unwrap().get("event_end_date"),
         Some(&json!("2026-02-08T12:00:00.000000+00:00"))
     );
     assert_eq!(
-        r.passed[1].raw.to_object().unwrap().get("event_end_date"),
+        persisted[1].raw.to_object().unwrap().get("event_end_date"),
         Some(&json!(null))
     );
 }

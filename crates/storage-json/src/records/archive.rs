@@ -6,7 +6,7 @@
 use super::Located;
 use super::history::{Timestamped, convert_timestamped, scan_timestamp_keys};
 use super::signal::SignalRecord;
-use crate::append::Fingerprint;
+use crate::append::Scanned;
 use crate::num::{Num, RecordCtx, time_text};
 use domain::time::NaiveZone;
 use domain::{Extra, PortfolioId, SignalArchive, StoreError};
@@ -106,7 +106,7 @@ pub(crate) fn scan_keys(
     bytes: &[u8],
     zone: NaiveZone,
     portfolio: &PortfolioId,
-) -> Result<Vec<(String, Fingerprint)>, StoreError> {
+) -> Result<Scanned, StoreError> {
     let month = path
         .file_name()
         .and_then(|n| n.to_str())

@@ -128,13 +128,45 @@ pub(crate) fn write_filtered_events(
     out.write_all(if events.is_empty() { b"]\n" } else { b"\n]\n" })
 }
 
-pub(crate) fn market_values(markets: &[Market]) -> Vec<&RawJson> {
-    markets.iter().map(|m| &m.raw).collect()
+/// `markets/filtered_markets.json`: `[\n  {market},\n  {market}\n]\n`, the
+/// layout `serde_json`'s pretty printer gives an array of raw texts (each
+/// object on one line, as [`RawJson`] serializes), streamed record by record:
+/// no buffer of the whole file (a crawl's detailed markets are tens of MB).
+pub(crate) fn write_filtered_markets(out: &mut dyn Write, markets: &[RawJson]) -> io::Result<()> {
+    if markets.is_empty() {
+        return out.write_all(b"[]\n");
+    }
+    out.write_all(b"[")?;
+    for (i, raw) in markets.iter().enumerate() {
+        out.write_all(if i == 0 { b"\n  " } else { b",\n  " })?;
+        serde_json::to_writer(&mut *out, raw).map_err(io::Error::other)?;
+    }
+    out.write_all(b"\n]\n")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The streamed file is byte for byte what the pretty printer wrote
+    /// before it (a pretty-printed record is put on one line).
+    #[test]
+    fn filtered_markets_stream_as_the_pretty_printer_wrote_them() {
+        let raws = [
+            RawJson::parse(r#"{"id": "1", "q": "a,b"}"#.into()).unwrap(),
+            RawJson::parse("{\n  \"id\": \"2\",\n  \"n\": [1, 2]\n}".into()).unwrap(),
+        ];
+        for markets in [&raws[..], &raws[..1], &[]] {
+            let mut streamed = Vec::new();
+            write_filtered_markets(&mut streamed, markets).unwrap();
+            let mut pretty = serde_json::to_vec_pretty(markets).unwrap();
+            pretty.push(b'\n');
+            assert_eq!(
+                String::from_utf8(streamed).unwrap(),
+                String::from_utf8(pretty).unwrap()
+            );
+        }
+    }
 
     #[test]
     fn days_until_end_is_appended_and_read_back() {

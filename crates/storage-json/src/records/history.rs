@@ -4,7 +4,7 @@
 //! is a record of what was reported.
 
 use super::{Located, convert_all, read_array, unique_keys};
-use crate::append::Fingerprint;
+use crate::append::Scanned;
 use crate::num::{Num, RecordCtx, time_key, time_text};
 use domain::time::NaiveZone;
 use domain::{Extra, PortfolioHistoryEntry, PortfolioId, StoreError, Validate};
@@ -98,7 +98,7 @@ pub(crate) fn scan_timestamp_keys<R, T>(
     bytes: &[u8],
     zone: NaiveZone,
     convert: impl Fn(R, &RecordCtx<'_>) -> Result<T, StoreError>,
-) -> Result<Vec<(String, Fingerprint)>, StoreError>
+) -> Result<Scanned, StoreError>
 where
     R: Timestamped + DeserializeOwned,
     T: Validate,
@@ -108,6 +108,14 @@ where
         .iter()
         .map(|r| time_key(r.record.timestamp(), zone))
         .collect();
+    // Every timestamp parses: the check below refuses a file where one does not.
+    let newest = records
+        .iter()
+        .filter_map(|r| domain::time::parse_timestamp(r.record.timestamp(), zone))
+        .max();
     convert_timestamped(path, records, zone, convert)?;
-    Ok(keys.into_iter().map(|k| (k, 0)).collect())
+    Ok(Scanned {
+        keys: keys.into_iter().map(|k| (k, 0)).collect(),
+        newest,
+    })
 }

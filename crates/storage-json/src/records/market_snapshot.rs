@@ -2,7 +2,7 @@
 //! it), append-only, keyed by (`market_id`, `timestamp`).
 
 use super::{Located, convert_all, read_array, unique_keys};
-use crate::append::Fingerprint;
+use crate::append::Scanned;
 use crate::num::{Num, RecordCtx, time_key, time_text};
 use domain::money::exact_confidence;
 use domain::time::NaiveZone;
@@ -88,16 +88,15 @@ pub(crate) fn convert(
     )
 }
 
-pub(crate) fn scan_keys(
-    path: &Path,
-    bytes: &[u8],
-    zone: NaiveZone,
-) -> Result<Vec<(String, Fingerprint)>, StoreError> {
+pub(crate) fn scan_keys(path: &Path, bytes: &[u8], zone: NaiveZone) -> Result<Scanned, StoreError> {
     let records: Vec<Located<MarketSnapshotRecord>> = read_array(path, bytes)?;
     let keys: Vec<String> = records
         .iter()
         .map(|r| key(&r.record.market_id, &r.record.timestamp, zone))
         .collect();
-    convert(path, records, zone)?;
-    Ok(keys.into_iter().map(|k| (k, 0)).collect())
+    let snapshots = convert(path, records, zone)?;
+    Ok(Scanned {
+        keys: keys.into_iter().map(|k| (k, 0)).collect(),
+        newest: snapshots.iter().map(|s| s.timestamp).max(),
+    })
 }

@@ -14,7 +14,7 @@
 //! every other byte of the file as it was.
 
 use super::{Located, convert_all, read_array, unique_keys};
-use crate::append::{Fingerprint, Keyed};
+use crate::append::{Keyed, Scanned};
 use crate::fsio;
 use crate::num::{Num, RecordCtx, time_text};
 use domain::time::NaiveZone;
@@ -178,14 +178,15 @@ pub(crate) fn scan_keys(
     bytes: &[u8],
     zone: NaiveZone,
     portfolio: &PortfolioId,
-) -> Result<Vec<(String, Fingerprint)>, StoreError> {
-    load(path, bytes, zone, portfolio)?
+) -> Result<Scanned, StoreError> {
+    let keys = load(path, bytes, zone, portfolio)?
         .iter()
         .map(|t| {
             let keyed = keyed(t)?;
             Ok((keyed.key, keyed.fingerprint))
         })
-        .collect()
+        .collect::<Result<_, StoreError>>()?;
+    Ok(Scanned { keys, newest: None })
 }
 
 /// What settling a trade in a file comes to.
@@ -276,7 +277,9 @@ pub(crate) fn settle(
     settled
         .validate()
         .map_err(|e| ctx.invalid(format!("cannot be settled so: {e}")))?;
-    let json = keyed(&settled)?.json.replace('\n', "\n  ");
+    // Indented as an item already; its first line's indent is in `before`.
+    let keyed = keyed(&settled)?;
+    let json = keyed.json.trim_start();
     let mut out = Vec::with_capacity(bytes.len() + json.len());
     let written = out
         .write_all(before)
