@@ -268,20 +268,11 @@ fn files(layout: &Layout, data_set: DataSet) -> Vec<(String, PathBuf)> {
 /// What identifies the current contents of a data set's files without
 /// reading them.
 fn fingerprint(layout: &Layout, data_set: DataSet) -> String {
-    use std::os::unix::fs::MetadataExt;
     let mut out = String::new();
     for (name, path) in files(layout, data_set) {
-        match std::fs::metadata(&path) {
-            Ok(m) => out.push_str(&format!(
-                "{name}:{}:{}.{}:{}:{}.{};",
-                m.len(),
-                m.mtime(),
-                m.mtime_nsec(),
-                m.ino(),
-                m.ctime(),
-                m.ctime_nsec()
-            )),
-            Err(_) => out.push_str(&format!("{name}:-;")),
+        match crate::checked::stamp(&path) {
+            Some(stamp) => out.push_str(&format!("{name}:{stamp};")),
+            None => out.push_str(&format!("{name}:-;")),
         }
     }
     out
