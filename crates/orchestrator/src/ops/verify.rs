@@ -217,49 +217,73 @@ async fn compare_portfolio(
                 positions(b),
                 key,
             ));
-            let (ours, theirs) = tokio::try_join!(
-                json.portfolio.load_portfolio_snapshots(portfolio),
-                pg.portfolio.load_portfolio_snapshots(portfolio)
-            )?;
-            report
-                .tables
-                .push(compare(ds, "portfolio_snapshots", ours, theirs, key));
+            report.tables.push(
+                both(
+                    ds,
+                    "portfolio_snapshots",
+                    json.portfolio.load_portfolio_snapshots(portfolio),
+                    pg.portfolio.load_portfolio_snapshots(portfolio),
+                )
+                .await?,
+            );
         }
         DataSet::Trades => {
-            let (ours, theirs) = tokio::try_join!(
-                json.trades.load_trades(portfolio),
-                pg.trades.load_trades(portfolio)
-            )?;
-            report.tables.push(compare(ds, "trades", ours, theirs, key));
+            report.tables.push(
+                both(
+                    ds,
+                    "trades",
+                    json.trades.load_trades(portfolio),
+                    pg.trades.load_trades(portfolio),
+                )
+                .await?,
+            );
         }
         DataSet::History => {
-            let (ours, theirs) = tokio::try_join!(
-                json.history.load_history(portfolio),
-                pg.history.load_history(portfolio)
-            )?;
-            report
-                .tables
-                .push(compare(ds, "portfolio_history", ours, theirs, key));
-            let (ours, theirs) = tokio::try_join!(
-                json.history.load_signal_archives(portfolio, None),
-                pg.history.load_signal_archives(portfolio, None)
-            )?;
-            report
-                .tables
-                .push(compare(ds, "signal_archives", ours, theirs, key));
+            report.tables.push(
+                both(
+                    ds,
+                    "portfolio_history",
+                    json.history.load_history(portfolio),
+                    pg.history.load_history(portfolio),
+                )
+                .await?,
+            );
+            report.tables.push(
+                both(
+                    ds,
+                    "signal_archives",
+                    json.history.load_signal_archives(portfolio, None),
+                    pg.history.load_signal_archives(portfolio, None),
+                )
+                .await?,
+            );
         }
         DataSet::Signals => {
-            let (ours, theirs) = tokio::try_join!(
-                json.signals.load_current_signals(portfolio),
-                pg.signals.load_current_signals(portfolio)
-            )?;
-            report
-                .tables
-                .push(compare(ds, "trading_signals", ours, theirs, key));
+            report.tables.push(
+                both(
+                    ds,
+                    "trading_signals",
+                    json.signals.load_current_signals(portfolio),
+                    pg.signals.load_current_signals(portfolio),
+                )
+                .await?,
+            );
         }
         DataSet::Markets => {}
     }
     Ok(())
+}
+
+/// Table `table` of data set `ds` from both stores, read at once and
+/// compared.
+async fn both<T: NaturalKey + Serialize + PartialEq>(
+    ds: DataSet,
+    table: &'static str,
+    json: impl Future<Output = Result<Vec<T>, StoreError>>,
+    pg: impl Future<Output = Result<Vec<T>, StoreError>>,
+) -> Result<TableReport, StoreError> {
+    let (ours, theirs) = tokio::try_join!(json, pg)?;
+    Ok(compare(ds, table, ours, theirs, key))
 }
 
 /// The market data, which every portfolio shares.
@@ -269,32 +293,42 @@ async fn compare_markets(
     report: &mut VerifyReport,
 ) -> Result<(), StoreError> {
     let ds = DataSet::Markets;
-    let (ours, theirs) =
-        tokio::try_join!(json.markets.load_raw_events(), pg.markets.load_raw_events())?;
-    report
-        .tables
-        .push(compare(ds, "events (raw)", ours, theirs, key));
-    let (ours, theirs) = tokio::try_join!(
-        json.markets.load_filtered_events(),
-        pg.markets.load_filtered_events()
-    )?;
-    report
-        .tables
-        .push(compare(ds, "events (filtered)", ours, theirs, key));
-    let (ours, theirs) = tokio::try_join!(
-        json.markets.load_filtered_markets(),
-        pg.markets.load_filtered_markets()
-    )?;
-    report
-        .tables
-        .push(compare(ds, "markets", ours, theirs, key));
-    let (ours, theirs) = tokio::try_join!(
-        json.markets.load_market_snapshots(None),
-        pg.markets.load_market_snapshots(None)
-    )?;
-    report
-        .tables
-        .push(compare(ds, "market_snapshots", ours, theirs, key));
+    report.tables.push(
+        both(
+            ds,
+            "events (raw)",
+            json.markets.load_raw_events(),
+            pg.markets.load_raw_events(),
+        )
+        .await?,
+    );
+    report.tables.push(
+        both(
+            ds,
+            "events (filtered)",
+            json.markets.load_filtered_events(),
+            pg.markets.load_filtered_events(),
+        )
+        .await?,
+    );
+    report.tables.push(
+        both(
+            ds,
+            "markets",
+            json.markets.load_filtered_markets(),
+            pg.markets.load_filtered_markets(),
+        )
+        .await?,
+    );
+    report.tables.push(
+        both(
+            ds,
+            "market_snapshots",
+            json.markets.load_market_snapshots(None),
+            pg.markets.load_market_snapshots(None),
+        )
+        .await?,
+    );
     Ok(())
 }
 
@@ -331,12 +365,11 @@ pub fn compare<T: Serialize + PartialEq>(
 
 /// [`compare`] record by record, matched by `key`, onto `report` (clean).
 fn compare_by_key<T: Serialize + PartialEq>(
-    report: TableReport,
+    clean: TableReport,
     json: Vec<T>,
     pg: Vec<T>,
     key: impl Fn(&T) -> String,
 ) -> TableReport {
-    let clean = report;
     let theirs: BTreeMap<String, T> = pg.into_iter().map(|r| (key(&r), r)).collect();
     let mut ours: BTreeMap<String, T> = BTreeMap::new();
     let mut duplicates = Vec::new();
