@@ -179,11 +179,7 @@ impl PgStore {
             Ok(n) => n,
             Err(e) => return unless_repeated_id(e, fail("finishing COPY")),
         };
-        sqlx::query(PROMOTE_PENDING_LINKS)
-            .execute(&mut *tx)
-            .await
-            .map_err(fail("linking signals to their trades"))?;
-        tx.commit().await.map_err(fail("commit failed"))?;
+        link_and_commit(tx, &fail).await?;
         Ok(Some(inserted))
     }
 
@@ -241,11 +237,7 @@ impl PgStore {
                 .await
                 .map_err(fail("settling trades"))?;
         }
-        sqlx::query(PROMOTE_PENDING_LINKS)
-            .execute(&mut *tx)
-            .await
-            .map_err(fail("linking signals to their trades"))?;
-        tx.commit().await.map_err(fail("commit failed"))?;
+        link_and_commit(tx, &fail).await?;
         Ok(inserted)
     }
 
@@ -272,6 +264,19 @@ impl PgStore {
         let rows = query.fetch_all(pool).await.map_err(|e| sqlx_err(what, e))?;
         rows.iter().map(trade::from_pg_row).collect()
     }
+}
+
+/// A bulk insert's end: signals that waited for its trades linked to them,
+/// then the commit.
+async fn link_and_commit(
+    mut tx: sqlx::Transaction<'_, sqlx::Postgres>,
+    fail: &impl Fn(&'static str) -> Box<dyn Fn(sqlx::Error) -> StoreError>,
+) -> Result<(), StoreError> {
+    sqlx::query(PROMOTE_PENDING_LINKS)
+        .execute(&mut *tx)
+        .await
+        .map_err(fail("linking signals to their trades"))?;
+    tx.commit().await.map_err(fail("commit failed"))
 }
 
 /// A failed step of a bulk insert as the store's error.
