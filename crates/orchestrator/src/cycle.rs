@@ -443,9 +443,9 @@ async fn crawl(
 ) -> Result<Vec<Market>, CycleError> {
     let (events, step) = export_events(stores, source).await?;
     summary.push(step);
-    let (events, step) = filter_events(stores, params, &events).await?;
+    let (events, step) = filter_events(stores, params, events).await?;
     summary.push(step);
-    let (markets, step) = filter_markets(stores, source, params, &events).await?;
+    let (markets, step) = filter_markets(stores, source, params, events).await?;
     summary.push(step);
     Ok(markets)
 }
@@ -590,10 +590,11 @@ pub async fn export_events(
 }
 
 /// Step 2: filter the exported events, persist those that pass (by volume).
+/// The events are taken: those that pass move on, the rest are dropped.
 pub async fn filter_events(
     stores: &Stores,
     params: &CycleParams,
-    events: &[Event],
+    events: Vec<Event>,
 ) -> Result<(Vec<FilteredEvent>, StepSummary), CycleError> {
     let step = Instant::now();
     let report = strategy::filter_events(events, &params.event_filter, (params.clock)());
@@ -619,32 +620,31 @@ pub async fn filter_events(
 
 /// Step 3: filter the markets of the filtered events, fetch the details of
 /// those that pass (keeping their event context), persist them and append a
-/// snapshot of each.
+/// snapshot of each. The events are taken: only the markets that pass stay,
+/// one copy of each (issue #13).
 pub async fn filter_markets(
     stores: &Stores,
     source: &dyn MarketSource,
     params: &CycleParams,
-    events: &[FilteredEvent],
+    events: Vec<FilteredEvent>,
 ) -> Result<(Vec<Market>, StepSummary), CycleError> {
     let step = Instant::now();
-    let candidates = strategy::filter_markets(events, &params.market_filter);
-    let ids: Vec<MarketId> = candidates.passed.iter().map(|m| m.id.clone()).collect();
+    let mut candidates = strategy::filter_markets(events, &params.market_filter);
+    let passed = std::mem::take(&mut candidates.passed);
+    let ids: Vec<MarketId> = passed.iter().map(|m| m.id.clone()).collect();
     let details = source
         .fetch_markets(&ids, false)
         .await
         .map_err(fetch("filter markets"))?;
+    drop(ids);
     // A market whose details could not be fetched keeps the record nested in
-    // its event, fetched in the same crawl; it is counted.
-    let mut detailed = details.markets;
+    // its event, fetched in the same crawl (with its context); it is counted.
     let missing: HashSet<&MarketId> = details.missing.iter().collect();
-    let fallback: Vec<_> = candidates
-        .passed
-        .iter()
-        .filter(|c| missing.contains(&c.id))
-        .cloned()
-        .collect();
-    detailed.extend(fallback.iter().cloned());
-    let markets = strategy::carry_event_context(detailed, &candidates.passed);
+    let (fallback, found): (Vec<Market>, Vec<Market>) =
+        passed.into_iter().partition(|c| missing.contains(&c.id));
+    let fallback_count = fallback.len();
+    let mut markets = strategy::carry_event_context(details.markets, found);
+    markets.extend(fallback);
     stores
         .markets
         .save_filtered_markets(&markets)
@@ -668,8 +668,8 @@ pub async fn filter_markets(
         rejected_volume: candidates.rejected_volume,
         rejected_volume_24hr: candidates.rejected_volume_24hr,
         rejected_conviction: candidates.rejected_conviction,
-        details_fetched: markets.len().saturating_sub(fallback.len()),
-        details_missing: fallback.len(),
+        details_fetched: markets.len().saturating_sub(fallback_count),
+        details_missing: fallback_count,
         dropped_unrequested: details.stats.dropped_unrequested,
         snapshots: snapshots.len(),
         requests: details.stats.requests,

@@ -18,7 +18,6 @@ use crate::{ClientError, EventsFetch, FetchStats, MarketSource, MarketsFetch};
 use async_trait::async_trait;
 use domain::gamma::{DecodeError, decode_market_raw};
 use domain::{Event, Market, MarketId, RawJson};
-use serde_json::value::RawValue;
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
@@ -245,10 +244,10 @@ fn insert_first(details: &mut HashMap<MarketId, Market>, market: Market, stats: 
     }
 }
 
-/// The records of a JSON array file, each kept as its own text: the file is
-/// read through a buffer, never whole and never as a tree.
+/// The records of a JSON array file, each kept as its own text: slices of
+/// the file's one buffer, parsed from memory, never as a tree.
 fn read_array(path: &Path) -> Result<Vec<RawJson>, ClientError> {
-    let file = std::fs::File::open(path).map_err(|source| ClientError::Io {
+    let bytes = std::fs::read(path).map_err(|source| ClientError::Io {
         path: path.display().to_string(),
         source,
     })?;
@@ -256,31 +255,8 @@ fn read_array(path: &Path) -> Result<Vec<RawJson>, ClientError> {
         what: path.display().to_string(),
         message,
     };
-    let mut de =
-        serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(1 << 16, file));
-    let records = serde::Deserializer::deserialize_any(&mut de, RawArray)
-        .map_err(|e| malformed(e.to_string()))?;
-    de.end().map_err(|e| malformed(e.to_string()))?;
-    Ok(records)
-}
-
-/// A JSON array read element by element into [`RawJson`]s.
-struct RawArray;
-
-impl<'de> serde::de::Visitor<'de> for RawArray {
-    type Value = Vec<RawJson>;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("a JSON array")
-    }
-
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut out = Vec::new();
-        while let Some(raw) = seq.next_element::<Box<RawValue>>()? {
-            out.push(RawJson::from_raw(raw));
-        }
-        Ok(out)
-    }
+    let text = String::from_utf8(bytes).map_err(|e| malformed(e.to_string()))?;
+    RawJson::array_elements(text).map_err(|e| malformed(e.to_string()))
 }
 
 /// Write a snapshot directory that [`SnapshotSource::open`] replays:
