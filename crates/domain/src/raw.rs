@@ -103,6 +103,15 @@ impl RawJson {
         Self::from_valid(inner.to_owned())
     }
 
+    /// This text in a buffer of its own (a copy when it is a slice of a
+    /// larger one), so that keeping it does not keep the rest alive.
+    pub fn detach(&self) -> Self {
+        if self.range.len() == self.buf.len() {
+            return self.clone();
+        }
+        Self::from_valid(self.get().to_owned())
+    }
+
     /// The object as a map (for callers that add fields before serving it).
     pub fn to_object(&self) -> Result<Map<String, Value>, serde_json::Error> {
         serde_json::from_str(self.get())
@@ -399,6 +408,9 @@ mod tests {
         let texts: Vec<&str> = items.iter().map(RawJson::get).collect();
         assert_eq!(texts, [r#"{"a": 1.50}"#, r#"{"b": [1, 2]}"#, "3"]);
         assert!(Arc::ptr_eq(&items[0].buf, &items[1].buf));
+        let alone = items[1].detach();
+        assert_eq!(alone.get(), items[1].get());
+        assert_eq!(alone.buf.len(), alone.get().len());
         assert!(RawJson::array_elements("[1,".into()).is_err());
         assert!(RawJson::array_elements("{}".into()).is_err());
     }

@@ -287,6 +287,7 @@ async fn cycle(
         signals,
         &mut summary,
         traded,
+        true,
     )
     .await?;
     summary.push(record_metadata(stores, params, &METADATA_KEYS).await?);
@@ -463,7 +464,12 @@ async fn trade(
 ) -> Result<(), CycleError> {
     let (signals, step) = generate_signals(stores, params, markets).await?;
     summary.push(step);
-    trade_signals(stores, source, params, portfolio, signals, summary, traded).await
+    // The other portfolios still trade on the crawl: it is not released.
+    let release = false;
+    trade_signals(
+        stores, source, params, portfolio, signals, summary, traded, release,
+    )
+    .await
 }
 
 /// Steps 5–7 for one portfolio: its signals executed into its books,
@@ -476,8 +482,19 @@ async fn trade_signals(
     mut signals: Vec<Signal>,
     summary: &mut CycleSummary,
     traded: &mut Vec<TradeId>,
+    release_crawl: bool,
 ) -> Result<(), CycleError> {
     summary.push(execute_signals(stores, params, portfolio, &mut signals, traded).await?);
+    if release_crawl {
+        // Only the open positions' markets are asked for from here on: a
+        // source holding the crawl may free it (issue #13).
+        let keep: Vec<MarketId> = portfolio
+            .positions
+            .iter()
+            .map(|p| p.market_id.clone())
+            .collect();
+        source.release_crawl(&keep);
+    }
     summary.push(reprice(stores, source, params, portfolio).await?);
     summary.push(archive_signals(stores, params, signals).await?);
     Ok(())
