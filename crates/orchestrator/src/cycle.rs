@@ -904,15 +904,14 @@ pub async fn record_metadata(
     keys: &[&str],
 ) -> Result<StepSummary, CycleError> {
     let step = Instant::now();
-    let now = || (params.clock)();
-    let stamp = domain::time::format_timestamp(now());
-    for key in keys {
-        stores
-            .metadata
-            .set_metadata(key, &stamp, now())
-            .await
-            .map_err(store("metadata"))?;
-    }
+    let now = (params.clock)();
+    let stamp = domain::time::format_timestamp(now);
+    let entries: Vec<(&str, &str)> = keys.iter().map(|key| (*key, stamp.as_str())).collect();
+    stores
+        .metadata
+        .set_metadata_all(&entries, now)
+        .await
+        .map_err(store("metadata"))?;
     Ok(StepSummary::new(StepCounts::Metadata(NoCounts {}), step))
 }
 
