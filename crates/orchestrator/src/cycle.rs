@@ -464,16 +464,18 @@ async fn trade(
 ) -> Result<(), CycleError> {
     let (signals, step) = generate_signals(stores, params, markets).await?;
     summary.push(step);
-    // The other portfolios still trade on the crawl: it is not released.
-    let release = false;
     trade_signals(
-        stores, source, params, portfolio, signals, summary, traded, release,
+        stores, source, params, portfolio, signals, summary, traded, false,
     )
     .await
 }
 
 /// Steps 5–7 for one portfolio: its signals executed into its books,
-/// re-priced (exits and settlement), archived.
+/// re-priced (exits and settlement), archived. With `release_crawl` (the
+/// one portfolio of a cycle: no other trades on the crawl), the source is
+/// told after executing that only the open positions' markets are asked
+/// for from here on, so one holding the crawl may free it (issue #13).
+#[allow(clippy::too_many_arguments)]
 async fn trade_signals(
     stores: &Stores,
     source: &dyn MarketSource,
@@ -486,8 +488,6 @@ async fn trade_signals(
 ) -> Result<(), CycleError> {
     summary.push(execute_signals(stores, params, portfolio, &mut signals, traded).await?);
     if release_crawl {
-        // Only the open positions' markets are asked for from here on: a
-        // source holding the crawl may free it (issue #13).
         let keep: Vec<MarketId> = portfolio
             .positions
             .iter()

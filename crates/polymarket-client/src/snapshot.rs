@@ -70,7 +70,7 @@ enum Held {
 
 #[derive(Debug)]
 enum Kept {
-    Known(Market),
+    Known(Box<Market>),
     Unknown(Option<DecodeError>),
 }
 
@@ -283,7 +283,7 @@ impl MarketSource for SnapshotSource {
         };
         let detail = |id: &MarketId| match (&kept, &all) {
             (Some(kept), _) => match kept.get(id) {
-                Some(Kept::Known(m)) => Ok(m),
+                Some(Kept::Known(m)) => Ok(&**m),
                 Some(Kept::Unknown(e)) => Err(e.as_ref()),
                 None => Err(None),
             },
@@ -334,7 +334,7 @@ impl MarketSource for SnapshotSource {
                     Some(m) => {
                         let mut m = m.clone();
                         m.raw = m.raw.detach();
-                        Kept::Known(m)
+                        Kept::Known(Box::new(m))
                     }
                     None => Kept::Unknown(all.details_skipped.get(id.as_str()).cloned()),
                 };

@@ -88,7 +88,7 @@ impl Inner {
         fill: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
     ) -> Result<(), StoreError> {
         let record = self.record();
-        if !record.is_some_and(|r| r.checked.unchanged(r.layout, path).is_some()) {
+        if record.is_none_or(|r| r.checked.unchanged(r.layout, path).is_none()) {
             keep_if_corrupt(path)?;
         }
         fsio::write_atomic_with(path, fill)?;
