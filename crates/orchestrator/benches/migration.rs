@@ -15,7 +15,8 @@
 //! N is the largest of `PRESCIENT_BENCH_SIZES` (default 100000; 0 skips the
 //! backfill and verify);
 //! `PRESCIENT_BENCH_CYCLE_REPS` (3) × `PRESCIENT_BENCH_CYCLES` (5) cycles per
-//! phase; `PRESCIENT_BENCH_PHASES` (e.g. `0,4`) measures only those phases
+//! phase (`PRESCIENT_BENCH_CYCLE_REPS=0`: no cycles, the backfill and verify
+//! alone); `PRESCIENT_BENCH_PHASES` (e.g. `0,4`) measures only those phases
 //! (to trace one phase's cycles). A plain `main` (`harness = false`): a cycle and a backfill are
 //! measured end to end, a few times, not micro-benchmarked. Results go to
 //! `target/bench-results/migration.json`.
@@ -128,8 +129,11 @@ async fn cycle_times(out: &mut Results) {
         }
     }
     for phase in phases {
+        // `PRESCIENT_BENCH_CYCLE_REPS=0`: no cycles, the backfill and verify alone.
+        let Some(median) = times.get(phase).and_then(|t| results::median(t)) else {
+            continue;
+        };
         let t = &times[phase];
-        let median = results::median(t).unwrap();
         eprintln!(
             "cycle in phase {phase}: median {:.1} ms over {} cycles",
             median * 1e3,
