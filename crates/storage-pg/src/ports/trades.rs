@@ -660,13 +660,10 @@ mod copy {
 
     impl std::fmt::Display for Extra<'_> {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            use serde::ser::Serializer;
             // `serde_json` writes through `io::Write`; a map of JSON values
             // always serialises, and its bytes are UTF-8.
             let mut buf = Vec::new();
-            serde_json::Serializer::new(&mut buf)
-                .collect_map(self.0.iter())
-                .map_err(|_| std::fmt::Error)?;
+            serde_json::to_writer(&mut buf, self.0).map_err(|_| std::fmt::Error)?;
             f.write_str(std::str::from_utf8(&buf).map_err(|_| std::fmt::Error)?)
         }
     }
