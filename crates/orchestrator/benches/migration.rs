@@ -180,6 +180,32 @@ async fn backfill_and_verify(n: u32, out: &mut Results) {
         verify.push(start.elapsed().as_secs_f64());
         assert!(verified.is_clean(), "backfilled trades verify clean");
 
+        // Where the time goes: each side's read alone, untimed above.
+        let p = domain::PortfolioId::default();
+        let start = Instant::now();
+        let decoded: usize = json
+            .trades
+            .trade_chunks(&p, orchestrator::ops::copy::TRADE_CHUNK)
+            .await
+            .unwrap()
+            .map(|c| c.unwrap().len())
+            .sum();
+        let chunks_s = start.elapsed().as_secs_f64();
+        let start = Instant::now();
+        let ours = json.trades.load_trades(&p).await.unwrap();
+        let json_s = start.elapsed().as_secs_f64();
+        let start = Instant::now();
+        let theirs = pg_stores.trades.load_trades(&p).await.unwrap();
+        let pg_s = start.elapsed().as_secs_f64();
+        assert_eq!(
+            (decoded, ours.len(), theirs.len()),
+            (n as usize, n as usize, n as usize)
+        );
+        eprintln!(
+            "  JSON decoded in chunks {chunks_s:.2} s, JSON load {json_s:.2} s, PostgreSQL load {pg_s:.2} s"
+        );
+        drop((ours, theirs));
+
         db.connection()
             .execute_unprepared("TRUNCATE trades CASCADE")
             .await
