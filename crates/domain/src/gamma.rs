@@ -321,24 +321,57 @@ pub fn outcome_tokens(market: &Market) -> Result<Option<OutcomeTokens>, DecodeEr
     }))
 }
 
-/// Write the event context into a market's raw object, so the detailed
-/// record persisted keeps it (LEGACY-FORMATS §1.3: the original lost it).
-/// Every other member keeps its text.
+/// Set the event a market was found under (LEGACY-FORMATS §1.3: the
+/// original lost it). `raw` stays the text as received, shared with its
+/// event: copying every passing market's text to add three fields was a
+/// second copy of the crawl (issue #13). The stores write the context into
+/// the record they persist ([`raw_with_context`]).
 pub fn attach_event_context(market: &mut Market, context: EventContext) {
+    market.event = Some(context);
+}
+
+/// The object a store persists for `market`: `raw` with its event context
+/// written in (`event_id`, `event_title`, `event_end_date`; a key already
+/// there keeps its place, every other member keeps its text), or `raw`
+/// itself (shared, no copy) when it has no context. Made one record at a
+/// time, as it is written.
+pub fn raw_with_context(market: &Market) -> RawJson {
+    raw_with_event(&market.raw, market.event.as_ref())
+}
+
+/// [`raw_with_context`] of a market's `raw` and `event`.
+pub fn raw_with_event(raw: &RawJson, event: Option<&EventContext>) -> RawJson {
+    let Some(context) = event else {
+        return raw.clone();
+    };
+    // `raw` is an object (decoding checked it), so this cannot fail.
+    raw.with_fields(&context_fields(context))
+        .unwrap_or_else(|_| raw.clone())
+}
+
+/// [`raw_with_event`] written on one line straight to `out`, the members
+/// appended to the text as it is (no new text per record).
+pub fn write_with_event(
+    raw: &RawJson,
+    event: Option<&EventContext>,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    match event {
+        Some(context) => raw.write_line_with(out, &context_fields(context)),
+        None => raw.write_line(out),
+    }
+}
+
+fn context_fields(context: &EventContext) -> [(&'static str, Value); 3] {
     let end = context
         .event_end_date
         .map(|d| Value::String(crate::time::format_timestamp(d)))
         .unwrap_or(Value::Null);
-    let fields = [
+    [
         ("event_id", Value::String(context.event_id.to_string())),
         ("event_title", Value::String(context.event_title.clone())),
         ("event_end_date", end),
-    ];
-    // `raw` is an object (decoding checked it), so this cannot fail.
-    if let Ok(raw) = market.raw.with_fields(&fields) {
-        market.raw = raw;
-    }
-    market.event = Some(context);
+    ]
 }
 
 /// A decimal from a JSON number or a decimal string (`"1758359.76599"`,
@@ -659,7 +692,11 @@ mod tests {
             event_end_date: parse_timestamp("2026-02-08T12:00:00Z", NaiveZone::default()),
         };
         attach_event_context(&mut m, ctx.clone());
-        let again = decode_market_raw(m.raw.clone()).unwrap();
+        assert_eq!(m.raw.to_object().unwrap().get("event_id"), None);
+        let again = decode_market_raw(raw_with_context(&m)).unwrap();
         assert_eq!(again.event, Some(ctx));
+        assert_eq!(again, m);
+        // Written again, a record that holds its context keeps it in place.
+        assert_eq!(raw_with_context(&again).get(), again.raw.get());
     }
 }

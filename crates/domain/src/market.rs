@@ -18,7 +18,7 @@ pub struct EventContext {
 }
 
 /// A Gamma market, typed where Prescient reads it and verbatim in `raw`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Market {
     pub id: MarketId,
     pub question: String,
@@ -37,8 +37,53 @@ pub struct Market {
     pub end_date: Option<DateTime<Utc>>,
     pub uma_resolution_status: Option<String>,
     pub event: Option<EventContext>,
-    /// The object exactly as Gamma sent it (plus the event context once added).
+    /// The object exactly as Gamma sent it. The event context is beside it
+    /// in `event` until a store writes the record
+    /// ([`crate::gamma::raw_with_context`]); read back, it is in both.
     pub raw: RawJson,
+}
+
+/// Equal when every typed field is and so is the record a store would
+/// persist: a market read back holds its event context in `raw` too, the
+/// one it was written from only in `event`.
+impl PartialEq for Market {
+    fn eq(&self, other: &Self) -> bool {
+        let Market {
+            id,
+            question,
+            slug,
+            outcomes,
+            outcome_prices,
+            liquidity,
+            volume,
+            volume_24hr,
+            active,
+            closed,
+            archived,
+            accepting_orders,
+            end_date,
+            uma_resolution_status,
+            event,
+            raw,
+        } = self;
+        *id == other.id
+            && *question == other.question
+            && *slug == other.slug
+            && *outcomes == other.outcomes
+            && *outcome_prices == other.outcome_prices
+            && *liquidity == other.liquidity
+            && *volume == other.volume
+            && *volume_24hr == other.volume_24hr
+            && *active == other.active
+            && *closed == other.closed
+            && *archived == other.archived
+            && *accepting_orders == other.accepting_orders
+            && *end_date == other.end_date
+            && *uma_resolution_status == other.uma_resolution_status
+            && *event == other.event
+            && (*raw == other.raw
+                || crate::gamma::raw_with_context(self) == crate::gamma::raw_with_context(other))
+    }
 }
 
 /// Whether a market has settled, and what a share of each outcome pays.

@@ -294,6 +294,21 @@ pub trait MetadataStore: Send + Sync {
         value: &str,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError>;
+    /// [`MetadataStore::set_metadata`] of every `(key, value)` of
+    /// `entries`, in order, all at `at`: one statement on PostgreSQL (a
+    /// cycle records four keys; each write of its own was a commit, issue
+    /// #12). Stores without such a write set them one by one and stop at
+    /// the first that fails.
+    async fn set_metadata_all(
+        &self,
+        entries: &[(&str, &str)],
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        for (key, value) in entries {
+            self.set_metadata(key, value, at).await?;
+        }
+        Ok(())
+    }
     async fn load_metadata(&self) -> Result<BTreeMap<String, String>, StoreError>;
 }
 

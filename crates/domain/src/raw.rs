@@ -46,6 +46,28 @@ impl RawJson {
         Ok(Self::from_valid(text.trim().to_owned()))
     }
 
+    /// The elements of the JSON array `text`, each a slice of its one
+    /// buffer: a file of records read whole is held once, and parsed once
+    /// from memory (a buffered reader parses a byte at a time).
+    pub fn array_elements(text: String) -> Result<Vec<Self>, serde_json::Error> {
+        let base = text.as_ptr() as usize;
+        let ranges: Vec<Range<usize>> = serde_json::from_str::<Vec<&RawValue>>(&text)?
+            .iter()
+            .map(|item| {
+                let start = item.get().as_ptr() as usize - base;
+                start..start + item.get().len()
+            })
+            .collect();
+        let buf = Arc::new(text.into_boxed_str());
+        Ok(ranges
+            .into_iter()
+            .map(|range| Self {
+                buf: buf.clone(),
+                range,
+            })
+            .collect())
+    }
+
     /// The text of a parsed raw value.
     pub fn from_raw(raw: Box<RawValue>) -> Self {
         Self::from_boxed(Box::<str>::from(raw))
@@ -79,6 +101,15 @@ impl RawJson {
             };
         }
         Self::from_valid(inner.to_owned())
+    }
+
+    /// This text in a buffer of its own (a copy when it is a slice of a
+    /// larger one), so that keeping it does not keep the rest alive.
+    pub fn detach(&self) -> Self {
+        if self.range.len() == self.buf.len() {
+            return self.clone();
+        }
+        Self::from_valid(self.get().to_owned())
     }
 
     /// The object as a map (for callers that add fields before serving it).
@@ -134,11 +165,61 @@ impl RawJson {
         Ok(Self::from_valid(out))
     }
 
+    /// The text on one line, as [`Serialize`] writes it, straight to `out`
+    /// (the text came out of a JSON parser: it is not parsed again).
+    pub fn write_line(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        let text = self.get();
+        if text.contains(['\n', '\r']) {
+            out.write_all(without_whitespace(text).as_bytes())
+        } else {
+            out.write_all(text.as_bytes())
+        }
+    }
+
+    /// [`RawJson::write_line`] of this object with `fields` set, as
+    /// [`RawJson::with_fields`] sets them, without building the new text
+    /// when none of the keys is there: the members are appended to the text
+    /// as it is.
+    pub fn write_line_with(
+        &self,
+        out: &mut dyn std::io::Write,
+        fields: &[(&str, Value)],
+    ) -> std::io::Result<()> {
+        let text = self.get().trim_end();
+        let quoted = |key: &str| format!("\"{key}\"");
+        let body = text
+            .strip_suffix('}')
+            .filter(|_| !text.contains(['\n', '\r']))
+            .filter(|_| !fields.iter().any(|(key, _)| text.contains(&quoted(key))));
+        let Some(body) = body else {
+            // A key already there (or a text on several lines): through the members.
+            return self
+                .with_fields(fields)
+                .map_err(std::io::Error::other)?
+                .write_line(out);
+        };
+        out.write_all(body.as_bytes())?;
+        let mut empty = body.trim_end().ends_with('{');
+        for (key, value) in fields {
+            out.write_all(if empty { b"" } else { b"," })?;
+            empty = false;
+            serde_json::to_writer(&mut *out, key).map_err(std::io::Error::other)?;
+            out.write_all(b":")?;
+            serde_json::to_writer(&mut *out, value).map_err(std::io::Error::other)?;
+        }
+        out.write_all(b"}")
+    }
+
     /// Whether a string anywhere in the text (key or value) holds a NUL
     /// character, which neither JSONB nor the legacy files' readers keep.
     /// JSON text cannot hold a raw NUL, so only `\u0000` escapes count.
     pub fn has_nul(&self) -> bool {
-        let bytes = self.get().as_bytes();
+        let text = self.get();
+        // Almost every text has no such escape at all: one fast search.
+        if !text.contains("u0000") {
+            return false;
+        }
+        let bytes = text.as_bytes();
         let mut i = 0;
         while i < bytes.len() {
             if bytes[i] == b'\\' {
@@ -282,6 +363,56 @@ mod tests {
         assert_eq!(line, r#"[{"a":1.50,"b":"x \" \n y","c":[1,2]}]"#);
         let back: Vec<RawJson> = serde_json::from_str(&line).unwrap();
         assert_eq!(back, vec![raw]);
+    }
+
+    #[test]
+    fn a_line_is_written_as_serialize_writes_it() {
+        for text in [
+            r#"{"a": 1.50, "b" : "x\ny"}"#,
+            "{\n  \"a\": 1.50,\r\n  \"b\" : \"x \\\" \\n y\"\n}",
+        ] {
+            let raw = RawJson::parse(text.into()).unwrap();
+            let mut line = Vec::new();
+            raw.write_line(&mut line).unwrap();
+            assert_eq!(
+                String::from_utf8(line).unwrap(),
+                serde_json::to_string(&raw).unwrap()
+            );
+        }
+    }
+
+    #[test]
+    fn fields_written_on_a_line_equal_the_fields_set() {
+        let fields = [("d", json!("x\"y")), ("e", json!(null))];
+        for text in [
+            r#"{"a": 1.50, "b":"x"}"#,
+            "{ }",
+            r#"{"d": 1, "a": 2}"#,
+            "{\n  \"a\": 1\n}",
+            r#"{"a": "\"d\""}"#,
+        ] {
+            let raw = RawJson::parse(text.into()).unwrap();
+            let mut line = Vec::new();
+            raw.write_line_with(&mut line, &fields).unwrap();
+            let line = String::from_utf8(line).unwrap();
+            assert!(!line.contains('\n'), "{line}");
+            let set = raw.with_fields(&fields).unwrap();
+            assert_eq!(RawJson::parse(line.clone()).unwrap(), set, "{line}");
+        }
+    }
+
+    #[test]
+    fn array_elements_share_one_buffer_and_keep_their_text() {
+        let items =
+            RawJson::array_elements("[ {\"a\": 1.50} ,\n{\"b\": [1, 2]}, 3 ]".into()).unwrap();
+        let texts: Vec<&str> = items.iter().map(RawJson::get).collect();
+        assert_eq!(texts, [r#"{"a": 1.50}"#, r#"{"b": [1, 2]}"#, "3"]);
+        assert!(Arc::ptr_eq(&items[0].buf, &items[1].buf));
+        let alone = items[1].detach();
+        assert_eq!(alone.get(), items[1].get());
+        assert_eq!(alone.buf.len(), alone.get().len());
+        assert!(RawJson::array_elements("[1,".into()).is_err());
+        assert!(RawJson::array_elements("{}".into()).is_err());
     }
 
     #[test]

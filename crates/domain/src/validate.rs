@@ -440,6 +440,8 @@ impl Validate for Market {
         })?;
         if let Some(e) = &self.event {
             id("event_id", e.event_id.as_str())?;
+            // Written into the stored record beside `raw`'s text.
+            text("event_title", &e.event_title)?;
         }
         raw_text("raw", &self.raw)
     }

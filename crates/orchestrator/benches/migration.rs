@@ -17,7 +17,10 @@
 //! `PRESCIENT_BENCH_CYCLE_REPS` (3) × `PRESCIENT_BENCH_CYCLES` (5) cycles per
 //! phase (`PRESCIENT_BENCH_CYCLE_REPS=0`: no cycles, the backfill and verify
 //! alone); `PRESCIENT_BENCH_PHASES` (e.g. `0,4`) measures only those phases
-//! (to trace one phase's cycles). A plain `main` (`harness = false`): a cycle and a backfill are
+//! (to trace one phase's cycles); `PRESCIENT_BENCH_LOG_SQL` set has the
+//! server log every statement of each bench database with its duration
+//! (`log_min_duration_statement = 0`; needs a superuser, the log is the
+//! server's). A plain `main` (`harness = false`): a cycle and a backfill are
 //! measured end to end, a few times, not micro-benchmarked. Results go to
 //! `target/bench-results/migration.json`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -72,6 +75,19 @@ fn settings(data: &Path, state: &Path, database_url: &str) -> Settings {
 /// Cycle wall times (seconds) of `cycles` cycles in `phase`, from scratch.
 async fn cycles_in_phase(phase: &str, cycles: usize) -> Vec<f64> {
     let db = TestDb::create().await.unwrap();
+    if std::env::var_os("PRESCIENT_BENCH_LOG_SQL").is_some() {
+        db.connection()
+            .execute_unprepared(&format!(
+                "ALTER DATABASE \"{}\" SET log_min_duration_statement = 0",
+                db.name()
+            ))
+            .await
+            .unwrap();
+        eprintln!(
+            "phase {phase}: statements logged for database {}",
+            db.name()
+        );
+    }
     let tmp = tempfile::tempdir().unwrap();
     let (data, state) = (tmp.path().join("data"), tmp.path().join("state"));
     std::fs::create_dir_all(&data).unwrap();

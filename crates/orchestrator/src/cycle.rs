@@ -287,6 +287,7 @@ async fn cycle(
         signals,
         &mut summary,
         traded,
+        true,
     )
     .await?;
     summary.push(record_metadata(stores, params, &METADATA_KEYS).await?);
@@ -443,9 +444,9 @@ async fn crawl(
 ) -> Result<Vec<Market>, CycleError> {
     let (events, step) = export_events(stores, source).await?;
     summary.push(step);
-    let (events, step) = filter_events(stores, params, &events).await?;
+    let (events, step) = filter_events(stores, params, events).await?;
     summary.push(step);
-    let (markets, step) = filter_markets(stores, source, params, &events).await?;
+    let (markets, step) = filter_markets(stores, source, params, events).await?;
     summary.push(step);
     Ok(markets)
 }
@@ -463,11 +464,18 @@ async fn trade(
 ) -> Result<(), CycleError> {
     let (signals, step) = generate_signals(stores, params, markets).await?;
     summary.push(step);
-    trade_signals(stores, source, params, portfolio, signals, summary, traded).await
+    trade_signals(
+        stores, source, params, portfolio, signals, summary, traded, false,
+    )
+    .await
 }
 
 /// Steps 5–7 for one portfolio: its signals executed into its books,
-/// re-priced (exits and settlement), archived.
+/// re-priced (exits and settlement), archived. With `release_crawl` (the
+/// one portfolio of a cycle: no other trades on the crawl), the source is
+/// told after executing that only the open positions' markets are asked
+/// for from here on, so one holding the crawl may free it (issue #13).
+#[allow(clippy::too_many_arguments)]
 async fn trade_signals(
     stores: &Stores,
     source: &dyn MarketSource,
@@ -476,8 +484,17 @@ async fn trade_signals(
     mut signals: Vec<Signal>,
     summary: &mut CycleSummary,
     traded: &mut Vec<TradeId>,
+    release_crawl: bool,
 ) -> Result<(), CycleError> {
     summary.push(execute_signals(stores, params, portfolio, &mut signals, traded).await?);
+    if release_crawl {
+        let keep: Vec<MarketId> = portfolio
+            .positions
+            .iter()
+            .map(|p| p.market_id.clone())
+            .collect();
+        source.release_crawl(&keep);
+    }
     summary.push(reprice(stores, source, params, portfolio).await?);
     summary.push(archive_signals(stores, params, signals).await?);
     Ok(())
@@ -590,10 +607,11 @@ pub async fn export_events(
 }
 
 /// Step 2: filter the exported events, persist those that pass (by volume).
+/// The events are taken: those that pass move on, the rest are dropped.
 pub async fn filter_events(
     stores: &Stores,
     params: &CycleParams,
-    events: &[Event],
+    events: Vec<Event>,
 ) -> Result<(Vec<FilteredEvent>, StepSummary), CycleError> {
     let step = Instant::now();
     let report = strategy::filter_events(events, &params.event_filter, (params.clock)());
@@ -619,32 +637,31 @@ pub async fn filter_events(
 
 /// Step 3: filter the markets of the filtered events, fetch the details of
 /// those that pass (keeping their event context), persist them and append a
-/// snapshot of each.
+/// snapshot of each. The events are taken: only the markets that pass stay,
+/// one copy of each (issue #13).
 pub async fn filter_markets(
     stores: &Stores,
     source: &dyn MarketSource,
     params: &CycleParams,
-    events: &[FilteredEvent],
+    events: Vec<FilteredEvent>,
 ) -> Result<(Vec<Market>, StepSummary), CycleError> {
     let step = Instant::now();
-    let candidates = strategy::filter_markets(events, &params.market_filter);
-    let ids: Vec<MarketId> = candidates.passed.iter().map(|m| m.id.clone()).collect();
+    let mut candidates = strategy::filter_markets(events, &params.market_filter);
+    let passed = std::mem::take(&mut candidates.passed);
+    let ids: Vec<MarketId> = passed.iter().map(|m| m.id.clone()).collect();
     let details = source
         .fetch_markets(&ids, false)
         .await
         .map_err(fetch("filter markets"))?;
+    drop(ids);
     // A market whose details could not be fetched keeps the record nested in
-    // its event, fetched in the same crawl; it is counted.
-    let mut detailed = details.markets;
+    // its event, fetched in the same crawl (with its context); it is counted.
     let missing: HashSet<&MarketId> = details.missing.iter().collect();
-    let fallback: Vec<_> = candidates
-        .passed
-        .iter()
-        .filter(|c| missing.contains(&c.id))
-        .cloned()
-        .collect();
-    detailed.extend(fallback.iter().cloned());
-    let markets = strategy::carry_event_context(detailed, &candidates.passed);
+    let (fallback, found): (Vec<Market>, Vec<Market>) =
+        passed.into_iter().partition(|c| missing.contains(&c.id));
+    let fallback_count = fallback.len();
+    let mut markets = strategy::carry_event_context(details.markets, found);
+    markets.extend(fallback);
     stores
         .markets
         .save_filtered_markets(&markets)
@@ -668,8 +685,8 @@ pub async fn filter_markets(
         rejected_volume: candidates.rejected_volume,
         rejected_volume_24hr: candidates.rejected_volume_24hr,
         rejected_conviction: candidates.rejected_conviction,
-        details_fetched: markets.len().saturating_sub(fallback.len()),
-        details_missing: fallback.len(),
+        details_fetched: markets.len().saturating_sub(fallback_count),
+        details_missing: fallback_count,
         dropped_unrequested: details.stats.dropped_unrequested,
         snapshots: snapshots.len(),
         requests: details.stats.requests,
@@ -887,15 +904,14 @@ pub async fn record_metadata(
     keys: &[&str],
 ) -> Result<StepSummary, CycleError> {
     let step = Instant::now();
-    let now = || (params.clock)();
-    let stamp = domain::time::format_timestamp(now());
-    for key in keys {
-        stores
-            .metadata
-            .set_metadata(key, &stamp, now())
-            .await
-            .map_err(store("metadata"))?;
-    }
+    let now = (params.clock)();
+    let stamp = domain::time::format_timestamp(now);
+    let entries: Vec<(&str, &str)> = keys.iter().map(|key| (*key, stamp.as_str())).collect();
+    stores
+        .metadata
+        .set_metadata_all(&entries, now)
+        .await
+        .map_err(store("metadata"))?;
     Ok(StepSummary::new(StepCounts::Metadata(NoCounts {}), step))
 }
 

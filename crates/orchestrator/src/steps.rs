@@ -41,7 +41,7 @@ pub async fn filter_events(
         .load_raw_events()
         .await
         .map_err(store("filter events"))?;
-    let (_, summary) = cycle::filter_events(stores, params, &events).await?;
+    let (_, summary) = cycle::filter_events(stores, params, events).await?;
     Ok(summary)
 }
 
@@ -57,7 +57,7 @@ pub async fn filter_markets(
         .load_filtered_events()
         .await
         .map_err(store("filter markets"))?;
-    let (_, summary) = cycle::filter_markets(stores, source, params, &events).await?;
+    let (_, summary) = cycle::filter_markets(stores, source, params, events).await?;
     cycle::record_metadata(stores, params, &["last_market_filter"]).await?;
     Ok(summary)
 }

@@ -18,11 +18,11 @@ use crate::{ClientError, EventsFetch, FetchStats, MarketSource, MarketsFetch};
 use async_trait::async_trait;
 use domain::gamma::{DecodeError, decode_market_raw};
 use domain::{Event, Market, MarketId, RawJson};
-use serde_json::value::RawValue;
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 
 /// File of the events in a snapshot directory.
 pub const EVENTS_FILE: &str = "events.json";
@@ -40,9 +40,43 @@ enum Details {
 }
 
 /// A snapshot directory loaded into memory and decoded once.
+///
+/// A cycle that no longer needs the crawl says so
+/// ([`MarketSource::release_crawl`]): a snapshot opened from a directory
+/// then keeps only the markets it was told to keep (in buffers of their
+/// own) and reads the directory again if asked for anything else, so the
+/// whole snapshot's text is not held through the rest of the cycle (issue
+/// #13: it was a third of a cycle's peak memory).
 #[derive(Debug)]
 pub struct SnapshotSource {
     dir: PathBuf,
+    /// Whether the records can be read again from `dir` (not a snapshot
+    /// held in memory, [`SnapshotSource::from_records`]).
+    reloadable: bool,
+    /// Stats of the whole snapshot's details, as opened.
+    details_stats: FetchStats,
+    details_len: usize,
+    held: Mutex<Held>,
+}
+
+#[derive(Debug)]
+enum Held {
+    /// Every record, decoded.
+    All(Arc<Loaded>),
+    /// After [`MarketSource::release_crawl`]: the markets kept, by id
+    /// (`None`: the snapshot does not know it; why, when it did not decode).
+    Kept(Arc<HashMap<MarketId, Kept>>),
+}
+
+#[derive(Debug)]
+enum Kept {
+    Known(Box<Market>),
+    Unknown(Option<DecodeError>),
+}
+
+/// The decoded records of a snapshot.
+#[derive(Debug)]
+struct Loaded {
     events: Vec<Event>,
     events_stats: FetchStats,
     details: Details,
@@ -51,15 +85,8 @@ pub struct SnapshotSource {
     details_skipped: HashMap<String, DecodeError>,
 }
 
-impl SnapshotSource {
-    /// Read and decode `dir/events.json` and, when present, `dir/markets.json`.
-    ///
-    /// Records that do not decode are skipped and counted (never the whole
-    /// file); events are de-duplicated by id. A missing or unreadable
-    /// `events.json` is [`ClientError::Io`]; a file that is not a JSON array is
-    /// [`ClientError::Malformed`]; both name the path.
-    pub fn open(dir: impl AsRef<Path>) -> Result<Self, ClientError> {
-        let dir = dir.as_ref().to_path_buf();
+impl Loaded {
+    fn read(dir: &Path) -> Result<Self, ClientError> {
         let raw_events = read_array(&dir.join(EVENTS_FILE))?;
         let (events, events_stats) = decode_events(raw_events);
 
@@ -96,13 +123,52 @@ impl SnapshotSource {
             Details::Nested(index)
         };
         Ok(Self {
-            dir,
             events,
             events_stats,
             details,
             details_stats,
             details_skipped,
         })
+    }
+
+    fn details_len(&self) -> usize {
+        match &self.details {
+            Details::Recorded(d) => d.len(),
+            Details::Nested(d) => d.len(),
+        }
+    }
+
+    fn detail(&self, id: &MarketId) -> Option<&Market> {
+        match &self.details {
+            Details::Recorded(d) => d.get(id),
+            Details::Nested(d) => d
+                .get(id)
+                .and_then(|&(e, m)| self.events.get(e)?.markets.get(m)),
+        }
+    }
+}
+
+impl SnapshotSource {
+    /// Read and decode `dir/events.json` and, when present, `dir/markets.json`.
+    ///
+    /// Records that do not decode are skipped and counted (never the whole
+    /// file); events are de-duplicated by id. A missing or unreadable
+    /// `events.json` is [`ClientError::Io`]; a file that is not a JSON array is
+    /// [`ClientError::Malformed`]; both name the path.
+    pub fn open(dir: impl AsRef<Path>) -> Result<Self, ClientError> {
+        let dir = dir.as_ref().to_path_buf();
+        let loaded = Loaded::read(&dir)?;
+        Ok(Self::holding(dir, true, loaded))
+    }
+
+    fn holding(dir: PathBuf, reloadable: bool, loaded: Loaded) -> Self {
+        Self {
+            dir,
+            reloadable,
+            details_stats: loaded.details_stats.clone(),
+            details_len: loaded.details_len(),
+            held: Mutex::new(Held::All(Arc::new(loaded))),
+        }
     }
 
     /// A snapshot held in memory: these events and, as the details
@@ -123,14 +189,14 @@ impl SnapshotSource {
             pages: 1,
             ..FetchStats::default()
         };
-        Self {
-            dir: label.into(),
+        let loaded = Loaded {
             events,
             events_stats,
             details: Details::Recorded(details),
             details_stats,
             details_skipped: HashMap::new(),
-        }
+        };
+        Self::holding(label.into(), false, loaded)
     }
 
     /// The directory this snapshot was read from.
@@ -147,17 +213,15 @@ impl SnapshotSource {
 
     /// How many distinct market details the snapshot holds.
     pub fn details_len(&self) -> usize {
-        match &self.details {
-            Details::Recorded(d) => d.len(),
-            Details::Nested(d) => d.len(),
-        }
+        self.details_len
     }
 
     /// The ids of the markets whose details the snapshot holds that have
     /// not settled (open, or closed without a decided outcome yet), sorted.
-    pub fn unsettled_market_ids(&self) -> Vec<MarketId> {
+    pub fn unsettled_market_ids(&self) -> Result<Vec<MarketId>, ClientError> {
         let unsettled = |m: &Market| !matches!(m.resolution(), domain::Resolution::Settled { .. });
-        let mut ids: Vec<MarketId> = match &self.details {
+        let all = self.all()?;
+        let mut ids: Vec<MarketId> = match &all.details {
             Details::Recorded(d) => d
                 .values()
                 .filter(|m| unsettled(m))
@@ -165,21 +229,28 @@ impl SnapshotSource {
                 .collect(),
             Details::Nested(d) => d
                 .keys()
-                .filter(|id| self.detail(id).is_some_and(unsettled))
+                .filter(|id| all.detail(id).is_some_and(unsettled))
                 .cloned()
                 .collect(),
         };
         ids.sort();
-        ids
+        Ok(ids)
     }
 
-    fn detail(&self, id: &MarketId) -> Option<&Market> {
-        match &self.details {
-            Details::Recorded(d) => d.get(id),
-            Details::Nested(d) => d
-                .get(id)
-                .and_then(|&(e, m)| self.events.get(e)?.markets.get(m)),
+    fn lock(&self) -> std::sync::MutexGuard<'_, Held> {
+        // What a panicking holder left is whole: it is replaced, never edited.
+        self.held.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Every record: held, or read again from the directory after a release.
+    fn all(&self) -> Result<Arc<Loaded>, ClientError> {
+        let mut held = self.lock();
+        if let Held::All(all) = &*held {
+            return Ok(all.clone());
         }
+        let all = Arc::new(Loaded::read(&self.dir)?);
+        *held = Held::All(all.clone());
+        Ok(all)
     }
 }
 
@@ -190,9 +261,10 @@ impl MarketSource for SnapshotSource {
     }
 
     async fn fetch_active_events(&self) -> Result<EventsFetch, ClientError> {
+        let all = self.all()?;
         Ok(EventsFetch {
-            events: self.events.clone(),
-            stats: self.events_stats.clone(),
+            events: all.events.clone(),
+            stats: all.events_stats.clone(),
         })
     }
 
@@ -201,6 +273,25 @@ impl MarketSource for SnapshotSource {
         ids: &[MarketId],
         include_closed: bool,
     ) -> Result<MarketsFetch, ClientError> {
+        let kept = match &*self.lock() {
+            Held::Kept(kept) if ids.iter().all(|id| kept.contains_key(id)) => Some(kept.clone()),
+            _ => None,
+        };
+        let all = match kept {
+            Some(_) => None,
+            None => Some(self.all()?),
+        };
+        let detail = |id: &MarketId| match (&kept, &all) {
+            (Some(kept), _) => match kept.get(id) {
+                Some(Kept::Known(m)) => Ok(&**m),
+                Some(Kept::Unknown(e)) => Err(e.as_ref()),
+                None => Err(None),
+            },
+            (None, Some(all)) => all
+                .detail(id)
+                .ok_or_else(|| all.details_skipped.get(id.as_str())),
+            (None, None) => Err(None),
+        };
         let mut out = MarketsFetch {
             stats: FetchStats {
                 pages: 1,
@@ -213,11 +304,12 @@ impl MarketSource for SnapshotSource {
             if !seen.insert(id) {
                 continue;
             }
-            match self.detail(id) {
+            match detail(id) {
                 // The live `/markets` leaves closed markets out unless asked.
-                Some(m) if include_closed || !m.closed => out.markets.push(m.clone()),
-                _ => {
-                    if let Some(e) = self.details_skipped.get(id.as_str()) {
+                Ok(m) if include_closed || !m.closed => out.markets.push(m.clone()),
+                Ok(_) => out.missing.push(id.clone()),
+                Err(skipped) => {
+                    if let Some(e) = skipped {
                         out.stats.skipped.push(e.clone());
                     }
                     out.missing.push(id.clone());
@@ -225,6 +317,31 @@ impl MarketSource for SnapshotSource {
             }
         }
         Ok(out)
+    }
+
+    fn release_crawl(&self, keep: &[MarketId]) {
+        if !self.reloadable {
+            return;
+        }
+        let mut held = self.lock();
+        let Held::All(all) = &*held else {
+            return;
+        };
+        let kept: HashMap<MarketId, Kept> = keep
+            .iter()
+            .map(|id| {
+                let kept = match all.detail(id) {
+                    Some(m) => {
+                        let mut m = m.clone();
+                        m.raw = m.raw.detach();
+                        Kept::Known(Box::new(m))
+                    }
+                    None => Kept::Unknown(all.details_skipped.get(id.as_str()).cloned()),
+                };
+                (id.clone(), kept)
+            })
+            .collect();
+        *held = Held::Kept(Arc::new(kept));
     }
 }
 
@@ -245,10 +362,10 @@ fn insert_first(details: &mut HashMap<MarketId, Market>, market: Market, stats: 
     }
 }
 
-/// The records of a JSON array file, each kept as its own text: the file is
-/// read through a buffer, never whole and never as a tree.
+/// The records of a JSON array file, each kept as its own text: slices of
+/// the file's one buffer, parsed from memory, never as a tree.
 fn read_array(path: &Path) -> Result<Vec<RawJson>, ClientError> {
-    let file = std::fs::File::open(path).map_err(|source| ClientError::Io {
+    let bytes = std::fs::read(path).map_err(|source| ClientError::Io {
         path: path.display().to_string(),
         source,
     })?;
@@ -256,31 +373,8 @@ fn read_array(path: &Path) -> Result<Vec<RawJson>, ClientError> {
         what: path.display().to_string(),
         message,
     };
-    let mut de =
-        serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(1 << 16, file));
-    let records = serde::Deserializer::deserialize_any(&mut de, RawArray)
-        .map_err(|e| malformed(e.to_string()))?;
-    de.end().map_err(|e| malformed(e.to_string()))?;
-    Ok(records)
-}
-
-/// A JSON array read element by element into [`RawJson`]s.
-struct RawArray;
-
-impl<'de> serde::de::Visitor<'de> for RawArray {
-    type Value = Vec<RawJson>;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("a JSON array")
-    }
-
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut out = Vec::new();
-        while let Some(raw) = seq.next_element::<Box<RawValue>>()? {
-            out.push(RawJson::from_raw(raw));
-        }
-        Ok(out)
-    }
+    let text = String::from_utf8(bytes).map_err(|e| malformed(e.to_string()))?;
+    RawJson::array_elements(text).map_err(|e| malformed(e.to_string()))
 }
 
 /// Write a snapshot directory that [`SnapshotSource::open`] replays:

@@ -24,6 +24,14 @@ pub trait MarketSource: Send + Sync {
         ids: &[MarketId],
         include_closed: bool,
     ) -> Result<MarketsFetch, ClientError>;
+
+    /// The caller is done with the crawl and will ask only for the details of
+    /// `keep` (the open positions, to re-price them). A source holding the
+    /// crawl in memory (a snapshot) may free the rest; whatever it is asked
+    /// for afterwards it still answers. By default, nothing is freed.
+    fn release_crawl(&self, keep: &[MarketId]) {
+        let _ = keep;
+    }
 }
 
 /// What a crawl did, for the cycle summary and the terminal.

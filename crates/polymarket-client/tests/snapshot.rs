@@ -167,3 +167,47 @@ async fn a_written_snapshot_replays_the_same_records() {
         .unwrap();
     assert_eq!(again.markets, details);
 }
+
+/// After the cycle releases the crawl, the markets it keeps are served as
+/// before, an unknown kept id is missing, and anything else is read from the
+/// directory again: the answers never change.
+#[tokio::test]
+async fn a_released_snapshot_answers_as_before() {
+    let dir = snapshot_dir(
+        &[event(
+            "1",
+            vec![
+                market("11", false, ["0.6", "0.4"]),
+                market("12", true, ["0", "1"]),
+                json!({"id": "13", "liquidity": "<string>"}),
+            ],
+        )],
+        None,
+    );
+    let source = SnapshotSource::open(dir.path()).unwrap();
+    let before = source.fetch_active_events().await.unwrap();
+    let asked = ids(&["11", "12", "13", "99"]);
+    let details = source.fetch_markets(&asked, true).await.unwrap();
+
+    source.release_crawl(&ids(&["11", "12", "13", "99"]));
+    let kept = source.fetch_markets(&asked, true).await.unwrap();
+    assert_eq!(market_ids(&kept), ["11", "12"]);
+    assert_eq!(kept.markets, details.markets);
+    assert_eq!(kept.missing, details.missing);
+    assert_eq!(kept.stats.skipped, details.stats.skipped);
+    let open_only = source
+        .fetch_markets(&ids(&["11", "12"]), false)
+        .await
+        .unwrap();
+    assert_eq!(market_ids(&open_only), ["11"]);
+    assert_eq!(open_only.missing, ids(&["12"]));
+
+    // Not kept: read again.
+    source.release_crawl(&ids(&["11"]));
+    let other = source.fetch_markets(&ids(&["12"]), true).await.unwrap();
+    assert_eq!(market_ids(&other), ["12"]);
+    source.release_crawl(&[]);
+    let again = source.fetch_active_events().await.unwrap();
+    assert_eq!(again.events, before.events);
+    assert_eq!(again.stats, before.stats);
+}

@@ -1038,6 +1038,32 @@ impl MetadataStore for RoutedStore {
     ) -> Result<(), StoreError> {
         self.write(Write::SetMetadata { key, value, at }).await
     }
+    /// One write where one store is written (J, D, P); a dual write
+    /// journals each key as [`MetadataStore::set_metadata`] does.
+    async fn set_metadata_all(
+        &self,
+        entries: &[(&str, &str)],
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let data_set = Write::SetMetadata {
+            key: "",
+            value: "",
+            at,
+        }
+        .data_set();
+        let only = match self.route(data_set).route {
+            Route::Json => self.json()?,
+            Route::Database | Route::PostgresOnly => self.pg()?,
+            Route::DualWrite | Route::DualRead => {
+                for (key, value) in entries {
+                    self.set_metadata(key, value, at).await?;
+                }
+                return Ok(());
+            }
+        };
+        let _one_at_a_time = self.writing.lock().await;
+        only.metadata.set_metadata_all(entries, at).await
+    }
     async fn load_metadata(&self) -> Result<BTreeMap<String, String>, StoreError> {
         self.read(
             DataSet::Portfolio,

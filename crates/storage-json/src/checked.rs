@@ -14,6 +14,11 @@
 //! cut back on open) no longer matches, and is read and checked whole as
 //! before.
 //!
+//! The derived files a cycle rewrites from fresh data (the raw, filtered
+//! events and markets, the current signals) are recorded too, with no
+//! instant: one this store left as it is now is replaced without being
+//! parsed first to see whether it must be kept aside as corrupt.
+//!
 //! The record is replaced atomically but not fsynced: one older than the
 //! files (a power loss) does not match them, and one that does not parse is
 //! ignored; either way the files are read again, never trusted blindly.

@@ -77,6 +77,27 @@ impl Inner {
         Ok(())
     }
 
+    /// Replace a derived file (one rewritten from fresh data every cycle)
+    /// with what `fill` streams. The file there is first kept aside when it
+    /// is not a JSON array (`keep_if_corrupt`), unless this writer left it
+    /// as it is now (`checked.rs`): reading the last crawl's tens of MB back
+    /// only to find them whole was a third of a cycle's time (issue #13).
+    fn replace_derived(
+        &self,
+        path: &Path,
+        fill: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+    ) -> Result<(), StoreError> {
+        let record = self.record();
+        if record.is_none_or(|r| r.checked.unchanged(r.layout, path).is_none()) {
+            keep_if_corrupt(path)?;
+        }
+        fsio::write_atomic_with(path, fill)?;
+        if let Some(r) = record {
+            r.checked.record(r.layout, path, None);
+        }
+        Ok(())
+    }
+
     /// The files of portfolio `id` (refused when the id is not a safe name).
     fn files(&self, id: &PortfolioId) -> Result<PortfolioFiles, StoreError> {
         self.layout.portfolio(id)
@@ -493,8 +514,7 @@ impl SignalStore for JsonStore {
         // Streamed from the records: ten thousand signals are megabytes of text.
         self.write(move |inner| {
             let path = inner.files_for_write(&id)?.current_signals();
-            keep_if_corrupt(&path)?;
-            fsio::write_atomic_with(&path, |out| {
+            inner.replace_derived(&path, |out| {
                 serde_json::to_writer_pretty(&mut *out, &records).map_err(std::io::Error::other)?;
                 out.write_all(b"\n")
             })
@@ -536,8 +556,7 @@ impl MarketStore for JsonStore {
         let raws: Vec<domain::RawJson> = events.iter().map(|e| e.raw.clone()).collect();
         self.write(move |inner| {
             let path = inner.layout.raw_events();
-            keep_if_corrupt(&path)?;
-            fsio::write_atomic_with(&path, |out| gamma::write_raw_events(out, &raws))
+            inner.replace_derived(&path, |out| gamma::write_raw_events(out, &raws))
         })
         .await
     }
@@ -566,8 +585,7 @@ impl MarketStore for JsonStore {
             .collect();
         self.write(move |inner| {
             let path = inner.layout.filtered_events();
-            keep_if_corrupt(&path)?;
-            fsio::write_atomic_with(&path, |out| gamma::write_filtered_events(out, &raws))
+            inner.replace_derived(&path, |out| gamma::write_filtered_events(out, &raws))
         })
         .await
     }
@@ -589,12 +607,15 @@ impl MarketStore for JsonStore {
                 m,
             )?;
         }
-        // Shared texts (no copy): the file is streamed from them.
-        let raws: Vec<domain::RawJson> = markets.iter().map(|m| m.raw.clone()).collect();
+        // Shared texts (no copy): the file is streamed from them, each record
+        // given its event context as it is written.
+        let records: Vec<(domain::RawJson, Option<domain::EventContext>)> = markets
+            .iter()
+            .map(|m| (m.raw.clone(), m.event.clone()))
+            .collect();
         self.write(move |inner| {
             let path = inner.layout.filtered_markets();
-            keep_if_corrupt(&path)?;
-            fsio::write_atomic_with(&path, |out| gamma::write_filtered_markets(out, &raws))
+            inner.replace_derived(&path, |out| gamma::write_filtered_markets(out, &records))
         })
         .await
     }

@@ -17,7 +17,7 @@
 
 use crate::PgStore;
 use crate::error::{invalid_row, sqlx_err};
-use domain::gamma::decode_market_raw;
+use domain::gamma::{decode_market_raw, raw_with_context};
 use domain::{Market, MarketId, RawJson, StoreError};
 use sea_orm::sqlx;
 use std::collections::HashSet;
@@ -61,7 +61,8 @@ impl PgStore {
             .map_err(|e| sqlx_err(format!("{what}: cannot begin a transaction"), e))?;
         for chunk in kept.chunks(INSERT_ROWS) {
             let ids: Vec<&str> = chunk.iter().map(|m| m.id.as_str()).collect();
-            let data: Vec<&str> = chunk.iter().map(|m| m.raw.get()).collect();
+            let records: Vec<RawJson> = chunk.iter().map(|m| raw_with_context(m)).collect();
+            let data: Vec<&str> = records.iter().map(RawJson::get).collect();
             sqlx::query(UPSERT)
                 .bind(ids)
                 .bind(data)

@@ -9,6 +9,11 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbE
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// A pooled connection idle at least this long is pinged before it is
+/// handed out (a server, proxy or firewall may have dropped it); one used
+/// more recently is not.
+const PING_IF_IDLE_FOR: Duration = Duration::from_secs(10);
+
 /// The PostgreSQL implementation of every port of `domain::ports`. Cheap to
 /// clone (a pooled connection and shared settings).
 #[derive(Clone)]
@@ -59,6 +64,13 @@ impl PgStore {
             .connect_timeout(config.connect_timeout)
             .acquire_timeout(config.connect_timeout)
             .connect_lazy(lazy)
+            // sqlx pings every connection it hands out by default: a round
+            // trip before each statement outside a transaction and each
+            // `BEGIN`, a third of a cycle's (issue #12). A connection in use
+            // within the last `PING_IF_IDLE_FOR` is handed out as it is; one
+            // the server dropped meanwhile fails its statement, as it would
+            // have failed between the ping and the statement.
+            .test_before_acquire_if_idle_for(PING_IF_IDLE_FOR)
             .sqlx_logging(false);
         let db = Database::connect(options)
             .await

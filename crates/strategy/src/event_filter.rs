@@ -56,8 +56,10 @@ enum Rejection {
 }
 
 /// Filter `events` as of `now`. A missing liquidity or volume counts as 0.
+/// The events are taken, not copied: the ones that pass move into the
+/// report (a crawl's events are its largest structure, issue #13).
 pub fn filter_events(
-    events: &[Event],
+    events: Vec<Event>,
     filter: &EventFilter,
     now: DateTime<Utc>,
 ) -> EventFilterReport {
@@ -66,9 +68,9 @@ pub fn filter_events(
         ..EventFilterReport::default()
     };
     for event in events {
-        match check(event, filter, now) {
+        match check(&event, filter, now) {
             Ok(days) => report.passed.push(FilteredEvent {
-                event: event.clone(),
+                event,
                 days_until_end: Some(days),
             }),
             Err(Rejection::Liquidity) => report.rejected_liquidity += 1,

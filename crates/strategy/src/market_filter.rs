@@ -60,18 +60,18 @@ enum Rejection {
 /// Filter every nested market of `events`. A missing liquidity or volume
 /// counts as 0. The markets that pass get `event_id`, `event_title` and
 /// `event_end_date` on [`Market::event`]; their `raw` stays a slice of the
-/// event's text ([`carry_event_context`] writes the context into the records
-/// persisted: re-writing every candidate's text too was a second copy of
-/// the crawl's markets, issue #13).
-pub fn filter_markets(events: &[FilteredEvent], filter: &MarketFilter) -> MarketFilterReport {
+/// event's text (the stores write the context into the records they
+/// persist: re-writing every market's text was a second copy of the crawl's
+/// markets, issue #13).
+/// The events are taken: their markets that pass move into the report.
+pub fn filter_markets(events: Vec<FilteredEvent>, filter: &MarketFilter) -> MarketFilterReport {
     let mut report = MarketFilterReport::default();
     for filtered in events {
-        let event = &filtered.event;
-        for market in &event.markets {
+        let event = filtered.event;
+        for mut market in event.markets {
             report.input += 1;
-            match check(market, filter) {
+            match check(&market, filter) {
                 Ok(()) => {
-                    let mut market = market.clone();
                     market.event = Some(EventContext {
                         event_id: event.id.clone(),
                         event_title: event.title.clone(),
@@ -128,22 +128,26 @@ fn check(market: &Market, filter: &MarketFilter) -> Result<(), Rejection> {
 /// Gamma's `/markets` records do not carry the event they belong to (the
 /// original lost it, so every downstream `event_*` field was null): copy it
 /// onto each `detailed` record from the candidate with the same id (on
-/// [`Market::event`] and into `raw`, so the persisted record keeps it). Records
+/// [`Market::event`]; the stores write it into the record they persist,
+/// `domain::gamma::raw_with_context`, so `raw` is not copied). Records
 /// without a candidate (or whose candidate has no context) keep what they
 /// have. The order of `detailed` is kept.
-pub fn carry_event_context(detailed: Vec<Market>, candidates: &[Market]) -> Vec<Market> {
-    let mut contexts: HashMap<&MarketId, &EventContext> = HashMap::new();
+///
+/// The candidates are taken (only their contexts are kept), so a crawl's
+/// markets are not held twice while the details are persisted.
+pub fn carry_event_context(detailed: Vec<Market>, candidates: Vec<Market>) -> Vec<Market> {
+    let mut contexts: HashMap<MarketId, EventContext> = HashMap::new();
     for candidate in candidates {
-        if let Some(ctx) = &candidate.event {
+        if let Some(ctx) = candidate.event {
             // The first candidate of an id wins, as the first fetch did.
-            contexts.entry(&candidate.id).or_insert(ctx);
+            contexts.entry(candidate.id).or_insert(ctx);
         }
     }
     detailed
         .into_iter()
         .map(|mut market| {
             if let Some(ctx) = contexts.get(&market.id) {
-                attach_event_context(&mut market, (*ctx).clone());
+                attach_event_context(&mut market, ctx.clone());
             }
             market
         })

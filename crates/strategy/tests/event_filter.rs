@@ -22,7 +22,7 @@ enum Verdict {
 /// Run one event through `filter` and say what became of it.
 fn verdict(event: Event, filter: &EventFilter) -> Verdict {
     let now = utc("2026-01-01T12:00:00Z");
-    let r = filter_events(&[event], filter, now);
+    let r = filter_events(vec![event], filter, now);
     assert_eq!(r.input, 1);
     let counts = [
         r.rejected_liquidity,
@@ -189,7 +189,7 @@ fn passed_events_are_sorted_by_volume_descending_and_stable() {
         event("e", "70000", None),
         event("f", "300000", end),
     ];
-    let r = filter_events(&events, &EventFilter::default(), now);
+    let r = filter_events(events.clone(), &EventFilter::default(), now);
     let ids: Vec<&str> = r.passed.iter().map(|p| p.event.id.as_str()).collect();
     assert_eq!(ids, ["b", "f", "a", "c"]);
     assert_eq!(
@@ -207,7 +207,11 @@ fn passed_events_are_sorted_by_volume_descending_and_stable() {
 
 #[test]
 fn no_events_is_an_empty_report() {
-    let r = filter_events(&[], &EventFilter::default(), utc("2026-01-01T00:00:00Z"));
+    let r = filter_events(
+        Vec::new(),
+        &EventFilter::default(),
+        utc("2026-01-01T00:00:00Z"),
+    );
     assert_eq!(r, EventFilterReport::default());
 }
 

@@ -4,6 +4,7 @@
 mod common;
 
 use common::{dec, event, filtered, market, price, utc};
+use domain::gamma::raw_with_context;
 use domain::{EventContext, EventId, Market};
 use serde_json::json;
 use strategy::{MarketFilter, carry_event_context, filter_markets};
@@ -21,7 +22,7 @@ enum Verdict {
 fn verdict(market: Market, filter: &MarketFilter) -> Verdict {
     let mut e = event("ev", "100000", None);
     e.markets = vec![market];
-    let r = filter_markets(&[filtered(e)], filter);
+    let r = filter_markets(vec![filtered(e)], filter);
     assert_eq!(r.input, 1);
     let counts = [
         r.not_tradable,
@@ -198,7 +199,7 @@ fn every_market_of_every_event_is_seen_and_passed_ones_carry_their_event() {
     let mut second = event("e2", "100000", None);
     second.markets = vec![market("b", "0.2", "0.8")];
     let r = filter_markets(
-        &[filtered(first), filtered(second)],
+        vec![filtered(first), filtered(second)],
         &MarketFilter::default(),
     );
     assert_eq!((r.input, r.not_tradable), (3, 1));
@@ -220,22 +221,34 @@ fn every_market_of_every_event_is_seen_and_passed_ones_carry_their_event() {
         ]
     );
     // Carried onto the records persisted (a candidate whose details could
-    // not be fetched is persisted itself), it is in the raw record too.
-    let persisted = carry_event_context(r.passed.clone(), &r.passed);
+    // not be fetched is persisted itself), it is in the record a store writes.
+    let persisted = carry_event_context(r.passed.clone(), r.passed.clone());
     assert_eq!(
-        persisted[0].raw.to_object().unwrap().get("event_id"),
+        raw_with_context(&persisted[0])
+            .to_object()
+            .unwrap()
+            .get("event_id"),
         Some(&json!("e1"))
     );
     assert_eq!(
-        persisted[0].raw.to_object().unwrap().get("event_title"),
+        raw_with_context(&persisted[0])
+            .to_object()
+            .unwrap()
+            .get("event_title"),
         Some(&json!("Event e1"))
     );
     assert_eq!(
-        persisted[0].raw.to_object().unwrap().get("event_end_date"),
+        raw_with_context(&persisted[0])
+            .to_object()
+            .unwrap()
+            .get("event_end_date"),
         Some(&json!("2026-02-08T12:00:00.000000+00:00"))
     );
     assert_eq!(
-        persisted[1].raw.to_object().unwrap().get("event_end_date"),
+        raw_with_context(&persisted[1])
+            .to_object()
+            .unwrap()
+            .get("event_end_date"),
         Some(&json!(null))
     );
 }
@@ -259,14 +272,14 @@ fn detailed_records_get_the_context_of_their_candidate_in_their_own_order() {
         market("x", "0.6", "0.4"),
         market("a", "0.8", "0.2"),
     ];
-    let out = carry_event_context(detailed, &candidates);
+    let out = carry_event_context(detailed, candidates.to_vec());
     let got: Vec<(&str, Option<&str>, Option<String>)> = out
         .iter()
         .map(|m| {
             (
                 m.id.as_str(),
                 m.event.as_ref().map(|c| c.event_id.as_str()),
-                m.raw
+                raw_with_context(m)
                     .to_object()
                     .unwrap()
                     .get("event_id")

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use domain::gamma::decode_event;
-use domain::{Action, Event, FilteredEvent};
+use domain::{Action, Event};
 use strategy::{
     EventFilter, MarketFilter, MostLikely, PriceHistory, Strategy, filter_events, filter_markets,
 };
@@ -37,11 +37,11 @@ fn super_bowl_fixture_yields_one_no_signal_per_tradable_team() {
 
     // Recorded in October 2025; the event ends 2026-02-08 12:00 UTC.
     let now: DateTime<Utc> = "2026-01-01T12:00:00Z".parse().unwrap();
-    let filtered = filter_events(&events, &EventFilter::default(), now);
+    let filtered = filter_events(events.clone(), &EventFilter::default(), now);
     assert_eq!(filtered.passed.len(), 1);
     assert_eq!(filtered.passed[0].days_until_end, Some(38));
 
-    let markets = filter_markets(&filtered.passed, &MarketFilter::default());
+    let markets = filter_markets(filtered.passed.clone(), &MarketFilter::default());
     assert_eq!(
         (markets.input, markets.not_tradable, markets.passed.len()),
         (33, 1, 32)
@@ -89,11 +89,10 @@ fn super_bowl_event_without_its_end_date_is_rejected() {
     let Some(mut events) = load() else { return };
     events[0].end_date = None;
     let now: DateTime<Utc> = "2026-01-01T12:00:00Z".parse().unwrap();
-    let r = filter_events(&events, &EventFilter::default(), now);
+    let r = filter_events(events.clone(), &EventFilter::default(), now);
     assert_eq!((r.passed.len(), r.missing_end_date), (0, 1));
-    let none: &[FilteredEvent] = &r.passed;
     assert!(
-        filter_markets(none, &MarketFilter::default())
+        filter_markets(r.passed, &MarketFilter::default())
             .passed
             .is_empty()
     );

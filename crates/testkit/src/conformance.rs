@@ -934,6 +934,36 @@ pub async fn metadata_set_get<S: MetadataStore>(store: &S) {
     assert_eq!(store.load_metadata().await.unwrap(), expected);
 }
 
+/// Several keys set at once: new ones added, a stored one overwritten,
+/// the others kept; a key given twice keeps its last value.
+pub async fn metadata_set_all<S: MetadataStore>(store: &S) {
+    store.set_metadata("phase", "0", at(0)).await.unwrap();
+    store.set_metadata("kept", "yes", at(0)).await.unwrap();
+    store
+        .set_metadata_all(
+            &[
+                ("last_event_export", "2025-10-20T17:02:45Z"),
+                ("phase", "1"),
+                ("last_trade_execution", "first"),
+                ("last_trade_execution", "2025-10-20T17:03:00Z"),
+            ],
+            at(1),
+        )
+        .await
+        .unwrap();
+    store.set_metadata_all(&[], at(2)).await.unwrap();
+    let expected: BTreeMap<String, String> = [
+        ("kept", "yes"),
+        ("last_event_export", "2025-10-20T17:02:45Z"),
+        ("last_trade_execution", "2025-10-20T17:03:00Z"),
+        ("phase", "1"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    assert_eq!(store.load_metadata().await.unwrap(), expected);
+}
+
 /// Run every check, each on a fresh store from `fresh` (which returns a guard
 /// to keep alive, e.g. a temp dir or a test database, and the store).
 pub async fn run_all<S, G, F, Fut>(mut fresh: F)
@@ -969,6 +999,7 @@ where
         markets_and_events_round_trip,
         market_snapshots_append,
         metadata_set_get,
+        metadata_set_all,
     );
 }
 
@@ -995,6 +1026,7 @@ macro_rules! storage_conformance {
             markets_and_events_round_trip,
             market_snapshots_append,
             metadata_set_get,
+            metadata_set_all,
         );
     };
     (@tests $fresh:path; $($check:ident),* $(,)?) => {

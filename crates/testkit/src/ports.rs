@@ -167,6 +167,13 @@ impl MetadataStore for Ports {
     async fn set_metadata(&self, k: &str, v: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
         self.0.metadata.set_metadata(k, v, at).await
     }
+    async fn set_metadata_all(
+        &self,
+        entries: &[(&str, &str)],
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.0.metadata.set_metadata_all(entries, at).await
+    }
     async fn load_metadata(&self) -> Result<BTreeMap<String, String>, StoreError> {
         self.0.metadata.load_metadata().await
     }

@@ -186,12 +186,16 @@ pub async fn record_into(
     }
     let previous = previous.map(|name| seq.join(name));
     let carried = match &previous {
-        Some(p) => SnapshotSource::open(p)
-            .map_err(|source| AppError::OpenSnapshot {
+        Some(p) => {
+            let failed = |source| AppError::OpenSnapshot {
                 dir: p.clone(),
                 source,
-            })?
-            .unsettled_market_ids(),
+            };
+            SnapshotSource::open(p)
+                .map_err(failed)?
+                .unsettled_market_ids()
+                .map_err(failed)?
+        }
         None => Vec::new(),
     };
     // A directory that is only ever complete: written aside, then renamed.

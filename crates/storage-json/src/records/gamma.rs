@@ -8,7 +8,7 @@
 
 use super::Located;
 use domain::gamma::{DecodeError, decode_event, decode_market};
-use domain::{Event, FilteredEvent, Market, RawJson, StoreError, Validate};
+use domain::{Event, EventContext, FilteredEvent, Market, RawJson, StoreError, Validate};
 use serde_json::Value;
 use std::io::{self, Write};
 
@@ -102,28 +102,11 @@ pub(crate) fn write_filtered_events(
     out: &mut dyn Write,
     events: &[(RawJson, Option<i64>)],
 ) -> io::Result<()> {
-    let key = format!("\"{DAYS_UNTIL_END}\"");
     out.write_all(b"[")?;
     for (i, (raw, days)) in events.iter().enumerate() {
         out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
         let days = days.map(Value::from).unwrap_or(Value::Null);
-        let text = raw.get().trim_end();
-        match text.strip_suffix('}') {
-            // The common case: append the member to the text as it is.
-            Some(body) if !text.contains(&key) => {
-                out.write_all(body.as_bytes())?;
-                let empty = body.trim_end().ends_with('{');
-                out.write_all(if empty { b"" } else { b"," })?;
-                write!(out, "{key}:{days}}}")?;
-            }
-            // Already there (or not an object): set it through the members.
-            _ => {
-                let set = raw
-                    .with_fields(&[(DAYS_UNTIL_END, days)])
-                    .map_err(io::Error::other)?;
-                out.write_all(set.get().as_bytes())?;
-            }
-        }
+        raw.write_line_with(out, &[(DAYS_UNTIL_END, days)])?;
     }
     out.write_all(if events.is_empty() { b"]\n" } else { b"\n]\n" })
 }
@@ -132,14 +115,19 @@ pub(crate) fn write_filtered_events(
 /// layout `serde_json`'s pretty printer gives an array of raw texts (each
 /// object on one line, as [`RawJson`] serializes), streamed record by record:
 /// no buffer of the whole file (a crawl's detailed markets are tens of MB).
-pub(crate) fn write_filtered_markets(out: &mut dyn Write, markets: &[RawJson]) -> io::Result<()> {
+/// Each record gets its event context as it is written
+/// (`domain::gamma::raw_with_event`), one record's copy at a time.
+pub(crate) fn write_filtered_markets(
+    out: &mut dyn Write,
+    markets: &[(RawJson, Option<EventContext>)],
+) -> io::Result<()> {
     if markets.is_empty() {
         return out.write_all(b"[]\n");
     }
     out.write_all(b"[")?;
-    for (i, raw) in markets.iter().enumerate() {
+    for (i, (raw, event)) in markets.iter().enumerate() {
         out.write_all(if i == 0 { b"\n  " } else { b",\n  " })?;
-        serde_json::to_writer(&mut *out, raw).map_err(io::Error::other)?;
+        domain::gamma::write_with_event(raw, event.as_ref(), out)?;
     }
     out.write_all(b"\n]\n")
 }
@@ -156,9 +144,14 @@ mod tests {
             RawJson::parse(r#"{"id": "1", "q": "a,b"}"#.into()).unwrap(),
             RawJson::parse("{\n  \"id\": \"2\",\n  \"n\": [1, 2]\n}".into()).unwrap(),
         ];
-        for markets in [&raws[..], &raws[..1], &[]] {
+        let records: Vec<_> = raws.iter().map(|r| (r.clone(), None)).collect();
+        for (markets, records) in [
+            (&raws[..], &records[..]),
+            (&raws[..1], &records[..1]),
+            (&[], &[]),
+        ] {
             let mut streamed = Vec::new();
-            write_filtered_markets(&mut streamed, markets).unwrap();
+            write_filtered_markets(&mut streamed, records).unwrap();
             let mut pretty = serde_json::to_vec_pretty(markets).unwrap();
             pretty.push(b'\n');
             assert_eq!(

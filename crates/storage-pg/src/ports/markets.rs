@@ -3,7 +3,7 @@
 //! A set is replaced in one transaction: delete its rows, insert the new
 //! members in batches with their order.
 
-use super::{BATCH_ROWS, begin, commit};
+use super::{BATCH_ROWS, batches, begin, commit};
 use crate::PgStore;
 use crate::convert::{event, market, market_snapshot};
 use crate::entities::{events, market_snapshots, markets};
@@ -34,12 +34,21 @@ fn check_unique<'a>(table: &str, ids: impl Iterator<Item = &'a str>) -> Result<(
     Ok(())
 }
 
+/// A row to insert with the bytes of its long text (for [`batches`]).
+type Sized<R> = (R, usize);
+
+/// The bytes of an event's or a market's long text: its Gamma JSON and
+/// the copies of its title or question.
+fn text(raw: &domain::RawJson, title: &str) -> usize {
+    raw.get().len() + title.len()
+}
+
 async fn insert_events<C: ConnectionTrait>(
     conn: &C,
-    rows: Vec<events::ActiveModel>,
+    rows: Vec<Sized<events::ActiveModel>>,
 ) -> Result<(), StoreError> {
-    for chunk in rows.chunks(BATCH_ROWS) {
-        events::Entity::insert_many(chunk.to_vec())
+    for chunk in batches(&rows, |(_, bytes)| *bytes) {
+        events::Entity::insert_many(chunk.iter().map(|(row, _)| row.clone()))
             .exec_without_returning(conn)
             .await
             .map_err(|e| db_err("saving events", e))?;
@@ -52,7 +61,7 @@ impl PgStore {
     async fn replace_events(
         &self,
         filtered: bool,
-        rows: Vec<events::ActiveModel>,
+        rows: Vec<Sized<events::ActiveModel>>,
     ) -> Result<(), StoreError> {
         let what = if filtered {
             "save_filtered_events"
@@ -89,8 +98,8 @@ impl MarketStore for PgStore {
         let rows = all
             .iter()
             .enumerate()
-            .map(|(i, e)| event::to_row(e, ordinal(i), None))
-            .collect::<Result<Vec<_>, _>>()?;
+            .map(|(i, e)| Ok((event::to_row(e, ordinal(i), None)?, text(&e.raw, &e.title))))
+            .collect::<Result<Vec<_>, StoreError>>()?;
         self.replace_events(false, rows).await
     }
 
@@ -110,8 +119,11 @@ impl MarketStore for PgStore {
         let rows = all
             .iter()
             .enumerate()
-            .map(|(i, f)| event::to_row(&f.event, ordinal(i), Some(f.days_until_end)))
-            .collect::<Result<Vec<_>, _>>()?;
+            .map(|(i, f)| {
+                let row = event::to_row(&f.event, ordinal(i), Some(f.days_until_end))?;
+                Ok((row, text(&f.event.raw, &f.event.title)))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
         self.replace_events(true, rows).await
     }
 
@@ -132,15 +144,15 @@ impl MarketStore for PgStore {
         let rows: Vec<_> = all
             .iter()
             .enumerate()
-            .map(|(i, m)| market::to_row(m, ordinal(i)))
-            .collect::<Result<_, _>>()?;
+            .map(|(i, m)| Ok((market::to_row(m, ordinal(i))?, text(&m.raw, &m.question))))
+            .collect::<Result<_, StoreError>>()?;
         let txn = begin(&self.db, what).await?;
         markets::Entity::delete_many()
             .exec(&txn)
             .await
             .map_err(|e| db_err(what, e))?;
-        for chunk in rows.chunks(BATCH_ROWS) {
-            markets::Entity::insert_many(chunk.to_vec())
+        for chunk in batches(&rows, |(_, bytes)| *bytes) {
+            markets::Entity::insert_many(chunk.iter().map(|(row, _)| row.clone()))
                 .exec_without_returning(&txn)
                 .await
                 .map_err(|e| db_err(what, e))?;

@@ -34,6 +34,19 @@ impl PgStore {
     }
 }
 
+/// The row of `key`, checked as the JSON store checks it.
+fn row(key: &str, value: &str, at: DateTime<Utc>) -> Result<metadata::ActiveModel, StoreError> {
+    let invalid =
+        |e: domain::Invalid| crate::error::invalid_row("system_metadata", key, e.to_string());
+    domain::validate::bounded("key", key, domain::validate::ID_LEN).map_err(invalid)?;
+    domain::validate::text("value", value).map_err(invalid)?;
+    Ok(metadata::ActiveModel {
+        key: Set(key.to_owned()),
+        value: Set(value.to_owned()),
+        updated_at: Set(instant(at)),
+    })
+}
+
 #[async_trait]
 impl MetadataStore for PgStore {
     async fn set_metadata(
@@ -42,16 +55,32 @@ impl MetadataStore for PgStore {
         value: &str,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let invalid =
-            |e: domain::Invalid| crate::error::invalid_row("system_metadata", key, e.to_string());
-        domain::validate::bounded("key", key, domain::validate::ID_LEN).map_err(invalid)?;
-        domain::validate::text("value", value).map_err(invalid)?;
-        let row = metadata::ActiveModel {
-            key: Set(key.to_owned()),
-            value: Set(value.to_owned()),
-            updated_at: Set(instant(at)),
-        };
-        metadata::Entity::insert(row)
+        self.set_metadata_all(&[(key, value)], at).await
+    }
+
+    /// One upsert of every key (its last value when given twice: a row is
+    /// updated once a statement), so one commit.
+    async fn set_metadata_all(
+        &self,
+        entries: &[(&str, &str)],
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut last: Vec<(&str, &str)> = Vec::with_capacity(entries.len());
+        for &(key, value) in entries {
+            match last.iter_mut().find(|(k, _)| *k == key) {
+                Some(kept) => kept.1 = value,
+                None => last.push((key, value)),
+            }
+        }
+        let rows = last
+            .iter()
+            .map(|(key, value)| row(key, value, at))
+            .collect::<Result<Vec<_>, _>>()?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let keys: Vec<&str> = last.iter().map(|(k, _)| *k).collect();
+        metadata::Entity::insert_many(rows)
             .on_conflict(
                 OnConflict::column(metadata::Column::Key)
                     .update_columns([metadata::Column::Value, metadata::Column::UpdatedAt])
@@ -59,7 +88,7 @@ impl MetadataStore for PgStore {
             )
             .exec_without_returning(&self.db)
             .await
-            .map_err(|e| db_err(format!("setting metadata {key}"), e))?;
+            .map_err(|e| db_err(format!("setting metadata {}", keys.join(", ")), e))?;
         Ok(())
     }
 
