@@ -98,6 +98,19 @@ pub trait TradeStore: Send + Sync {
         portfolio: &PortfolioId,
         ids: &[TradeId],
     ) -> Result<Vec<Trade>, StoreError>;
+    /// Every trade of the portfolio, oldest first, as [`TradeChunks`] of at
+    /// most `chunk` trades: a copy can send one chunk on while the next is
+    /// read. A store that can decode its trades lazily answers it itself
+    /// (the JSON store decodes a chunk when it is pulled); the others load
+    /// them all first.
+    async fn trade_chunks(
+        &self,
+        portfolio: &PortfolioId,
+        chunk: usize,
+    ) -> Result<TradeChunks, StoreError> {
+        let trades = self.load_trades(portfolio).await?;
+        Ok(TradeChunks::of(trades, chunk))
+    }
     /// [`TradeStore::trades_by_ids`], each trade as its event only. A store
     /// that can read fewer columns than whole trades answers it itself.
     async fn trade_events(
@@ -107,6 +120,64 @@ pub trait TradeStore: Send + Sync {
     ) -> Result<Vec<TradeEvent>, StoreError> {
         let trades = self.trades_by_ids(portfolio, ids).await?;
         Ok(trades.iter().map(TradeEvent::of).collect())
+    }
+}
+
+/// A portfolio's trades, oldest first, a chunk at a time
+/// ([`TradeStore::trade_chunks`]); the chunks hold [`TradeChunks::total`]
+/// trades in all, unless one is an error, which ends them. Pulling a chunk
+/// may block (a file store decodes its records then): pull them on a thread
+/// that may.
+pub struct TradeChunks {
+    total: usize,
+    chunks: Box<dyn Iterator<Item = Result<Vec<Trade>, StoreError>> + Send>,
+}
+
+impl TradeChunks {
+    /// `total` trades in the chunks `chunks` yields.
+    pub fn new(
+        total: usize,
+        chunks: impl Iterator<Item = Result<Vec<Trade>, StoreError>> + Send + 'static,
+    ) -> Self {
+        TradeChunks {
+            total,
+            chunks: Box::new(chunks),
+        }
+    }
+
+    /// `trades` (loaded already) in chunks of `chunk` (at least one trade).
+    pub fn of(trades: Vec<Trade>, chunk: usize) -> Self {
+        let total = trades.len();
+        let mut rest = trades.into_iter();
+        let chunk = chunk.max(1);
+        TradeChunks::new(
+            total,
+            std::iter::from_fn(move || {
+                let next: Vec<Trade> = rest.by_ref().take(chunk).collect();
+                (!next.is_empty()).then_some(Ok(next))
+            }),
+        )
+    }
+
+    /// How many trades the chunks hold.
+    pub fn total(&self) -> usize {
+        self.total
+    }
+}
+
+impl Iterator for TradeChunks {
+    type Item = Result<Vec<Trade>, StoreError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.chunks.next()
+    }
+}
+
+impl std::fmt::Debug for TradeChunks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TradeChunks")
+            .field("total", &self.total)
+            .finish_non_exhaustive()
     }
 }
 

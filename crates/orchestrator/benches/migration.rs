@@ -15,7 +15,8 @@
 //! N is the largest of `PRESCIENT_BENCH_SIZES` (default 100000; 0 skips the
 //! backfill and verify);
 //! `PRESCIENT_BENCH_CYCLE_REPS` (3) × `PRESCIENT_BENCH_CYCLES` (5) cycles per
-//! phase; `PRESCIENT_BENCH_PHASES` (e.g. `0,4`) measures only those phases
+//! phase (`PRESCIENT_BENCH_CYCLE_REPS=0`: no cycles, the backfill and verify
+//! alone); `PRESCIENT_BENCH_PHASES` (e.g. `0,4`) measures only those phases
 //! (to trace one phase's cycles); `PRESCIENT_BENCH_LOG_SQL` set has the
 //! server log every statement of each bench database with its duration
 //! (`log_min_duration_statement = 0`; needs a superuser, the log is the
@@ -144,8 +145,11 @@ async fn cycle_times(out: &mut Results) {
         }
     }
     for phase in phases {
+        // `PRESCIENT_BENCH_CYCLE_REPS=0`: no cycles, the backfill and verify alone.
+        let Some(median) = times.get(phase).and_then(|t| results::median(t)) else {
+            continue;
+        };
         let t = &times[phase];
-        let median = results::median(t).unwrap();
         eprintln!(
             "cycle in phase {phase}: median {:.1} ms over {} cycles",
             median * 1e3,
@@ -191,6 +195,32 @@ async fn backfill_and_verify(n: u32, out: &mut Results) {
             .unwrap();
         verify.push(start.elapsed().as_secs_f64());
         assert!(verified.is_clean(), "backfilled trades verify clean");
+
+        // Where the time goes: each side's read alone, untimed above.
+        let p = domain::PortfolioId::default();
+        let start = Instant::now();
+        let decoded: usize = json
+            .trades
+            .trade_chunks(&p, orchestrator::ops::copy::TRADE_CHUNK)
+            .await
+            .unwrap()
+            .map(|c| c.unwrap().len())
+            .sum();
+        let chunks_s = start.elapsed().as_secs_f64();
+        let start = Instant::now();
+        let ours = json.trades.load_trades(&p).await.unwrap();
+        let json_s = start.elapsed().as_secs_f64();
+        let start = Instant::now();
+        let theirs = pg_stores.trades.load_trades(&p).await.unwrap();
+        let pg_s = start.elapsed().as_secs_f64();
+        assert_eq!(
+            (decoded, ours.len(), theirs.len()),
+            (n as usize, n as usize, n as usize)
+        );
+        eprintln!(
+            "  JSON decoded in chunks {chunks_s:.2} s, JSON load {json_s:.2} s, PostgreSQL load {pg_s:.2} s"
+        );
+        drop((ours, theirs));
 
         db.connection()
             .execute_unprepared("TRUNCATE trades CASCADE")

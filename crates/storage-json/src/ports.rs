@@ -23,8 +23,8 @@ use crate::store::{Inner, JsonStore, PortfolioFiles};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::ports::{
-    DataVersion, HistoryStore, MarketStore, MetadataStore, PortfolioStore, SignalStore, TradeStore,
-    VersionStore,
+    DataVersion, HistoryStore, MarketStore, MetadataStore, PortfolioStore, SignalStore,
+    TradeChunks, TradeStore, VersionStore,
 };
 use domain::{
     DataSet, Event, Extra, FilteredEvent, HistorySummary, Market, MarketId, MarketSnapshot,
@@ -277,6 +277,26 @@ impl TradeStore for JsonStore {
 
     async fn load_trades(&self, portfolio: &PortfolioId) -> Result<Vec<Trade>, StoreError> {
         self.all_trades(portfolio).await
+    }
+
+    /// The file is read whole and its syntax checked at once (a snapshot
+    /// of it, as a load takes); its records are decoded as the chunks are
+    /// pulled.
+    async fn trade_chunks(
+        &self,
+        portfolio: &PortfolioId,
+        chunk: usize,
+    ) -> Result<TradeChunks, StoreError> {
+        let id = portfolio.clone();
+        self.read(move |inner| {
+            let path = inner.files(&id)?.paper_trades();
+            let Some(bytes) = fsio::read_bytes(&path)? else {
+                return Ok(TradeChunks::of(Vec::new(), chunk));
+            };
+            let (total, chunks) = trade::chunks(&path, bytes, inner.zone, &id, chunk)?;
+            Ok(TradeChunks::new(total, chunks))
+        })
+        .await
     }
 
     async fn trades_for_market(

@@ -258,3 +258,53 @@ async fn a_series_changed_after_the_store_left_it_is_checked_whole_again() {
     ));
     assert_eq!(std::fs::read(&archive).unwrap(), bytes, "nothing written");
 }
+
+/// Read a chunk at a time (as a backfill reads it), a trade file gives what
+/// a load gives; a record further in that breaks a rule, or repeats an id,
+/// ends the chunks with the load's error after the chunks before it; a file
+/// that does not parse gives no chunk at all.
+#[tokio::test]
+async fn trades_in_chunks_are_the_load_and_a_bad_record_ends_them_with_its_error() {
+    let (_tmp, dir) = copy_of(&python_era());
+    let path = dir.join("trades/paper_trades.json");
+    let store = open(&dir);
+    let p = PortfolioId::default();
+    let all = store.load_trades(&p).await.unwrap();
+    assert_eq!(all.len(), 2, "the fixture's two trades");
+    let chunks = store.trade_chunks(&p, 1).await.unwrap();
+    assert_eq!(chunks.total(), 2);
+    let read: Vec<Vec<domain::Trade>> = chunks.map(Result::unwrap).collect();
+    assert_eq!(read.len(), 2);
+    assert_eq!(read.concat(), all);
+
+    let original = std::fs::read(&path).unwrap();
+    for (from, to) in [
+        ("\"action\": \"buy_yes\"", "\"action\": \"sell_yes\""),
+        (
+            "trade_20251020_170245_634159",
+            "trade_20251020_170245_540206",
+        ),
+    ] {
+        std::fs::write(&path, &original).unwrap();
+        damage(&path, |b| {
+            String::from_utf8_lossy(b)
+                .replacen(from, to, 1)
+                .into_bytes()
+        });
+        let err = store.load_trades(&p).await.unwrap_err();
+        let mut chunks = store.trade_chunks(&p, 1).await.unwrap();
+        assert_eq!(chunks.next().unwrap().unwrap(), all[..1]);
+        let chunk_err = chunks.next().unwrap().unwrap_err();
+        assert_eq!(chunk_err.to_string(), err.to_string());
+        assert!(
+            matches!(chunk_err, StoreError::InvalidRecord { .. }),
+            "{chunk_err:?}"
+        );
+        assert!(chunks.next().is_none(), "nothing after the error");
+    }
+
+    std::fs::write(&path, &original).unwrap();
+    damage(&path, truncated);
+    let err = store.trade_chunks(&p, 1).await.unwrap_err();
+    assert_corrupt(err, "paper_trades.json", None);
+}

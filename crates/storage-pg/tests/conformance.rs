@@ -111,3 +111,38 @@ async fn a_bulk_copy_takes_the_settlement_it_is_given() {
     );
     assert_eq!(store.load_trades(&id).await.unwrap(), copy);
 }
+
+/// Text with quotes, commas, new lines and non-ASCII, an `extra` object and
+/// every optional field present or absent go through `COPY` as an append
+/// stores them: a bulk copy and appends read back the same trades.
+#[tokio::test]
+async fn a_bulk_copy_stores_awkward_text_as_an_append_does() {
+    use domain::ports::TradeStore;
+    let (_db, bulk) = fresh().await;
+    let (_db2, one_by_one) = fresh().await;
+    let id = domain::PortfolioId::default();
+    let mut trades: Vec<_> = (0..4).map(testkit::sample_trade).collect();
+    trades[0].market_question = "Will \"A, B\" win?\nSay \"\"yes\"\" — ünïcode".into();
+    trades[0].reason = Some("\"".into());
+    trades[0].event_title = Some(",\",".into());
+    trades[0].extra.insert(
+        "note".into(),
+        serde_json::json!({"q": "a \"quoted\", text", "n": [1, 2.5, null]}),
+    );
+    trades[1].reason = None;
+    trades[1].outcome = None;
+    trades[1].event_id = None;
+    trades[1].event_title = None;
+    trades[1].event_end_date = None;
+    trades[1].current_pnl = None;
+    trades[2].market_question = String::new();
+    assert_eq!(bulk.bulk_insert_trades(&trades).await.unwrap(), 4);
+    for t in &trades {
+        one_by_one.append_trade(t).await.unwrap();
+    }
+    let copied = bulk.load_trades(&id).await.unwrap();
+    assert_eq!(copied, one_by_one.load_trades(&id).await.unwrap());
+    assert_eq!(copied[0].market_question, trades[0].market_question);
+    assert_eq!(copied[0].extra, trades[0].extra);
+    assert_eq!(copied[1].reason, None);
+}

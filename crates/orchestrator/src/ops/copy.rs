@@ -5,7 +5,7 @@
 //! resumed by running it again. Every portfolio the source holds is copied,
 //! the default one always.
 
-use domain::ports::Stores;
+use domain::ports::{Stores, TradeChunks};
 use domain::{DataSet, PortfolioId, StoreError};
 use indicatif::ProgressBar;
 use serde::Serialize;
@@ -129,16 +129,15 @@ pub async fn copy_data_sets(
             DataSet::Trades => {
                 let mut rows = 0;
                 for portfolio in &portfolios {
-                    let trades = from.trades.load_trades(portfolio).await?;
-                    progress.inc_length(trades.len() as u64);
                     match bulk {
                         Some(pg) => {
-                            for chunk in trades.chunks(TRADE_CHUNK) {
-                                pg.bulk_insert_trades(chunk).await?;
-                                progress.inc(chunk.len() as u64);
-                            }
+                            let chunks = from.trades.trade_chunks(portfolio, TRADE_CHUNK).await?;
+                            progress.inc_length(chunks.total() as u64);
+                            rows += bulk_copy(pg, chunks, progress).await?;
                         }
                         None => {
+                            let trades = from.trades.load_trades(portfolio).await?;
+                            progress.inc_length(trades.len() as u64);
                             for t in &trades {
                                 to.trades.append_trade(t).await?;
                                 if t.is_settled() {
@@ -146,9 +145,9 @@ pub async fn copy_data_sets(
                                 }
                                 progress.inc(1);
                             }
+                            rows += trades.len();
                         }
                     }
-                    rows += trades.len();
                 }
                 report.add("trades", rows);
             }
@@ -206,4 +205,52 @@ pub async fn copy_data_sets(
     }
     report.elapsed = started.elapsed();
     Ok(report)
+}
+
+/// Chunks waiting for `COPY` while the next is decoded: one, so memory
+/// stays at a few chunks whatever the file's size.
+const CHUNKS_AHEAD: usize = 1;
+
+/// `chunks` into `pg`, each chunk its own bulk insert. The chunks are
+/// pulled (decoded) on a blocking thread while the one before goes
+/// through `COPY`, so a backfill takes about the longer of the two instead
+/// of their sum. Stops at the first error, of either side; what was
+/// committed before stays (a rerun skips it). Returns the trades copied.
+async fn bulk_copy(
+    pg: &PgStore,
+    chunks: TradeChunks,
+    progress: &ProgressBar,
+) -> Result<usize, StoreError> {
+    let total = chunks.total();
+    let (tx, mut rx) = tokio::sync::mpsc::channel(CHUNKS_AHEAD);
+    let decoding = tokio::task::spawn_blocking(move || {
+        for chunk in chunks {
+            let last = chunk.is_err();
+            // A closed channel: the copy stopped at an error of its own.
+            if tx.blocking_send(chunk).is_err() || last {
+                break;
+            }
+        }
+    });
+    let mut rows = 0;
+    while let Some(chunk) = rx.recv().await {
+        let chunk = chunk?;
+        pg.bulk_insert_trades(&chunk).await?;
+        progress.inc(chunk.len() as u64);
+        rows += chunk.len();
+    }
+    decoding.await.map_err(|e| StoreError::Backend {
+        context: "decoding trades for the copy stopped before it finished".into(),
+        source: Box::new(e),
+    })?;
+    // Every chunk came (a decoder that died would end them early, which
+    // the join above reports): a short count is a store that broke its
+    // word, never taken for a finished copy.
+    if rows != total {
+        return Err(StoreError::Backend {
+            context: format!("the source held {total} trades but gave {rows}"),
+            source: "trade chunks ended early".into(),
+        });
+    }
+    Ok(rows)
 }

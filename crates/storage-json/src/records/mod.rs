@@ -41,38 +41,79 @@ pub(crate) fn read_array<R: DeserializeOwned>(
     path: &Path,
     bytes: &[u8],
 ) -> Result<Vec<Located<R>>, StoreError> {
+    array_items(path, bytes)?
+        .iter()
+        .map(|item| decode_item(path, bytes, item))
+        .collect()
+}
+
+/// Where one record of a JSON-array file lies: its bytes and the line and
+/// column it starts at.
+#[derive(Clone, Debug)]
+pub(crate) struct Item {
+    start: usize,
+    end: usize,
+    line: usize,
+    column: usize,
+}
+
+/// Every record of a JSON-array file, found without decoding one: the whole
+/// file's syntax is checked (`Corrupt` at the error's position), so a torn
+/// or cut file is refused before any of its records is used.
+pub(crate) fn array_items(path: &Path, bytes: &[u8]) -> Result<Vec<Item>, StoreError> {
     let items: Vec<&RawValue> = fsio::parse(path, bytes)?;
     let mut lines = Lines::new(bytes);
-    items
+    Ok(items
         .into_iter()
         .map(|raw| {
             let text = raw.get();
-            let offset = (text.as_ptr() as usize).saturating_sub(bytes.as_ptr() as usize);
-            let (line, column) = lines.position(offset);
-            let mut de = serde_json::Deserializer::from_str(text);
-            let record = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-                let field = e.path().to_string();
-                let inner = e.into_inner();
-                let (at_line, at_column) = if inner.line() <= 1 {
-                    (line, column + inner.column())
-                } else {
-                    (line + inner.line() - 1, inner.column())
-                };
-                let message = fsio::serde_message(&inner);
-                StoreError::Corrupt {
-                    path: path.display().to_string(),
-                    line: at_line,
-                    column: at_column,
-                    message: if field == "." {
-                        message
-                    } else {
-                        format!("field `{field}`: {message}")
-                    },
-                }
-            })?;
-            Ok(Located { line, record })
+            let start = (text.as_ptr() as usize).saturating_sub(bytes.as_ptr() as usize);
+            let (line, column) = lines.position(start);
+            Item {
+                start,
+                end: start.saturating_add(text.len()),
+                line,
+                column,
+            }
         })
-        .collect()
+        .collect())
+}
+
+/// Decode the record at `item` of the file `bytes` (of [`array_items`]).
+pub(crate) fn decode_item<R: DeserializeOwned>(
+    path: &Path,
+    bytes: &[u8],
+    item: &Item,
+) -> Result<Located<R>, StoreError> {
+    let Item { line, column, .. } = *item;
+    let text = bytes.get(item.start..item.end).unwrap_or_default();
+    // Tracking the path costs about a third of a decode: a record that
+    // decodes needs none, one that does not is decoded again for it.
+    if let Ok(record) = serde_json::from_slice(text) {
+        return Ok(Located { line, record });
+    }
+    let mut de = serde_json::Deserializer::from_slice(text);
+    let record = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let field = e.path().to_string();
+        let inner = e.into_inner();
+        let (at_line, at_column) = if inner.line() <= 1 {
+            (line, column + inner.column())
+        } else {
+            (line + inner.line() - 1, inner.column())
+        };
+        let message = fsio::serde_message(&inner);
+        StoreError::Corrupt {
+            path: path.display().to_string(),
+            line: at_line,
+            column: at_column,
+            message: if field == "." {
+                message
+            } else {
+                format!("field `{field}`: {message}")
+            },
+        }
+    })?;
+    Ok(Located { line, record })
 }
 
 /// Read and parse a JSON-array file; a missing file has no records.
@@ -130,16 +171,28 @@ pub(crate) fn convert_all<R, T: Validate>(
         .into_iter()
         .enumerate()
         .map(|(i, r)| {
-            let ctx = RecordCtx {
-                location,
-                line: Some(r.line),
-                key: key(i, &r.record),
-                zone,
-            };
-            let record = convert(r.record, &ctx)?;
-            ctx.validate(record)
+            let key = key(i, &r.record);
+            convert_one(location, zone, r, key, &convert)
         })
         .collect()
+}
+
+/// [`convert_all`] of one record, under `key`.
+pub(crate) fn convert_one<R, T: Validate>(
+    location: &str,
+    zone: NaiveZone,
+    r: Located<R>,
+    key: String,
+    convert: impl Fn(R, &RecordCtx<'_>) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    let ctx = RecordCtx {
+        location,
+        line: Some(r.line),
+        key,
+        zone,
+    };
+    let record = convert(r.record, &ctx)?;
+    ctx.validate(record)
 }
 
 /// Keys of an append-only file appear once: a second record with a stored
@@ -149,21 +202,41 @@ pub(crate) fn unique_keys<R>(
     records: &[Located<R>],
     key: impl Fn(&R) -> String,
 ) -> Result<(), StoreError> {
-    let mut seen: HashMap<String, usize> = HashMap::with_capacity(records.len());
+    let mut seen = SeenKeys::with_capacity(records.len());
     for r in records {
-        let k = key(&r.record);
-        if let Some(first) = seen.get(&k) {
+        seen.insert(location, key(&r.record), r.line)?;
+    }
+    Ok(())
+}
+
+/// The keys of a file's records met so far, each with its line.
+pub(crate) struct SeenKeys(HashMap<String, usize>);
+
+impl SeenKeys {
+    pub(crate) fn with_capacity(n: usize) -> Self {
+        SeenKeys(HashMap::with_capacity(n))
+    }
+
+    /// Note `key` at `line`; a key met before is the error [`unique_keys`]
+    /// reports.
+    pub(crate) fn insert(
+        &mut self,
+        location: &str,
+        key: String,
+        line: usize,
+    ) -> Result<(), StoreError> {
+        if let Some(first) = self.0.get(&key) {
             return Err(StoreError::InvalidRecord {
-                location: format!("{location} line {}", r.line),
-                key: k,
+                location: format!("{location} line {line}"),
+                key,
                 message: format!(
                     "is stored twice: the first record with this key is at line {first}"
                 ),
             });
         }
-        seen.insert(k, r.line);
+        self.0.insert(key, line);
+        Ok(())
     }
-    Ok(())
 }
 
 #[cfg(test)]

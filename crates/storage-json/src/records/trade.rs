@@ -13,7 +13,9 @@
 //! `realized_pnl`, `closed_at`): [`settle`] rewrites that record and leaves
 //! every other byte of the file as it was.
 
-use super::{Located, convert_all, read_array, unique_keys};
+use super::{
+    Item, Located, SeenKeys, convert_all, convert_one, decode_item, read_array, unique_keys,
+};
 use crate::append::{Keyed, Scanned};
 use crate::fsio;
 use crate::num::{Num, RecordCtx, time_text};
@@ -26,9 +28,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use std::borrow::Cow;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-#[derive(Debug, Serialize, Deserialize)]
+mod de;
+
+/// Read by hand ([`de`]), in one pass; written by the derive.
+#[derive(Debug, Serialize)]
 pub(crate) struct TradeRecord {
     pub trade_id: String,
     pub timestamp: String,
@@ -158,6 +163,85 @@ pub(crate) fn convert(
         |_, r| r.trade_id.clone(),
         |r, ctx| r.into_domain(ctx, portfolio),
     )
+}
+
+/// The trades of a file (read whole, its syntax checked: [`chunks`]),
+/// decoded and checked as [`load`] does, a chunk at a time as they are
+/// pulled. A record that breaks a rule, or repeats an id met before, is
+/// the error a load reports, and the last chunk.
+pub(crate) struct Chunks {
+    location: String,
+    path: PathBuf,
+    bytes: Vec<u8>,
+    items: std::vec::IntoIter<Item>,
+    chunk: usize,
+    zone: NaiveZone,
+    portfolio: PortfolioId,
+    seen: SeenKeys,
+    failed: bool,
+}
+
+/// The trades of the file `bytes` at `path` in chunks of `chunk`, and how
+/// many there are.
+pub(crate) fn chunks(
+    path: &Path,
+    bytes: Vec<u8>,
+    zone: NaiveZone,
+    portfolio: &PortfolioId,
+    chunk: usize,
+) -> Result<(usize, Chunks), StoreError> {
+    let items = super::array_items(path, &bytes)?;
+    let total = items.len();
+    Ok((
+        total,
+        Chunks {
+            location: path.display().to_string(),
+            path: path.to_owned(),
+            bytes,
+            items: items.into_iter(),
+            chunk: chunk.max(1),
+            zone,
+            portfolio: portfolio.clone(),
+            seen: SeenKeys::with_capacity(total),
+            failed: false,
+        },
+    ))
+}
+
+impl Chunks {
+    fn decode(&mut self, item: &Item) -> Result<Trade, StoreError> {
+        let r: Located<TradeRecord> = decode_item(&self.path, &self.bytes, item)?;
+        let key = r.record.trade_id.clone();
+        self.seen.insert(&self.location, key.clone(), r.line)?;
+        let portfolio = &self.portfolio;
+        convert_one(&self.location, self.zone, r, key, |r, ctx| {
+            r.into_domain(ctx, portfolio)
+        })
+    }
+}
+
+impl Iterator for Chunks {
+    type Item = Result<Vec<Trade>, StoreError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
+        let mut out = Vec::with_capacity(self.chunk.min(self.items.len()));
+        while out.len() < self.chunk {
+            let Some(item) = self.items.next() else {
+                break;
+            };
+            match self.decode(&item) {
+                Ok(t) => out.push(t),
+                Err(e) => {
+                    self.failed = true;
+                    return Some(Err(e));
+                }
+            }
+        }
+        (!out.is_empty()).then_some(Ok(out))
+    }
 }
 
 /// `t` as an append writes it: its record, keyed by `trade_id`, with the

@@ -12,6 +12,7 @@ use domain::ports::TradeStore;
 use domain::{
     EventId, MarketId, PortfolioId, StoreError, Trade, TradeEvent, TradeId, TradeSettlement,
 };
+use futures_util::TryStreamExt;
 use sea_orm::sea_query::Expr;
 use sea_orm::sqlx;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
@@ -261,8 +262,14 @@ impl PgStore {
         if let Some((limit, offset)) = binds.page {
             query = query.bind(limit).bind(offset);
         }
-        let rows = query.fetch_all(pool).await.map_err(|e| sqlx_err(what, e))?;
-        rows.iter().map(trade::from_pg_row).collect()
+        // Each row decoded as it arrives, while the server sends the next
+        // ones, instead of all of them buffered first.
+        let mut rows = query.fetch(pool);
+        let mut trades = Vec::new();
+        while let Some(row) = rows.try_next().await.map_err(|e| sqlx_err(what, e))? {
+            trades.push(trade::from_pg_row(&row)?);
+        }
+        Ok(trades)
     }
 }
 
@@ -548,56 +555,122 @@ mod copy {
 
     /// `trades` as CSV rows, numbered from `first` when given (staging's
     /// `ord`): every present value quoted, an absent one unquoted and empty
-    /// (NULL).
+    /// (NULL). Written straight into one buffer, no text made per field.
     pub(super) fn csv(first: Option<usize>, trades: &[Trade]) -> String {
         let mut out = String::with_capacity(trades.len() * 512);
         for (i, t) in trades.iter().enumerate() {
-            let mut separator = "";
+            let mut row = Row {
+                out: &mut out,
+                first: true,
+            };
             if let Some(first) = first {
-                let _ = write!(out, "{}", first + i);
-                separator = ",";
+                row.raw(first + i);
             }
-            let fields: [Option<String>; 21] = [
-                Some(t.portfolio_id.to_string()),
-                Some(t.trade_id.to_string()),
-                Some(instant(t.timestamp)),
-                Some(t.market_id.to_string()),
-                Some(t.market_question.clone()),
-                Some(t.action.as_str().to_owned()),
-                t.outcome.clone(),
-                Some(t.amount.value().to_string()),
-                Some(t.entry_price.value().to_string()),
-                Some(t.shares.value().to_string()),
-                Some(t.confidence.to_string()),
-                t.reason.clone(),
-                Some(t.status.as_str().to_owned()),
-                t.event_id.as_ref().map(ToString::to_string),
-                t.event_title.clone(),
-                t.event_end_date.map(instant),
-                t.current_pnl.map(|u| u.value().to_string()),
-                t.realized_pnl.map(|u| u.value().to_string()),
-                Some(serde_json::Value::Object(t.extra.clone()).to_string()),
-                Some(t.strategy.clone()),
-                t.closed_at.map(instant),
-            ];
-            for field in fields {
-                out.push_str(separator);
-                separator = ",";
-                if let Some(f) = field {
-                    out.push('"');
-                    out.push_str(&f.replace('"', "\"\""));
-                    out.push('"');
-                }
-            }
+            row.text(Some(t.portfolio_id.as_str()));
+            row.text(Some(t.trade_id.as_str()));
+            row.value(Some(instant(t.timestamp)));
+            row.text(Some(t.market_id.as_str()));
+            row.text(Some(&t.market_question));
+            row.text(Some(t.action.as_str()));
+            row.text(t.outcome.as_deref());
+            row.value(Some(t.amount.value()));
+            row.value(Some(t.entry_price.value()));
+            row.value(Some(t.shares.value()));
+            row.value(Some(t.confidence));
+            row.text(t.reason.as_deref());
+            row.text(Some(t.status.as_str()));
+            row.text(t.event_id.as_ref().map(|e| e.as_str()));
+            row.text(t.event_title.as_deref());
+            row.value(t.event_end_date.map(instant));
+            row.value(t.current_pnl.map(|u| u.value()));
+            row.value(t.realized_pnl.map(|u| u.value()));
+            row.value(Some(Extra(&t.extra)));
+            row.text(Some(&t.strategy));
+            row.value(t.closed_at.map(instant));
             out.push('\n');
         }
         out
     }
 
+    /// One CSV row being written.
+    struct Row<'a> {
+        out: &'a mut String,
+        first: bool,
+    }
+
+    impl Row<'_> {
+        fn separator(&mut self) {
+            if !self.first {
+                self.out.push(',');
+            }
+            self.first = false;
+        }
+
+        /// A number as it is (staging's `ord`).
+        fn raw(&mut self, v: usize) {
+            self.separator();
+            let _ = write!(self.out, "{v}");
+        }
+
+        fn text(&mut self, v: Option<&str>) {
+            self.separator();
+            if let Some(v) = v {
+                self.out.push('"');
+                Quoted(self.out).push(v);
+                self.out.push('"');
+            }
+        }
+
+        fn value(&mut self, v: Option<impl std::fmt::Display>) {
+            self.separator();
+            if let Some(v) = v {
+                self.out.push('"');
+                // Writing into a `String` does not fail.
+                let _ = write!(Quoted(self.out), "{v}");
+                self.out.push('"');
+            }
+        }
+    }
+
+    /// Text inside a quoted CSV field: each `"` doubled.
+    struct Quoted<'a>(&'a mut String);
+
+    impl Quoted<'_> {
+        fn push(&mut self, s: &str) {
+            let mut parts = s.split('"');
+            if let Some(head) = parts.next() {
+                self.0.push_str(head);
+            }
+            for part in parts {
+                self.0.push_str("\"\"");
+                self.0.push_str(part);
+            }
+        }
+    }
+
+    impl Write for Quoted<'_> {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            self.push(s);
+            Ok(())
+        }
+    }
+
+    /// A trade's `extra` as the JSON object it is stored as.
+    struct Extra<'a>(&'a domain::Extra);
+
+    impl std::fmt::Display for Extra<'_> {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            // `serde_json` writes through `io::Write`; a map of JSON values
+            // always serialises, and its bytes are UTF-8.
+            let mut buf = Vec::new();
+            serde_json::to_writer(&mut buf, self.0).map_err(|_| std::fmt::Error)?;
+            f.write_str(std::str::from_utf8(&buf).map_err(|_| std::fmt::Error)?)
+        }
+    }
+
     /// As `convert::instant` stores it: microseconds, UTC.
     fn instant(t: DateTime<Utc>) -> String {
         t.trunc_subsecs(6)
-            .format("%Y-%m-%dT%H:%M:%S%.6f+00:00")
-            .to_string()
+            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
     }
 }
