@@ -130,6 +130,12 @@ async fn cycles_in_phase(phase: &str, cycles: usize) -> Vec<f64> {
 
 async fn cycle_times(out: &mut Results) {
     let reps = env_or("PRESCIENT_BENCH_CYCLE_REPS", 3);
+    if reps == 0 {
+        eprintln!(
+            "PRESCIENT_BENCH_CYCLE_REPS=0: no cycles measured (the backfill and verify alone)"
+        );
+        return;
+    }
     let cycles = env_or("PRESCIENT_BENCH_CYCLES", 5);
     // Interleaved, so drift on a noisy machine spreads over every phase.
     let only = std::env::var("PRESCIENT_BENCH_PHASES").unwrap_or_default();
@@ -145,11 +151,8 @@ async fn cycle_times(out: &mut Results) {
         }
     }
     for phase in phases {
-        // `PRESCIENT_BENCH_CYCLE_REPS=0`: no cycles, the backfill and verify alone.
-        let Some(median) = times.get(phase).and_then(|t| results::median(t)) else {
-            continue;
-        };
         let t = &times[phase];
+        let median = results::median(t).unwrap();
         eprintln!(
             "cycle in phase {phase}: median {:.1} ms over {} cycles",
             median * 1e3,
