@@ -362,6 +362,20 @@ pub fn write_with_event(
     }
 }
 
+/// [`raw_with_context`] as a tree (for a store that takes one, JSONB): the
+/// text is parsed once and the context set in the tree, not written into a
+/// new text first.
+pub fn value_with_context(market: &Market) -> Result<Value, serde_json::Error> {
+    let mut value = market.raw.to_value()?;
+    if let (Some(context), Value::Object(members)) = (&market.event, &mut value) {
+        for (key, field) in context_fields(context) {
+            // An existing key keeps its place, as `RawJson::with_fields` sets it.
+            members.insert(key.to_owned(), field);
+        }
+    }
+    Ok(value)
+}
+
 fn context_fields(context: &EventContext) -> [(&'static str, Value); 3] {
     let end = context
         .event_end_date
@@ -698,5 +712,14 @@ mod tests {
         assert_eq!(again, m);
         // Written again, a record that holds its context keeps it in place.
         assert_eq!(raw_with_context(&again).get(), again.raw.get());
+        // As a tree, the same object.
+        assert_eq!(
+            value_with_context(&m).unwrap(),
+            raw_with_context(&m).to_value().unwrap()
+        );
+        assert_eq!(
+            value_with_context(&again).unwrap(),
+            again.raw.to_value().unwrap()
+        );
     }
 }

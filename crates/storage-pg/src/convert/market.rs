@@ -1,5 +1,5 @@
 //! `markets` rows ↔ [`Market`]. `market_data` is the Gamma object as received
-//! plus the event context (`domain::gamma::raw_with_context`); reads decode it with
+//! plus the event context (`domain::gamma::value_with_context`); reads decode it with
 //! `domain::gamma::decode_market`. The typed columns are copies for queries.
 
 use super::{RowCtx, money_copy, opt_instant};
@@ -17,8 +17,7 @@ pub(crate) fn to_row(m: &Market, ordinal: i32) -> Result<ActiveModel, StoreError
     };
     // JSONB takes a tree: the kept text (with the event context written in)
     // is parsed here, one record at a time.
-    let data = domain::gamma::raw_with_context(m)
-        .to_value()
+    let data = domain::gamma::value_with_context(m)
         .map_err(|e| ctx.invalid(format!("market_data: {e}")))?;
     Ok(ActiveModel {
         id: NotSet,
