@@ -56,6 +56,16 @@ pub trait TradeStore: Send + Sync {
     /// execution, [`Trade::as_executed`]); another trade under a stored id is
     /// [`StoreError::Conflict`].
     async fn append_trade(&self, trade: &Trade) -> Result<(), StoreError>;
+    /// [`Self::append_trade`] of each of `trades`, in order. A store that
+    /// can write them in one go (one append and one fsync for the JSON
+    /// file) checks every id first, so a conflict writes none of them;
+    /// others append them one by one and stop at the first that fails.
+    async fn append_trades(&self, trades: &[Trade]) -> Result<(), StoreError> {
+        for trade in trades {
+            self.append_trade(trade).await?;
+        }
+        Ok(())
+    }
     /// Record on the trade record of `settlement.trade_id` in
     /// `settlement.portfolio_id` its status, realized P&L and closing time.
     /// Returns whether such a trade is stored (`false`: nothing changed).
@@ -312,19 +322,39 @@ pub trait MetadataStore: Send + Sync {
     async fn load_metadata(&self) -> Result<BTreeMap<String, String>, StoreError>;
 }
 
-/// Executing a trade touches three data sets: the trade, the portfolio that
-/// now holds its position, and the signal's link to it; closing positions
-/// (settlement on resolution, an exit rule) touches two: the portfolio and
-/// the trade records. A store that can do them atomically (PostgreSQL, in
-/// one transaction) implements this; the others use [`SequentialExecution`].
+/// Executing trades touches three data sets: the trades, the portfolio
+/// that now holds their positions, and the signals' links to them; closing
+/// positions (settlement on resolution, an exit rule) touches two: the
+/// portfolio and the trade records. A store that can do them atomically
+/// (PostgreSQL, in one transaction) implements this; the others use
+/// [`SequentialExecution`].
 #[async_trait]
 pub trait ExecutionStore: Send + Sync {
+    /// Record the executions of one step together: `trades` (in execution
+    /// order), `portfolio` as after the last of them, and each of `signals`
+    /// (executed, [`Signal::trade_id`] naming one of `trades`) linked to its
+    /// trade. A cycle records its whole step 5 in one call (issue #13: one
+    /// append and one portfolio save instead of one of each per trade).
+    /// Recording the same call again changes nothing; a trade id the store
+    /// holds with another trade is [`StoreError::Conflict`], and then none
+    /// of the portfolio is written.
+    async fn record_executions(
+        &self,
+        trades: &[Trade],
+        portfolio: &Portfolio,
+        signals: &[Signal],
+    ) -> Result<(), StoreError>;
+    /// [`Self::record_executions`] of one trade, `signal` linked to it.
     async fn record_execution(
         &self,
         trade: &Trade,
         portfolio: &Portfolio,
         signal: Option<&Signal>,
-    ) -> Result<(), StoreError>;
+    ) -> Result<(), StoreError> {
+        let linked: Vec<Signal> = signal.map(|s| s.executed_as(trade)).into_iter().collect();
+        self.record_executions(std::slice::from_ref(trade), portfolio, &linked)
+            .await
+    }
     /// Save `portfolio`, whose positions of `settlements` have closed, and
     /// record each settlement on its trade record
     /// ([`TradeStore::settle_trade`]; a trade that is not stored is left
@@ -336,10 +366,11 @@ pub trait ExecutionStore: Send + Sync {
     ) -> Result<(), StoreError>;
 }
 
-/// Record an execution step by step: the trade first, then the portfolio
-/// holding its position (a crash between them leaves a visible trade without
-/// a position, never a position whose trade is lost). The signal link is
-/// written with the signal set at the end of the step.
+/// Record executions step by step: the trades first (one append), then the
+/// portfolio holding their positions (a crash between them leaves visible
+/// trades without positions, which the next cycle adopts, never a position
+/// whose trade is lost). The signal links are written with the signal set
+/// at the end of the step.
 ///
 /// Settlements likewise: the trade records first, then the portfolio. A
 /// crash between them leaves trade records closed whose positions are still
@@ -353,13 +384,13 @@ pub struct SequentialExecution {
 
 #[async_trait]
 impl ExecutionStore for SequentialExecution {
-    async fn record_execution(
+    async fn record_executions(
         &self,
-        trade: &Trade,
+        trades: &[Trade],
         portfolio: &Portfolio,
-        _signal: Option<&Signal>,
+        _signals: &[Signal],
     ) -> Result<(), StoreError> {
-        self.trades.append_trade(trade).await?;
+        self.trades.append_trades(trades).await?;
         self.portfolio.save_portfolio(portfolio).await
     }
 

@@ -104,4 +104,15 @@ impl Signal {
         self.executed_at = Some(at);
         self.trade_id = Some(trade_id);
     }
+
+    /// This signal executed as `trade` (at its own `executed_at`, else the
+    /// trade's time): what an execution of one trade links.
+    pub fn executed_as(&self, trade: &crate::Trade) -> Signal {
+        let mut linked = self.clone();
+        linked.mark_executed(
+            trade.trade_id.clone(),
+            self.executed_at.unwrap_or(trade.timestamp),
+        );
+        linked
+    }
 }

@@ -764,9 +764,16 @@ async fn recorded_prices(
 }
 
 /// Step 5: execute each signal in order against `portfolio` (a signal
-/// already executed is skipped), recording each execution; the signal set is
+/// already executed is skipped), then record every execution together (one
+/// call: the JSON store appends the trades at once and saves the portfolio
+/// once, PostgreSQL commits one transaction; issue #13); the signal set is
 /// saved again with its links when anything was executed. The ids of the
-/// trades recorded are pushed to `traded` as they are.
+/// trades recorded are pushed to `traded`.
+///
+/// When the trade store already holds an id allocated (with another trade:
+/// a restored older portfolio, a crash between trades and portfolio),
+/// nothing of the step is written: the executions are undone and made
+/// again with that id taken, so no new trade is lost.
 pub async fn execute_signals(
     stores: &Stores,
     params: &CycleParams,
@@ -775,11 +782,97 @@ pub async fn execute_signals(
     traded: &mut Vec<TradeId>,
 ) -> Result<StepSummary, CycleError> {
     let step = Instant::now();
-    let mut executed = Vec::new();
-    let mut skipped = Vec::new();
-    for signal in signals.iter_mut() {
+    let mut taken: HashSet<String> = HashSet::new();
+    let batch = loop {
+        let batch = execute_in_memory(portfolio, signals, params, &taken);
+        if batch.trades.is_empty() {
+            break batch;
+        }
+        match stores
+            .execution
+            .record_executions(&batch.trades, portfolio, &batch.linked)
+            .await
+        {
+            Ok(()) => break batch,
+            Err(StoreError::Conflict { key, .. }) if taken.len() < ID_RETRIES => {
+                tracing::warn!(trade_id = %key, "the trade store already holds this id with another trade; taking the next one");
+                batch.undo(portfolio, signals);
+                taken.insert(key);
+            }
+            Err(e) => return Err(store("execute")(e)),
+        }
+    };
+    traded.extend(batch.trades.iter().map(|t| t.trade_id.clone()));
+    if !batch.trades.is_empty() {
+        stores
+            .signals
+            .replace_current_signals(&params.portfolio_id, signals)
+            .await
+            .map_err(store("execute"))?;
+    }
+    let executed = batch
+        .trades
+        .into_iter()
+        .map(|trade| ExecutedTrade {
+            action: trade.action.as_str(),
+            amount: trade.amount.value(),
+            entry_price: trade.entry_price.value(),
+            trade_id: trade.trade_id,
+            market_id: trade.market_id,
+        })
+        .collect();
+    Ok(StepSummary::new(
+        StepCounts::Execute(ExecuteCounts::new(executed, batch.skipped)),
+        step,
+    ))
+}
+
+/// Step 5's executions before they are recorded.
+struct Executions {
+    /// In execution order.
+    trades: Vec<domain::Trade>,
+    /// The executed signals, linked to their trades.
+    linked: Vec<Signal>,
+    /// The signals skipped, with why.
+    skipped: Vec<SkippedSignal>,
+    /// How to take the executions back: the portfolio as before the first
+    /// of them, and each executed signal (by index) as it was.
+    before: Option<paper_trading::Undo>,
+    unlinked: Vec<(usize, Signal)>,
+}
+
+impl Executions {
+    /// Put `portfolio` and `signals` back as they were before.
+    fn undo(self, portfolio: &mut Portfolio, signals: &mut [Signal]) {
+        if let Some(undo) = self.before {
+            undo.apply(portfolio);
+        }
+        for (index, signal) in self.unlinked {
+            if let Some(slot) = signals.get_mut(index) {
+                *slot = signal;
+            }
+        }
+    }
+}
+
+/// Execute each signal of `signals` not executed yet into `portfolio`, ids
+/// in `taken` avoided, and link it to its trade; nothing is stored.
+fn execute_in_memory(
+    portfolio: &mut Portfolio,
+    signals: &mut [Signal],
+    params: &CycleParams,
+    taken: &HashSet<String>,
+) -> Executions {
+    let mut out = Executions {
+        trades: Vec::new(),
+        linked: Vec::new(),
+        skipped: Vec::new(),
+        before: None,
+        unlinked: Vec::new(),
+    };
+    for (index, signal) in signals.iter_mut().enumerate() {
         if signal.executed {
-            skipped.push(SkippedSignal {
+            out.skipped.push(SkippedSignal {
                 market_id: signal.market_id.clone(),
                 reason: match &signal.trade_id {
                     Some(id) => format!("already executed as {id}"),
@@ -790,35 +883,31 @@ pub async fn execute_signals(
             continue;
         }
         let at = (params.clock)();
-        match execute(stores, portfolio, signal, at, params).await? {
-            Ok(trade) => {
-                traded.push(trade.trade_id.clone());
-                executed.push(ExecutedTrade {
-                    trade_id: trade.trade_id,
-                    market_id: trade.market_id,
-                    action: trade.action.as_str(),
-                    amount: trade.amount.value(),
-                    entry_price: trade.entry_price.value(),
-                });
+        // A skip leaves the portfolio as it was; an execution says how to
+        // take it back (no copy of the portfolio per signal).
+        match paper_trading::execute_signal_with(
+            portfolio,
+            signal,
+            at,
+            &params.policy,
+            &params.exits.fill,
+            &|id| taken.contains(id),
+        ) {
+            Ok(execution) => {
+                out.before.get_or_insert(execution.undo);
+                out.unlinked.push((index, signal.clone()));
+                signal.mark_executed(execution.trade.trade_id.clone(), at);
+                out.linked.push(signal.clone());
+                out.trades.push(execution.trade);
             }
-            Err(reason) => skipped.push(SkippedSignal {
+            Err(reason) => out.skipped.push(SkippedSignal {
                 market_id: signal.market_id.clone(),
                 reason: reason.to_string(),
                 kind: skip_kind(&reason),
             }),
         }
     }
-    if !executed.is_empty() {
-        stores
-            .signals
-            .replace_current_signals(&params.portfolio_id, signals)
-            .await
-            .map_err(store("execute"))?;
-    }
-    Ok(StepSummary::new(
-        StepCounts::Execute(ExecuteCounts::new(executed, skipped)),
-        step,
-    ))
+    out
 }
 
 /// Step 6: re-price open positions (closed markets asked for explicitly),
@@ -913,52 +1002,6 @@ pub async fn record_metadata(
         .await
         .map_err(store("metadata"))?;
     Ok(StepSummary::new(StepCounts::Metadata(NoCounts {}), step))
-}
-
-/// Execute one signal and record it. When the trade store already holds the
-/// id allocated (with another trade: a restored older portfolio, a crash
-/// between trade and portfolio), the execution is undone and retried under
-/// the next free id, so the new trade is never lost.
-async fn execute(
-    stores: &Stores,
-    portfolio: &mut Portfolio,
-    signal: &mut Signal,
-    at: DateTime<Utc>,
-    params: &CycleParams,
-) -> Result<Result<domain::Trade, paper_trading::SkipReason>, CycleError> {
-    let mut taken: HashSet<String> = HashSet::new();
-    loop {
-        // A skip leaves the portfolio as it was; an execution says how to
-        // take it back (no copy of the portfolio per signal).
-        let execution = match paper_trading::execute_signal_with(
-            portfolio,
-            signal,
-            at,
-            &params.policy,
-            &params.exits.fill,
-            &|id| taken.contains(id),
-        ) {
-            Ok(execution) => execution,
-            Err(reason) => return Ok(Err(reason)),
-        };
-        let (trade, undo) = (execution.trade, execution.undo);
-        let unlinked = signal.clone();
-        signal.mark_executed(trade.trade_id.clone(), at);
-        match stores
-            .execution
-            .record_execution(&trade, portfolio, Some(signal))
-            .await
-        {
-            Ok(()) => return Ok(Ok(trade)),
-            Err(StoreError::Conflict { key, .. }) if taken.len() < ID_RETRIES => {
-                tracing::warn!(trade_id = %key, "the trade store already holds this id with another trade; taking the next one");
-                undo.apply(portfolio);
-                *signal = unlinked;
-                taken.insert(key);
-            }
-            Err(e) => return Err(store("execute")(e)),
-        }
-    }
 }
 
 /// Step 6 runs the shared price update ([`crate::prices`]); its errors are

@@ -38,7 +38,8 @@ async fn a_crash_between_json_and_postgres_is_found_and_repaired() {
     record.phase = "4".into();
     PhaseFile::in_dir(&state).save(&record).unwrap();
 
-    // The first execution's JSON half is written, then the process dies.
+    // The executions' JSON half (all three trades of the step, recorded
+    // together) is written, then the process dies.
     let mut crashing = prescient(&db, &data, &state);
     crashing.env("PRESCIENT_TEST_CRASH_AFTER_JSON", "record_execution");
     let out = tokio::task::spawn_blocking(move || crashing.output().unwrap())
@@ -46,7 +47,7 @@ async fn a_crash_between_json_and_postgres_is_found_and_repaired() {
         .unwrap();
     assert!(!out.status.success(), "the hook kills the cycle");
     assert!(String::from_utf8_lossy(&out.stderr).contains("test hook: crashing"));
-    assert_eq!(array_len(&data.join("trades/paper_trades.json")), 1);
+    assert_eq!(array_len(&data.join("trades/paper_trades.json")), 3);
 
     // Restart: the next cycle runs to the end.
     let mut again = prescient(&db, &data, &state);
@@ -73,8 +74,8 @@ async fn a_crash_between_json_and_postgres_is_found_and_repaired() {
     let trades = report.tables.iter().find(|t| t.table == "trades").unwrap();
     assert_eq!(
         trades.missing.len(),
-        1,
-        "the trade PostgreSQL never got: {report}"
+        3,
+        "the trades PostgreSQL never got: {report}"
     );
     assert!(!report.is_clean());
 

@@ -79,5 +79,9 @@ async fn executions_in_every_route_with_and_without_write_behind() {
         testkit::conformance::execution_records_trade_and_portfolio(&store).await;
         let (_dir, store) = behind(phase).await;
         testkit::conformance::execution_records_trade_and_portfolio(&store).await;
+        let (_dir, store) = routed(phase).await;
+        testkit::conformance::executions_recorded_together(&store).await;
+        let (_dir, store) = behind(phase).await;
+        testkit::conformance::executions_recorded_together(&store).await;
     }
 }

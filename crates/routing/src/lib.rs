@@ -389,13 +389,13 @@ impl RoutedStore {
     /// before that the signal row is not there to link.
     fn for_pg<'a>(&self, write: Write<'a>) -> Write<'a> {
         match write {
-            Write::RecordExecution {
-                trade, portfolio, ..
+            Write::RecordExecutions {
+                trades, portfolio, ..
             } if matches!(self.route(DataSet::Signals).route, Route::Json) => {
-                Write::RecordExecution {
-                    trade,
+                Write::RecordExecutions {
+                    trades,
                     portfolio,
-                    signal: None,
+                    signals: &[],
                 }
             }
             other => other,
@@ -644,16 +644,16 @@ impl VersionStore for RoutedStore {
 
 #[async_trait]
 impl ExecutionStore for RoutedStore {
-    async fn record_execution(
+    async fn record_executions(
         &self,
-        trade: &Trade,
+        trades: &[Trade],
         portfolio: &Portfolio,
-        signal: Option<&Signal>,
+        signals: &[Signal],
     ) -> Result<(), StoreError> {
-        self.write(Write::RecordExecution {
-            trade,
+        self.write(Write::RecordExecutions {
+            trades,
             portfolio,
-            signal,
+            signals,
         })
         .await
     }

@@ -24,10 +24,10 @@ static DEFAULT_PORTFOLIO: LazyLock<PortfolioId> = LazyLock::new(PortfolioId::def
 #[derive(Clone, Copy, Debug, Serialize)]
 #[serde(tag = "op", content = "payload", rename_all = "snake_case")]
 pub enum Write<'a> {
-    RecordExecution {
-        trade: &'a Trade,
+    RecordExecutions {
+        trades: &'a [Trade],
         portfolio: &'a Portfolio,
-        signal: Option<&'a Signal>,
+        signals: &'a [Signal],
     },
     RecordSettlements {
         portfolio: &'a Portfolio,
@@ -59,6 +59,13 @@ pub enum Write<'a> {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(tag = "op", content = "payload", rename_all = "snake_case")]
 pub enum OwnedWrite {
+    RecordExecutions {
+        trades: Vec<Trade>,
+        portfolio: Portfolio,
+        signals: Vec<Signal>,
+    },
+    /// One execution, as journaled before a cycle recorded its executions
+    /// together (never written any more).
     RecordExecution {
         trade: Trade,
         portfolio: Portfolio,
@@ -95,14 +102,26 @@ pub enum OwnedWrite {
 impl OwnedWrite {
     pub fn as_write(&self) -> Write<'_> {
         match self {
+            OwnedWrite::RecordExecutions {
+                trades,
+                portfolio,
+                signals,
+            } => Write::RecordExecutions {
+                trades,
+                portfolio,
+                signals,
+            },
             OwnedWrite::RecordExecution {
                 trade,
                 portfolio,
                 signal,
-            } => Write::RecordExecution {
-                trade,
+            } => Write::RecordExecutions {
+                trades: std::slice::from_ref(trade),
                 portfolio,
-                signal: signal.as_ref(),
+                signals: signal
+                    .as_ref()
+                    .map(std::slice::from_ref)
+                    .unwrap_or_default(),
             },
             OwnedWrite::RecordSettlements {
                 portfolio,
@@ -141,14 +160,14 @@ impl Write<'_> {
     /// An owned copy, for the write-behind queue.
     pub fn to_owned_write(&self) -> OwnedWrite {
         match *self {
-            Write::RecordExecution {
-                trade,
+            Write::RecordExecutions {
+                trades,
                 portfolio,
-                signal,
-            } => OwnedWrite::RecordExecution {
-                trade: trade.clone(),
+                signals,
+            } => OwnedWrite::RecordExecutions {
+                trades: trades.to_vec(),
                 portfolio: portfolio.clone(),
-                signal: signal.cloned(),
+                signals: signals.to_vec(),
             },
             Write::RecordSettlements {
                 portfolio,
@@ -189,7 +208,7 @@ impl Write<'_> {
             Write::SetMetadata { .. } => DataSet::Portfolio,
             Write::AppendTrade(_)
             | Write::SettleTrade(_)
-            | Write::RecordExecution { .. }
+            | Write::RecordExecutions { .. }
             | Write::RecordSettlements { .. } => DataSet::Trades,
             Write::AppendHistoryEntry(_) | Write::AppendSignalArchive(_) => DataSet::History,
             Write::ReplacePortfolioSignals { .. } => DataSet::Signals,
@@ -205,7 +224,7 @@ impl Write<'_> {
     /// positions, the trade records and the portfolio.
     pub fn touches(&self) -> &'static [DataSet] {
         match self {
-            Write::RecordExecution { .. } | Write::RecordSettlements { .. } => {
+            Write::RecordExecutions { .. } | Write::RecordSettlements { .. } => {
                 &[DataSet::Trades, DataSet::Portfolio]
             }
             other => match other.data_set() {
@@ -221,7 +240,16 @@ impl Write<'_> {
     /// The operation's name and natural key, for logs and the outbox listing.
     pub fn describe(&self) -> String {
         match self {
-            Write::RecordExecution { trade, .. } => format!("record_execution {}", trade.trade_id),
+            Write::RecordExecutions { trades, .. } => match trades {
+                [one] => format!("record_executions {}", one.trade_id),
+                [first, .., last] => format!(
+                    "record_executions {}..{} ({})",
+                    first.trade_id,
+                    last.trade_id,
+                    trades.len()
+                ),
+                [] => "record_executions (0)".into(),
+            },
             Write::RecordSettlements {
                 portfolio,
                 settlements,
@@ -261,14 +289,14 @@ impl Write<'_> {
     /// write).
     pub async fn apply(&self, stores: &Stores) -> Result<bool, StoreError> {
         match *self {
-            Write::RecordExecution {
-                trade,
+            Write::RecordExecutions {
+                trades,
                 portfolio,
-                signal,
+                signals,
             } => {
                 stores
                     .execution
-                    .record_execution(trade, portfolio, signal)
+                    .record_executions(trades, portfolio, signals)
                     .await
             }
             Write::RecordSettlements {

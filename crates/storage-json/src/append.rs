@@ -196,9 +196,15 @@ impl KeyIndex {
         }
         let known = files.entry(path.to_path_buf()).or_default();
         let mut fresh = Vec::new();
-        let mut batch = HashSet::new();
+        // The keys of this append so far, with their fingerprints: a key
+        // twice in one append is the same record twice or a conflict.
+        let mut batch: HashMap<String, Fingerprint> = HashMap::new();
         for record in records {
-            match known.keys.get(&record.key) {
+            let stored = known
+                .keys
+                .get(&record.key)
+                .or_else(|| batch.get(&record.key));
+            match stored {
                 Some(stored)
                     if on_conflict == OnConflict::Refuse && *stored != record.fingerprint =>
                 {
@@ -209,9 +215,8 @@ impl KeyIndex {
                 }
                 Some(_) => {}
                 None => {
-                    if batch.insert(record.key.clone()) {
-                        fresh.push(record);
-                    }
+                    batch.insert(record.key.clone(), record.fingerprint);
+                    fresh.push(record);
                 }
             }
         }

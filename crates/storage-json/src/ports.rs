@@ -210,6 +210,36 @@ impl PortfolioStore for JsonStore {
 }
 
 impl JsonStore {
+    /// Append `trades`, all of one portfolio, as one write.
+    async fn append_portfolio_trades(&self, trades: &[Trade]) -> Result<(), StoreError> {
+        let Some(first) = trades.first() else {
+            return Ok(());
+        };
+        let id = first.portfolio_id.clone();
+        let name = self
+            .inner
+            .layout
+            .portfolio(&id)?
+            .name("trades/paper_trades.json");
+        let mut records = Vec::with_capacity(trades.len());
+        for trade in trades {
+            checked(&name, || trade.trade_id.to_string(), trade)?;
+            records.push(trade::keyed(trade)?);
+        }
+        self.write(move |inner| {
+            let zone = inner.zone;
+            inner.index.append(
+                &inner.files_for_write(&id)?.paper_trades(),
+                records,
+                &|p: &Path, b: &[u8]| trade::scan_keys(p, b, zone, &id),
+                OnConflict::Refuse,
+                None,
+            )
+        })
+        .await
+        .map(drop)
+    }
+
     async fn all_trades(&self, id: &PortfolioId) -> Result<Vec<Trade>, StoreError> {
         let id = id.clone();
         self.read(move |inner| {
@@ -223,26 +253,16 @@ impl JsonStore {
 #[async_trait]
 impl TradeStore for JsonStore {
     async fn append_trade(&self, trade: &Trade) -> Result<(), StoreError> {
-        let id = trade.portfolio_id.clone();
-        let name = self
-            .inner
-            .layout
-            .portfolio(&id)?
-            .name("trades/paper_trades.json");
-        checked(&name, || trade.trade_id.to_string(), trade)?;
-        let record = trade::keyed(trade)?;
-        self.write(move |inner| {
-            let zone = inner.zone;
-            inner.index.append(
-                &inner.files_for_write(&id)?.paper_trades(),
-                vec![record],
-                &|p: &Path, b: &[u8]| trade::scan_keys(p, b, zone, &id),
-                OnConflict::Refuse,
-                None,
-            )
-        })
-        .await
-        .map(drop)
+        self.append_trades(std::slice::from_ref(trade)).await
+    }
+
+    /// One append (one write, one fsync) per portfolio's run of `trades`;
+    /// every id of a run is checked before any of it is written.
+    async fn append_trades(&self, trades: &[Trade]) -> Result<(), StoreError> {
+        for run in trades.chunk_by(|a, b| a.portfolio_id == b.portfolio_id) {
+            self.append_portfolio_trades(run).await?;
+        }
+        Ok(())
     }
 
     /// Rewrites the portfolio's trade file (atomically, every other record

@@ -25,6 +25,15 @@ async fn execution_records_trade_and_portfolio() {
     testkit::conformance::execution_records_trade_and_portfolio(&ports).await;
 }
 
+/// A step's executions together (one append, one portfolio save), as the
+/// JSON store's `Stores` records them.
+#[tokio::test]
+async fn executions_recorded_together() {
+    let (_dir, store) = fresh().await;
+    let ports = testkit::ports::Ports(domain::ports::Stores::single(std::sync::Arc::new(store)));
+    testkit::conformance::executions_recorded_together(&ports).await;
+}
+
 /// Settlements step by step (trade records, then portfolio), as the JSON
 /// store's `Stores` records them.
 #[tokio::test]

@@ -227,24 +227,36 @@ impl PortfolioStore for MemoryStore {
 #[async_trait]
 impl TradeStore for MemoryStore {
     async fn append_trade(&self, trade: &Trade) -> Result<(), StoreError> {
+        self.append_trades(std::slice::from_ref(trade)).await
+    }
+    /// Every id checked before any trade is kept: a conflict keeps none.
+    async fn append_trades(&self, trades: &[Trade]) -> Result<(), StoreError> {
         self.refuse()?;
         let lean = self.lean;
         self.with(|s| {
-            match s.trades.iter().find(|t| {
-                t.trade_id == trade.trade_id && (!lean || t.portfolio_id == trade.portfolio_id)
-            }) {
-                Some(stored) if stored.as_executed() != trade.as_executed() => {
-                    Err(StoreError::Conflict {
-                        location: "memory trades".into(),
-                        key: trade.trade_id.to_string(),
-                    })
-                }
-                Some(_) => Ok(()),
-                None => {
-                    s.trades.push(trade.clone());
-                    Ok(())
+            let mut fresh: Vec<&Trade> = Vec::new();
+            for trade in trades {
+                let same = |t: &&Trade| {
+                    t.trade_id == trade.trade_id && (!lean || t.portfolio_id == trade.portfolio_id)
+                };
+                match s
+                    .trades
+                    .iter()
+                    .find(same)
+                    .or_else(|| fresh.iter().copied().find(same))
+                {
+                    Some(stored) if stored.as_executed() != trade.as_executed() => {
+                        return Err(StoreError::Conflict {
+                            location: "memory trades".into(),
+                            key: trade.trade_id.to_string(),
+                        });
+                    }
+                    Some(_) => {}
+                    None => fresh.push(trade),
                 }
             }
+            s.trades.extend(fresh.into_iter().cloned());
+            Ok(())
         })?
     }
     async fn settle_trade(&self, settlement: &TradeSettlement) -> Result<bool, StoreError> {

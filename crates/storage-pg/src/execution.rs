@@ -15,7 +15,7 @@ use domain::{Portfolio, Signal, StoreError, Trade, TradeSettlement};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
-/// The steps of [`PgStore::record_execution`], for failpoints (feature `testing`).
+/// The steps of [`PgStore::record_executions`], for failpoints (feature `testing`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExecutionStep {
     /// The trade row is inserted; portfolio and signal are not written yet.
@@ -25,26 +25,36 @@ pub enum ExecutionStep {
 }
 
 impl PgStore {
-    /// Record an executed trade: insert `trade` (idempotent on `trade_id`),
-    /// save `portfolio` (state and positions, as after the trade), and link
-    /// `signal` to the trade — in one transaction. Replaying the same call
-    /// changes nothing.
-    #[tracing::instrument(skip_all, fields(trade_id = %trade.trade_id))]
-    pub async fn record_execution(
+    /// Record executed trades: insert `trades` (idempotent on `trade_id`),
+    /// save `portfolio` (state and positions, as after the last trade), and
+    /// link each of `signals` to the trade its `trade_id` names — in one
+    /// transaction. Replaying the same call changes nothing.
+    #[tracing::instrument(skip_all, fields(trades = trades.len()))]
+    pub async fn record_executions(
         &self,
-        trade: &Trade,
+        trades: &[Trade],
         portfolio: &Portfolio,
-        signal: Option<&Signal>,
+        signals: &[Signal],
     ) -> Result<(), StoreError> {
         let what = "record_execution";
         let txn = begin(&self.db, what).await?;
-        insert_trades(&txn, std::slice::from_ref(trade)).await?;
+        insert_trades(&txn, trades).await?;
         // A signal saved before its trade waits in `pending_trade_id`.
         promote_pending_links(&txn).await?;
         self.failpoint(ExecutionStep::AfterTrade)?;
         write_portfolio(&txn, portfolio).await?;
         self.failpoint(ExecutionStep::AfterPortfolio)?;
-        if let Some(s) = signal {
+        for s in signals {
+            let Some(trade) = trades
+                .iter()
+                .find(|t| s.trade_id.as_ref() == Some(&t.trade_id))
+            else {
+                return Err(StoreError::InvalidRecord {
+                    location: "trading_signals".into(),
+                    key: s.market_id.to_string(),
+                    message: "the executed signal names no trade of this execution".into(),
+                });
+            };
             link_signal(&txn, s, trade).await?;
         }
         commit(txn, what).await

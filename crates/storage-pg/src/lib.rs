@@ -4,7 +4,7 @@
 //! Owns: the SeaORM entities (`entities/`, one module per table), the
 //! conversions between rows and domain types (`convert/`, one module per
 //! table — rows never leave the crate), the port implementations (`ports/`),
-//! executing a trade as one transaction ([`PgStore::record_execution`]),
+//! executing trades as one transaction ([`PgStore::record_executions`]),
 //! closing positions as another ([`PgStore::record_settlements`]),
 //! batched bulk writes, connection settings ([`PgConfig`]), keeping the
 //! password out of every output ([`redact`]), the health check, the price

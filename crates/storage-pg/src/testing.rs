@@ -1,6 +1,6 @@
 //! Test support (feature `testing`): [`TestDb`], a uniquely named database
 //! per test, migrated, dropped when the guard is dropped — even when the test
-//! panicked — and failpoints for [`PgStore::record_execution`].
+//! panicked — and failpoints for [`PgStore::record_executions`].
 
 use crate::{ExecutionStep, PgConfig, PgError, PgStore};
 use domain::StoreError;
@@ -144,7 +144,7 @@ async fn admin_connection(admin_url: &str) -> Result<DatabaseConnection, PgError
     })
 }
 
-/// One-shot failpoints of `record_execution`.
+/// One-shot failpoints of `record_executions`.
 #[derive(Clone, Default)]
 pub(crate) struct Failpoints(Arc<Mutex<Option<ExecutionStep>>>);
 
@@ -163,7 +163,7 @@ impl Failpoints {
 }
 
 impl PgStore {
-    /// Make the next `record_execution` on this store (or a clone) fail at
+    /// Make the next `record_executions` on this store (or a clone) fail at
     /// `step`, as a crash or a lost connection would.
     pub fn fail_execution_at(&self, step: ExecutionStep) {
         *self.failpoints.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(step);

@@ -21,6 +21,13 @@ async fn execution_records_trade_and_portfolio() {
     testkit::conformance::execution_records_trade_and_portfolio(&store).await;
 }
 
+/// A step's executions are one transaction here.
+#[tokio::test]
+async fn executions_recorded_together() {
+    let (_db, store) = fresh().await;
+    testkit::conformance::executions_recorded_together(&store).await;
+}
+
 /// Closing positions is one transaction here.
 #[tokio::test]
 async fn settlements_record_trades_and_portfolio() {

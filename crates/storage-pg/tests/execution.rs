@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use domain::ports::{PortfolioStore, SignalStore, TradeStore};
+use domain::ports::{ExecutionStore, PortfolioStore, SignalStore, TradeStore};
 use domain::{Portfolio, PortfolioId, Signal, Trade};
 use storage_pg::testing::TestDb;
 use storage_pg::{ExecutionStep, PgStore};

@@ -4,7 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use domain::ports::{
-    HistoryStore, MarketStore, MetadataStore, PortfolioStore, SignalStore, TradeStore,
+    ExecutionStore, HistoryStore, MarketStore, MetadataStore, PortfolioStore, SignalStore,
+    TradeStore,
 };
 use domain::{MarketId, PortfolioId};
 use sea_orm::{ConnectionTrait, Statement};

@@ -67,6 +67,49 @@ where
     );
 }
 
+/// A step's executions are recorded together: every trade in order and the
+/// portfolio holding all their positions; recording them again changes
+/// nothing. A batch with a trade under a stored id (other content) is
+/// `StoreError::Conflict` and writes none of it: neither its new trades nor
+/// its portfolio.
+pub async fn executions_recorded_together<S>(store: &S)
+where
+    S: domain::ports::ExecutionStore + TradeStore + PortfolioStore,
+{
+    let trades: Vec<Trade> = (0..3).map(sample_trade).collect();
+    let portfolio = sample_portfolio(3, 0);
+    for _ in 0..2 {
+        store
+            .record_executions(&trades, &portfolio, &[])
+            .await
+            .expect("record_executions");
+    }
+    let mut other = sample_trade(1);
+    other.market_question = "another trade under a stored id".into();
+    let refused = [sample_trade(3), other];
+    let err = store
+        .record_executions(&refused, &sample_portfolio(4, 0), &[])
+        .await
+        .expect_err("a stored id with other content");
+    assert!(
+        matches!(&err, StoreError::Conflict { key, .. } if key == trades[1].trade_id.as_str()),
+        "a conflict naming the id, got {err:?}"
+    );
+    assert_eq!(
+        store.load_trades(&default_id()).await.expect("load_trades"),
+        trades,
+        "the three trades, once each, and nothing of the refused batch"
+    );
+    assert_eq!(
+        store
+            .load_portfolio(&default_id())
+            .await
+            .expect("load_portfolio"),
+        Some(portfolio),
+        "the portfolio as the first batch left it"
+    );
+}
+
 /// Settling a position records it on its trade and the portfolio in one
 /// call; recording it again changes nothing.
 pub async fn settlements_record_trades_and_portfolio<S>(store: &S)

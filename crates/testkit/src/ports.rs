@@ -47,6 +47,9 @@ impl TradeStore for Ports {
     async fn append_trade(&self, t: &Trade) -> Result<(), StoreError> {
         self.0.trades.append_trade(t).await
     }
+    async fn append_trades(&self, t: &[Trade]) -> Result<(), StoreError> {
+        self.0.trades.append_trades(t).await
+    }
     async fn settle_trade(&self, s: &TradeSettlement) -> Result<bool, StoreError> {
         self.0.trades.settle_trade(s).await
     }
@@ -181,15 +184,15 @@ impl MetadataStore for Ports {
 
 #[async_trait]
 impl ExecutionStore for Ports {
-    async fn record_execution(
+    async fn record_executions(
         &self,
-        trade: &Trade,
+        trades: &[Trade],
         portfolio: &Portfolio,
-        signal: Option<&Signal>,
+        signals: &[Signal],
     ) -> Result<(), StoreError> {
         self.0
             .execution
-            .record_execution(trade, portfolio, signal)
+            .record_executions(trades, portfolio, signals)
             .await
     }
     async fn record_settlements(

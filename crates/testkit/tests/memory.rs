@@ -33,6 +33,7 @@ async fn executions_and_settlements_step_by_step() {
         )))
     };
     testkit::conformance::execution_records_trade_and_portfolio(&stores()).await;
+    testkit::conformance::executions_recorded_together(&stores()).await;
     testkit::conformance::settlements_record_trades_and_portfolio(&stores()).await;
 }
 

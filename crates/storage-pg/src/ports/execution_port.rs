@@ -1,5 +1,5 @@
-//! [`ExecutionStore`] for [`PgStore`]: the trade, its portfolio and the
-//! signal link in one transaction ([`PgStore::record_execution`]); closed
+//! [`ExecutionStore`] for [`PgStore`]: the trades, their portfolio and the
+//! signal links in one transaction ([`PgStore::record_executions`]); closed
 //! positions' trades and their portfolio in another
 //! ([`PgStore::record_settlements`]).
 
@@ -10,13 +10,13 @@ use domain::{Portfolio, Signal, StoreError, Trade, TradeSettlement};
 
 #[async_trait]
 impl ExecutionStore for PgStore {
-    async fn record_execution(
+    async fn record_executions(
         &self,
-        trade: &Trade,
+        trades: &[Trade],
         portfolio: &Portfolio,
-        signal: Option<&Signal>,
+        signals: &[Signal],
     ) -> Result<(), StoreError> {
-        PgStore::record_execution(self, trade, portfolio, signal).await
+        PgStore::record_executions(self, trades, portfolio, signals).await
     }
 
     async fn record_settlements(

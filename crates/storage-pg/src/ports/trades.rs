@@ -351,9 +351,14 @@ fn bind_count(n: usize) -> i64 {
 #[async_trait]
 impl TradeStore for PgStore {
     async fn append_trade(&self, t: &Trade) -> Result<(), StoreError> {
+        self.append_trades(std::slice::from_ref(t)).await
+    }
+
+    /// One transaction: every trade or none.
+    async fn append_trades(&self, trades: &[Trade]) -> Result<(), StoreError> {
         let what = "append_trade";
         let txn = begin(&self.db, what).await?;
-        insert_trades(&txn, std::slice::from_ref(t)).await?;
+        insert_trades(&txn, trades).await?;
         promote_pending_links(&txn).await?;
         commit(txn, what).await
     }
