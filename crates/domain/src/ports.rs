@@ -243,6 +243,17 @@ pub trait SignalStore: Send + Sync {
         &self,
         portfolio: &PortfolioId,
     ) -> Result<Vec<Signal>, StoreError>;
+    /// The portfolio's current signals when any of them was executed (a
+    /// cycle traded on them), else `None`. A store that can tell without
+    /// decoding the set does (the JSON file: no `true` anywhere in it; a
+    /// cycle asks this before every crawl, and the set is megabytes).
+    async fn executed_current_signals(
+        &self,
+        portfolio: &PortfolioId,
+    ) -> Result<Option<Vec<Signal>>, StoreError> {
+        let signals = self.load_current_signals(portfolio).await?;
+        Ok(signals.iter().any(|s| s.executed).then_some(signals))
+    }
 }
 
 /// Refuse a signal set for `portfolio` holding another portfolio's signal.

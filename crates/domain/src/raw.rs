@@ -169,7 +169,7 @@ impl RawJson {
     /// (the text came out of a JSON parser: it is not parsed again).
     pub fn write_line(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
         let text = self.get();
-        if text.contains(['\n', '\r']) {
+        if on_several_lines(text) {
             out.write_all(without_whitespace(text).as_bytes())
         } else {
             out.write_all(text.as_bytes())
@@ -189,8 +189,12 @@ impl RawJson {
         let quoted = |key: &str| format!("\"{key}\"");
         let body = text
             .strip_suffix('}')
-            .filter(|_| !text.contains(['\n', '\r']))
-            .filter(|_| !fields.iter().any(|(key, _)| text.contains(&quoted(key))));
+            .filter(|_| !on_several_lines(text))
+            .filter(|_| {
+                !fields.iter().any(|(key, _)| {
+                    memchr::memmem::find(text.as_bytes(), quoted(key).as_bytes()).is_some()
+                })
+            });
         let Some(body) = body else {
             // A key already there (or a text on several lines): through the members.
             return self
@@ -216,7 +220,7 @@ impl RawJson {
     pub fn has_nul(&self) -> bool {
         let text = self.get();
         // Almost every text has no such escape at all: one fast search.
-        if !text.contains("u0000") {
+        if memchr::memmem::find(text.as_bytes(), b"u0000").is_none() {
             return false;
         }
         let bytes = text.as_bytes();
@@ -233,6 +237,12 @@ impl RawJson {
         }
         false
     }
+}
+
+/// Whether `text` holds a line break (one SIMD search: record texts are
+/// tens of kilobytes, and almost all are on one line).
+fn on_several_lines(text: &str) -> bool {
+    memchr::memchr2(b'\n', b'\r', text.as_bytes()).is_some()
 }
 
 /// The members of an object, values borrowed as text.
@@ -283,7 +293,7 @@ impl Serialize for RawJson {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let text = self.get();
         let compact;
-        let text = if text.contains(['\n', '\r']) {
+        let text = if on_several_lines(text) {
             compact = without_whitespace(text);
             compact.as_str()
         } else {

@@ -235,8 +235,9 @@ async fn unarchived_previous_signals(
     month: &str,
 ) -> Result<Option<Vec<Signal>>, CycleError> {
     // A corrupt current-signals file is replaced by step 4 anyway.
-    let previous = match stores.signals.load_current_signals(portfolio).await {
-        Ok(p) => p,
+    let previous = match stores.signals.executed_current_signals(portfolio).await {
+        Ok(Some(p)) => p,
+        Ok(None) => return Ok(None),
         Err(e) => {
             tracing::warn!(error = %e, "the previous signal set does not load; it is replaced by this cycle");
             return Ok(None);
@@ -245,7 +246,7 @@ async fn unarchived_previous_signals(
     let Some(first) = previous.first() else {
         return Ok(None);
     };
-    if !previous.iter().any(|s| s.executed) || domain::time::month_key(first.timestamp) != month {
+    if domain::time::month_key(first.timestamp) != month {
         return Ok(None);
     }
     let archives = stores

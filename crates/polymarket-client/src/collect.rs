@@ -20,7 +20,10 @@ pub(crate) fn decode_page(records: &[Value]) -> Vec<Decoded> {
 
 /// Decode records kept as text, each on its own.
 pub(crate) fn decode_raw_page(records: Vec<RawJson>) -> Vec<Decoded> {
-    records.into_iter().map(decode_event_raw).collect()
+    use rayon::prelude::*;
+    // Each record decodes alone; in order, on every core (a snapshot's
+    // thousand events are a third of a cycle decoded on one).
+    records.into_par_iter().map(decode_event_raw).collect()
 }
 
 #[derive(Debug, Default)]

@@ -954,6 +954,21 @@ impl SignalStore for RoutedStore {
         )
         .await
     }
+    async fn executed_current_signals(
+        &self,
+        portfolio: &PortfolioId,
+    ) -> Result<Option<Vec<Signal>>, StoreError> {
+        self.read(
+            DataSet::Signals,
+            "executed_current_signals",
+            |s| {
+                let id = portfolio.clone();
+                async move { s.signals.executed_current_signals(&id).await }
+            },
+            None,
+        )
+        .await
+    }
 }
 
 #[async_trait]

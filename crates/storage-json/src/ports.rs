@@ -18,7 +18,7 @@ use crate::records::portfolio::PortfolioRecord;
 use crate::records::portfolio_snapshot::PortfolioSnapshotRecord;
 use crate::records::signal::SignalRecord;
 use crate::records::trade::{self, Settled, TradeRecord};
-use crate::records::{convert_all, gamma, load_array};
+use crate::records::{Located, convert_all, gamma, load_array, read_array};
 use crate::store::{Inner, JsonStore, PortfolioFiles};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -550,16 +550,48 @@ impl SignalStore for JsonStore {
         self.read(move |inner| {
             let path = inner.files(&id)?.current_signals();
             let records = load_array::<SignalRecord>(&path)?;
-            convert_all(
-                &loc(&path),
-                inner.zone,
-                records,
-                |i, r| r.key(i),
-                |r, ctx| r.into_domain(ctx, &id),
-            )
+            current_signals(inner, &path, &id, records)
         })
         .await
     }
+
+    /// `executed` is a JSON boolean: a file without the word `true` holds no
+    /// executed signal and is not decoded.
+    async fn executed_current_signals(
+        &self,
+        portfolio: &PortfolioId,
+    ) -> Result<Option<Vec<Signal>>, StoreError> {
+        let id = portfolio.clone();
+        self.read(move |inner| {
+            let path = inner.files(&id)?.current_signals();
+            let Some(bytes) = fsio::read_bytes(&path)? else {
+                return Ok(None);
+            };
+            if memchr::memmem::find(&bytes, b"true").is_none() {
+                return Ok(None);
+            }
+            let records = read_array::<SignalRecord>(&path, &bytes)?;
+            let signals = current_signals(inner, &path, &id, records)?;
+            Ok(signals.iter().any(|s| s.executed).then_some(signals))
+        })
+        .await
+    }
+}
+
+/// The current signal records of portfolio `id` as domain signals.
+fn current_signals(
+    inner: &Inner,
+    path: &Path,
+    id: &PortfolioId,
+    records: Vec<Located<SignalRecord>>,
+) -> Result<Vec<Signal>, StoreError> {
+    convert_all(
+        &loc(path),
+        inner.zone,
+        records,
+        |i, r| r.key(i),
+        |r, ctx| r.into_domain(ctx, id),
+    )
 }
 
 #[async_trait]

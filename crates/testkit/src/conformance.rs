@@ -571,19 +571,31 @@ pub async fn signal_archives_by_month<S: HistoryStore>(store: &S) {
 pub async fn current_signals_replace<S: SignalStore>(store: &S) {
     let id = default_id();
     assert!(store.load_current_signals(&id).await.unwrap().is_empty());
-    let first: Vec<_> = (0..3).map(sample_signal).collect();
+    assert_eq!(
+        store.executed_current_signals(&id).await.unwrap(),
+        None,
+        "no set yet"
+    );
+    let mut first: Vec<_> = (0..3).map(sample_signal).collect();
+    // The word a fast check may look for, in a set none of which executed.
+    first[1].reason = "true to form: YES at 0.9".into();
     store.replace_current_signals(&id, &first).await.unwrap();
     assert_eq!(store.load_current_signals(&id).await.unwrap(), first);
+    assert_eq!(
+        store.executed_current_signals(&id).await.unwrap(),
+        None,
+        "nothing executed"
+    );
 
     let mut executed = sample_signal(7);
     executed.mark_executed(TradeId::new("trade-0000007"), at(8));
-    store
-        .replace_current_signals(&id, std::slice::from_ref(&executed))
-        .await
-        .unwrap();
+    let traded = vec![sample_signal(6), executed];
+    store.replace_current_signals(&id, &traded).await.unwrap();
+    assert_eq!(store.load_current_signals(&id).await.unwrap(), traded);
     assert_eq!(
-        store.load_current_signals(&id).await.unwrap(),
-        vec![executed]
+        store.executed_current_signals(&id).await.unwrap(),
+        Some(traded),
+        "the whole set, one of it executed"
     );
 
     store.replace_current_signals(&id, &[]).await.unwrap();
@@ -591,6 +603,7 @@ pub async fn current_signals_replace<S: SignalStore>(store: &S) {
         store.load_current_signals(&id).await.unwrap().is_empty(),
         "zero signals is a value"
     );
+    assert_eq!(store.executed_current_signals(&id).await.unwrap(), None);
 }
 
 /// Settling a position updates its trade record in place: status, realized

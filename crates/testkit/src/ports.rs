@@ -132,6 +132,12 @@ impl SignalStore for Ports {
     async fn load_current_signals(&self, p: &PortfolioId) -> Result<Vec<Signal>, StoreError> {
         self.0.signals.load_current_signals(p).await
     }
+    async fn executed_current_signals(
+        &self,
+        p: &PortfolioId,
+    ) -> Result<Option<Vec<Signal>>, StoreError> {
+        self.0.signals.executed_current_signals(p).await
+    }
 }
 
 #[async_trait]
