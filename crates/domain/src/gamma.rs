@@ -80,16 +80,17 @@ pub fn decode_event_raw(raw: RawJson) -> Result<DecodedEvent, DecodeError> {
     let obj = &fields.map;
     let id = record_id(obj).ok_or_else(|| err("event", None, "missing id"))?;
     let fail = |message: String| err("event", Some(&id), message);
-    let mut markets = Vec::new();
+    let items = match fields.markets {
+        Nested::None => Vec::new(),
+        Nested::Items(items) => items,
+        Nested::NotArray => return Err(fail("`markets` is not an array".into())),
+    };
+    let mut markets = Vec::with_capacity(items.len());
     let mut skipped_markets = Vec::new();
-    if let Some(nested) = fields.markets {
-        let items: Vec<&RawValue> =
-            serde_json::from_str(nested).map_err(|_| fail("`markets` is not an array".into()))?;
-        for item in items {
-            match decode_market_raw(raw.slice(item.get())) {
-                Ok(m) => markets.push(m),
-                Err(e) => skipped_markets.push(e),
-            }
+    for item in items {
+        match decode_market_raw(raw.slice(item.get())) {
+            Ok(m) => markets.push(m),
+            Err(e) => skipped_markets.push(e),
         }
     }
     let event = Event {
@@ -212,7 +213,68 @@ const MARKET_FIELDS: &[&str] = &[
 /// of its `markets` member; every other member is skipped unparsed.
 struct KnownFields<'a> {
     map: Extra,
-    markets: Option<&'a str>,
+    markets: Nested<'a>,
+}
+
+/// An event's `markets` member: each item's text, read in the same pass as
+/// the event's other members (the text is not scanned again to split it).
+enum Nested<'a> {
+    /// Absent or `null`.
+    None,
+    Items(Vec<&'a RawValue>),
+    /// Present, but not an array.
+    NotArray,
+}
+
+impl<'de> serde::Deserialize<'de> for Nested<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Nested<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an array of market objects")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+                while let Some(item) = seq.next_element::<&'de RawValue>()? {
+                    items.push(item);
+                }
+                Ok(Nested::Items(items))
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(Nested::None)
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(Nested::NotArray)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(Nested::NotArray)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(Nested::NotArray)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(Nested::NotArray)
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(Nested::NotArray)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                while map
+                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                    .is_some()
+                {}
+                Ok(Nested::NotArray)
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 fn known_fields<'a>(
@@ -231,13 +293,12 @@ fn known_fields<'a>(
         ) -> Result<Self::Value, A::Error> {
             let mut out = KnownFields {
                 map: Extra::new(),
-                markets: None,
+                markets: Nested::None,
             };
             while let Some(key) = access.next_key::<Key<'de>>()? {
                 let key = key.as_str();
                 if key == "markets" {
-                    let text = access.next_value::<&'de RawValue>()?.get();
-                    out.markets = (text != "null").then_some(text);
+                    out.markets = access.next_value::<Nested<'de>>()?;
                 } else if self.0.contains(&key) {
                     let value = access.next_value::<Value>()?;
                     out.map.insert(key.to_owned(), value);
@@ -695,6 +756,39 @@ mod tests {
         assert_eq!(d.skipped_markets[0].id.as_deref(), Some("2"));
         assert_eq!(d.event.raw.to_value().unwrap(), v);
         assert_eq!(d.event.liquidity, Some(dec!(22924218.59881)));
+    }
+
+    #[test]
+    fn an_events_markets_member_is_an_array_null_or_absent() {
+        let event = |markets: Value| json!({"id": "7", "title": "t", "markets": markets});
+        for (markets, count) in [
+            (json!(null), 0),
+            (json!([]), 0),
+            (json!([market(json!({})), 5, "x"]), 1),
+        ] {
+            let d = decode_event(&event(markets.clone())).unwrap();
+            assert_eq!(d.event.markets.len(), count, "{markets}");
+            assert_eq!(d.skipped_markets.len(), if count == 1 { 2 } else { 0 });
+        }
+        assert_eq!(
+            decode_event(&json!({"id": "7"}))
+                .unwrap()
+                .event
+                .markets
+                .len(),
+            0
+        );
+        for markets in [
+            json!(5),
+            json!("[]"),
+            json!({"a": [1]}),
+            json!(true),
+            json!(-1.5),
+        ] {
+            let e = decode_event(&event(markets.clone())).unwrap_err();
+            assert_eq!(e.id.as_deref(), Some("7"), "{markets}");
+            assert!(e.message.contains("`markets` is not an array"), "{e}");
+        }
     }
 
     #[test]
