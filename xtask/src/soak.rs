@@ -19,26 +19,34 @@ pub struct SoakArgs {
     /// Seed of the kill points and faults (default: the clock).
     #[arg(long)]
     seed: Option<u64>,
+    /// Soak the release build of `prescient` (the binary operators run)
+    /// instead of the debug one.
+    #[arg(long)]
+    release: bool,
 }
 
 pub fn run(args: SoakArgs) -> Result<()> {
     let root = cmd::root();
     let mut build = cmd::cargo();
     build.args(["build", "-p", "orchestrator", "--bin", "prescient"]);
+    if args.release {
+        build.arg("--release");
+    }
     cmd::run(build)?;
+    let profile = if args.release { "release" } else { "debug" };
     let seed = args.seed.unwrap_or_else(|| {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs())
     });
-    println!("soak seed {seed} (--seed {seed} reproduces it)");
+    println!("soak seed {seed} (--seed {seed} reproduces it), {profile} build");
     let phases = args
         .phases
         .iter()
         .map(|p| p.parse())
         .collect::<Result<Vec<_>, _>>()?;
     let cfg = SoakConfig {
-        binary: root.join("target/debug/prescient"),
+        binary: root.join("target").join(profile).join("prescient"),
         example_snapshot: root.join("examples/snapshot"),
         phases,
         cycles: args.cycles,
