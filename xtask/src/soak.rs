@@ -45,8 +45,13 @@ pub fn run(args: SoakArgs) -> Result<()> {
         .iter()
         .map(|p| p.parse())
         .collect::<Result<Vec<_>, _>>()?;
+    // The soak runs a copy: a build during a long soak (the test suite's,
+    // say) must not swap the binary under it.
+    let copy = tempfile::tempdir()?;
+    let binary = copy.path().join("prescient");
+    std::fs::copy(root.join("target").join(profile).join("prescient"), &binary)?;
     let cfg = SoakConfig {
-        binary: root.join("target").join(profile).join("prescient"),
+        binary,
         example_snapshot: root.join("examples/snapshot"),
         phases,
         cycles: args.cycles,
