@@ -47,11 +47,12 @@ pub fn run(args: SoakArgs) -> Result<()> {
         .collect::<Result<Vec<_>, _>>()?;
     // The soak runs a copy: a build during a long soak (the test suite's,
     // say) must not swap the binary under it.
-    let copy = tempfile::tempdir()?;
-    let binary = copy.path().join("prescient");
+    let copies = root.join("target").join("soak");
+    std::fs::create_dir_all(&copies)?;
+    let binary = copies.join(format!("prescient-{profile}-{}", std::process::id()));
     std::fs::copy(root.join("target").join(profile).join("prescient"), &binary)?;
     let cfg = SoakConfig {
-        binary,
+        binary: binary.clone(),
         example_snapshot: root.join("examples/snapshot"),
         phases,
         cycles: args.cycles,
@@ -76,6 +77,8 @@ pub fn run(args: SoakArgs) -> Result<()> {
         "total: cycles {cycles}, kills {kills}, records checked {checked}, lost {lost}, duplicated {duplicated}, verify {}",
         if clean { "clean" } else { "DIRTY" }
     );
+    // Best effort: a copy left behind is a file under target/.
+    let _ = std::fs::remove_file(&binary);
     if figures.iter().any(|f| !f.is_ok()) {
         bail!("soak found losses, duplicates or a dirty verify (seed {seed})");
     }
