@@ -657,11 +657,20 @@ pub async fn filter_markets(
     drop(ids);
     // A market whose details could not be fetched keeps the record nested in
     // its event, fetched in the same crawl (with its context); it is counted.
+    // The candidates are taken one by one (not partitioned into two more
+    // vectors of markets: issue #13).
     let missing: HashSet<&MarketId> = details.missing.iter().collect();
-    let (fallback, found): (Vec<Market>, Vec<Market>) =
-        passed.into_iter().partition(|c| missing.contains(&c.id));
-    let fallback_count = fallback.len();
+    let mut fallback = Vec::new();
+    let found = passed.into_iter().filter_map(|c| {
+        if missing.contains(&c.id) {
+            fallback.push(c);
+            None
+        } else {
+            Some(c)
+        }
+    });
     let mut markets = strategy::carry_event_context(details.markets, found);
+    let fallback_count = fallback.len();
     markets.extend(fallback);
     stores
         .markets

@@ -297,6 +297,8 @@ impl MarketSource for SnapshotSource {
                 pages: 1,
                 ..FetchStats::default()
             },
+            // Sized once: a cycle holds the filtered markets (issue #13).
+            markets: Vec::with_capacity(ids.len()),
             ..MarketsFetch::default()
         };
         let mut seen = HashSet::new();

@@ -16,7 +16,7 @@ use crate::records::market_snapshot::{self, MarketSnapshotRecord};
 use crate::records::metadata::{MetadataEntry, MetadataFile};
 use crate::records::portfolio::PortfolioRecord;
 use crate::records::portfolio_snapshot::PortfolioSnapshotRecord;
-use crate::records::signal::SignalRecord;
+use crate::records::signal::{SignalRecord, Streamed};
 use crate::records::trade::{self, Settled, TradeRecord};
 use crate::records::{Located, convert_all, gamma, load_array, read_array};
 use crate::store::{Inner, JsonStore, PortfolioFiles};
@@ -530,16 +530,16 @@ impl SignalStore for JsonStore {
         for (i, s) in signals.iter().enumerate() {
             checked(&name, || format!("[{i}] market {}", s.market_id), s)?;
         }
-        let records: Vec<SignalRecord> = signals.iter().map(SignalRecord::from_domain).collect();
-        // Streamed from the records: ten thousand signals are megabytes of text.
-        self.write(move |inner| {
+        // Each record made as it is written: ten thousand signals are
+        // megabytes of records, and of text.
+        let records = Streamed(signals);
+        self.write_borrowed(|inner| {
             let path = inner.files_for_write(&id)?.current_signals();
             inner.replace_derived(&path, |out| {
                 serde_json::to_writer_pretty(&mut *out, &records).map_err(std::io::Error::other)?;
                 out.write_all(b"\n")
             })
         })
-        .await
     }
 
     async fn load_current_signals(

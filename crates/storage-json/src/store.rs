@@ -149,25 +149,54 @@ impl JsonStore {
         T: Send + 'static,
         F: FnOnce(&Inner) -> Result<T, StoreError> + Send + 'static,
     {
+        self.writable()?;
+        let inner = self.inner.clone();
+        run_blocking(move || inner.write_exclusive(f)).await
+    }
+
+    /// [`JsonStore::write`] for a write that borrows what it writes (a
+    /// cycle's ten thousand signals, rendered as they are written instead of
+    /// copied into records first: issue #13). It blocks the calling thread:
+    /// on a multi-thread runtime the worker hands its other tasks to another
+    /// thread first (`block_in_place`); elsewhere it runs in place.
+    pub(crate) fn write_borrowed<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        F: FnOnce(&Inner) -> Result<T, StoreError>,
+    {
+        self.writable()?;
+        let multi_thread = tokio::runtime::Handle::try_current()
+            .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+        if multi_thread {
+            tokio::task::block_in_place(|| self.inner.write_exclusive(f))
+        } else {
+            self.inner.write_exclusive(f)
+        }
+    }
+
+    fn writable(&self) -> Result<(), StoreError> {
         if self.is_read_only() {
             return Err(StoreError::Unsupported(format!(
                 "the JSON store of {} is open read-only",
                 self.data_dir().display()
             )));
         }
-        let inner = self.inner.clone();
-        run_blocking(move || {
-            let _guard = inner.rw.write().unwrap_or_else(PoisonError::into_inner);
-            let before = inner.versions.before_write(&inner.layout)?;
-            let result = f(&inner);
-            inner.versions.after_write(&inner.layout, &before)?;
-            result
-        })
-        .await
+        Ok(())
     }
 }
 
 impl Inner {
+    /// `f` under the write lock, with the data sets' versions moved around it.
+    fn write_exclusive<T>(
+        &self,
+        f: impl FnOnce(&Inner) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let _guard = self.rw.write().unwrap_or_else(PoisonError::into_inner);
+        let before = self.versions.before_write(&self.layout)?;
+        let result = f(self);
+        self.versions.after_write(&self.layout, &before)?;
+        result
+    }
+
     /// Where a writer records the files it checked; `None` for a reader,
     /// which trusts no record and reads every file it is asked for.
     pub(crate) fn record(&self) -> Option<append::Record<'_>> {

@@ -107,8 +107,7 @@ impl Strategy for FavouriteBand {
         best_first(
             markets
                 .iter()
-                .filter_map(|m| Some(signal(Self::NAME, m, self.pick(m)?, self.amount, now)))
-                .collect(),
+                .filter_map(|m| Some(signal(Self::NAME, m, self.pick(m)?, self.amount, now))),
         )
     }
 }

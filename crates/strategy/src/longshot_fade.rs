@@ -104,8 +104,7 @@ impl Strategy for LongshotFade {
         best_first(
             markets
                 .iter()
-                .filter_map(|m| Some(signal(Self::NAME, m, self.pick(m)?, self.amount, now)))
-                .collect(),
+                .filter_map(|m| Some(signal(Self::NAME, m, self.pick(m)?, self.amount, now))),
         )
     }
 }

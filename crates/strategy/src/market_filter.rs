@@ -135,7 +135,10 @@ fn check(market: &Market, filter: &MarketFilter) -> Result<(), Rejection> {
 ///
 /// The candidates are taken (only their contexts are kept), so a crawl's
 /// markets are not held twice while the details are persisted.
-pub fn carry_event_context(detailed: Vec<Market>, candidates: Vec<Market>) -> Vec<Market> {
+pub fn carry_event_context(
+    detailed: Vec<Market>,
+    candidates: impl IntoIterator<Item = Market>,
+) -> Vec<Market> {
     let mut contexts: HashMap<MarketId, EventContext> = HashMap::new();
     for candidate in candidates {
         if let Some(ctx) = candidate.event {

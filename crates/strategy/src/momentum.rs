@@ -141,19 +141,14 @@ impl Strategy for Momentum {
         history: &PriceHistory,
         now: DateTime<Utc>,
     ) -> Vec<Signal> {
-        best_first(
-            markets
-                .iter()
-                .filter_map(|m| {
-                    Some(signal(
-                        Self::NAME,
-                        m,
-                        self.pick(m, history, now)?,
-                        self.amount,
-                        now,
-                    ))
-                })
-                .collect(),
-        )
+        best_first(markets.iter().filter_map(|m| {
+            Some(signal(
+                Self::NAME,
+                m,
+                self.pick(m, history, now)?,
+                self.amount,
+                now,
+            ))
+        }))
     }
 }

@@ -96,8 +96,7 @@ impl Strategy for MostLikely {
         let signals = best_first(
             markets
                 .iter()
-                .filter_map(|m| Some(signal(Self::NAME, m, self.pick(m)?, self.amount, now)))
-                .collect(),
+                .filter_map(|m| Some(signal(Self::NAME, m, self.pick(m)?, self.amount, now))),
         );
         tracing::debug!(
             markets = markets.len(),

@@ -113,8 +113,7 @@ impl Strategy for NearResolution {
         best_first(
             markets
                 .iter()
-                .filter_map(|m| Some(signal(Self::NAME, m, self.pick(m, now)?, self.amount, now)))
-                .collect(),
+                .filter_map(|m| Some(signal(Self::NAME, m, self.pick(m, now)?, self.amount, now))),
         )
     }
 }

@@ -99,7 +99,14 @@ pub(crate) fn signal(
 }
 
 /// Best first: confidence descending; equal confidence keeps market order.
-pub(crate) fn best_first(mut signals: Vec<Signal>) -> Vec<Signal> {
-    signals.sort_by_key(|s| std::cmp::Reverse(s.confidence));
-    signals
+/// The vector is sized for the most signals the iterator can give (one per
+/// market): collected through a filter it would grow by doubling, up to half
+/// of it spare, held through the rest of a cycle (issue #13).
+pub(crate) fn best_first(signals: impl Iterator<Item = Signal>) -> Vec<Signal> {
+    let mut out = Vec::with_capacity(signals.size_hint().1.unwrap_or(0));
+    out.extend(signals);
+    // Stable, like `sort_by_key`, but permuting in place: a merge sort's
+    // scratch copy of ten thousand signals was this cycle's peak.
+    out.sort_by_cached_key(|s| std::cmp::Reverse(s.confidence));
+    out
 }

@@ -7,7 +7,17 @@
 
 use crate::num::{Num, RecordCtx, time_text};
 use domain::{EventId, Extra, MarketId, PortfolioId, Signal, StoreError, TradeId};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, Serializer};
+
+/// Signals written as an array of their records, each record made as it is
+/// written and dropped after (the same text as a `Vec<SignalRecord>`).
+pub(crate) struct Streamed<'a>(pub &'a [Signal]);
+
+impl Serialize for Streamed<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(SignalRecord::from_domain))
+    }
+}
 
 #[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct SignalRecord {
@@ -108,5 +118,37 @@ impl SignalRecord {
     /// The key named in errors: the market (signals have no id of their own).
     pub(crate) fn key(&self, index: usize) -> String {
         format!("[{index}] market {}", self.market_id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use testkit::samples::{sample_python_era_signal, sample_signal};
+
+    /// The streamed array is the text the records' vector was.
+    #[test]
+    fn streamed_signals_are_the_records_text() {
+        for signals in [
+            vec![],
+            vec![sample_signal(1)],
+            (0..5)
+                .map(|n| {
+                    if n % 2 == 0 {
+                        sample_signal(n)
+                    } else {
+                        sample_python_era_signal(n)
+                    }
+                })
+                .collect(),
+        ] {
+            let records: Vec<SignalRecord> =
+                signals.iter().map(SignalRecord::from_domain).collect();
+            assert_eq!(
+                serde_json::to_string_pretty(&Streamed(&signals)).unwrap(),
+                serde_json::to_string_pretty(&records).unwrap()
+            );
+        }
     }
 }
