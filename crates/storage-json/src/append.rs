@@ -195,31 +195,37 @@ impl KeyIndex {
             );
         }
         let known = files.entry(path.to_path_buf()).or_default();
-        let mut fresh = Vec::new();
-        // The keys of this append so far, with their fingerprints: a key
-        // twice in one append is the same record twice or a conflict.
-        let mut batch: HashMap<String, Fingerprint> = HashMap::new();
-        for record in records {
-            let stored = known
-                .keys
-                .get(&record.key)
-                .or_else(|| batch.get(&record.key));
-            match stored {
-                Some(stored)
-                    if on_conflict == OnConflict::Refuse && *stored != record.fingerprint =>
-                {
-                    return Err(StoreError::Conflict {
-                        location: path.display().to_string(),
-                        key: record.key,
-                    });
-                }
-                Some(_) => {}
-                None => {
-                    batch.insert(record.key.clone(), record.fingerprint);
-                    fresh.push(record);
+        let mut fresh = records;
+        let keep = {
+            // The keys of this append so far (borrowed: a batch is ten
+            // thousand market snapshots), with their fingerprints: a key
+            // twice in one append is the same record twice or a conflict.
+            let mut batch: HashMap<&str, Fingerprint> = HashMap::new();
+            let mut keep = Vec::with_capacity(fresh.len());
+            for record in &fresh {
+                let stored = known
+                    .keys
+                    .get(&record.key)
+                    .or_else(|| batch.get(record.key.as_str()));
+                match stored {
+                    Some(stored)
+                        if on_conflict == OnConflict::Refuse && *stored != record.fingerprint =>
+                    {
+                        return Err(StoreError::Conflict {
+                            location: path.display().to_string(),
+                            key: record.key.clone(),
+                        });
+                    }
+                    Some(_) => keep.push(false),
+                    None => {
+                        batch.insert(&record.key, record.fingerprint);
+                        keep.push(true);
+                    }
                 }
             }
-        }
+            keep
+        };
+        retain_marked(&mut fresh, &keep);
         if fresh.is_empty() {
             return Ok(0);
         }
@@ -245,11 +251,12 @@ fn append_unseen(
     record: Option<Record<'_>>,
     newest: Option<DateTime<Utc>>,
 ) -> Result<usize, StoreError> {
-    let mut batch = HashSet::new();
-    let fresh: Vec<Keyed> = records
-        .into_iter()
-        .filter(|r| batch.insert(r.key.clone()))
-        .collect();
+    let mut fresh = records;
+    let keep: Vec<bool> = {
+        let mut batch = HashSet::new();
+        fresh.iter().map(|r| batch.insert(r.key.as_str())).collect()
+    };
+    retain_marked(&mut fresh, &keep);
     if fresh.is_empty() {
         return Ok(0);
     }
@@ -258,6 +265,12 @@ fn append_unseen(
         r.checked.record(r.layout, path, newest);
     }
     Ok(fresh.len())
+}
+
+/// Keep the records `keep` marks (one mark per record, in order), in place.
+fn retain_marked(records: &mut Vec<Keyed>, keep: &[bool]) {
+    let mut marks = keep.iter();
+    records.retain(|_| marks.next().copied().unwrap_or(false));
 }
 
 /// The records' texts, as array items.
