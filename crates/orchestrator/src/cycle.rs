@@ -38,7 +38,7 @@ use domain::{
     SignalArchive, StoreError, Trade, TradeId, Usd,
 };
 use paper_trading::{ExecutionPolicy, SkipReason};
-use polymarket_client::{ClientError, MarketSource};
+use polymarket_client::{ClientError, FetchStats, MarketSource, MarketsFetch};
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Instant;
@@ -274,7 +274,17 @@ async fn cycle(
     let started = Instant::now();
     let mut summary = CycleSummary::new(source.describe(), started_at, params.parameters());
     let mut portfolio = prepare(stores, params, started_at).await?;
-    let markets = crawl(stores, source, params, &mut summary).await?;
+    // Once step 3 has its details only the filtered markets (whose signals
+    // step 5 executes) and the open positions are asked for: a source
+    // holding the decoded crawl may free it (issue #13). Step 5 narrows this
+    // to the positions.
+    let open: Vec<MarketId> = portfolio
+        .positions
+        .iter()
+        .map(|p| p.market_id.clone())
+        .collect();
+    let markets = crawl(stores, source, params, Some(&open), &mut summary).await?;
+    drop(open);
     let (signals, step) = generate_signals(stores, params, &markets).await?;
     summary.push(step);
     // Nothing after signal generation reads the crawl (a crawl's worth of
@@ -333,7 +343,7 @@ async fn cycles(
         books.push(prepare(stores, params, started_at).await);
     }
     let mut shared = CycleSummary::new(source.describe(), started_at, first.parameters());
-    let markets = match crawl(stores, source, first, &mut shared).await {
+    let markets = match crawl(stores, source, first, None, &mut shared).await {
         Ok(markets) => markets,
         Err(e) => {
             // The first portfolio gets the error itself, the others its text.
@@ -441,13 +451,14 @@ async fn crawl(
     stores: &Stores,
     source: &dyn MarketSource,
     params: &CycleParams,
+    release: Option<&[MarketId]>,
     summary: &mut CycleSummary,
 ) -> Result<Vec<Market>, CycleError> {
     let (events, step) = export_events(stores, source).await?;
     summary.push(step);
     let (events, step) = filter_events(stores, params, events).await?;
     summary.push(step);
-    let (markets, step) = filter_markets(stores, source, params, events).await?;
+    let (markets, step) = detail_markets(stores, source, params, events, release).await?;
     summary.push(step);
     Ok(markets)
 }
@@ -636,6 +647,10 @@ pub async fn filter_events(
     ))
 }
 
+/// Candidates whose details step 3 fetches and merges at a time (20 of the
+/// live client's batches of 100).
+const DETAILS_CHUNK: usize = 2_000;
+
 /// Step 3: filter the markets of the filtered events, fetch the details of
 /// those that pass (keeping their event context), persist them and append a
 /// snapshot of each. The events are taken: only the markets that pass stay,
@@ -646,32 +661,35 @@ pub async fn filter_markets(
     params: &CycleParams,
     events: Vec<FilteredEvent>,
 ) -> Result<(Vec<Market>, StepSummary), CycleError> {
+    detail_markets(stores, source, params, events, None).await
+}
+
+/// [`filter_markets`]; with `release`, the source is then told that only
+/// the markets passed and those of `release` are asked for from here on
+/// ([`MarketSource::release_crawl`]), before they are persisted.
+async fn detail_markets(
+    stores: &Stores,
+    source: &dyn MarketSource,
+    params: &CycleParams,
+    events: Vec<FilteredEvent>,
+    release: Option<&[MarketId]>,
+) -> Result<(Vec<Market>, StepSummary), CycleError> {
     let step = Instant::now();
     let mut candidates = strategy::filter_markets(events, &params.market_filter);
     let passed = std::mem::take(&mut candidates.passed);
-    let ids: Vec<MarketId> = passed.iter().map(|m| m.id.clone()).collect();
-    let details = source
-        .fetch_markets(&ids, false)
-        .await
-        .map_err(fetch("filter markets"))?;
-    drop(ids);
-    // A market whose details could not be fetched keeps the record nested in
-    // its event, fetched in the same crawl (with its context); it is counted.
-    // The candidates are taken one by one (not partitioned into two more
-    // vectors of markets: issue #13).
-    let missing: HashSet<&MarketId> = details.missing.iter().collect();
-    let mut fallback = Vec::new();
-    let found = passed.into_iter().filter_map(|c| {
-        if missing.contains(&c.id) {
-            fallback.push(c);
-            None
-        } else {
-            Some(c)
-        }
-    });
-    let mut markets = strategy::carry_event_context(details.markets, found);
-    let fallback_count = fallback.len();
-    markets.extend(fallback);
+    let Detailed {
+        markets,
+        fallback: fallback_count,
+        stats,
+    } = detail_candidates(source, passed, DETAILS_CHUNK).await?;
+    if let Some(open) = release {
+        let keep: Vec<MarketId> = markets
+            .iter()
+            .map(|m| m.id.clone())
+            .chain(open.iter().cloned())
+            .collect();
+        source.release_crawl(&keep);
+    }
     stores
         .markets
         .save_filtered_markets(&markets)
@@ -697,15 +715,111 @@ pub async fn filter_markets(
         rejected_conviction: candidates.rejected_conviction,
         details_fetched: markets.len().saturating_sub(fallback_count),
         details_missing: fallback_count,
-        dropped_unrequested: details.stats.dropped_unrequested,
+        dropped_unrequested: stats.dropped_unrequested,
         snapshots: snapshots.len(),
-        requests: details.stats.requests,
-        retries: details.stats.retries,
+        requests: stats.requests,
+        retries: stats.retries,
     };
     Ok((
         markets,
         StepSummary::new(StepCounts::FilterMarkets(counts), step),
     ))
+}
+
+/// Step 3's markets: the detail of each candidate, with its event context.
+struct Detailed {
+    /// The details with their context, then the candidates whose details
+    /// could not be fetched.
+    markets: Vec<Market>,
+    /// How many of `markets` are candidates without details.
+    fallback: usize,
+    stats: FetchStats,
+}
+
+/// What became of a candidate of step 3.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    /// Replaced by its detail, with its event context.
+    Detail,
+    /// Kept: its detail could not be fetched.
+    Fallback,
+    /// Dropped: a second candidate of an id whose detail is already in.
+    Dropped,
+}
+
+/// Fetch the details of `passed` and carry each candidate's event context
+/// into its detail, `chunk` candidates at a time.
+async fn detail_candidates(
+    source: &dyn MarketSource,
+    passed: Vec<Market>,
+    chunk: usize,
+) -> Result<Detailed, CycleError> {
+    // The details are fetched a chunk of candidates at a time and each takes
+    // its candidate's place in the candidates' own vector: the crawl's
+    // candidates and all their details are never held together, nor two
+    // vectors of markets (issue #13).
+    let mut markets = passed;
+    let mut slots = vec![Slot::Dropped; markets.len()];
+    let mut stats = FetchStats::default();
+    let mut asked: HashSet<MarketId> = HashSet::with_capacity(markets.len());
+    let mut missing: HashSet<MarketId> = HashSet::new();
+    let chunk = chunk.max(1);
+    for start in (0..markets.len()).step_by(chunk) {
+        let end = start.saturating_add(chunk).min(markets.len());
+        let (Some(batch), Some(batch_slots)) =
+            (markets.get_mut(start..end), slots.get_mut(start..end))
+        else {
+            break;
+        };
+        // An id already asked for (a market listed by two events) is not
+        // asked again: the first candidate of an id wins, as one fetch of
+        // every id did.
+        let ids: Vec<MarketId> = batch
+            .iter()
+            .filter(|c| asked.insert(c.id.clone()))
+            .map(|c| c.id.clone())
+            .collect();
+        let details = if ids.is_empty() {
+            MarketsFetch::default()
+        } else {
+            source
+                .fetch_markets(&ids, false)
+                .await
+                .map_err(fetch("filter markets"))?
+        };
+        drop(ids);
+        missing.extend(details.missing);
+        stats.merge(details.stats);
+        let carried = strategy::carry_event_context(batch, details.markets);
+        for ((slot, carried), candidate) in batch_slots.iter_mut().zip(carried).zip(batch.iter()) {
+            *slot = match carried {
+                strategy::Carried::Detailed => Slot::Detail,
+                // A market whose details could not be fetched keeps the
+                // record nested in its event, fetched in the same crawl
+                // (with its context); it is counted.
+                strategy::Carried::Undetailed if missing.contains(&candidate.id) => Slot::Fallback,
+                // A second candidate of an id detailed before.
+                strategy::Carried::Undetailed | strategy::Carried::Repeated => Slot::Dropped,
+            };
+        }
+    }
+    // The details in the candidates' order, then the candidates without one.
+    // (Few: copied, and the details kept in place.)
+    let fallback: Vec<Market> = markets
+        .iter()
+        .zip(&slots)
+        .filter(|(_, s)| **s == Slot::Fallback)
+        .map(|(m, _)| m.clone())
+        .collect();
+    let mut kinds = slots.iter();
+    markets.retain(|_| kinds.next() == Some(&Slot::Detail));
+    let fallback_count = fallback.len();
+    markets.extend(fallback);
+    Ok(Detailed {
+        markets,
+        fallback: fallback_count,
+        stats,
+    })
 }
 
 /// Step 4: the strategy's signals for the filtered markets, persisted as the
@@ -1050,5 +1164,64 @@ fn market_snapshot(market: &domain::Market, at: DateTime<Utc>) -> MarketSnapshot
         volume: market.volume.map(Usd::new),
         volume_24hr: market.volume_24hr.map(Usd::new),
         conviction: market.conviction(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use polymarket_client::SnapshotSource;
+    use testkit::{sample_market, sample_market_in_event};
+
+    /// What a chunked merge gives, as (id, event id, whether the record is
+    /// the detail) per market.
+    async fn merged(chunk: usize) -> (Vec<(String, Option<String>, bool)>, usize) {
+        // Details of markets 0–6 except 3 and 5, each marked as the detail.
+        let details: Vec<Market> = (0..7)
+            .filter(|n| ![3, 5].contains(n))
+            .map(|n| {
+                let mut m = sample_market(n);
+                m.question = format!("detail {n}");
+                m
+            })
+            .collect();
+        let source = SnapshotSource::from_records("test", Vec::new(), details);
+        // Candidates with context; market 1 listed twice (two events), the
+        // second time in another chunk of 2, market 3 without a detail.
+        let candidates: Vec<Market> = [0, 1, 2, 3, 4, 1, 5, 6]
+            .into_iter()
+            .map(sample_market_in_event)
+            .collect();
+        let out = detail_candidates(&source, candidates, chunk).await.unwrap();
+        let rows = out
+            .markets
+            .iter()
+            .map(|m| {
+                (
+                    m.id.as_str().to_owned(),
+                    m.event.as_ref().map(|e| e.event_id.as_str().to_owned()),
+                    m.question.starts_with("detail"),
+                )
+            })
+            .collect();
+        (rows, out.fallback)
+    }
+
+    #[tokio::test]
+    async fn details_merged_in_chunks_are_the_details_merged_at_once() {
+        let (whole, fallback) = merged(usize::MAX).await;
+        // Every detail once, with its candidate's context; the candidates
+        // without one after them.
+        let id = |n: u32| sample_market(n).id.as_str().to_owned();
+        let ctx = Some("23656".to_owned());
+        let expected: Vec<_> = [0, 1, 2, 4, 6]
+            .into_iter()
+            .map(|n| (id(n), ctx.clone(), true))
+            .chain([3, 5].into_iter().map(|n| (id(n), ctx.clone(), false)))
+            .collect();
+        assert_eq!((whole.clone(), fallback), (expected, 2));
+        for chunk in [1, 2, 3] {
+            assert_eq!(merged(chunk).await, (whole.clone(), 2), "chunks of {chunk}");
+        }
     }
 }

@@ -18,11 +18,12 @@ use crate::{ClientError, EventsFetch, FetchStats, MarketSource, MarketsFetch};
 use async_trait::async_trait;
 use domain::gamma::{DecodeError, decode_market_raw};
 use domain::{Event, Market, MarketId, RawJson};
+use std::borrow::Cow;
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, LazyLock, Mutex, OnceLock, PoisonError};
 
 /// File of the events in a snapshot directory.
 pub const EVENTS_FILE: &str = "events.json";
@@ -43,24 +44,28 @@ enum Details {
 ///
 /// A cycle that no longer needs the crawl says so
 /// ([`MarketSource::release_crawl`]): a snapshot opened from a directory
-/// then keeps only the markets it was told to keep (in buffers of their
-/// own) and reads the directory again if asked for anything else, so the
-/// whole snapshot's text is not held through the rest of the cycle (issue
-/// #13: it was a third of a cycle's peak memory).
+/// then keeps only the records of the markets it was told to keep, as text
+/// decoded when asked for (slices of the snapshot's text; copies of their
+/// own once a second release narrows the first), and reads the directory
+/// again if asked for anything else. The decoded snapshot is not held past
+/// the crawl, nor its text through the rest of the cycle (issue #13: they
+/// were a third of a cycle's peak memory).
 #[derive(Debug)]
 pub struct SnapshotSource {
     dir: PathBuf,
     /// Whether the records can be read again from `dir` (not a snapshot
     /// held in memory, [`SnapshotSource::from_records`]).
     reloadable: bool,
-    /// Stats of the whole snapshot's details, as opened.
-    details_stats: FetchStats,
-    details_len: usize,
+    /// Stats of the whole snapshot's details and how many there are, as
+    /// first read.
+    opened: OnceLock<(FetchStats, usize)>,
     held: Mutex<Held>,
 }
 
 #[derive(Debug)]
 enum Held {
+    /// Nothing read yet ([`SnapshotSource::open_deferred`]).
+    Unread,
     /// Every record, decoded.
     All(Arc<Loaded>),
     /// After [`MarketSource::release_crawl`]: the markets kept, by id
@@ -68,9 +73,12 @@ enum Held {
     Kept(Arc<HashMap<MarketId, Kept>>),
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 enum Kept {
-    Known(Box<Market>),
+    /// The record as text, decoded when asked for: after a first release a
+    /// slice of the crawl's text (no copy), after a release that narrows
+    /// it a copy of its own (the crawl's text can go).
+    Text(RawJson),
     Unknown(Option<DecodeError>),
 }
 
@@ -161,12 +169,34 @@ impl SnapshotSource {
         Ok(Self::holding(dir, true, loaded))
     }
 
+    /// A snapshot directory read when first asked for anything, not now:
+    /// what runs before the crawl (a cycle's checks of its stores, the
+    /// previous signal set) does not run beside the whole snapshot (issue
+    /// #13). Only that `dir/events.json` can be opened is checked now (a
+    /// missing one is [`ClientError::Io`]); a file that does not parse is an
+    /// error of the first fetch.
+    pub fn open_deferred(dir: impl AsRef<Path>) -> Result<Self, ClientError> {
+        let dir = dir.as_ref().to_path_buf();
+        let events = dir.join(EVENTS_FILE);
+        std::fs::File::open(&events).map_err(|source| ClientError::Io {
+            path: events.display().to_string(),
+            source,
+        })?;
+        Ok(Self {
+            dir,
+            reloadable: true,
+            opened: OnceLock::new(),
+            held: Mutex::new(Held::Unread),
+        })
+    }
+
     fn holding(dir: PathBuf, reloadable: bool, loaded: Loaded) -> Self {
+        let opened = OnceLock::new();
+        let _ = opened.set((loaded.details_stats.clone(), loaded.details_len()));
         Self {
             dir,
             reloadable,
-            details_stats: loaded.details_stats.clone(),
-            details_len: loaded.details_len(),
+            opened,
             held: Mutex::new(Held::All(Arc::new(loaded))),
         }
     }
@@ -207,13 +237,15 @@ impl SnapshotSource {
     /// What loading the market details found: records skipped (with ids) and
     /// duplicates. Empty when the details are the events' nested markets
     /// (those are counted with the events).
+    /// (Empty for a deferred snapshot not read yet.)
     pub fn details_stats(&self) -> &FetchStats {
-        &self.details_stats
+        static UNREAD: LazyLock<FetchStats> = LazyLock::new(FetchStats::default);
+        self.opened.get().map_or(&UNREAD, |(stats, _)| stats)
     }
 
     /// How many distinct market details the snapshot holds.
     pub fn details_len(&self) -> usize {
-        self.details_len
+        self.opened.get().map_or(0, |(_, len)| *len)
     }
 
     /// The ids of the markets whose details the snapshot holds that have
@@ -249,6 +281,9 @@ impl SnapshotSource {
             return Ok(all.clone());
         }
         let all = Arc::new(Loaded::read(&self.dir)?);
+        let _ = self
+            .opened
+            .set((all.details_stats.clone(), all.details_len()));
         *held = Held::All(all.clone());
         Ok(all)
     }
@@ -281,16 +316,21 @@ impl MarketSource for SnapshotSource {
             Some(_) => None,
             None => Some(self.all()?),
         };
-        let detail = |id: &MarketId| match (&kept, &all) {
-            (Some(kept), _) => match kept.get(id) {
-                Some(Kept::Known(m)) => Ok(&**m),
-                Some(Kept::Unknown(e)) => Err(e.as_ref()),
-                None => Err(None),
-            },
-            (None, Some(all)) => all
-                .detail(id)
-                .ok_or_else(|| all.details_skipped.get(id.as_str())),
-            (None, None) => Err(None),
+        let detail = |id: &MarketId| -> Result<Cow<'_, Market>, Option<DecodeError>> {
+            match (&kept, &all) {
+                (Some(kept), _) => match kept.get(id) {
+                    Some(Kept::Text(raw)) => {
+                        decode_market_raw(raw.clone()).map(Cow::Owned).map_err(Some)
+                    }
+                    Some(Kept::Unknown(e)) => Err(e.clone()),
+                    None => Err(None),
+                },
+                (None, Some(all)) => all
+                    .detail(id)
+                    .map(Cow::Borrowed)
+                    .ok_or_else(|| all.details_skipped.get(id.as_str()).cloned()),
+                (None, None) => Err(None),
+            }
         };
         let mut out = MarketsFetch {
             stats: FetchStats {
@@ -308,11 +348,11 @@ impl MarketSource for SnapshotSource {
             }
             match detail(id) {
                 // The live `/markets` leaves closed markets out unless asked.
-                Ok(m) if include_closed || !m.closed => out.markets.push(m.clone()),
+                Ok(m) if include_closed || !m.closed => out.markets.push(m.into_owned()),
                 Ok(_) => out.missing.push(id.clone()),
                 Err(skipped) => {
                     if let Some(e) = skipped {
-                        out.stats.skipped.push(e.clone());
+                        out.stats.skipped.push(e);
                     }
                     out.missing.push(id.clone());
                 }
@@ -321,28 +361,38 @@ impl MarketSource for SnapshotSource {
         Ok(out)
     }
 
+    /// The first release keeps the records of `keep` as slices of the
+    /// crawl's text and frees the decoded crawl; a second one narrows what
+    /// the first kept, copying each record out of that text so the text can
+    /// go too. What is kept is decoded when asked for (issue #13).
     fn release_crawl(&self, keep: &[MarketId]) {
         if !self.reloadable {
             return;
         }
         let mut held = self.lock();
-        let Held::All(all) = &*held else {
-            return;
+        let kept: HashMap<MarketId, Kept> = match &*held {
+            Held::Unread => return,
+            Held::All(all) => keep
+                .iter()
+                .map(|id| {
+                    let kept = match all.detail(id) {
+                        Some(m) => Kept::Text(m.raw.clone()),
+                        None => Kept::Unknown(all.details_skipped.get(id.as_str()).cloned()),
+                    };
+                    (id.clone(), kept)
+                })
+                .collect(),
+            Held::Kept(before) => keep
+                .iter()
+                .filter_map(|id| {
+                    let kept = match before.get(id)? {
+                        Kept::Text(raw) => Kept::Text(raw.detach()),
+                        unknown @ Kept::Unknown(_) => unknown.clone(),
+                    };
+                    Some((id.clone(), kept))
+                })
+                .collect(),
         };
-        let kept: HashMap<MarketId, Kept> = keep
-            .iter()
-            .map(|id| {
-                let kept = match all.detail(id) {
-                    Some(m) => {
-                        let mut m = m.clone();
-                        m.raw = m.raw.detach();
-                        Kept::Known(Box::new(m))
-                    }
-                    None => Kept::Unknown(all.details_skipped.get(id.as_str()).cloned()),
-                };
-                (id.clone(), kept)
-            })
-            .collect();
         *held = Held::Kept(Arc::new(kept));
     }
 }

@@ -26,9 +26,11 @@ pub trait MarketSource: Send + Sync {
     ) -> Result<MarketsFetch, ClientError>;
 
     /// The caller is done with the crawl and will ask only for the details of
-    /// `keep` (the open positions, to re-price them). A source holding the
-    /// crawl in memory (a snapshot) may free the rest; whatever it is asked
-    /// for afterwards it still answers. By default, nothing is freed.
+    /// `keep` (the filtered markets and open positions after step 3; the
+    /// open positions, to re-price them, after step 5: a later call narrows
+    /// an earlier one). A source holding the crawl in memory (a snapshot)
+    /// may free the rest; whatever it is asked for afterwards it still
+    /// answers. By default, nothing is freed.
     fn release_crawl(&self, keep: &[MarketId]) {
         let _ = keep;
     }

@@ -80,6 +80,48 @@ async fn nested_markets_serve_as_details_without_markets_json() {
     assert!(with_closed.missing.is_empty());
 }
 
+/// The events are handed out, not copied: the details are still the nested
+/// markets, the same records as before, and a second crawl reads the same
+/// events again.
+#[tokio::test]
+async fn events_handed_out_leave_the_same_details_and_crawl_again_the_same() {
+    let dir = snapshot_dir(
+        &[
+            event(
+                "1",
+                vec![
+                    market("11", false, ["0.6", "0.4"]),
+                    market("12", true, ["0", "1"]),
+                ],
+            ),
+            event("2", vec![market("11", false, ["0.1", "0.9"])]),
+        ],
+        None,
+    );
+    let asked = ids(&["12", "11", "99"]);
+    let before = SnapshotSource::open(dir.path())
+        .unwrap()
+        .fetch_markets(&asked, true)
+        .await
+        .unwrap();
+    let source = SnapshotSource::open(dir.path()).unwrap();
+    let first = source.fetch_active_events().await.unwrap();
+    assert_eq!(first.events.len(), 2);
+    let after = source.fetch_markets(&asked, true).await.unwrap();
+    assert_eq!(after.markets, before.markets);
+    assert_eq!(market_ids(&after), ["12", "11"]);
+    // The first event's market 11 is the detail (first seen wins).
+    assert_eq!(
+        after.markets[1].yes_price(),
+        first.events[0].markets[0].yes_price()
+    );
+    assert_eq!(after.missing, ids(&["99"]));
+    assert_eq!(
+        source.fetch_active_events().await.unwrap().events,
+        first.events
+    );
+}
+
 #[tokio::test]
 async fn markets_json_takes_over_the_details() {
     let dir = snapshot_dir(
@@ -132,6 +174,47 @@ fn a_missing_or_malformed_file_is_an_error_naming_it() {
     let err = SnapshotSource::open(bad_markets.path()).unwrap_err();
     assert!(matches!(err, ClientError::Malformed { .. }), "{err}");
     assert!(err.to_string().contains("markets.json"), "{err}");
+}
+
+/// A deferred snapshot checks only that its events file opens; it reads
+/// the records when first asked, and answers as one opened at once.
+#[tokio::test]
+async fn a_deferred_snapshot_reads_when_first_asked_and_answers_the_same() {
+    let empty = tempfile::tempdir().unwrap();
+    let err = SnapshotSource::open_deferred(empty.path()).unwrap_err();
+    assert!(matches!(err, ClientError::Io { .. }), "{err}");
+    assert!(err.to_string().contains("events.json"), "{err}");
+
+    let object = tempfile::tempdir().unwrap();
+    write_json(&object.path().join("events.json"), &json!({"events": []}));
+    let deferred = SnapshotSource::open_deferred(object.path()).unwrap();
+    let err = deferred.fetch_active_events().await.unwrap_err();
+    assert!(matches!(err, ClientError::Malformed { .. }), "{err}");
+    assert!(err.to_string().contains("events.json"), "{err}");
+
+    let dir = snapshot_dir(
+        &[event(
+            "1",
+            vec![
+                market("11", false, ["0.6", "0.4"]),
+                market("12", true, ["0", "1"]),
+            ],
+        )],
+        None,
+    );
+    let now = SnapshotSource::open(dir.path()).unwrap();
+    let deferred = SnapshotSource::open_deferred(dir.path()).unwrap();
+    assert_eq!(deferred.details_len(), 0, "nothing read yet");
+    let asked = ids(&["12", "11"]);
+    assert_eq!(
+        deferred.fetch_markets(&asked, true).await.unwrap().markets,
+        now.fetch_markets(&asked, true).await.unwrap().markets
+    );
+    assert_eq!(deferred.details_len(), now.details_len());
+    assert_eq!(
+        deferred.fetch_active_events().await.unwrap().events,
+        now.fetch_active_events().await.unwrap().events
+    );
 }
 
 #[tokio::test]
@@ -202,8 +285,12 @@ async fn a_released_snapshot_answers_as_before() {
     assert_eq!(market_ids(&open_only), ["11"]);
     assert_eq!(open_only.missing, ids(&["12"]));
 
-    // Not kept: read again.
+    // A second release narrows the first: what it keeps answers as before
+    // (copied out of the snapshot's text), the rest is read again.
     source.release_crawl(&ids(&["11"]));
+    let narrowed = source.fetch_markets(&ids(&["11"]), true).await.unwrap();
+    assert_eq!(narrowed.markets[..], details.markets[..1]);
+    assert_eq!(narrowed.markets[0].raw.get(), details.markets[0].raw.get());
     let other = source.fetch_markets(&ids(&["12"]), true).await.unwrap();
     assert_eq!(market_ids(&other), ["12"]);
     source.release_crawl(&[]);

@@ -34,7 +34,9 @@ pub use event_filter::{EventFilter, EventFilterReport, filter_events};
 pub use favourite_band::FavouriteBand;
 pub use history::{ClobPoint, HistoryError, PriceHistory, PricePoint};
 pub use longshot_fade::LongshotFade;
-pub use market_filter::{MarketFilter, MarketFilterReport, carry_event_context, filter_markets};
+pub use market_filter::{
+    Carried, MarketFilter, MarketFilterReport, carry_event_context, filter_markets,
+};
 pub use momentum::Momentum;
 pub use most_likely::MostLikely;
 pub use near_resolution::NearResolution;

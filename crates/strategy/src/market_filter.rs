@@ -4,7 +4,7 @@
 use domain::gamma::attach_event_context;
 use domain::{EventContext, FilteredEvent, Market, MarketId};
 use rust_decimal::Decimal;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Thresholds of the market filter. Every bound is inclusive; conviction is
 /// `|yes − no|` ([`Market::conviction`]).
@@ -66,6 +66,11 @@ enum Rejection {
 /// The events are taken: their markets that pass move into the report.
 pub fn filter_markets(events: Vec<FilteredEvent>, filter: &MarketFilter) -> MarketFilterReport {
     let mut report = MarketFilterReport::default();
+    // Sized once for every market that could pass (a vector grown by
+    // doubling holds up to twice its markets, and both buffers while it
+    // grows: issue #13); what does not pass is given back at the end.
+    let markets: usize = events.iter().map(|f| f.event.markets.len()).sum();
+    report.passed.reserve_exact(markets);
     for filtered in events {
         let event = filtered.event;
         for mut market in event.markets {
@@ -87,6 +92,7 @@ pub fn filter_markets(events: Vec<FilteredEvent>, filter: &MarketFilter) -> Mark
             }
         }
     }
+    report.passed.shrink_to_fit();
     tracing::debug!(
         input = report.input,
         passed = report.passed.len(),
@@ -125,34 +131,43 @@ fn check(market: &Market, filter: &MarketFilter) -> Result<(), Rejection> {
     Ok(())
 }
 
+/// What became of a candidate in [`carry_event_context`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Carried {
+    /// Replaced by its detailed record, its event context copied onto it.
+    Detailed,
+    /// No detailed record of its id: left as it was.
+    Undetailed,
+    /// An earlier candidate of the same id took the detailed record.
+    Repeated,
+}
+
 /// Gamma's `/markets` records do not carry the event they belong to (the
-/// original lost it, so every downstream `event_*` field was null): copy it
-/// onto each `detailed` record from the candidate with the same id (on
-/// [`Market::event`]; the stores write it into the record they persist,
-/// `domain::gamma::raw_with_context`, so `raw` is not copied). Records
-/// without a candidate (or whose candidate has no context) keep what they
-/// have. The order of `detailed` is kept.
-///
-/// The candidates are taken (only their contexts are kept), so a crawl's
-/// markets are not held twice while the details are persisted.
-pub fn carry_event_context(
-    detailed: Vec<Market>,
-    candidates: impl IntoIterator<Item = Market>,
-) -> Vec<Market> {
-    let mut contexts: HashMap<MarketId, EventContext> = HashMap::new();
-    for candidate in candidates {
-        if let Some(ctx) = candidate.event {
-            // The first candidate of an id wins, as the first fetch did.
-            contexts.entry(candidate.id).or_insert(ctx);
-        }
-    }
-    detailed
-        .into_iter()
-        .map(|mut market| {
-            if let Some(ctx) = contexts.get(&market.id) {
-                attach_event_context(&mut market, ctx.clone());
+/// original lost it, so every downstream `event_*` field was null): each
+/// candidate is replaced, in place, by the `detailed` record with its id,
+/// given the candidate's context (on [`Market::event`]; the stores write it
+/// into the record they persist, `domain::gamma::raw_with_context`, so `raw`
+/// is not copied; a candidate without context leaves the record's own). The
+/// first candidate of an id takes the record; detailed records no candidate
+/// asked for are dropped. In place: a crawl's candidates and their details
+/// are not two vectors of markets (issue #13).
+pub fn carry_event_context(candidates: &mut [Market], detailed: Vec<Market>) -> Vec<Carried> {
+    let mut by_id: HashMap<MarketId, Market> =
+        detailed.into_iter().map(|m| (m.id.clone(), m)).collect();
+    let mut taken: HashSet<MarketId> = HashSet::new();
+    candidates
+        .iter_mut()
+        .map(|candidate| match by_id.remove(&candidate.id) {
+            Some(mut detail) => {
+                if let Some(context) = candidate.event.take() {
+                    attach_event_context(&mut detail, context);
+                }
+                *candidate = detail;
+                taken.insert(candidate.id.clone());
+                Carried::Detailed
             }
-            market
+            None if taken.contains(&candidate.id) => Carried::Repeated,
+            None => Carried::Undetailed,
         })
         .collect()
 }

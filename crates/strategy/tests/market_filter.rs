@@ -7,7 +7,7 @@ use common::{dec, event, filtered, market, price, utc};
 use domain::gamma::raw_with_context;
 use domain::{EventContext, EventId, Market};
 use serde_json::json;
-use strategy::{MarketFilter, carry_event_context, filter_markets};
+use strategy::{Carried, MarketFilter, carry_event_context, filter_markets};
 
 #[derive(Debug, PartialEq, Eq)]
 enum Verdict {
@@ -222,7 +222,9 @@ fn every_market_of_every_event_is_seen_and_passed_ones_carry_their_event() {
     );
     // Carried onto the records persisted (a candidate whose details could
     // not be fetched is persisted itself), it is in the record a store writes.
-    let persisted = carry_event_context(r.passed.clone(), r.passed.clone());
+    let mut persisted = r.passed.clone();
+    let carried = carry_event_context(&mut persisted, r.passed.clone());
+    assert_eq!(carried, [Carried::Detailed, Carried::Detailed]);
     assert_eq!(
         raw_with_context(&persisted[0])
             .to_object()
@@ -254,7 +256,7 @@ fn every_market_of_every_event_is_seen_and_passed_ones_carry_their_event() {
 }
 
 #[test]
-fn detailed_records_get_the_context_of_their_candidate_in_their_own_order() {
+fn detailed_records_take_their_candidates_places_with_their_context() {
     let ctx = |id: &str| EventContext {
         event_id: EventId::new(id),
         event_title: format!("Event {id}"),
@@ -265,14 +267,29 @@ fn detailed_records_get_the_context_of_their_candidate_in_their_own_order() {
         domain::gamma::attach_event_context(&mut m, ctx(event));
         m
     };
-    let candidates = [candidate("a", "e1"), candidate("b", "e2")];
-    // Re-fetched from /markets: fresh prices, no context; one id unknown.
+    let mut out = vec![
+        candidate("a", "e1"),
+        candidate("b", "e2"),
+        candidate("c", "e3"),
+        candidate("a", "e4"),
+    ];
+    // Re-fetched from /markets: fresh prices, no context; one id not asked
+    // for, one candidate without a record.
     let detailed = vec![
         market("b", "0.1", "0.9"),
         market("x", "0.6", "0.4"),
         market("a", "0.8", "0.2"),
     ];
-    let out = carry_event_context(detailed, candidates.to_vec());
+    let carried = carry_event_context(&mut out, detailed);
+    assert_eq!(
+        carried,
+        [
+            Carried::Detailed,
+            Carried::Detailed,
+            Carried::Undetailed,
+            Carried::Repeated
+        ]
+    );
     let got: Vec<(&str, Option<&str>, Option<String>)> = out
         .iter()
         .map(|m| {
@@ -287,14 +304,19 @@ fn detailed_records_get_the_context_of_their_candidate_in_their_own_order() {
             )
         })
         .collect();
+    // In the candidates' places; the first candidate of an id gives its
+    // context, the others are left as they were.
     assert_eq!(
         got,
         [
+            ("a", Some("e1"), Some("e1".to_owned())),
             ("b", Some("e2"), Some("e2".to_owned())),
-            ("x", None, None),
-            ("a", Some("e1"), Some("e1".to_owned()))
+            ("c", Some("e3"), Some("e3".to_owned())),
+            ("a", Some("e4"), Some("e4".to_owned()))
         ]
     );
     // The detailed prices are kept, not the candidate's.
-    assert_eq!(out[0].yes_price(), Some(price("0.1")));
+    assert_eq!(out[1].yes_price(), Some(price("0.1")));
+    assert_eq!(out[0].yes_price(), Some(price("0.8")));
+    assert_eq!(out[3].yes_price(), Some(price("0.7")));
 }

@@ -43,12 +43,12 @@ impl std::fmt::Display for SourceSpec {
 /// Open the market source a `--source` names.
 pub fn open_source(spec: &SourceSpec, settings: &Settings) -> Result<Box<dyn MarketSource>> {
     match spec {
-        SourceSpec::Snapshot(dir) => Ok(Box::new(SnapshotSource::open(dir).map_err(|source| {
-            AppError::OpenSnapshot {
+        SourceSpec::Snapshot(dir) => Ok(Box::new(SnapshotSource::open_deferred(dir).map_err(
+            |source| AppError::OpenSnapshot {
                 dir: dir.clone(),
                 source,
-            }
-        })?)),
+            },
+        )?)),
         SourceSpec::Live => Ok(Box::new(
             GammaClient::new(settings.gamma()).map_err(AppError::GammaClient)?,
         )),
