@@ -143,6 +143,29 @@ fn bad_sources_are_refused_with_a_clear_cause() {
         .stderr(predicate::str::contains("live` or `snapshot:DIR"));
 }
 
+/// A snapshot is read at step 1 (after the stores are checked): one whose
+/// events file does not parse fails that step, naming the file, and
+/// nothing is written.
+#[test]
+fn a_snapshot_that_does_not_parse_fails_step_1_naming_its_file() {
+    let data = tempfile::tempdir().unwrap();
+    let snap = tempfile::tempdir().unwrap();
+    std::fs::write(snap.path().join("events.json"), "[{\"id\": ").unwrap();
+    prescient()
+        .args(["cycle", "--source"])
+        .arg(format!("snapshot:{}", snap.path().display()))
+        .arg("--data-dir")
+        .arg(data.path())
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("export events"))
+        .stderr(predicate::str::contains("events.json"));
+    assert!(
+        !data.path().join("events/raw_events_backup.json").exists(),
+        "nothing is exported from a snapshot that does not parse"
+    );
+}
+
 /// `--event-*` flags filter events, the plain ones markets: on the example,
 /// events at 2,000,000 keep 90001 and 90003 (not 90002, 1,543,210.5), and
 /// markets at 600,000 keep 700002 and 700020 (not 700001, 512,345.67).
