@@ -110,6 +110,12 @@ pub fn run(args: BenchArgs) -> Result<()> {
             if bench.name == "backtest" {
                 backtest_defaults(&mut c, args.full);
             }
+            if bench.name == "pg_vs_json" && std::env::var_os(SNAPSHOT_ROWS).is_none() {
+                c.env(
+                    SNAPSHOT_ROWS,
+                    if args.full { "10000000" } else { "1000000" },
+                );
+            }
             if let Err(e) = cmd::run(c) {
                 eprintln!("warning: {e:#}");
                 failed.push(bench.name);
@@ -133,6 +139,11 @@ pub fn run(args: BenchArgs) -> Result<()> {
     }
     Ok(())
 }
+
+/// Market snapshots the `pg_vs_json` bench reads one market's history out
+/// of: 1M by default, issue #12's 10M with `--full`. A value already set
+/// wins.
+const SNAPSHOT_ROWS: &str = "PRESCIENT_BENCH_SNAPSHOT_ROWS";
 
 /// The crawl's own defaults are the full size (10,000 events under 200
 /// requests per 10 s). By default xtask runs 2,000 events under 40 per 2 s:

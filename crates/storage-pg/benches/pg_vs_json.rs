@@ -27,6 +27,10 @@
 //! samples): `bulk_insert_trades` of `size` rows into an empty table vs the
 //! same rows through psql's `\copy … FROM STDIN`, the ceiling for a backfill.
 //!
+//! Last, one market's price history out of `PRESCIENT_BENCH_SNAPSHOT_ROWS`
+//! market snapshots (default 1M; 720 a market), timed call by call
+//! (`pg_market_history/<rows>`, `…_p99/<rows>`).
+//!
 //! Medians go to `target/bench-results/pg_vs_json.json` (`<id>/<size>` in
 //! seconds; `bulk_insert_rows_per_s/<size>`, `copy_rows_per_s/<size>`).
 
@@ -37,7 +41,7 @@ mod results;
 mod support;
 
 use criterion::{BenchmarkId, Criterion, SamplingMode};
-use domain::ports::{HistoryStore, PortfolioStore, TradeStore};
+use domain::ports::{HistoryStore, MarketStore, PortfolioStore, TradeStore};
 use domain::{Portfolio, PortfolioId, TradeId, Usd};
 use results::{Results, per_iteration};
 use sea_orm::ConnectionTrait;
@@ -279,6 +283,70 @@ fn bulk_insert(rt: &Runtime, size: u32, out: &mut Results) {
     out.set(format!("copy_rows_per_s/{size}"), n / copy);
 }
 
+/// Hours of price history per market in the generated `market_snapshots`:
+/// a month of hourly crawls.
+const SNAPSHOTS_PER_MARKET: u64 = 720;
+
+/// One market's price history out of `rows` market snapshots (issue #12:
+/// < 10 ms at 10M rows): `rows` generated in PostgreSQL (`generate_series`,
+/// 720 hourly snapshots per market), then `load_market_snapshots(market)`
+/// timed call by call. PostgreSQL only: the JSON store reads its whole
+/// series file for any market.
+fn market_history(rt: &Runtime, rows: u64, out: &mut Results) {
+    let db = rt.block_on(TestDb::create()).unwrap();
+    let pg = db.store();
+    let markets = rows.div_ceil(SNAPSHOTS_PER_MARKET).max(1);
+    let started = Instant::now();
+    rt.block_on(async {
+        db.connection()
+            .execute_unprepared(&format!(
+                "INSERT INTO market_snapshots (market_id, timestamp, yes_price, no_price, \
+                 liquidity, volume, volume24hr, market_conviction) \
+                 SELECT 'bench-' || (g % {markets}), \
+                 timestamp with time zone '2026-01-01 00:00:00+00' + (g / {markets}) * interval '1 hour', \
+                 0.5 + (g % 400) / 1000.0, 0.5 - (g % 400) / 1000.0, 1000, 2000, 300, (g % 400) / 500.0 \
+                 FROM generate_series(0, {last}) AS g",
+                last = rows - 1
+            ))
+            .await
+            .unwrap();
+        db.connection()
+            .execute_unprepared("ANALYZE market_snapshots")
+            .await
+            .unwrap();
+    });
+    eprintln!(
+        "generated {rows} market snapshots over {markets} markets in {:.1?}",
+        started.elapsed()
+    );
+    let k = markets / 2;
+    let market = domain::MarketId::new(format!("bench-{k}"));
+    // Rows g with g % markets == k.
+    let expected = usize::try_from(rows / markets + u64::from(k < rows % markets)).unwrap();
+    let mut each: Vec<f64> = (0..P99_CALLS)
+        .map(|_| {
+            let start = Instant::now();
+            let got = rt
+                .block_on(pg.load_market_snapshots(Some(&market)))
+                .unwrap();
+            let elapsed = start.elapsed().as_secs_f64();
+            assert_eq!(got.len(), expected, "one market's whole history");
+            elapsed
+        })
+        .collect();
+    each.sort_by(f64::total_cmp);
+    let p99 = each[(each.len() * 99).div_ceil(100) - 1];
+    let median = results::median(&each).unwrap();
+    eprintln!(
+        "pg_market_history/{rows}: {expected} snapshots, median {:.2} ms, p99 {:.2} ms",
+        median * 1e3,
+        p99 * 1e3
+    );
+    out.set(format!("pg_market_history/{rows}"), median);
+    out.set(format!("pg_market_history_p99/{rows}"), p99);
+    out.set(format!("market_history_points/{rows}"), expected as f64);
+}
+
 fn main() {
     let mut c = Criterion::default().configure_from_args();
     let rt = Runtime::new().unwrap();
@@ -286,6 +354,15 @@ fn main() {
     for size in results::sizes(&[1_000]) {
         reads(&mut c, &rt, size, &mut out);
         bulk_insert(&rt, size, &mut out);
+    }
+    // `PRESCIENT_BENCH_SNAPSHOT_ROWS` (xtask: 1M, 10M with `--full`; 0
+    // leaves it out).
+    let snapshot_rows = std::env::var("PRESCIENT_BENCH_SNAPSHOT_ROWS")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(1_000_000);
+    if snapshot_rows > 0 {
+        market_history(&rt, snapshot_rows, &mut out);
     }
     c.final_summary();
     let dir = results::dir_for(env!("CARGO_MANIFEST_DIR"));

@@ -53,6 +53,7 @@ pub fn render(all: &BTreeMap<&str, Results>) -> String {
     }
     if let Some(r) = all.get("pg_vs_json") {
         pg_vs_json(r, &mut rows);
+        market_history(r, &mut rows);
     }
     if let Some(r) = all.get("migration") {
         migration(r, &mut rows);
@@ -306,6 +307,28 @@ fn pg_vs_json(r: &Results, rows: &mut Vec<Row>) {
     }
 }
 
+/// One market's price history out of N market snapshots (issue #12).
+fn market_history(r: &Results, rows: &mut Vec<Row>) {
+    for n in sizes(r, "pg_market_history") {
+        let (Some(median), Some(p99)) = (
+            r.get(&format!("pg_market_history/{n}")),
+            r.get(&format!("pg_market_history_p99/{n}")),
+        ) else {
+            continue;
+        };
+        let points = r.get(&format!("market_history_points/{n}")).unwrap_or(0.0);
+        rows.push(Row {
+            area: "PostgreSQL vs JSON",
+            measure: format!("one market's price history ({points:.0} snapshots): PG p99"),
+            size: format!("{} market snapshots", count(n)),
+            value: format!("median {} / p99 {}", time(median), time(p99)),
+            goal: "p99 < 10 ms".into(),
+            ratio: None,
+            meets: Some(p99 < 10.0 * MS),
+        });
+    }
+}
+
 fn migration(r: &Results, rows: &mut Vec<Row>) {
     const AREA: &str = "Migration";
     let base = r.get("cycle_seconds/0");
@@ -316,6 +339,7 @@ fn migration(r: &Results, rows: &mut Vec<Row>) {
         let ratio = base.map(|b| t / b);
         let (goal, meets) = match (phase, ratio) {
             ("4", Some(x)) => ("≤ 1.3× phase 0".to_owned(), Some(x <= 1.3)),
+            ("6", Some(x)) => ("≤ 1.3× phase 0 (issue #12)".to_owned(), Some(x <= 1.3)),
             _ => ("—".to_owned(), None),
         };
         rows.push(Row {
