@@ -80,11 +80,10 @@ async fn nested_markets_serve_as_details_without_markets_json() {
     assert!(with_closed.missing.is_empty());
 }
 
-/// The events are handed out, not copied: the details are still the nested
-/// markets, the same records as before, and a second crawl reads the same
-/// events again.
+/// A crawl leaves the details as they were (the nested markets, first seen
+/// wins), and a second crawl gives the same events.
 #[tokio::test]
-async fn events_handed_out_leave_the_same_details_and_crawl_again_the_same() {
+async fn a_crawl_leaves_the_same_details_and_crawls_again_the_same() {
     let dir = snapshot_dir(
         &[
             event(

@@ -65,6 +65,12 @@ const PORTFOLIOS: [u32; 2] = [100, 10_000];
 /// Calls timed one by one for the p99 of the paged reads.
 const P99_CALLS: usize = 200;
 
+/// The 99th percentile of calls timed one by one (sorts them).
+fn p99(each: &mut [f64]) -> f64 {
+    each.sort_by(f64::total_cmp);
+    each[(each.len() * 99).div_ceil(100) - 1]
+}
+
 /// A portfolio of `open` open positions on the first `open` trades.
 fn bench_portfolio(open: u32) -> Portfolio {
     let mut p = testkit::sample_portfolio(0, 0);
@@ -235,8 +241,7 @@ fn reads(c: &mut Criterion, rt: &Runtime, size: u32, out: &mut Results) {
                         start.elapsed().as_secs_f64()
                     })
                     .collect();
-                each.sort_by(f64::total_cmp);
-                let p99 = each[(each.len() * 99).div_ceil(100) - 1];
+                let p99 = p99(&mut each);
                 eprintln!("pg_{key}/{size}: p99 {:.2} ms", p99 * 1e3);
                 out.set(format!("pg_{key}_p99/{size}"), p99);
             }
@@ -334,8 +339,7 @@ fn market_history(rt: &Runtime, rows: u64, out: &mut Results) {
             elapsed
         })
         .collect();
-    each.sort_by(f64::total_cmp);
-    let p99 = each[(each.len() * 99).div_ceil(100) - 1];
+    let p99 = p99(&mut each);
     let median = results::median(&each).unwrap();
     eprintln!(
         "pg_market_history/{rows}: {expected} snapshots, median {:.2} ms, p99 {:.2} ms",
@@ -355,8 +359,8 @@ fn main() {
         reads(&mut c, &rt, size, &mut out);
         bulk_insert(&rt, size, &mut out);
     }
-    // `PRESCIENT_BENCH_SNAPSHOT_ROWS` (xtask: 1M, 10M with `--full`; 0
-    // leaves it out).
+    // `PRESCIENT_BENCH_SNAPSHOT_ROWS` (default 1M; xtask's `--full` 10M;
+    // 0 leaves it out).
     let snapshot_rows = std::env::var("PRESCIENT_BENCH_SNAPSHOT_ROWS")
         .ok()
         .and_then(|v| v.trim().parse::<u64>().ok())
